@@ -1,0 +1,49 @@
+"""Test setup: a private var/ (keys, secret) per run and one shared cast per database."""
+
+import os
+import tempfile
+
+import pytest
+
+# Before Django reads settings: never touch the developer's var/ (keys, demo database).
+os.environ["DANGJIAN_VAR_DIR"] = tempfile.mkdtemp(prefix="dangjian-test-")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Build the cast once per test database; each test then runs in a rolled-back transaction."""
+    from dangjian.core.testing import build_cast
+
+    with django_db_blocker.unblock():
+        pytest.dangjian_cast = build_cast()
+
+
+@pytest.fixture
+def cast(db):
+    """The shared cast (tree, members, users), reloaded fresh for this test."""
+    from dangjian.core.testing import reload
+
+    return reload(pytest.dangjian_cast)
+
+
+@pytest.fixture
+def login(client):
+    """Log ``client`` in as a user of the cast (session auth, as the pages use)."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def bearer(db):
+    """Authorization headers with a fresh API token for ``user``."""
+    from dangjian.accounts.services import token_issue
+
+    def _bearer(user) -> dict:
+        raw, _ = token_issue(user=user)
+        return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+    return _bearer

@@ -1,0 +1,121 @@
+"""Who sees what: the ONE place that decides which rows a user may read or change.
+
+"上级可以查看下级信息，下级不能查看上级信息": a role held at an organisation grants that
+organisation's whole subtree and nothing above or beside it. Organisations use
+materialized paths (django-treebeard), so "inside the subtree of X" is
+``path LIKE 'X.path%'`` — one indexed prefix test, whatever the depth.
+
+Every selector filters through :func:`scoped`; an object outside the scope is answered
+with 404 (:func:`get_or_404`), so its existence never leaks.
+"""
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+
+class Role(StrEnum):
+    LEADER = "leader"  # 单位领导
+    ADMIN = "admin"  # 管理员
+    MEMBER = "member"  # 普通党员
+    AGENT = "agent"  # 12371 坐席
+    HANDLER = "handler"  # 部门经办人
+    EXAMINER = "examiner"  # 考核/审查人员
+
+
+class Perm(StrEnum):
+    VIEW_ORG = "org.view"
+    CHANGE_ORG = "org.change"
+    VIEW_MEMBER = "member.view"
+    CHANGE_MEMBER = "member.change"
+    REVEAL_MEMBER = "member.reveal"  # 查看未脱敏的身份证号、手机号
+
+
+ROLE_PERMS: dict[Role, frozenset[Perm]] = {
+    Role.ADMIN: frozenset(Perm),
+    Role.LEADER: frozenset({Perm.VIEW_ORG, Perm.VIEW_MEMBER}),
+    Role.MEMBER: frozenset({Perm.VIEW_ORG, Perm.VIEW_MEMBER}),
+    Role.AGENT: frozenset({Perm.VIEW_ORG, Perm.VIEW_MEMBER}),
+    Role.EXAMINER: frozenset({Perm.VIEW_ORG, Perm.VIEW_MEMBER}),
+    Role.HANDLER: frozenset({Perm.VIEW_ORG}),
+}
+
+ALL = object()  # the superuser's scope: everything
+
+
+def _prefix_free(paths: Iterable[str]) -> tuple[str, ...]:
+    """Drop paths already covered by a shorter one (a role below another role)."""
+    result: list[str] = []
+    for path in sorted(set(paths)):
+        if not result or not path.startswith(result[-1]):
+            result.append(path)
+    return tuple(result)
+
+
+def scope_paths(user, perm: Perm):
+    """The organisation paths whose subtrees ``user`` holds ``perm`` on, or ALL.
+
+    Cached on the user object for the request: roles are read once per request.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ()
+    if user.is_superuser:
+        return ALL
+    cache = user.__dict__.setdefault("_scope_cache", {})
+    if perm not in cache:
+        grants = user.role_assignments.filter(org__dissolved_on__isnull=True).values_list(
+            "role", "org__path"
+        )
+        cache[perm] = _prefix_free(path for role, path in grants if perm in ROLE_PERMS[role])
+    return cache[perm]
+
+
+def forget(user) -> None:
+    """Drop the cached scope (after a role change within the same request)."""
+    user.__dict__.pop("_scope_cache", None)
+
+
+def path_q(paths, field: str) -> Q:
+    """A Q matching rows whose ``field`` path lies in any of the subtrees."""
+    if paths is ALL:
+        return Q()
+    if not paths:
+        return Q(pk__in=[])
+    q = Q()
+    for path in paths:
+        q |= Q(**{f"{field}__startswith": path})
+    return q
+
+
+def scoped(qs: QuerySet, user, perm: Perm, *, path_field: str) -> QuerySet:
+    """Filter ``qs`` to the rows ``user`` may see (or change) under ``perm``."""
+    return qs.filter(path_q(scope_paths(user, perm), path_field))
+
+
+def covers(user, perm: Perm, path: str) -> bool:
+    """Whether the organisation at ``path`` lies in the user's scope for ``perm``."""
+    paths = scope_paths(user, perm)
+    return paths is ALL or any(path.startswith(p) for p in paths)
+
+
+def get_or_404(qs: QuerySet, **lookup):
+    """Fetch one row from an already scoped queryset; out of scope is simply 'not found'."""
+    try:
+        return qs.get(**lookup)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404("未找到") from None
+
+
+def authorize(user, perm: Perm, path: str, *, view_perm: Perm) -> None:
+    """Allow ``perm`` on the object at ``path`` or refuse it without leaking.
+
+    Not visible at all → 404 (as if it did not exist); visible but not ``perm`` → 403.
+    """
+    from django.core.exceptions import PermissionDenied
+
+    if not covers(user, view_perm, path):
+        raise Http404("未找到")
+    if not covers(user, perm, path):
+        raise PermissionDenied("您没有权限执行此操作")

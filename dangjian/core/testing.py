@@ -1,0 +1,132 @@
+"""A fixed test cast over a small but complete tree (see tests and conftest.py).
+
+    P 云南省委 (province)
+    ├── C1 昆明市委 (city)
+    │   ├── K1 五华区委 (county)
+    │   │   └── T1 华山街道党委 (committee)
+    │   │       ├── B1 第一党支部 ── G1 第一党小组
+    │   │       └── B2 第二党支部
+    │   └── K2 盘龙区委 (county) ── T2 党委 ── B3 党支部
+    └── C2 曲靖市委 (city) ── K3 麒麟区委 ── B4 机关党支部 (directly under the county)
+
+Every level has a user, and a sibling outside it, so each access test has its negative.
+"""
+
+import datetime as dt
+import itertools
+from types import SimpleNamespace
+
+from dangjian.core import idcard
+from dangjian.core.scope import Role
+
+PASSWORD = "Test-Passw0rd!"
+
+TREE = [
+    # key, parent key, name, type, code
+    ("P", None, "云南省委", "province", "530000000000"),
+    ("C1", "P", "昆明市委", "city", "530100000000"),
+    ("K1", "C1", "五华区委", "county", "530102000000"),
+    ("T1", "K1", "华山街道党委", "committee", "530102100000"),
+    ("B1", "T1", "华山社区第一党支部", "branch", "530102100001"),
+    ("G1", "B1", "第一党小组", "group", "530102100011"),
+    ("B2", "T1", "华山社区第二党支部", "branch", "530102100002"),
+    ("K2", "C1", "盘龙区委", "county", "530103000000"),
+    ("T2", "K2", "拓东街道党委", "committee", "530103100000"),
+    ("B3", "T2", "拓东社区党支部", "branch", "530103100001"),
+    ("C2", "P", "曲靖市委", "city", "530300000000"),
+    ("K3", "C2", "麒麟区委", "county", "530302000000"),
+    ("B4", "K3", "区委机关党支部", "branch", "530302000001"),
+]
+BRANCHES = ["B1", "B2", "B3", "B4"]
+
+# user key → (role, org key); member-linked users get a member record in a branch.
+USERS = {
+    "province_admin": (Role.ADMIN, "P"),
+    "city_admin": (Role.ADMIN, "C1"),
+    "county_admin": (Role.ADMIN, "K1"),
+    "sibling_county_admin": (Role.ADMIN, "K2"),
+    "committee_admin": (Role.ADMIN, "T1"),
+    "branch_admin": (Role.ADMIN, "B1"),
+    "county_leader": (Role.LEADER, "K1"),
+    "member": (Role.MEMBER, "B1"),
+    "agent": (Role.AGENT, "C1"),
+    "handler": (Role.HANDLER, "K1"),
+    "examiner": (Role.EXAMINER, "C2"),
+}
+
+_sequence = itertools.count(101)
+
+
+def new_id_number(birth: dt.date = dt.date(1985, 3, 14), *, male: bool = True) -> str:
+    """A fresh valid ID number (sequence parity chooses the sex)."""
+    seq = next(_sequence)
+    if (seq % 2 == 1) != male:
+        seq = next(_sequence)
+    return idcard.build("530102", birth, seq)
+
+
+def build_cast() -> SimpleNamespace:
+    """Create the tree, two members per branch, and one user per entry of USERS."""
+    from dangjian.accounts import services as accounts
+    from dangjian.accounts.models import User
+    from dangjian.members import services as members
+    from dangjian.orgs import services as orgs
+
+    root = User.objects.create_superuser("root", "root@example.cn", PASSWORD)
+    org = {}
+    for key, parent, name, org_type, code in TREE:
+        fields = {
+            "name": name,
+            "org_type": org_type,
+            "code": code,
+            "founded_on": dt.date(1990, 1, 1),
+        }
+        if parent is None:
+            org[key] = orgs.org_create_root(acting_user=root, **fields)
+        else:
+            org[key] = orgs.org_create(acting_user=root, parent=org[parent], **fields)
+    member = {}
+    for branch in BRANCHES:
+        for i in (1, 2):
+            member[f"{branch}m{i}"] = members.member_create(
+                acting_user=root,
+                branch=org[branch],
+                name=f"{org[branch].name[:2]}党员{i}",
+                id_number=new_id_number(dt.date(1970 + i * 10, 6, 1), male=i == 1),
+                phone=f"1391234{len(member):04d}",
+                ethnicity="汉族" if i == 1 else "彝族",
+                education="bachelor" if i == 1 else "high_school",
+                joined_on=dt.date(2000 + i * 10, 7, 1),
+                full_member_on=dt.date(2001 + i * 10, 7, 1),
+                status="full",
+                group=org["G1"] if branch == "B1" and i == 1 else None,
+            )
+    users = {"root": root}
+    for key, (role, org_key) in USERS.items():
+        linked = member["B1m1"] if key == "member" else None
+        user = accounts.user_create(
+            acting_user=root,
+            username=key,
+            password=PASSWORD,
+            member=linked,
+            validate_password=False,
+        )
+        accounts.role_grant(acting_user=root, user=user, org=org[org_key], role=role)
+        users[key] = user
+    users["outsider"] = accounts.user_create(
+        acting_user=root, username="outsider", password=PASSWORD, validate_password=False
+    )
+    return SimpleNamespace(org=org, member=member, user=users)
+
+
+def reload(cast: SimpleNamespace) -> SimpleNamespace:
+    """Fresh instances (tests must not share mutated Python objects between them)."""
+    from dangjian.accounts.models import User
+    from dangjian.members.models import Member
+    from dangjian.orgs.models import Organisation
+
+    return SimpleNamespace(
+        org={k: Organisation.objects.get(pk=o.pk) for k, o in cast.org.items()},
+        member={k: Member.objects.get(pk=m.pk) for k, m in cast.member.items()},
+        user={k: User.objects.get(pk=u.pk) for k, u in cast.user.items()},
+    )

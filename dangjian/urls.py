@@ -1,0 +1,16 @@
+"""Root URLs: pages per app, the REST API at /api/v1, Django admin for superusers."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from dangjian.api import api
+from dangjian.core.views import home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/", include("dangjian.accounts.urls")),
+    path("orgs/", include("dangjian.orgs.urls")),
+    path("members/", include("dangjian.members.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

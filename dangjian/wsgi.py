@@ -1,0 +1,8 @@
+"""WSGI entry point (gunicorn/granian behind a reverse proxy in production)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
+application = get_wsgi_application()
