@@ -130,3 +130,49 @@ def reload(cast: SimpleNamespace) -> SimpleNamespace:
         member={k: Member.objects.get(pk=m.pk) for k, m in cast.member.items()},
         user={k: User.objects.get(pk=u.pk) for k, u in cast.user.items()},
     )
+
+
+# --- The access oracle: derived from TREE/USERS by walking parents, not from core.scope.
+
+_PARENT = {key: parent for key, parent, *_ in TREE}
+ORG_KEYS = [key for key, *_ in TREE]
+USER_KEYS = ["root", *USERS, "outsider"]
+CHANGE_ROLES = {Role.ADMIN}
+NO_MEMBER_VIEW_ROLES = {Role.HANDLER}
+
+
+def ancestors_or_self(key: str) -> list[str]:
+    chain = []
+    while key is not None:
+        chain.append(key)
+        key = _PARENT[key]
+    return chain
+
+
+def sees_org(user_key: str, org_key: str) -> bool:
+    """Whether the user may see the organisation (上级看下级, never up or sideways)."""
+    if user_key == "root":
+        return True
+    if user_key not in USERS:
+        return False
+    return USERS[user_key][1] in ancestors_or_self(org_key)
+
+
+def changes_org(user_key: str, org_key: str) -> bool:
+    return user_key == "root" or (
+        sees_org(user_key, org_key) and USERS[user_key][0] in CHANGE_ROLES
+    )
+
+
+def sees_members_of(user_key: str, branch_key: str) -> bool:
+    """Whether the user may see the members of a branch (handlers see organisations only)."""
+    if user_key == "root":
+        return True
+    return sees_org(user_key, branch_key) and USERS[user_key][0] not in NO_MEMBER_VIEW_ROLES
+
+
+def sees_member(user_key: str, member_key: str) -> bool:
+    """Members are keyed '<branch>m<i>'; the 'member' user is B1m1 and sees themself."""
+    if user_key == "member" and member_key == "B1m1":
+        return True
+    return sees_members_of(user_key, member_key.split("m")[0])
