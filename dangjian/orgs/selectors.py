@@ -66,5 +66,5 @@ def move_targets(user, org: Organisation) -> QuerySet[Organisation]:
         scope.scoped(Organisation.objects.all(), user, Perm.CHANGE_ORG, path_field="path")
         .filter(dissolved_on__isnull=True, org_type__in=ALLOWED_PARENTS[org.org_type])
         .exclude(path__startswith=org.path)
-        .exclude(pk=org.get_parent().pk if not org.is_root() else None)
+        .exclude(pk=Organisation.objects.get_parent(org).pk if org.depth > 1 else None)
     )

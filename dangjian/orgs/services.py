@@ -157,12 +157,14 @@ def org_update(*, acting_user, org: Organisation, ip: str | None = None, **chang
         setattr(org, field, value)
     errors = {}
     if "org_type" in changes and org.org_type in rules.ALLOWED_PARENTS:
-        parent = org.get_parent()
+        parent = Organisation.objects.get_parent(org)
         if msg := rules.parent_error(org.org_type, parent.org_type if parent else None):
             errors["org_type"] = msg
         elif any(
             rules.parent_error(t, org.org_type)
-            for t in org.get_children().values_list("org_type", flat=True).distinct()
+            for t in Organisation.objects.get_children(org)
+            .values_list("org_type", flat=True)
+            .distinct()
         ):
             errors["org_type"] = MSG_TYPE_CHILDREN.format(type=org.get_org_type_display())
     raise_if(errors)
@@ -190,7 +192,7 @@ def org_move(
     org = _lock_fresh(org)
     new_parent = Organisation.objects.get(pk=new_parent.pk)
     errors = {}
-    if org.is_root():
+    if org.depth == 1:
         errors["parent"] = MSG_MOVE_ROOT
     elif new_parent.path.startswith(org.path):
         errors["parent"] = MSG_MOVE_INTO_SELF
@@ -229,7 +231,7 @@ def org_dissolve(
     errors = {}
     if not org.is_active:
         errors["__all__"] = MSG_ALREADY_DISSOLVED
-    elif n := org.get_children().filter(dissolved_on__isnull=True).count():
+    elif n := Organisation.objects.get_children(org).filter(dissolved_on__isnull=True).count():
         errors["__all__"] = MSG_DISSOLVE_CHILDREN.format(n=n)
     elif n := current_member_count(org):
         errors["__all__"] = MSG_DISSOLVE_MEMBERS.format(n=n)
