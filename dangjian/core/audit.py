@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -100,11 +101,30 @@ def record(
     return entry
 
 
-def verify() -> AuditEntry | None:
-    """Walk the chain; return the first entry that does not fit, or None if intact."""
+@dataclass(frozen=True)
+class ChainBreak:
+    """Where the chain stops holding: the first bad entry, or a missing tail."""
+
+    entry: AuditEntry | None
+    reason: str
+
+
+def verify() -> ChainBreak | None:
+    """Walk the chain; return where it first breaks, or None if intact.
+
+    An entry breaks the chain if its ``prev_hash`` is not its predecessor's hash
+    (deleted or reordered entries) or its own hash does not match its content (edited).
+    Deleting entries from the end leaves the chain consistent, so the head row, which
+    holds the last hash written, is compared too.
+    """
     prev = GENESIS
     for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
-        if entry.prev_hash != prev or _digest(prev, entry) != entry.hash:
-            return entry
+        if entry.prev_hash != prev:
+            return ChainBreak(entry, "前一条哈希不符：其前面的记录被删除、插入或调换")
+        if _digest(prev, entry) != entry.hash:
+            return ChainBreak(entry, "内容与哈希不符：该记录被修改")
         prev = entry.hash
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is not None and head.last_hash != prev:
+        return ChainBreak(None, "链尾缺失：最后写入的记录已被删除")
     return None
