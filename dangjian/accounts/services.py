@@ -154,3 +154,24 @@ def login_recorded(*, user: User | None, username: str, success: bool, ip: str |
         after={"username": username},
         ip=ip,
     )
+
+
+@transaction.atomic
+def superuser_create(
+    *, username: str, password: str, email: str = "", ip: str | None = None
+) -> User:
+    """The first account of a deployment (a system administrator), e.g. when seeding.
+
+    Nobody grants it: the action is recorded as done by the system.
+    """
+    if User.objects.filter(username=username).exists():
+        raise_if({"username": MSG_USERNAME_TAKEN})
+    user = User.objects.create_superuser(username, email, password)
+    audit.record(
+        actor=None,
+        action="user.create_superuser",
+        obj=user,
+        after={"username": username},
+        ip=ip,
+    )
+    return user

@@ -14,3 +14,11 @@ def field_errors(exc: ValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
         return {f: [str(m) for e in errs for m in e.messages] for f, errs in exc.error_dict.items()}
     return {"__all__": list(exc.messages)}
+
+
+MSG_ROW = "第{row}行：{msg}"
+
+
+def row_error(row: int, errors: dict[str, str]) -> ValidationError:
+    """A ValidationError whose messages name the (1-based) row of an import: 第3行：…"""
+    return ValidationError({f: [MSG_ROW.format(row=row, msg=m)] for f, m in errors.items()})

@@ -57,19 +57,37 @@ def _prefix_free(paths: Iterable[str]) -> tuple[str, ...]:
 def scope_paths(user, perm: Perm):
     """The organisation paths whose subtrees ``user`` holds ``perm`` on, or ALL.
 
-    Cached on the user object for the request: roles are read once per request.
+    Cached on the user object: the roles are read in one query per request.
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return ()
     if user.is_superuser:
         return ALL
     cache = user.__dict__.setdefault("_scope_cache", {})
-    if perm not in cache:
-        grants = user.role_assignments.filter(org__dissolved_on__isnull=True).values_list(
-            "role", "org__path"
+    if not cache:
+        grants = list(
+            user.role_assignments.filter(org__dissolved_on__isnull=True).values_list(
+                "role", "org__path"
+            )
         )
-        cache[perm] = _prefix_free(path for role, path in grants if perm in ROLE_PERMS[role])
+        for each in Perm:
+            cache[each] = _prefix_free(path for role, path in grants if each in ROLE_PERMS[role])
     return cache[perm]
+
+
+def common_path(paths: Iterable[str], steplen: int = 4) -> str:
+    """The deepest organisation path above all of ``paths`` ('' when they share no root).
+
+    Used to file a bulk write in the audit log under the organisation that covers it.
+    """
+    paths = sorted(paths)
+    if not paths:
+        return ""
+    first, last = paths[0], paths[-1]
+    size = 0
+    while size < min(len(first), len(last)) and first[size] == last[size]:
+        size += 1
+    return first[: size - size % steplen]
 
 
 def forget(user) -> None:

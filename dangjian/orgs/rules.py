@@ -76,3 +76,16 @@ def parent_error(child_type: str, parent_type: str | None) -> str | None:
 
 def can_hold_members(org_type: str) -> bool:
     return org_type in MEMBER_HOLDING_TYPES
+
+
+def can_hold_post(
+    *, org_type: str, org_path: str, org_pk: int, branch_path: str | None, group_id: int | None
+) -> bool:
+    """Whether a member placed at (branch, group) may hold a post in the organisation.
+
+    A post is held by a member of the organisation's own subtree (党章第三十条: 支部委员会
+    由支部党员大会选举产生); a 党小组长 is one of the group's own members.
+    """
+    if org_type == OrgType.GROUP:
+        return group_id == org_pk
+    return branch_path is not None and branch_path.startswith(org_path)

@@ -20,7 +20,7 @@ def org_roots(user) -> QuerySet[Organisation]:
     """The tops of the user's visible forest: their own organisations, or the tree roots."""
     paths = scope.scope_paths(user, Perm.VIEW_ORG)
     if paths is ALL:
-        return Organisation.get_root_nodes()
+        return Organisation.objects.get_root_nodes()
     return Organisation.objects.filter(path__in=paths).order_by("path")
 
 

@@ -130,3 +130,13 @@ def test_reveal_is_for_admins_over_the_branch_and_the_member_themself(cast):
         services.member_reveal(acting_user=cast.user["county_leader"], member=member)
     with pytest.raises(Http404):
         services.member_reveal(acting_user=cast.user["sibling_county_admin"], member=member)
+
+
+def test_an_update_that_changes_nothing_writes_nothing(cast):
+    member = cast.member["B1m2"]
+    audits = AuditEntry.objects.count()
+    services.member_update(
+        acting_user=cast.user["branch_admin"], member=member, occupation=member.occupation
+    )
+    services.member_update(acting_user=cast.user["branch_admin"], member=member, phone=member.phone)
+    assert AuditEntry.objects.count() == audits

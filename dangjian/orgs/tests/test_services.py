@@ -40,7 +40,7 @@ def test_create_appends_a_child_and_audits(cast):
         org.path,
     )
     assert entry.after["code"] == "530102100099"
-    assert Organisation.find_problems() == ([], [], [], [], [])
+    assert Organisation.objects.find_problems() == ([], [], [], [], [])
 
 
 @pytest.mark.parametrize(
@@ -83,7 +83,7 @@ def test_move_carries_the_subtree(cast):
     g1.refresh_from_db()
     assert Organisation.objects.get_parent(moved) == cast.org["T2"]
     assert g1.path.startswith(moved.path) and Organisation.objects.get_parent(g1) == moved
-    assert Organisation.find_problems() == ([], [], [], [], [])
+    assert Organisation.objects.find_problems() == ([], [], [], [], [])
     assert AuditEntry.objects.latest("id").before["path"] == b1.path
 
 
@@ -212,3 +212,32 @@ def test_one_current_secretary_and_holders_from_the_subtree(cast):
         started_on=dt.date(2022, 1, 1),
     )
     assert Position.objects.filter(org=cast.org["B1"], ended_on__isnull=True).get() == second
+
+
+def test_an_update_that_changes_nothing_writes_nothing(cast):
+    audits = AuditEntry.objects.count()
+    services.org_update(
+        acting_user=cast.user["county_admin"], org=cast.org["B2"], name=cast.org["B2"].name
+    )
+    assert AuditEntry.objects.count() == audits
+
+
+def test_a_group_leader_comes_from_the_group_itself(cast):
+    admin = cast.user["branch_admin"]
+    leader = services.position_assign(
+        acting_user=admin,
+        org=cast.org["G1"],
+        member=cast.member["B1m1"],
+        title="group_leader",
+        started_on=dt.date(2023, 3, 1),
+    )
+    assert leader.org == cast.org["G1"]
+    with pytest.raises(ValidationError) as exc:
+        services.position_assign(
+            acting_user=admin,
+            org=cast.org["G1"],
+            member=cast.member["B1m2"],
+            title="member",
+            started_on=dt.date(2023, 3, 1),
+        )
+    assert errors_of(exc)["member"] == [services.MSG_POSITION_OUTSIDE]
