@@ -1,0 +1,49 @@
+"""Fingerprints of demo data, from a plan or from the database, to compare runs."""
+
+import hashlib
+
+from dangjian.members.models import Member
+from dangjian.orgs.models import Organisation
+
+
+def _digest(lines) -> str:
+    return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
+
+
+def _org_line(code, name, org_type, founded_on, dissolved_on) -> str:
+    return f"{code}|{name}|{org_type}|{founded_on}|{dissolved_on}"
+
+
+def _member_line(m, branch_code, group_code) -> str:
+    return (
+        f"{m.name}|{m.id_number}|{m.gender}|{m.birth_date}|{m.ethnicity}|{m.phone}|"
+        f"{m.education}|{m.occupation}|{m.joined_on}|{m.full_member_on}|{m.status}|"
+        f"{branch_code}|{group_code}"
+    )
+
+
+def of_plan(units) -> tuple[str, str]:
+    """(organisations, members) fingerprints of populated units."""
+    orgs, members = [], []
+    for unit in units:
+        unit.populate()
+        orgs += [
+            _org_line(r.code, r.name, r.org_type, r.founded_on, r.dissolved_on) for r in unit.orgs
+        ]
+        members += [_member_line(m, m.branch_code, m.group_code) for m in unit.members]
+    return _digest(orgs), _digest(members)
+
+
+def of_database() -> tuple[str, str]:
+    codes = dict(Organisation.objects.values_list("pk", "code"))
+    orgs = [
+        _org_line(*row)
+        for row in Organisation.objects.values_list(
+            "code", "name", "org_type", "founded_on", "dissolved_on"
+        )
+    ]
+    members = [
+        _member_line(m, codes[m.branch_id], codes.get(m.group_id))
+        for m in Member.objects.all().iterator(chunk_size=2000)
+    ]
+    return _digest(orgs), _digest(members)

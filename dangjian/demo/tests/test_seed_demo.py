@@ -1,0 +1,189 @@
+"""`dangjian seed_demo --scale small`, run once for the module on a wiped test database.
+
+The module fixture resets the shared test cast away inside a transaction, seeds, and
+rolls everything back at the end, so other test modules find the cast untouched.
+"""
+
+import json
+from collections import Counter
+from io import StringIO
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import override_settings
+
+from dangjian.accounts.models import User
+from dangjian.core import audit, idcard
+from dangjian.core.models import AuditEntry
+from dangjian.demo import seeding
+from dangjian.demo.generator import REFERENCE_DATE, SCALES, plan
+from dangjian.demo.tests import fingerprints
+from dangjian.members import rules
+from dangjian.members.models import Member
+from dangjian.members.selectors import member_queryset
+from dangjian.orgs.choices import OrgType, PositionTitle
+from dangjian.orgs.models import Organisation, Position
+from dangjian.orgs.selectors import org_queryset
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # tests only
+LEVEL_TYPES = {
+    "province": {OrgType.PROVINCIAL_COMMITTEE},
+    "city": {OrgType.CITY_COMMITTEE},
+    "county": {OrgType.COUNTY_COMMITTEE},
+    "committee": {OrgType.COMMITTEE, OrgType.WORKING_COMMITTEE},
+    "branch": {OrgType.BRANCH},
+}
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    out = tmp_path_factory.mktemp("seed") / "accounts.json"
+    with (
+        django_db_blocker.unblock(),
+        override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHERS),
+        transaction.atomic(),
+    ):
+        stdout = StringIO()
+        call_command("seed_demo", "--reset", "--accounts-out", str(out), stdout=stdout)
+        yield SimpleNamespace(
+            output=stdout.getvalue(),
+            accounts=json.loads(out.read_text()),
+            fingerprint=fingerprints.of_database(),
+            org_ids=dict(Organisation.objects.values_list("code", "pk")),
+        )
+        transaction.set_rollback(True)
+
+
+def _counts():
+    return (Organisation.objects.count(), Member.objects.count(), User.objects.count())
+
+
+def test_small_scale_sizes(seeded):
+    assert 250 <= Organisation.objects.count() <= 380
+    assert 4000 <= Member.objects.count() <= 6000
+    assert User.objects.get(username="root").is_superuser
+    dissolved = Organisation.objects.get(dissolved_on__isnull=False)
+    assert not dissolved.members.exists() and dissolved.dissolve_reason
+    assert "完成：" in seeded.output and "admin_province" in seeded.output
+
+
+def test_tree_and_audit_chain_are_intact(seeded):
+    assert Organisation.objects.find_problems() == ([], [], [], [], [])
+    assert audit.verify() is None
+    assert AuditEntry.objects.order_by("id").first().action == "demo.reset"
+    actions = Counter(AuditEntry.objects.values_list("action", flat=True))
+    assert actions["org.bulk_create"] and actions["member.bulk_create"]
+
+
+def test_every_member_passes_the_rules_and_sits_in_an_active_branch(seeded):
+    for m in Member.objects.select_related("branch", "group").iterator(chunk_size=2000):
+        parsed = idcard.parse(m.id_number, today=REFERENCE_DATE)
+        assert not rules.record_errors(
+            id_number=parsed,
+            birth_date=m.birth_date,
+            gender=m.gender,
+            joined_on=m.joined_on,
+            full_member_on=m.full_member_on,
+            status=m.status,
+            today=REFERENCE_DATE,
+        )
+        assert not m.phone or rules.validate_phone(m.phone) == m.phone
+        assert m.branch.org_type == OrgType.BRANCH and m.branch.is_active
+        assert m.group is None or m.group.path.startswith(m.branch.path)
+
+
+def test_every_active_branch_and_committee_has_one_secretary_from_its_subtree(seeded):
+    secretaries = Position.objects.filter(title=PositionTitle.SECRETARY).select_related(
+        "org", "member__branch"
+    )
+    by_org = Counter(p.org_id for p in secretaries)
+    assert all(p.member.branch.path.startswith(p.org.path) for p in secretaries)
+    active = Organisation.objects.filter(dissolved_on__isnull=True).exclude(org_type=OrgType.GROUP)
+    assert all(by_org[pk] == 1 for pk in active.values_list("pk", flat=True))
+
+
+def test_the_database_holds_exactly_the_plan(seeded):
+    assert seeded.fingerprint == fingerprints.of_plan(plan(SCALES["small"], 2026))
+
+
+def test_reseeding_with_the_same_seed_gives_identical_data(seeded):
+    with override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHERS):
+        seeding.wipe()
+        report = seeding.seed(scale=SCALES["small"], seed=2026)
+    assert fingerprints.of_database() == seeded.fingerprint
+    assert dict(Organisation.objects.values_list("code", "pk")) == seeded.org_ids
+    assert report.accounts == seeded.accounts
+
+
+def test_accounts_cover_every_role_at_every_level(seeded):
+    pairs = {(a["role"], a["level"]) for a in seeded.accounts}
+    roles = ("leader", "admin", "member", "agent", "handler", "examiner")
+    assert {(r, lv) for r in roles for lv in LEVEL_TYPES} <= pairs
+    assert len({a["username"] for a in seeded.accounts}) == len(seeded.accounts) <= 45
+    for account in seeded.accounts:
+        org = Organisation.objects.get(pk=account["org_id"])
+        assert org.org_type in LEVEL_TYPES[account["level"]]
+        assert account["org_path"].split(" / ")[-1] == account["org_name"] == org.name
+        assert set(account) >= {"username", "password", "role", "role_label", "org_path"}
+
+
+def test_each_account_logs_in_and_sees_exactly_its_subtree(seeded):
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        for account in seeded.accounts:
+            user = authenticate(username=account["username"], password=account["password"])
+            assert user is not None, account["username"]
+            org = Organisation.objects.get(pk=account["org_id"])
+            subtree = Organisation.objects.filter(path__startswith=org.path)
+            assert set(org_queryset(user)) == set(subtree), account["username"]
+            members = set(member_queryset(user).values_list("pk", flat=True))
+            if account["role"] == "handler":
+                assert members == set()
+            else:
+                in_subtree = Member.objects.filter(branch__path__startswith=org.path)
+                assert members == set(in_subtree.values_list("pk", flat=True))
+
+
+def test_member_accounts_belong_to_members_of_their_subtree(seeded):
+    linked = [a for a in seeded.accounts if a["member_id"]]
+    assert {a["role"] for a in linked} == {"leader", "admin", "member"}
+    for account in linked:
+        member = User.objects.get(username=account["username"]).member
+        org = Organisation.objects.get(pk=account["org_id"])
+        assert member.branch.path.startswith(org.path)
+    leader = User.objects.get(username="leader_branch")
+    assert Position.objects.filter(
+        member=leader.member, org_id=leader.role_assignments.get().org_id, title="secretary"
+    ).exists()
+
+
+def test_refuses_to_seed_a_database_that_has_organisations(seeded):
+    before = _counts()
+    with pytest.raises(CommandError, match=r"不再重复生成演示数据.*--reset"):
+        call_command("seed_demo", stdout=StringIO())
+    out = StringIO()
+    call_command("seed_demo", "--if-empty", stdout=out)
+    assert "跳过" in out.getvalue()
+    with override_settings(DEBUG=False), pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo", "--reset", stdout=StringIO())
+    assert _counts() == before
+
+
+def test_resume_skips_what_is_already_there(seeded):
+    before = _counts()
+    out = StringIO()
+    call_command("seed_demo", "--resume", stdout=out)
+    assert "跳过已有单元 50 个" in out.getvalue()
+    assert _counts() == before
+
+
+def test_dry_run_only_counts(seeded):
+    before = _counts()
+    out = StringIO()
+    call_command("seed_demo", "--scale", "county", "--dry-run", stdout=out)
+    assert "不写数据库" in out.getvalue() and "党小组" in out.getvalue()
+    assert _counts() == before
