@@ -2,37 +2,103 @@
 
 Every error body is ``{"detail": ...}``. Validation failures are 422 with a list of
 ``{"loc": [...], "msg": "<中文>", "type": ...}`` — the same shape whether pydantic
-rejected the input or a service's domain rule did, so a client handles one format.
+rejected the input, a FilterSet rejected a query parameter, the body was not JSON, or a
+service's domain rule refused the write, so a client handles one format. ``loc`` names
+the parameter as the client sent it: ``["body", "parent_id"]``, ``["query", "limit"]``,
+``["path", "org_id"]``.
+
+Paging: ``?limit=`` (1–100, default 20) and ``?offset=`` (≥ 0). A limit above 100 is
+refused with 422 rather than silently capped, so a client never believes it has a whole
+list when it has not.
 """
+
+import json
+import re
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja import NinjaAPI, Swagger
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.parser import Parser
+from ninja.security import django_auth
 
-from dangjian.accounts.services import token_user
+from dangjian.accounts.api import BearerAuth
+from dangjian.core.apitools import MSG_NUL
 from dangjian.core.errors import field_errors
 
-
-class BearerAuth(HttpBearer):
-    """``Authorization: Bearer <token>`` from POST /auth/token."""
-
-    def authenticate(self, request, token: str):
-        user = token_user(token)
-        if user is not None:
-            request.user = user
-        return user
+MSG_NOT_FOUND = "未找到"
+MSG_FORBIDDEN = "没有权限"
+MSG_UNAUTHENTICATED = "未登录或令牌无效"
+MSG_BAD_JSON = "请求体不是有效的 JSON"
+# ninja's own HttpError messages, in Chinese.
+HTTP_ERROR_MESSAGES = {"CSRF check Failed": "CSRF 校验失败，请刷新页面后重试"}
 
 
-api = NinjaAPI(
+class MalformedBodyError(Exception):
+    """The request body could not be parsed as JSON (or holds a NUL character)."""
+
+    def __init__(self, msg: str):
+        super().__init__(msg)
+        self.msg = msg
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class JsonParser(Parser):
+    """The default JSON parser, with a failure we can tell apart from other 400s.
+
+    NUL characters are refused here: PostgreSQL cannot store them in text columns.
+    """
+
+    def parse_body(self, request):
+        try:
+            data = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise MalformedBodyError(MSG_BAD_JSON) from exc
+        if _has_nul(data):
+            raise MalformedBodyError(MSG_NUL)
+        return data
+
+
+class Api(NinjaAPI):
+    def validation_error_from_error_contexts(self, error_contexts):
+        """Body errors located at the field (``["body", "name"]``), not the argument name."""
+        errors = []
+        for context in error_contexts:
+            single = getattr(context.model, "__read_from_single_attr__", None)
+            for item in super().validation_error_from_error_contexts([context]).errors:
+                loc = tuple(item["loc"])
+                if single and loc[:2] == ("body", single):
+                    item["loc"] = ("body", *loc[2:])
+                errors.append(item)
+        return NinjaValidationError(errors)
+
+
+api = Api(
     title="智慧党建 API",
     version="1",
-    description="组织、党员等接口。认证：POST /api/v1/auth/token 获取令牌，之后使用 Bearer 令牌。",
+    description=(
+        "组织、党员等接口。认证：POST /api/v1/auth/token 获取令牌，之后使用 Bearer 令牌。"
+        "列表分页参数 limit（1–100，默认20）与 offset（≥0），返回 {items, count}。"
+        "错误统一为 {detail}；输入错误为 422，detail 为 [{loc, msg, type}] 列表。"
+        "不在权限范围内的对象一律返回 404。"
+    ),
     auth=[BearerAuth(), django_auth],
     urls_namespace="api",
+    parser=JsonParser(),
+    # Swagger UI from ninja's own static files ("ninja" is in INSTALLED_APPS): no CDN,
+    # and no validator badge fetched from validator.swagger.io.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 
 # pydantic error type → Chinese message (ctx values are formatted in).
@@ -43,7 +109,10 @@ PYDANTIC_MESSAGES = {
     "string_too_long": "长度不能超过{max_length}个字符",
     "int_type": "应为整数",
     "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "int_parsing_size": "数值过大",
     "float_parsing": "应为数字",
+    "bool_type": "应为 true 或 false",
     "bool_parsing": "应为 true 或 false",
     "date_type": "日期格式应为 YYYY-MM-DD",
     "date_parsing": "日期格式应为 YYYY-MM-DD",
@@ -55,18 +124,29 @@ PYDANTIC_MESSAGES = {
     "less_than_equal": "不能大于{le}",
     "greater_than": "应大于{gt}",
     "less_than": "应小于{lt}",
-    "json_invalid": "请求体不是有效的 JSON",
+    "json_invalid": MSG_BAD_JSON,
     "model_attributes_type": "请求体应为 JSON 对象",
+    "model_type": "请求体应为 JSON 对象",
     "dict_type": "请求体应为 JSON 对象",
     "extra_forbidden": "不允许的字段",
     "string_pattern_mismatch": "格式不正确",
 }
 
+# Service field names → the API's body field names (the API takes ids for relations).
+FIELD_ALIASES = {"parent": "parent_id", "branch": "branch_id", "group": "group_id"}
+
 
 def _chinese(error: dict) -> dict:
+    if "msg_zh" in error:  # raised by an endpoint (core.apitools), already in Chinese
+        return {"loc": list(error["loc"]), "msg": error["msg_zh"], "type": error["type"]}
     template = PYDANTIC_MESSAGES.get(error.get("type", ""), "输入无效")
+    ctx = dict(error.get("ctx", {}))
+    if "expected" in ctx:  # "'a', 'b' or 'c'" → "a、b、c"
+        ctx["expected"] = (
+            "、".join(re.findall(r"'([^']*)'", str(ctx["expected"]))) or ctx["expected"]
+        )
     try:
-        msg = template.format(**error.get("ctx", {}))
+        msg = template.format(**ctx)
     except (KeyError, IndexError):
         msg = template
     return {"loc": list(error.get("loc", [])), "msg": msg, "type": error.get("type", "invalid")}
@@ -80,7 +160,11 @@ def on_schema_error(request, exc: NinjaValidationError):
 @api.exception_handler(DjangoValidationError)
 def on_rule_error(request, exc: DjangoValidationError):
     detail = [
-        {"loc": ["body", field] if field != "__all__" else ["body"], "msg": msg, "type": "rule"}
+        {
+            "loc": ["body", FIELD_ALIASES.get(field, field)] if field != "__all__" else ["body"],
+            "msg": msg,
+            "type": "rule",
+        }
         for field, msgs in field_errors(exc).items()
         for msg in msgs
     ]
@@ -89,17 +173,27 @@ def on_rule_error(request, exc: DjangoValidationError):
 
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
-    return api.create_response(request, {"detail": "未找到"}, status=404)
+    return api.create_response(request, {"detail": MSG_NOT_FOUND}, status=404)
 
 
 @api.exception_handler(PermissionDenied)
 def on_forbidden(request, exc):
-    return api.create_response(request, {"detail": str(exc) or "没有权限"}, status=403)
+    return api.create_response(request, {"detail": str(exc) or MSG_FORBIDDEN}, status=403)
 
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request, exc):
-    return api.create_response(request, {"detail": "未登录或令牌无效"}, status=401)
+    return api.create_response(request, {"detail": MSG_UNAUTHENTICATED}, status=401)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    """A body that is not JSON is an input error like any other: 422 at ``["body"]``."""
+    if isinstance(exc.__cause__, MalformedBodyError):
+        error = {"loc": ["body"], "msg": exc.__cause__.msg, "type": "json_invalid"}
+        return api.create_response(request, {"detail": [error]}, status=422)
+    detail = HTTP_ERROR_MESSAGES.get(str(exc), str(exc))
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
 def _register_routers() -> None:

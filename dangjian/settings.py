@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "ninja",  # Swagger UI served from its own static files, not a CDN
     "treebeard",
     "dangjian.core",
     "dangjian.accounts",
@@ -136,6 +137,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = PROJECT_DIR / "staticfiles"
 
 NINJA_PAGINATION_PER_PAGE = 20

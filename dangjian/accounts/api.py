@@ -1,14 +1,26 @@
-"""Authentication endpoints: token in exchange for username + password."""
+"""Authentication endpoints: token in exchange for username + password, and revoking it."""
 
 from django.contrib.auth import authenticate
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.security import HttpBearer
 
 from dangjian.accounts import services
 from dangjian.accounts.selectors import roles_of
 from dangjian.core.http import client_ip
 
 router = Router(tags=["auth"])
+
+
+class BearerAuth(HttpBearer):
+    """``Authorization: Bearer <token>`` from POST /auth/token (the API's first auth)."""
+
+    def authenticate(self, request, token: str):
+        user = services.token_user(token)
+        if user is not None:
+            request.user = user
+            request.bearer_token = token  # what POST /auth/token/revoke revokes
+        return user
 
 
 class TokenIn(Schema):
@@ -48,6 +60,17 @@ def issue_token(request, payload: TokenIn):
         raise HttpError(401, "用户名或密码错误")
     raw, token = services.token_issue(user=user, ip=client_ip(request))
     return {"token": raw, "expires_at": token.expires_at.isoformat()}
+
+
+@router.post(
+    "/token/revoke",
+    auth=BearerAuth(),
+    response={204: None},
+    summary="注销当前令牌（请求所用的 Bearer 令牌立即失效）",
+)
+def revoke_token(request):
+    services.token_revoke(user=request.user, raw=request.bearer_token, ip=client_ip(request))
+    return Status(204, None)
 
 
 @router.get("/me", response=MeOut, summary="当前用户与角色")

@@ -1,5 +1,195 @@
-"""REST endpoints for members (filled in by the API work)."""
+"""REST endpoints for member records: list, detail, create, edit, reveal.
 
-from ninja import Router
+ID numbers and phones are always masked; POST /{id}/reveal returns them in clear to
+those allowed (the member themself, an admin over their branch) and is audited.
+"""
+
+import datetime as dt
+
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from dangjian.core.apitools import Id, InSchema, Paging, filtered, resolve_in_scope
+from dangjian.core.http import client_ip
+from dangjian.core.scope import Perm, authorize
+from dangjian.members import selectors, services
+from dangjian.members.choices import AgeBand, Education, Gender
+from dangjian.members.choices import Status as MemberStatus
+from dangjian.members.filters import MemberFilter
+from dangjian.orgs import selectors as org_selectors
 
 router = Router(tags=["members"])
+
+
+# --- Schemas
+
+
+class MemberFilters(Schema):
+    q: str | None = None
+    status: MemberStatus | None = None
+    education: Education | None = None
+    gender: Gender | None = None
+    ethnicity: str | None = None
+    age_band: AgeBand | None = None
+    org: Id | None = None  # members of this organisation's whole subtree
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    gender: str
+    gender_label: str
+    ethnicity: str
+    birth_date: dt.date
+    age: int
+    id_number_masked: str
+    phone_masked: str
+    education: str
+    education_label: str
+    occupation: str
+    joined_on: dt.date
+    full_member_on: dt.date | None
+    status: str
+    status_label: str
+    branch_id: int
+    branch_name: str
+    group_id: int | None
+
+    @staticmethod
+    def resolve_gender_label(obj) -> str:
+        return obj.get_gender_display()
+
+    @staticmethod
+    def resolve_age(obj) -> int:
+        return obj.age()
+
+    @staticmethod
+    def resolve_education_label(obj) -> str:
+        return obj.get_education_display()
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:
+        return obj.get_status_display()
+
+    @staticmethod
+    def resolve_branch_name(obj) -> str:
+        return obj.branch.name
+
+
+class MemberDetailOut(MemberOut):
+    group_name: str | None
+    can_change: bool
+    can_reveal: bool
+
+    @staticmethod
+    def resolve_group_name(obj) -> str | None:
+        return obj.group.name if obj.group_id else None
+
+    @staticmethod
+    def resolve_can_change(obj, context) -> bool:
+        return selectors.can_change(context["request"].user, obj)
+
+    @staticmethod
+    def resolve_can_reveal(obj, context) -> bool:
+        return selectors.can_reveal(context["request"].user, obj)
+
+
+class MemberCreateIn(InSchema):
+    branch_id: Id
+    name: str
+    id_number: str
+    phone: str = ""
+    ethnicity: str
+    education: Education
+    occupation: str = ""
+    joined_on: dt.date
+    full_member_on: dt.date | None = None
+    status: MemberStatus
+    gender: Gender | None = None  # default: from the ID number
+    birth_date: dt.date | None = None  # default: from the ID number
+    group_id: Id | None = None
+
+
+class MemberPatchIn(InSchema):
+    """Only the fields sent are changed; ``full_member_on`` and ``group_id`` may be null."""
+
+    name: str = None
+    gender: Gender = None
+    ethnicity: str = None
+    birth_date: dt.date = None
+    id_number: str = None
+    phone: str = None  # "" clears it
+    education: Education = None
+    occupation: str = None
+    joined_on: dt.date = None
+    full_member_on: dt.date | None = None
+    status: MemberStatus = None
+    branch_id: Id = None
+    group_id: Id | None = None
+
+
+class RevealOut(Schema):
+    id_number: str
+    phone: str
+
+
+# --- Reads
+
+
+@router.get("", response=list[MemberOut], summary="党员列表（权限范围内，已脱敏）")
+@paginate(Paging)
+def member_list(request, filters: Query[MemberFilters]):
+    return filtered(MemberFilter, filters, selectors.member_queryset(request.user), request)
+
+
+@router.get("/{member_id}", response=MemberDetailOut, summary="党员详情（已脱敏）")
+def member_detail(request, member_id: Id):
+    return selectors.member_get(request.user, member_id)
+
+
+# --- Writes
+
+
+@router.post("", response={201: MemberDetailOut}, summary="登记党员")
+def member_create(request, payload: MemberCreateIn):
+    user = request.user
+    branch = org_selectors.org_get(user, payload.branch_id)
+    authorize(user, Perm.CHANGE_MEMBER, branch.path, view_perm=Perm.VIEW_ORG)
+    group = resolve_in_scope(org_selectors.org_get, user, payload.group_id, field="group_id")
+    fields = payload.model_dump(exclude={"branch_id", "group_id", "gender", "birth_date"})
+    member = services.member_create(
+        acting_user=user,
+        branch=branch,
+        group=group,
+        gender=payload.gender or "",
+        birth_date=payload.birth_date,
+        ip=client_ip(request),
+        **fields,
+    )
+    return Status(201, selectors.member_get(user, member.pk))
+
+
+@router.patch("/{member_id}", response=MemberDetailOut, summary="修改党员信息（只改所传字段）")
+def member_update(request, member_id: Id, payload: MemberPatchIn):
+    user = request.user
+    member = selectors.member_get(user, member_id)
+    authorize(user, Perm.CHANGE_MEMBER, member.branch.path, view_perm=Perm.VIEW_MEMBER)
+    changes = payload.model_dump(exclude_unset=True)
+    if "branch_id" in changes:
+        changes["branch"] = resolve_in_scope(
+            org_selectors.org_get, user, changes.pop("branch_id"), field="branch_id"
+        )
+    if "group_id" in changes:
+        changes["group"] = resolve_in_scope(
+            org_selectors.org_get, user, changes.pop("group_id"), field="group_id"
+        )
+    services.member_update(acting_user=user, member=member, ip=client_ip(request), **changes)
+    return selectors.member_get(user, member_id)
+
+
+@router.post(
+    "/{member_id}/reveal", response=RevealOut, summary="查看未脱敏的身份证号与手机号（留痕）"
+)
+def member_reveal(request, member_id: Id):
+    member = selectors.member_get(request.user, member_id)
+    return services.member_reveal(acting_user=request.user, member=member, ip=client_ip(request))

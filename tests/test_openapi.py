@@ -1,0 +1,98 @@
+"""The OpenAPI schema describes every endpoint; the docs page loads nothing from a CDN."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.staticfiles import finders
+
+ENDPOINTS = {
+    ("post", "/api/v1/auth/token"),
+    ("post", "/api/v1/auth/token/revoke"),
+    ("get", "/api/v1/auth/me"),
+    ("get", "/api/v1/orgs"),
+    ("post", "/api/v1/orgs"),
+    ("get", "/api/v1/orgs/{org_id}"),
+    ("patch", "/api/v1/orgs/{org_id}"),
+    ("get", "/api/v1/orgs/{org_id}/children"),
+    ("post", "/api/v1/orgs/{org_id}/move"),
+    ("post", "/api/v1/orgs/{org_id}/dissolve"),
+    ("get", "/api/v1/members"),
+    ("post", "/api/v1/members"),
+    ("get", "/api/v1/members/{member_id}"),
+    ("patch", "/api/v1/members/{member_id}"),
+    ("post", "/api/v1/members/{member_id}/reveal"),
+}
+
+
+@pytest.fixture
+def schema(client, db):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def _params(schema, method, path) -> dict[str, dict]:
+    operation = schema["paths"][path][method]
+    return {p["name"]: p for p in operation.get("parameters", [])}
+
+
+def test_schema_lists_every_endpoint(schema):
+    listed = {(m, p) for p, ops in schema["paths"].items() for m in ops}
+    # Equal, not a subset: a new endpoint must be added here and to the access matrix
+    # (tests/test_access_api.py) in the same change.
+    assert listed == ENDPOINTS
+    assert schema["info"]["title"] == "智慧党建 API"
+
+
+def test_list_filters_and_paging_are_typed_query_params(schema):
+    orgs = _params(schema, "get", "/api/v1/orgs")
+    assert {"q", "org_type", "active", "limit", "offset"} <= set(orgs)
+    members = _params(schema, "get", "/api/v1/members")
+    expected = {"q", "status", "education", "gender", "ethnicity", "age_band", "org"}
+    assert expected | {"limit", "offset"} <= set(members)
+    assert all(p["in"] == "query" for p in members.values())
+    limit = orgs["limit"]["schema"]
+    assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 100, 20)
+    assert orgs["offset"]["schema"]["minimum"] == 0
+
+
+def test_choices_are_enumerated(schema):
+    text = json.dumps(schema)
+    for value in ('"province"', '"probationary"', '"postgraduate"', '"61-"'):
+        assert value in text
+
+
+def test_list_responses_are_paged(schema):
+    ok = schema["paths"]["/api/v1/members"]["get"]["responses"]["200"]
+    ref = ok["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert set(schema["components"]["schemas"][ref]["properties"]) == {"items", "count"}
+
+
+def test_token_endpoint_is_public_and_the_rest_need_auth(schema):
+    assert schema["paths"]["/api/v1/auth/token"]["post"].get("security") in (None, [])
+    assert schema["paths"]["/api/v1/orgs"]["get"]["security"]
+
+
+def test_docs_page_uses_no_external_assets(client, db):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    urls = re.findall(r'(?:src|href)\s*=\s*["\']([^"\']+)["\']', html)
+    assert urls, "the page should load Swagger UI from somewhere"
+    for url in urls:
+        assert not re.match(r"^(https?:)?//", url), f"external asset: {url}"
+        assert url.startswith("/static/"), url
+        assert finders.find(url.removeprefix("/static/")), f"missing static file: {url}"
+    assert "swagger-ui-bundle.js" in html
+    assert not re.search(r"https?://", html.replace("http://www.w3.org/2000/svg", ""))
+    # No validator badge (it would be fetched from validator.swagger.io).
+    assert '"validatorUrl": null' in html
+
+
+def test_swagger_assets_make_no_external_requests():
+    """The stylesheet pulls no web fonts or imports from elsewhere."""
+    css = Path(finders.find("ninja/swagger-ui.css")).read_text(encoding="utf-8")
+    assert "@import" not in css
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", css)
