@@ -1,0 +1,144 @@
+"""Member pages: the filtered list, detail with an audited reveal, create and edit."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dangjian.core import scope
+from dangjian.core.http import client_ip
+from dangjian.core.pages import apply_errors, is_htmx, paginate, vary_on_htmx
+from dangjian.core.scope import Perm
+from dangjian.members import selectors, services
+from dangjian.members.filters import MemberFilter
+from dangjian.members.forms import MemberForm
+from dangjian.orgs import selectors as org_selectors
+from dangjian.orgs.choices import OrgType
+from dangjian.orgs.rules import can_hold_members
+
+MSG_SAVED = "已保存"
+MSG_NO_CHANGES = "没有修改任何内容"
+GET_POST = require_http_methods(["GET", "POST"])
+
+
+def _filterset(request) -> MemberFilter:
+    filterset = MemberFilter(
+        request.GET or None, queryset=selectors.member_queryset(request.user), request=request
+    )
+    form = filterset.form
+    for name, field in form.fields.items():
+        if name == "q":
+            field.widget.input_type = "search"
+            field.widget.attrs.update({"placeholder": "输入姓名", "autocomplete": "off"})
+        elif name == "org":
+            field.widget = field.hidden_widget()
+        elif hasattr(field, "empty_label"):
+            choices = [c for c in field.choices if c[0] != ""]
+            field.empty_label = "全部"
+            field.choices = choices  # re-wrapped: the blank choice now reads 全部
+    return filterset
+
+
+def _groups(user, branch):
+    return org_selectors.org_children(user, branch).filter(
+        org_type=OrgType.GROUP, dissolved_on__isnull=True
+    )
+
+
+@login_required
+@require_GET
+def member_list(request):
+    filterset = _filterset(request)
+    valid = not filterset.is_bound or filterset.is_valid()
+    results = filterset.qs if valid else filterset.queryset.none()
+    org_id = filterset.form.cleaned_data.get("org") if filterset.is_bound and valid else None
+    org = None
+    if org_id is not None:
+        org = org_selectors.org_queryset(request.user).filter(pk=org_id).first()
+    context = {"filterset": filterset, "page_obj": paginate(request, results), "org": org}
+    template = "members/_results.html" if is_htmx(request) else "members/list.html"
+    return vary_on_htmx(render(request, template, context))
+
+
+@login_required
+@require_GET
+def detail(request, pk):
+    member = selectors.member_get(request.user, pk)
+    context = {
+        "member": member,
+        "can_reveal": selectors.can_reveal(request.user, member),
+        "can_change": selectors.can_change(request.user, member),
+    }
+    return render(request, "members/detail.html", context)
+
+
+@never_cache
+@login_required
+@require_POST
+def reveal(request, pk):
+    member = selectors.member_get(request.user, pk)
+    values = services.member_reveal(acting_user=request.user, member=member, ip=client_ip(request))
+    context = {"member": member, "revealed": values, "can_reveal": True}
+    if is_htmx(request):
+        return vary_on_htmx(render(request, "members/_sensitive.html", context))
+    context["can_change"] = selectors.can_change(request.user, member)
+    return vary_on_htmx(render(request, "members/detail.html", context))
+
+
+@login_required
+@GET_POST
+def create(request, branch_id):
+    branch = org_selectors.org_get(request.user, branch_id)
+    if not can_hold_members(branch.org_type):
+        raise Http404("未找到")
+    if not scope.covers(request.user, Perm.CHANGE_MEMBER, branch.path):
+        raise PermissionDenied("您没有权限在该党支部新增党员")
+    form = MemberForm(request.POST or None, groups=_groups(request.user, branch))
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.member_create(
+                acting_user=request.user, branch=branch, ip=client_ip(request), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, MSG_SAVED)
+            return redirect("members:detail", member.pk)
+    return render(request, "members/form.html", {"form": form, "branch": branch})
+
+
+@login_required
+@GET_POST
+def edit(request, pk):
+    member = selectors.member_get(request.user, pk)
+    if not selectors.can_change(request.user, member):
+        raise PermissionDenied("您没有权限修改该党员信息")
+    initial = {
+        name: getattr(member, name)
+        for name in MemberForm.base_fields
+        if name not in MemberForm.SENSITIVE
+    }
+    form = MemberForm(
+        request.POST or None,
+        initial=initial,
+        groups=_groups(request.user, member.branch),
+        editing=member,
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        if not changes:
+            messages.info(request, MSG_NO_CHANGES)
+            return redirect("members:detail", member.pk)
+        try:
+            services.member_update(
+                acting_user=request.user, member=member, ip=client_ip(request), **changes
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, MSG_SAVED)
+            return redirect("members:detail", member.pk)
+    return render(request, "members/form.html", {"form": form, "member": member})

@@ -1,0 +1,37 @@
+/* 智慧党建 — the little behaviour the pages need beyond htmx. No inline scripts (CSP). */
+(function () {
+  "use strict";
+  // A failed htmx request (403, 404, 500, offline) must say so instead of doing nothing.
+  function notify(text) {
+    var main = document.getElementById("main");
+    if (!main) return;
+    var box = document.getElementById("htmx-error");
+    if (!box) {
+      box = document.createElement("p");
+      box.id = "htmx-error";
+      box.className = "errors";
+      box.setAttribute("role", "alert");
+      main.insertBefore(box, main.firstChild);
+    }
+    box.textContent = text;
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (status === 403) notify("您没有权限执行此操作。");
+    else if (status === 404) notify("未找到，或不在您的查看范围内。");
+    else notify("操作失败，请稍后再试。");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    notify("网络连接失败，请检查网络后再试。");
+  });
+  document.addEventListener("htmx:beforeRequest", function () {
+    var box = document.getElementById("htmx-error");
+    if (box) box.remove();
+  });
+  // Submitting a form with data-confirm asks first (dissolving an organisation).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var text = form.getAttribute && form.getAttribute("data-confirm");
+    if (text && !window.confirm(text)) event.preventDefault();
+  }, true);
+})();
