@@ -48,6 +48,10 @@ def _groups(user, branch):
     )
 
 
+# Shown folded on phones under 更多筛选 (the name search stays on top), open when in use.
+MORE_FILTERS = ("status", "education", "gender", "ethnicity", "age_band")
+
+
 @login_required
 @require_GET
 def member_list(request):
@@ -58,7 +62,14 @@ def member_list(request):
     org = None
     if org_id is not None:
         org = org_selectors.org_queryset(request.user).filter(pk=org_id).first()
-    context = {"filterset": filterset, "page_obj": paginate(request, results), "org": org}
+    narrowing = [name for name in MORE_FILTERS if request.GET.get(name)]
+    context = {
+        "filterset": filterset,
+        "page_obj": paginate(request, results),
+        "org": org,
+        "more_filters": MORE_FILTERS,
+        "narrowing": narrowing,
+    }
     template = "members/_results.html" if is_htmx(request) else "members/list.html"
     return vary_on_htmx(render(request, template, context))
 

@@ -21,6 +21,8 @@ def test_filter_members_and_reveal_on_a_phone(phone, live_server, e2e_cast):
 
     results = page.locator("#member-results")
     expect(results.get_by_text("共 2 名党员")).to_be_visible()
+    expect(page.get_by_label("性别")).to_be_hidden()  # folded on a phone until asked for
+    page.get_by_text("更多筛选条件").click()
     page.get_by_label("性别").select_option("F")  # htmx swaps the results in place
     expect(results.get_by_text("共 1 名党员")).to_be_visible()
     expect(page).to_have_url(re.compile(r"gender=F"))
