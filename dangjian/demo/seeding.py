@@ -113,6 +113,11 @@ def wipe() -> dict[str, int]:
         "users": User.objects.count(),
     }
     tables = _tables_to_wipe()
+    if connection.vendor == "postgresql":
+        # Fire foreign-key checks deferred earlier in this transaction: PostgreSQL
+        # refuses to TRUNCATE a table with pending trigger events.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     connection.ops.execute_sql_flush(
         connection.ops.sql_flush(no_style(), tables, reset_sequences=True)
     )
