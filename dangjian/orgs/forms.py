@@ -3,7 +3,7 @@
 from django import forms
 from django.utils import timezone
 
-from dangjian.orgs.choices import OrgType
+from dangjian.orgs.choices import OrgType, PositionTitle
 from dangjian.orgs.models import Organisation
 from dangjian.orgs.rules import ALLOWED_PARENTS
 
@@ -83,4 +83,36 @@ class DissolveForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"dissolved_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+
+class PositionForm(forms.Form):
+    """Appoint a member to a post (任命)."""
+
+    member = forms.ModelChoiceField(
+        label="党员",
+        queryset=Organisation.objects.none(),
+        empty_label="请选择党员",
+        error_messages={"invalid_choice": "请选择列表中的党员"},
+    )
+    title = forms.ChoiceField(label="职务", choices=[("", "请选择职务"), *PositionTitle.choices])
+    started_on = forms.DateField(label="任职日期", widget=DateInput())
+
+    def __init__(self, *args, candidates, shown, **kwargs):
+        kwargs.setdefault("initial", {"started_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        field = self.fields["member"]
+        field.queryset = candidates  # validation: every eligible member
+        field.widget.choices = [("", field.empty_label)] + [  # display: the first few
+            (m.pk, f"{m.name}（{m.branch.name}）") for m in shown
+        ]
+
+
+class EndPositionForm(forms.Form):
+    """Record that a post holder left (离任)."""
+
+    ended_on = forms.DateField(label="离任日期", widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"ended_on": timezone.localdate()})
         super().__init__(*args, **kwargs)

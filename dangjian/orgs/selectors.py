@@ -68,3 +68,26 @@ def move_targets(user, org: Organisation) -> QuerySet[Organisation]:
         .exclude(path__startswith=org.path)
         .exclude(pk=Organisation.objects.get_parent(org).pk if org.depth > 1 else None)
     )
+
+
+def post_candidates(user, org: Organisation, text: str = ""):
+    """Members who may be appointed in ``org``: its subtree's current members (a group's own).
+
+    Read through the members selector, so the user's scope still applies.
+    """
+    from dangjian.members.choices import CURRENT_STATUSES
+    from dangjian.members.selectors import member_queryset
+    from dangjian.orgs.choices import OrgType
+
+    qs = member_queryset(user).filter(status__in=CURRENT_STATUSES)
+    if org.org_type == OrgType.GROUP:
+        qs = qs.filter(group=org)
+    else:
+        qs = qs.filter(branch__path__startswith=org.path)
+    text = (text or "").strip()
+    return qs.filter(name__icontains=text) if text else qs
+
+
+def position_get(org: Organisation, position_id) -> Position:
+    """A current post of a visible organisation; anything else is 'not found'."""
+    return scope.get_or_404(current_positions(org), pk=position_id)

@@ -12,4 +12,6 @@ urlpatterns = [
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/move/", views.move, name="move"),
     path("<int:pk>/dissolve/", views.dissolve, name="dissolve"),
+    path("<int:pk>/positions/new/", views.position_add, name="position_add"),
+    path("<int:pk>/positions/<int:position_id>/end/", views.position_end, name="position_end"),
 ]

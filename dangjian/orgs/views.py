@@ -13,12 +13,20 @@ from dangjian.core.scope import Perm
 from dangjian.members.selectors import current_member_count, with_member_counts
 from dangjian.orgs import selectors, services
 from dangjian.orgs.filters import OrgFilter
-from dangjian.orgs.forms import DissolveForm, MoveForm, OrgForm, child_types
+from dangjian.orgs.forms import (
+    DissolveForm,
+    EndPositionForm,
+    MoveForm,
+    OrgForm,
+    PositionForm,
+    child_types,
+)
 from dangjian.orgs.rules import can_hold_members
 
 MSG_SAVED = "已保存"
 MSG_NO_CHANGES = "没有修改任何内容"
 MOVE_TARGETS_SHOWN = 200
+CANDIDATES_SHOWN = 200
 GET_POST = require_http_methods(["GET", "POST"])
 
 
@@ -84,6 +92,7 @@ def detail(request, pk):
         "ancestors": selectors.org_visible_ancestors(user, org),
         "children": _with_counts(user, selectors.org_children(user, org)),
         "positions": list(selectors.current_positions(org)),
+        "end_form": EndPositionForm() if can_change else None,
         "secretary": selectors.secretary_of(org),
         "member_count": current_member_count(org) if sees_members else None,
         "sees_members": sees_members,
@@ -188,3 +197,50 @@ def dissolve(request, pk):
             messages.success(request, "已撤销")
             return redirect("orgs:detail", org.pk)
     return render(request, "orgs/dissolve.html", {"org": org, "form": form})
+
+
+@login_required
+@GET_POST
+def position_add(request, pk):
+    """任命: appoint a member of the organisation's subtree to a post in it."""
+    org = _changeable(request.user, pk)
+    candidates = selectors.post_candidates(request.user, org)
+    q = (request.GET.get("q") or "").strip()
+    shown = selectors.post_candidates(request.user, org, q).select_related("branch")
+    form = PositionForm(request.POST or None, candidates=candidates, shown=shown[:CANDIDATES_SHOWN])
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.position_assign(
+                acting_user=request.user, org=org, ip=client_ip(request), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "已任命")
+            return redirect("orgs:detail", org.pk)
+    context = {"org": org, "form": form, "q": q, "more": shown.count() > CANDIDATES_SHOWN}
+    return render(request, "orgs/position_form.html", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def position_end(request, pk, position_id):
+    """离任: end a current post; errors come back as a message on the detail page."""
+    org = _changeable(request.user, pk)
+    position = selectors.position_get(org, position_id)
+    form = EndPositionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写有效的离任日期")
+        return redirect("orgs:detail", org.pk)
+    try:
+        services.position_end(
+            acting_user=request.user,
+            position=position,
+            ended_on=form.cleaned_data["ended_on"],
+            ip=client_ip(request),
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"{position.member.name}已离任{position.get_title_display()}")
+    return redirect("orgs:detail", org.pk)
