@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: demo test install browser lint serve clean
+.PHONY: demo test install browser lint serve clean bench
 
 install: $(STAMP)
 
@@ -35,6 +35,12 @@ test: install browser
 	$(BIN)/ruff format --check .
 	$(BIN)/dangjian makemigrations --check --dry-run
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+# Load bench (not part of `make test`): gunicorn on 127.0.0.1, a seeded temporary database,
+# 20 clients for 30 s per endpoint; see bench/README.md.
+bench: install
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

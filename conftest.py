@@ -26,13 +26,24 @@ def cast(db):
     return reload(pytest.dangjian_cast)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters (in the local-memory cache) never leak from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def login(client):
-    """Log ``client`` in as a user of the cast (session auth, as the pages use)."""
+    """Log ``client`` in as a user of the cast (session auth, as the pages use), with the
+    second factor passed for users who need one (dangjian.core.testing.login_verified)."""
+    from dangjian.core.testing import login_verified
 
     def _login(user):
-        client.force_login(user)
-        return client
+        return login_verified(client, user)
 
     return _login
 

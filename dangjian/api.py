@@ -15,7 +15,7 @@ list when it has not.
 import json
 import re
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from ninja import NinjaAPI, Swagger
@@ -32,6 +32,8 @@ MSG_NOT_FOUND = "未找到"
 MSG_FORBIDDEN = "没有权限"
 MSG_UNAUTHENTICATED = "未登录或令牌无效"
 MSG_BAD_JSON = "请求体不是有效的 JSON"
+MSG_TOO_BIG = "请求体过大"
+MSG_SURROGATE = "文本中含有无效的 Unicode 字符（单独的代理项）"
 # ninja's own HttpError messages, in Chinese.
 HTTP_ERROR_MESSAGES = {"CSRF check Failed": "CSRF 校验失败，请刷新页面后重试"}
 
@@ -54,6 +56,17 @@ def _has_nul(value) -> bool:
     return False
 
 
+def _has_surrogate(value) -> bool:
+    """A lone UTF-16 surrogate (``"\\ud800"`` in JSON) cannot be stored as UTF-8."""
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
 class JsonParser(Parser):
     """The default JSON parser, with a failure we can tell apart from other 400s.
 
@@ -63,14 +76,89 @@ class JsonParser(Parser):
     def parse_body(self, request):
         try:
             data = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError) as exc:
+            has_nul, has_surrogate = _has_nul(data), _has_surrogate(data)
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            # RecursionError: nesting deeper than the parser (or our walk) can follow.
             raise MalformedBodyError(MSG_BAD_JSON) from exc
-        if _has_nul(data):
+        if has_nul:
             raise MalformedBodyError(MSG_NUL)
+        if has_surrogate:
+            raise MalformedBodyError(MSG_SURROGATE)
         return data
 
 
+# Every error status an operation can answer, declared in the OpenAPI schema (so clients
+# and the schema fuzzer know them): added to each operation unless it declares its own.
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {"detail": {"type": "string", "title": "Detail"}},
+    "required": ["detail"],
+}
+VALIDATION_ERROR_SCHEMA = {
+    "title": "ValidationErrorList",
+    "type": "object",
+    "properties": {
+        "detail": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "loc": {
+                        "type": "array",
+                        "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                    },
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+                "required": ["loc", "msg", "type"],
+            },
+        }
+    },
+    "required": ["detail"],
+}
+ERROR_RESPONSES = {
+    401: ("未登录、令牌无效或用户名密码错误", "Error"),
+    403: ("没有权限（或会话请求缺少 CSRF 令牌）", "Error"),
+    404: ("不存在或不在权限范围内", "Error"),
+    413: ("请求体过大", "Error"),
+    422: ("输入有误：detail 为 [{loc, msg, type}]", "ValidationErrorList"),
+    429: ("请求过于频繁或已被暂时锁定（见 Retry-After）", "Error"),
+}
+
+
+def _error_codes(path: str, method: str, operation: dict) -> list[int]:
+    codes = [401, 422, 429]
+    if operation.get("security") or method != "get":
+        codes.append(403)
+    if "{" in path or operation.get("security"):
+        codes.append(404)  # a path, query or body id naming an object outside the scope
+    if method in ("post", "put", "patch"):
+        codes.append(413)
+    return codes
+
+
 class Api(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("Error", ERROR_SCHEMA)
+        components.setdefault("ValidationErrorList", VALIDATION_ERROR_SCHEMA)
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                for code in _error_codes(path, method, operation):
+                    if code in responses or str(code) in responses:
+                        continue
+                    description, ref = ERROR_RESPONSES[code]
+                    responses[code] = {
+                        "description": description,
+                        "content": {
+                            "application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}
+                        },
+                    }
+        return schema
+
     def validation_error_from_error_contexts(self, error_contexts):
         """Body errors located at the field (``["body", "name"]``), not the argument name."""
         errors = []
@@ -169,6 +257,11 @@ def on_rule_error(request, exc: DjangoValidationError):
         for msg in msgs
     ]
     return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, exc):
+    return api.create_response(request, {"detail": MSG_TOO_BIG}, status=413)
 
 
 @api.exception_handler(Http404)

@@ -5,6 +5,7 @@ Production: set DATABASE_URL (PostgreSQL), DANGJIAN_SECRET_KEY, DANGJIAN_KEY_FIL
 DANGJIAN_DEBUG=0 and DANGJIAN_ALLOWED_HOSTS.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -25,6 +26,9 @@ ALLOWED_HOSTS = os.environ.get("DANGJIAN_ALLOWED_HOSTS", "127.0.0.1,localhost,te
 # Field-encryption keys live outside the database (打不开/读不懂): a JSON key file.
 FIELD_KEY_FILE = Path(os.environ.get("DANGJIAN_KEY_FILE", VAR_DIR / "keys.json"))
 FIELD_KEY_AUTOCREATE = DEBUG
+# Algorithm of new data keys: aes-256-gcm, or sm4 (SM4-GCM) where 国密 is required.
+# Existing values keep their key's algorithm (see dangjian/core/crypto.py, rotate_keys).
+FIELD_CIPHER = os.environ.get("DANGJIAN_FIELD_CIPHER", "aes-256-gcm")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -37,6 +41,9 @@ INSTALLED_APPS = [
     "django_filters",
     "ninja",  # Swagger UI served from its own static files, not a CDN
     "treebeard",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "dangjian.core",
     "dangjian.accounts",
     "dangjian.orgs",
@@ -46,13 +53,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dangjian.core.headers.SecurityHeadersMiddleware",  # CSP, Permissions-Policy
+    "dangjian.core.uploads.RequestSizeLimitMiddleware",  # 413 before reading a huge body
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
     "django.contrib.messages.middleware.MessageMiddleware",
+    "dangjian.accounts.middleware.SessionTimeoutMiddleware",  # idle + absolute lifetime
+    "dangjian.accounts.middleware.AccessGateMiddleware",  # 2FA pending / password expired
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # lockouts of logins not handled by our views
 ]
 
 ROOT_URLCONF = "dangjian.urls"
@@ -101,20 +114,37 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Password policy (进不来): ≥ 12 characters from ≥ 3 of 4 classes, not like the username,
+# not common, not all digits, none of the last 5; privileged accounts' passwords expire.
+PASSWORD_HISTORY_COUNT = 5
+PASSWORD_EXPIRY_DAYS = int(os.environ.get("DANGJIAN_PASSWORD_EXPIRY_DAYS", "90"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "NAME": "dangjian.accounts.validators.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {
+        "NAME": "dangjian.accounts.validators.CharacterClassValidator",
+        "OPTIONS": {"min_classes": 3},
+    },
+    {
+        "NAME": "dangjian.accounts.validators.PasswordHistoryValidator",
+        "OPTIONS": {"count": PASSWORD_HISTORY_COUNT},
+    },
+]
+AUTHENTICATION_BACKENDS = [
+    "dangjian.accounts.lockout.LockoutBackend",  # refuses locked-out accounts and addresses
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-SESSION_COOKIE_AGE = 8 * 3600
+SESSION_COOKIE_AGE = 8 * 3600  # absolute lifetime of a login (dangjian.accounts.middleware)
+SESSION_IDLE_SECONDS = int(os.environ.get("DANGJIAN_SESSION_IDLE_MINUTES", "30")) * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -122,10 +152,78 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# HTTPS: TLS ends at the reverse proxy. HSTS whenever not in debug; the redirect to
+# https is optional (the proxy usually does it) and trusts X-Forwarded-Proto only
+# behind a trusted proxy (DANGJIAN_TRUST_PROXY=1, see below).
+SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("DANGJIAN_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("DANGJIAN_HSTS_SUBDOMAINS", "0") == "1"
+SECURE_HSTS_PRELOAD = False
+SECURE_SSL_REDIRECT = os.environ.get("DANGJIAN_SSL_REDIRECT", "0") == "1"
+# Content-Security-Policy (dangjian.core.headers): nothing inline, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(self), payment=(), usb=(), "
+    "interest-cohort=(), browsing-topics=()"
+)
 
 # Behind a reverse proxy that sets X-Forwarded-For (TLS ends there).
 TRUST_PROXY = os.environ.get("DANGJIAN_TRUST_PROXY", "0") == "1"
+if TRUST_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Cache: local memory per process by default; Redis (shared by every app server, so
+# rate limits hold across them) when REDIS_URL is set (needs the `redis` package).
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Rate limits (dangjian.core.ratelimit): name → (requests, seconds), per key.
+RATE_LIMITS_ENABLED = True
+RATE_LIMITS = {
+    "login": (30, 300),  # login page and POST /api/v1/auth/token, per IP address
+    "login-user": (10, 300),  # the same, per username
+    "otp": (10, 300),  # TOTP verification and enrolment, per user
+    "password-change": (10, 300),  # per user
+    "sms": (1, 60),  # SMS codes (when they come), per phone number
+    "public": (60, 60),  # unauthenticated public endpoints, per IP address
+}
+
+# Lockout after failed logins (django-axes, dangjian.accounts.lockout).
+AXES_FAILURE_LIMIT = int(os.environ.get("DANGJIAN_LOGIN_FAILURE_LIMIT", "5"))  # per account
+LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("DANGJIAN_LOGIN_IP_FAILURE_LIMIT", "20"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("DANGJIAN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # order matters (LoginAttemptHandler)
+AXES_HANDLER = "dangjian.accounts.lockout.LoginAttemptHandler"
+AXES_CLIENT_IP_CALLABLE = "dangjian.core.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "dangjian.accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = False  # axes would clear the IP's count too; we clear the account's
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True  # trying while locked restarts the lock
+AXES_DISABLE_ACCESS_LOG = True  # successes are in the audit log already
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken", "otp", "token"]
+
+# Two-factor (TOTP) for admins, leaders, agents and superusers (dangjian.accounts.twofactor).
+OTP_TOTP_ISSUER = "智慧党建"
+OTP_TOTP_THROTTLE_FACTOR = 1  # after n wrong codes, wait 2^(n-1) seconds
 
 # API bearer tokens: lifetime in hours.
 API_TOKEN_HOURS = int(os.environ.get("DANGJIAN_API_TOKEN_HOURS", "12"))
@@ -142,6 +240,29 @@ STATIC_ROOT = PROJECT_DIR / "staticfiles"
 
 NINJA_PAGINATION_PER_PAGE = 20
 NINJA_PAGINATION_MAX_LIMIT = 100
+
+# 拿不走: exports (dangjian/core/exports.py) and uploads (dangjian/core/uploads.py).
+# The most rows one export may hold, by the level of the exporter's role (the most generous
+# of their roles); superusers have no limit. Over it the export is refused (and audited).
+EXPORT_MAX_ROWS = {
+    "province": 200_000,
+    "city": 200_000,
+    "county": 50_000,
+    "grassroots": 10_000,
+    "general_branch": 5_000,
+    "branch": 2_000,
+    "group": 2_000,
+}
+# Uploaded files live outside the web root (never under STATIC_ROOT; no MEDIA_URL): they
+# are served only by views that check the object's scope.
+UPLOAD_DIR = VAR_DIR / "uploads"
+UPLOAD_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+UPLOAD_IMAGE_MAX_PIXELS = 40_000_000  # decompression-bomb guard (before decoding)
+UPLOAD_IMAGE_MAX_SIDE = 1600  # re-encoded images are scaled down to this
+# Any request body above this is refused with 413 before it is read (a reverse proxy
+# should cap it too); non-file bodies above DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) → 413.
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 LOGGING = {
     "version": 1,

@@ -223,7 +223,11 @@ def test_member_reveal(client, cast, bearer, user_key, member_key):
     refused = _member_access(user_key, member_key, write=False, reveal=True)
     _check_write(response, refused, 200, before)
     if response.status_code == 200:
-        assert response.json() == {"id_number": member.id_number, "phone": member.phone}
+        assert response.json() == {
+            "id_number": member.id_number,
+            "phone": member.phone,
+            "address": member.address,
+        }
     else:
         assert member.id_number not in response.content.decode()
 
@@ -332,6 +336,9 @@ ENDPOINTS = [
     ("get", "/api/v1/members/{member}"),
     ("patch", "/api/v1/members/{member}"),
     ("post", "/api/v1/members/{member}/reveal"),
+    ("get", "/api/v1/members/export"),
+    ("get", "/api/v1/members/{member}/photo"),
+    ("post", "/api/v1/members/{member}/photo"),
 ]
 
 

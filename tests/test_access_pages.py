@@ -15,6 +15,7 @@ from dangjian.core.testing import (
     ORG_KEYS,
     USER_KEYS,
     changes_org,
+    login_verified,
     sees_member,
     sees_org,
 )
@@ -44,7 +45,7 @@ def _run(client, cast, cases):
     current = None
     for user_key, label, method, url, want in cases:
         if user_key != current:
-            client.force_login(cast.user[user_key])
+            login_verified(client, cast.user[user_key])
             current = user_key
         response = getattr(client, method)(url)
         if response.status_code != want:
@@ -127,7 +128,7 @@ def _listed(client, url, attr: str) -> tuple[set[int], int]:
 
 @pytest.mark.parametrize("user_key", USER_KEYS)
 def test_member_list_shows_exactly_the_visible_members(client, cast, user_key):
-    client.force_login(cast.user[user_key])
+    login_verified(client, cast.user[user_key])
     ids, count = _listed(client, reverse("members:list"), "member")
     want = {m.pk for k, m in cast.member.items() if sees_member(user_key, k)}
     assert ids == want
@@ -136,7 +137,7 @@ def test_member_list_shows_exactly_the_visible_members(client, cast, user_key):
 
 @pytest.mark.parametrize("user_key", USER_KEYS)
 def test_member_list_org_filter_never_widens_scope(client, cast, user_key):
-    client.force_login(cast.user[user_key])
+    login_verified(client, cast.user[user_key])
     for org_key in ORG_KEYS:
         org = cast.org[org_key]
         ids, count = _listed(client, f"{reverse('members:list')}?org={org.pk}", "member")
@@ -152,7 +153,7 @@ def test_member_list_org_filter_never_widens_scope(client, cast, user_key):
 
 @pytest.mark.parametrize("user_key", USER_KEYS)
 def test_org_search_shows_exactly_the_visible_orgs(client, cast, user_key):
-    client.force_login(cast.user[user_key])
+    login_verified(client, cast.user[user_key])
     ids, count = _listed(client, f"{reverse('orgs:search')}?q=", "org")
     want = {o.pk for k, o in cast.org.items() if sees_org(user_key, k)}
     assert ids == want
@@ -165,7 +166,7 @@ def test_org_search_shows_exactly_the_visible_orgs(client, cast, user_key):
 @pytest.mark.parametrize("user_key", USER_KEYS)
 def test_tree_shows_only_visible_orgs(client, cast, user_key):
     """The tree page and every expandable node show visible organisations only."""
-    client.force_login(cast.user[user_key])
+    login_verified(client, cast.user[user_key])
     html = client.get(reverse("orgs:tree")).content.decode()
     shown = {int(x) for x in re.findall(r'data-org="(\d+)"', html)}
     frontier = list(shown)

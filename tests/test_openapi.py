@@ -23,6 +23,9 @@ ENDPOINTS = {
     ("get", "/api/v1/members/{member_id}"),
     ("patch", "/api/v1/members/{member_id}"),
     ("post", "/api/v1/members/{member_id}/reveal"),
+    ("get", "/api/v1/members/export"),
+    ("get", "/api/v1/members/{member_id}/photo"),
+    ("post", "/api/v1/members/{member_id}/photo"),
 }
 
 
@@ -41,7 +44,8 @@ def _params(schema, method, path) -> dict[str, dict]:
 def test_schema_lists_every_endpoint(schema):
     listed = {(m, p) for p, ops in schema["paths"].items() for m in ops}
     # Equal, not a subset: a new endpoint must be added here and to the access matrix
-    # (tests/test_access_api.py) in the same change.
+    # (tests/test_access_api.py) in the same change. (tests/security/ derives its IDOR,
+    # injection and fuzz cases from the schema itself.)
     assert listed == ENDPOINTS
     assert schema["info"]["title"] == "智慧党建 API"
 
@@ -96,3 +100,15 @@ def test_swagger_assets_make_no_external_requests():
     css = Path(finders.find("ninja/swagger-ui.css")).read_text(encoding="utf-8")
     assert "@import" not in css
     assert not re.search(r"url\(\s*['\"]?(https?:)?//", css)
+
+
+def test_error_statuses_are_declared(schema):
+    """Every operation declares the errors it can answer, with the error body's schema."""
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            assert {"401", "422"} <= codes, (method, path)
+            if "{" in path:
+                assert "404" in codes, (method, path)
+    detail = schema["components"]["schemas"]["ValidationErrorList"]["properties"]["detail"]
+    assert set(detail["items"]["required"]) == {"loc", "msg", "type"}

@@ -1,4 +1,4 @@
-"""Users, the roles they hold at organisations, and API tokens."""
+"""Users, the roles they hold at organisations, API tokens and password history."""
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -19,6 +19,7 @@ class User(AbstractUser):
         related_name="user",
     )
     display_name = models.CharField("显示名称", max_length=50, blank=True)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "用户"
@@ -84,3 +85,21 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} token {self.digest[:8]}"
+
+
+class PasswordHistory(models.Model):
+    """A password the user has had (its argon2 hash only), so it cannot be reused."""
+
+    user = models.ForeignKey(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="password_history"
+    )
+    password = models.CharField("密码哈希", max_length=128)
+    created_at = models.DateTimeField("设置时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "历史密码"
+        verbose_name_plural = "历史密码"
+        ordering = ["user", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -6,11 +6,13 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from dangjian.accounts.models import ApiToken, RoleAssignment, User
+from dangjian.accounts.twofactor import DEVICE_NAME, TOTPDevice
 from dangjian.core import audit, scope
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import Perm, Role, authorize
@@ -18,6 +20,10 @@ from dangjian.core.scope import Perm, Role, authorize
 MSG_USERNAME_TAKEN = "该用户名已被使用"
 MSG_ROLE_EXISTS = "该用户在此组织已有这个角色"
 MSG_MEMBER_LINKED = "该党员已绑定其他账号"
+MSG_OLD_PASSWORD = "原密码不正确"
+MSG_SAME_PASSWORD = "新密码不能与原密码相同"
+MSG_OTP_WRONG = "动态验证码错误或已使用，请输入手机上显示的最新验证码"
+MSG_OTP_ALREADY = "您已绑定动态验证码，如需更换请联系管理员重置"
 
 TOKEN_PREFIX = "dj_"
 
@@ -146,14 +152,132 @@ def token_revoke(*, user: User, raw: str, ip: str | None = None) -> bool:
 
 
 @transaction.atomic
-def login_recorded(*, user: User | None, username: str, success: bool, ip: str | None) -> None:
+def login_recorded(
+    *, user: User | None, username: str, success: bool, ip: str | None, locked: bool = False
+) -> None:
     """Audit a login attempt (success or failure) — the 'who came in' half of 赖不掉."""
+    after = {"username": username}
+    if locked:
+        after["locked"] = True
     audit.record(
         actor=user if success else None,
         action="auth.login" if success else "auth.login_failed",
-        after={"username": username},
+        after=after,
         ip=ip,
     )
+
+
+@transaction.atomic
+def logout_recorded(*, user: User, reason: str, ip: str | None) -> None:
+    """Audit the end of a session: ``logout`` (asked for), ``idle`` or ``expired``."""
+    audit.record(actor=user, action="auth.logout", after={"reason": reason}, ip=ip)
+
+
+@transaction.atomic
+def password_change(*, user: User, old_password: str, new_password: str, ip: str | None) -> User:
+    """Change one's own password: the old one must match, the new one pass every rule.
+
+    The new hash enters the password history (accounts.validators), the change is
+    audited (without any hash), and the user's API tokens are revoked.
+    """
+    errors = {}
+    if not check_password(old_password, user.password):
+        errors["old_password"] = MSG_OLD_PASSWORD
+    elif old_password == new_password:
+        errors["new_password"] = MSG_SAME_PASSWORD
+    else:
+        try:
+            password_validation.validate_password(new_password, user)
+        except ValidationError as exc:
+            errors["new_password"] = " ".join(exc.messages)
+    raise_if(errors)
+    user.set_password(new_password)
+    user.save()  # → validators' password_changed(): history + password_changed_at
+    revoked, _ = ApiToken.objects.filter(user=user).delete()
+    audit.record(
+        actor=user,
+        action="auth.password_change",
+        obj=user,
+        after={"tokens_revoked": revoked},
+        ip=ip,
+    )
+    return user
+
+
+@transaction.atomic
+def otp_enrol_start(*, user: User) -> TOTPDevice:
+    """The user's unconfirmed TOTP device (a new random key), for the enrolment page.
+
+    Refused when a confirmed device exists: a second device must never be added by
+    someone who has only the password.
+    """
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise_if({"__all__": MSG_OTP_ALREADY})
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+    return device
+
+
+@transaction.atomic
+def otp_device_provision(*, acting_user, user: User, key: str, ip: str | None = None) -> TOTPDevice:
+    """Give ``user`` a confirmed TOTP device with a known hex key (the demo seeder only:
+    real users enrol themselves, so nobody else ever knows their key). Idempotent."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    if device is not None:
+        return device
+    device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, key=key, confirmed=True)
+    audit.record(
+        actor=acting_user, action="auth.otp_provision", obj=device, after={"user": user.pk}, ip=ip
+    )
+    return device
+
+
+def otp_enrol_confirm(*, user: User, token: str, ip: str | None) -> TOTPDevice:
+    """Confirm the pending device with its first code; audited either way.
+
+    Not one transaction: a failed code must still count against the device (throttling)
+    and stay in the audit log, although the confirmation is refused.
+    """
+    device = otp_enrol_start(user=user)
+    ok = device.verify_token(token)
+    with transaction.atomic():
+        if ok:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        audit.record(
+            actor=user,
+            action="auth.otp_enrol" if ok else "auth.otp_failed",
+            obj=device,
+            after=None if ok else {"step": "enrol"},
+            ip=ip,
+        )
+    if not ok:
+        raise_if({"token": MSG_OTP_WRONG})
+    return device
+
+
+def otp_verify(*, user: User, token: str, ip: str | None) -> TOTPDevice:
+    """Check a code against the user's confirmed device; audited either way.
+
+    A code already used is refused (the device keeps the last time step it accepted),
+    and repeated failures slow the device down (django-otp's throttling) — which is
+    why this is not one transaction: a failure must be kept although it is refused.
+    """
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    ok = device is not None and device.verify_token(token)
+    with transaction.atomic():
+        audit.record(
+            actor=user,
+            action="auth.otp" if ok else "auth.otp_failed",
+            obj=device,
+            after=None if ok else {"step": "verify"},
+            ip=ip,
+        )
+    if not ok:
+        raise_if({"token": MSG_OTP_WRONG})
+    return device
 
 
 @transaction.atomic

@@ -61,3 +61,81 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return self.last_hash
+
+
+class StoredFile(TimeStampedModel):
+    """An uploaded file (see ``core.uploads``): kept outside the web root as
+    ``<key>.<ext>``; the client's file name is only metadata.
+
+    ``org_path`` is the organisation the file belongs to, so files scope like everything
+    else; they are served only through views that check the owning object's scope.
+    """
+
+    key = models.UUIDField("存储编号", unique=True, editable=False)
+    original_name = models.CharField("原文件名", max_length=120)
+    content_type = models.CharField("文件类型", max_length=64)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    org_path = models.CharField("所属组织路径", max_length=255, blank=True, db_index=True)
+    purpose = models.CharField("用途", max_length=40)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    width = models.PositiveIntegerField("宽度", null=True, blank=True)
+    height = models.PositiveIntegerField("高度", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "上传文件"
+        verbose_name_plural = "上传文件"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.content_type}, {self.size} B)"
+
+
+class ImportJob(TimeStampedModel):
+    """Progress of one file's import, so a killed import resumes and never duplicates.
+
+    ``rows_done`` advances in the same transaction as the batch it counts: after a
+    crash it says exactly which rows are in the database. A file is known by its
+    SHA-256, per kind of import.
+    """
+
+    class State(models.TextChoices):
+        RUNNING = "running", "进行中"
+        DONE = "done", "已完成"
+
+    kind = models.CharField("导入类型", max_length=40)
+    file_sha256 = models.CharField("文件 SHA-256", max_length=64)
+    file_name = models.CharField("文件名", max_length=255, blank=True)
+    total_rows = models.PositiveIntegerField("总行数")
+    rows_done = models.PositiveIntegerField("已导入行数", default=0)
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.RUNNING)
+    acting_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "导入任务"
+        verbose_name_plural = "导入任务"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "file_sha256"], name="import_job_file_once"),
+            models.CheckConstraint(
+                condition=models.Q(rows_done__lte=models.F("total_rows")),
+                name="import_job_done_within_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name} {self.rows_done}/{self.total_rows}"

@@ -31,11 +31,12 @@ class Perm(StrEnum):
     VIEW_MEMBER = "member.view"
     CHANGE_MEMBER = "member.change"
     REVEAL_MEMBER = "member.reveal"  # 查看未脱敏的身份证号、手机号
+    EXPORT_MEMBER = "member.export"  # 导出党员名册（脱敏、带水印、限量）
 
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm),
-    Role.LEADER: frozenset({Perm.VIEW_ORG, Perm.VIEW_MEMBER}),
+    Role.LEADER: frozenset({Perm.VIEW_ORG, Perm.VIEW_MEMBER, Perm.EXPORT_MEMBER}),
     Role.MEMBER: frozenset({Perm.VIEW_ORG, Perm.VIEW_MEMBER}),
     Role.AGENT: frozenset({Perm.VIEW_ORG, Perm.VIEW_MEMBER}),
     Role.EXAMINER: frozenset({Perm.VIEW_ORG, Perm.VIEW_MEMBER}),

@@ -20,6 +20,8 @@ from dangjian.core import idcard
 from dangjian.core.scope import Role
 
 PASSWORD = "Test-Passw0rd!"
+# Privileged users of the cast (2FA required) get a TOTP device with this key (hex).
+TOTP_KEY = "3132333435363738393031323334353637383930"  # RFC 6238's test secret
 
 TREE = [
     # key, parent key, name, type, code
@@ -58,11 +60,16 @@ _sequence = itertools.count(101)
 
 
 def new_id_number(birth: dt.date = dt.date(1985, 3, 14), *, male: bool = True) -> str:
-    """A fresh valid ID number (sequence parity chooses the sex)."""
-    seq = next(_sequence)
-    if (seq % 2 == 1) != male:
-        seq = next(_sequence)
-    return idcard.build("530102", birth, seq)
+    """A fresh valid ID number (sequence parity chooses the sex).
+
+    The 3-digit sequence repeats every thousand numbers, so the address code moves on
+    (5301xx → 5302xx ...) to keep every number unique however many a test run makes.
+    """
+    n = next(_sequence)
+    if (n % 2 == 1) != male:
+        n = next(_sequence)
+    region = f"53{1 + n // 1000:02d}{2 + (n // 1000) % 90:02d}"
+    return idcard.build(region, birth, n % 1000)
 
 
 def build_cast() -> SimpleNamespace:
@@ -116,7 +123,49 @@ def build_cast() -> SimpleNamespace:
     users["outsider"] = accounts.user_create(
         acting_user=root, username="outsider", password=PASSWORD, validate_password=False
     )
+    for user in users.values():
+        if is_privileged(user):
+            give_totp_device(user)
     return SimpleNamespace(org=org, member=member, user=users)
+
+
+def is_privileged(user) -> bool:
+    from dangjian.accounts.twofactor import is_privileged
+
+    return is_privileged(user)
+
+
+def give_totp_device(user, key: str = TOTP_KEY):
+    """A confirmed TOTP device (the same known key for every test user)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="test", key=key, confirmed=True)
+
+
+def totp_code(user) -> str:
+    """The code the user's confirmed device shows now."""
+    from dangjian.accounts.twofactor import confirmed_device, current_code
+
+    return current_code(confirmed_device(user))
+
+
+def login_verified(client, user):
+    """``client.force_login(user)`` plus a passed second factor where the user needs one.
+
+    What a real login reaches after the TOTP step; tests of the pages and the session
+    API use it so they test the page, not the gate (tests/security tests the gate).
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from dangjian.accounts.twofactor import confirmed_device, requires_2fa
+
+    client.force_login(user)
+    if requires_2fa(user):
+        device = confirmed_device(user) or give_totp_device(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
 
 
 def reload(cast: SimpleNamespace) -> SimpleNamespace:

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 
 from dangjian.accounts import services as accounts
 from dangjian.accounts.models import RoleAssignment, User
+from dangjian.accounts.twofactor import base32_secret, demo_key, is_privileged
 from dangjian.core import audit
 from dangjian.core.scope import Role
 from dangjian.demo import geography as geo
@@ -29,7 +30,7 @@ from dangjian.orgs import services as orgs
 from dangjian.orgs.choices import PositionTitle
 from dangjian.orgs.models import Organisation, Position
 
-DEMO_PASSWORD = "Dangjian@2026"  # every demo account's password (≥ 10 characters)
+DEMO_PASSWORD = "Dangjian@2026"  # every demo account's password (passes the policy)
 ROOT_USERNAME = "root"
 MEMBER_BATCH = 5000
 
@@ -280,10 +281,24 @@ def account_specs(anchors: dict[str, str]) -> list[tuple[str, Role, str, str]]:
     return specs
 
 
-def create_accounts(root_user: User, anchors: dict[str, str]) -> list[dict]:
+def _totp_secret(root_user: User, user: User, seed: int) -> str | None:
+    """Accounts that must use two factors get a confirmed device with a key derived from
+    the seed and the username, so the demo's codes can be computed (``totp_code``)."""
+    if not is_privileged(user):
+        return None
+    device = accounts.otp_device_provision(
+        acting_user=root_user, user=user, key=demo_key(seed, user.username)
+    )
+    return base32_secret(device).replace(" ", "")
+
+
+def create_accounts(root_user: User, anchors: dict[str, str], seed: int = 2026) -> list[dict]:
     """The demo logins (idempotent: existing usernames are kept) and their description."""
     root_org = Organisation.objects.get(code=anchors["province"])
-    result = [_describe(root_user, "superuser", "系统管理员", "province", root_org)]
+    result = [
+        _describe(root_user, "superuser", "系统管理员", "province", root_org)
+        | {"totp_secret": _totp_secret(root_user, root_user, seed)}
+    ]
     used = set(User.objects.filter(member__isnull=False).values_list("member_id", flat=True))
     for username, role, level, code in account_specs(anchors):
         org = Organisation.objects.get(code=code)
@@ -300,7 +315,9 @@ def create_accounts(root_user: User, anchors: dict[str, str]) -> list[dict]:
                 member=member,
             )
             accounts.role_grant(acting_user=root_user, user=user, org=org, role=role)
-        result.append(_describe(user, str(role), ROLE_LABELS[role], level, org))
+        account = _describe(user, str(role), ROLE_LABELS[role], level, org)
+        account["totp_secret"] = _totp_secret(root_user, user, seed)
+        result.append(account)
     return result
 
 
@@ -371,6 +388,6 @@ def seed(
                 f"预计还需 {eta:.0f} 秒"
             )
     progress("创建演示账号……")
-    report.accounts = create_accounts(root_user, anchors)
+    report.accounts = create_accounts(root_user, anchors, seed)
     report.seconds = time.monotonic() - started
     return report

@@ -1,18 +1,22 @@
 """REST endpoints for member records: list, detail, create, edit, reveal.
 
-ID numbers and phones are always masked; POST /{id}/reveal returns them in clear to
+ID numbers, phones and addresses are always masked; POST /{id}/reveal returns them in clear to
 those allowed (the member themself, an admin over their branch) and is audited.
 """
 
 import datetime as dt
+from typing import Literal
 
-from ninja import Query, Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from dangjian.core import exports as core_exports
+from dangjian.core import uploads
 from dangjian.core.apitools import Id, InSchema, Paging, filtered, resolve_in_scope
 from dangjian.core.http import client_ip
 from dangjian.core.scope import Perm, authorize
-from dangjian.members import selectors, services
+from dangjian.members import exports, selectors, services
 from dangjian.members.choices import AgeBand, Education, Gender
 from dangjian.members.choices import Status as MemberStatus
 from dangjian.members.filters import MemberFilter
@@ -44,6 +48,7 @@ class MemberOut(Schema):
     age: int
     id_number_masked: str
     phone_masked: str
+    address_masked: str
     education: str
     education_label: str
     occupation: str
@@ -99,6 +104,7 @@ class MemberCreateIn(InSchema):
     name: str
     id_number: str
     phone: str = ""
+    address: str = ""
     ethnicity: str
     education: Education
     occupation: str = ""
@@ -119,6 +125,7 @@ class MemberPatchIn(InSchema):
     birth_date: dt.date = None
     id_number: str = None
     phone: str = None  # "" clears it
+    address: str = None  # "" clears it
     education: Education = None
     occupation: str = None
     joined_on: dt.date = None
@@ -131,6 +138,7 @@ class MemberPatchIn(InSchema):
 class RevealOut(Schema):
     id_number: str
     phone: str
+    address: str
 
 
 # --- Reads
@@ -140,6 +148,48 @@ class RevealOut(Schema):
 @paginate(Paging)
 def member_list(request, filters: Query[MemberFilters]):
     return filtered(MemberFilter, filters, selectors.member_queryset(request.user), request)
+
+
+class MemberExportFilters(MemberFilters):
+    format: Literal["xlsx", "csv"] = "xlsx"
+
+
+def _file_responses(*types: str, description: str) -> dict:
+    content = {t: {"schema": {"type": "string", "format": "binary"}} for t in types}
+    return {"responses": {200: {"description": description, "content": content}}}
+
+
+@router.get(
+    "/export",
+    response={200: None},
+    summary="导出党员名册（筛选条件同列表；脱敏、带水印、限量、留痕）",
+    description=(
+        "与 GET /members 相同的筛选参数，format=xlsx（默认）或 csv。仅单位领导、管理员可导出其"
+        '组织范围内的党员。超过本人可导出的行数上限时返回 422（loc 为 ["query"]），'
+        "提示缩小筛选范围，不导出任何数据。"
+    ),
+    openapi_extra=_file_responses(
+        core_exports.FORMATS["xlsx"], "text/csv", description="名册文件（附件）"
+    ),
+)
+def member_export(request, filters: Query[MemberExportFilters]):
+    from dangjian.core.apitools import invalid
+
+    user = request.user
+    params = filters.model_copy(update={"format": None})
+    queryset = filtered(MemberFilter, params, exports.export_queryset(user), request)
+    org = org_selectors.org_get(user, filters.org) if filters.org is not None else None
+    try:
+        return exports.member_roster_export(
+            user=user,
+            queryset=queryset,
+            filters=filters.model_dump(exclude_none=True, exclude={"format"}),
+            fmt=filters.format,
+            org=org,
+            ip=client_ip(request),
+        )
+    except core_exports.ExportRefused as exc:
+        raise invalid(("query",), exc.message, "export_too_large") from None
 
 
 @router.get("/{member_id}", response=MemberDetailOut, summary="党员详情（已脱敏）")
@@ -188,8 +238,45 @@ def member_update(request, member_id: Id, payload: MemberPatchIn):
 
 
 @router.post(
-    "/{member_id}/reveal", response=RevealOut, summary="查看未脱敏的身份证号与手机号（留痕）"
+    "/{member_id}/reveal",
+    response=RevealOut,
+    summary="查看未脱敏的身份证号、手机号与家庭住址（留痕）",
 )
 def member_reveal(request, member_id: Id):
     member = selectors.member_get(request.user, member_id)
     return services.member_reveal(acting_user=request.user, member=member, ip=client_ip(request))
+
+
+# --- Photo (证件照)
+
+
+class PhotoOut(Schema):
+    content_type: str
+    size: int
+    width: int | None
+    height: int | None
+    sha256: str
+
+
+@router.get(
+    "/{member_id}/photo",
+    response={200: None},
+    summary="党员证件照（有权查看该党员者可取）",
+    openapi_extra=_file_responses("image/jpeg", "image/png", description="证件照"),
+)
+def member_photo(request, member_id: Id):
+    member = selectors.member_get(request.user, member_id)
+    return uploads.file_response(member.photo if member.photo_id else None)
+
+
+@router.post(
+    "/{member_id}/photo",
+    response=PhotoOut,
+    summary="上传证件照（multipart，字段 photo；重新编码，去除 EXIF；留痕）",
+)
+def member_photo_upload(request, member_id: Id, photo: File[UploadedFile]):
+    member = selectors.member_get(request.user, member_id)
+    authorize(request.user, Perm.CHANGE_MEMBER, member.branch.path, view_perm=Perm.VIEW_MEMBER)
+    return services.member_photo_set(
+        acting_user=request.user, member=member, upload=photo, ip=client_ip(request)
+    )

@@ -17,7 +17,7 @@ def _label(name: str) -> str:
 class MemberForm(forms.Form):
     """Create (``editing=False``) or edit a member record.
 
-    On edit the ID number and phone are never pre-filled (seeing them is an audited
+    On edit the ID number, phone and address are never pre-filled (seeing them is an audited
     reveal): left blank they stay unchanged.
     """
 
@@ -47,6 +47,12 @@ class MemberForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
+    address = forms.CharField(
+        label=_label("address"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     education = forms.ChoiceField(label=_label("education"), choices=Education.choices)
     occupation = forms.CharField(label=_label("occupation"), max_length=60, required=False)
     joined_on = forms.DateField(
@@ -63,7 +69,7 @@ class MemberForm(forms.Form):
         empty_label="不编入党小组",
     )
 
-    SENSITIVE = ("id_number", "phone", "clear_phone")
+    SENSITIVE = ("id_number", "phone", "clear_phone", "address", "clear_address")
 
     def __init__(self, *args, groups, editing=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,6 +85,12 @@ class MemberForm(forms.Form):
         if editing.phone:
             self.fields["clear_phone"] = forms.BooleanField(
                 label="删除已登记的手机号", required=False
+            )
+        address_help = f"当前：{editing.address_masked}。" if editing.address else "当前未登记。"
+        self.fields["address"].help_text = address_help + "留空表示不修改"
+        if editing.address:
+            self.fields["clear_address"] = forms.BooleanField(
+                label="删除已登记的家庭住址", required=False
             )
         for name in ("gender", "birth_date"):
             self.fields[name].required = True
@@ -108,4 +120,8 @@ class MemberForm(forms.Form):
             result["phone"] = data["phone"]
         elif data.get("clear_phone"):
             result["phone"] = ""
+        if data.get("address", "").strip():
+            result["address"] = data["address"]
+        elif data.get("clear_address"):
+            result["address"] = ""
         return result

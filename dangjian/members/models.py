@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from dangjian.core import crypto
-from dangjian.core.fields import EncryptedTextField
+from dangjian.core.fields import BlindIndex, EncryptedTextField
 from dangjian.core.models import TimeStampedModel
 from dangjian.members.choices import ETHNICITY_CHOICES, Education, Gender, Status
 from dangjian.members.rules import age_on
@@ -18,9 +18,14 @@ PHONE_INDEX = "member.phone"
 class Member(TimeStampedModel):
     """A party member. Belongs to exactly one 党支部 (``branch``), optionally a 党小组.
 
-    The citizen ID number and mobile phone are encrypted at rest; their ``*_digest``
-    columns are blind indexes (HMAC) for uniqueness and exact lookup.
+    The citizen ID number, mobile phone and home address are encrypted at rest; the
+    ``*_digest`` columns are blind indexes (HMAC) for uniqueness and exact lookup.
     """
+
+    BLIND_INDEXES = (
+        BlindIndex(source="id_number", digest="id_number_digest", purpose=ID_INDEX),
+        BlindIndex(source="phone", digest="phone_digest", purpose=PHONE_INDEX),
+    )
 
     name = models.CharField("姓名", max_length=50, db_index=True)
     gender = models.CharField("性别", max_length=1, choices=Gender.choices)
@@ -30,6 +35,7 @@ class Member(TimeStampedModel):
     id_number_digest = models.CharField(max_length=64, unique=True, editable=False)
     phone = EncryptedTextField("手机号", blank=True)
     phone_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    address = EncryptedTextField("家庭住址", blank=True)
     education = models.CharField("学历", max_length=24, choices=Education.choices)
     occupation = models.CharField("职业/岗位", max_length=60, blank=True)
     joined_on = models.DateField("入党日期", help_text="成为预备党员的日期")
@@ -48,6 +54,15 @@ class Member(TimeStampedModel):
         null=True,
         blank=True,
         related_name="group_members",
+    )
+    photo = models.ForeignKey(
+        "core.StoredFile",
+        verbose_name="证件照",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
 
     class Meta:
@@ -81,6 +96,10 @@ class Member(TimeStampedModel):
     @property
     def phone_masked(self) -> str:
         return crypto.mask_phone(self.phone) if self.phone else ""
+
+    @property
+    def address_masked(self) -> str:
+        return crypto.mask_address(self.address) if self.address else ""
 
     def age(self, today: dt.date | None = None) -> int:
         return age_on(self.birth_date, today or dt.date.today())

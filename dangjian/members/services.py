@@ -11,7 +11,7 @@ from dangjian.core.errors import raise_if, row_error
 from dangjian.core.scope import Perm, authorize, common_path
 from dangjian.members import rules
 from dangjian.members.choices import Gender
-from dangjian.members.models import Member
+from dangjian.members.models import ID_INDEX, Member
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Organisation
 from dangjian.orgs.rules import can_hold_members
@@ -23,6 +23,7 @@ AUDITED_FIELDS = (
     "birth_date",
     "id_number",
     "phone",
+    "address",
     "education",
     "occupation",
     "joined_on",
@@ -31,13 +32,19 @@ AUDITED_FIELDS = (
     "branch",
     "group",
 )
-MASKED = {"id_number": crypto.mask_id_number, "phone": crypto.mask_phone}
+MASKED = {
+    "id_number": crypto.mask_id_number,
+    "phone": crypto.mask_phone,
+    "address": crypto.mask_address,
+}
 EDITABLE_FIELDS = frozenset(AUDITED_FIELDS)
 
 MSG_ID_TAKEN = "该公民身份号码已登记，同一人不能重复登记"
 MSG_NOT_BRANCH = "党员只能编入党支部"
 MSG_BRANCH_DISSOLVED = "该党支部已撤销"
 MSG_GROUP_OUTSIDE = "党小组应属于所选党支部"
+ADDRESS_MAX = 200
+MSG_ADDRESS_LONG = f"家庭住址不能超过{ADDRESS_MAX}个字"
 
 
 def _snapshot(member: Member) -> dict:
@@ -105,7 +112,8 @@ def _validate(member: Member, raw_id: str | None) -> None:
     if raw_id is not None:
         parsed = _apply_id(member, raw_id, errors, today)
         if parsed is not None:
-            taken = Member.objects.filter(id_number_digest=member.id_number_digest)
+            digests = crypto.blind_indexes(parsed.value, purpose=ID_INDEX)
+            taken = Member.objects.filter(id_number_digest__in=digests)
             if taken.exclude(pk=member.pk).exists():
                 errors["id_number"] = MSG_ID_TAKEN
     else:
@@ -126,6 +134,16 @@ def _apply_phone(member: Member, raw_phone: str | None, errors: dict[str, str]) 
         errors["phone"] = exc.messages[0]
 
 
+def _apply_address(member: Member, raw_address: str | None, errors: dict[str, str]) -> None:
+    if raw_address is None:
+        return
+    value = " ".join(raw_address.split())
+    if len(value) > ADDRESS_MAX:
+        errors["address"] = MSG_ADDRESS_LONG
+    else:
+        member.address = value
+
+
 @transaction.atomic
 def member_create(
     *,
@@ -138,6 +156,7 @@ def member_create(
     joined_on: dt.date,
     status: str,
     phone: str = "",
+    address: str = "",
     occupation: str = "",
     full_member_on: dt.date | None = None,
     gender: str = "",
@@ -165,6 +184,7 @@ def member_create(
     )
     errors = _check_placement(branch, group)
     _apply_phone(member, phone, errors)
+    _apply_address(member, address, errors)
     try:
         _validate(member, id_number)
     except ValidationError as exc:
@@ -194,6 +214,7 @@ def member_update(*, acting_user, member: Member, ip: str | None = None, **chang
     before = _snapshot(member)
     raw_id = changes.pop("id_number", None)
     raw_phone = changes.pop("phone", None)
+    raw_address = changes.pop("address", None)
     for field, value in changes.items():
         setattr(member, field, value)
     if "branch" in changes:
@@ -204,6 +225,7 @@ def member_update(*, acting_user, member: Member, ip: str | None = None, **chang
         _check_placement(member.branch, member.group) if {"branch", "group"} & set(changes) else {}
     )
     _apply_phone(member, raw_phone, errors)
+    _apply_address(member, raw_address, errors)
     try:
         _validate(member, raw_id)
     except ValidationError as exc:
@@ -227,7 +249,7 @@ def member_update(*, acting_user, member: Member, ip: str | None = None, **chang
 
 @transaction.atomic
 def member_reveal(*, acting_user, member: Member, ip: str | None = None) -> dict[str, str]:
-    """The unmasked ID number and phone, for those allowed; every reveal is audited."""
+    """The unmasked ID number, phone and address, for those allowed; every reveal is audited."""
     from dangjian.members.selectors import can_reveal
 
     if not can_reveal(acting_user, member):
@@ -235,7 +257,7 @@ def member_reveal(*, acting_user, member: Member, ip: str | None = None) -> dict
     audit.record(
         actor=acting_user, action="member.reveal", obj=member, org_path=member.branch.path, ip=ip
     )
-    return {"id_number": member.id_number, "phone": member.phone}
+    return {"id_number": member.id_number, "phone": member.phone, "address": member.address}
 
 
 # --- Bulk writes (imports, demo data): the same rules as member_create, one transaction ---
@@ -243,11 +265,12 @@ def member_reveal(*, acting_user, member: Member, ip: str | None = None) -> dict
 MSG_BULK_ID_REPEATED = "该公民身份号码在本批数据中重复"
 
 
-def _bulk_member_errors(member: Member, raw_id: str, raw_phone: str, today: dt.date):
+def _bulk_member_errors(member: Member, row, today: dt.date):
     """Validate one row as member_create does, minus the per-row database queries."""
     errors: dict[str, str] = {}
-    _apply_phone(member, raw_phone, errors)
-    parsed = _apply_id(member, raw_id, errors, today)
+    _apply_phone(member, row.get("phone") or "", errors)
+    _apply_address(member, row.get("address") or "", errors)
+    parsed = _apply_id(member, row.get("id_number") or "", errors, today)
     _record_errors(
         member,
         parsed,
@@ -258,36 +281,25 @@ def _bulk_member_errors(member: Member, raw_id: str, raw_phone: str, today: dt.d
     return errors
 
 
-@transaction.atomic
-def member_bulk_create(*, acting_user, rows, ip: str | None = None) -> list[Member]:
-    """Register many members at once, with the rules of :func:`member_create`.
-
-    Each row is a mapping of member_create's arguments: ``branch`` (and optional
-    ``group``) as saved organisations, ``name``, ``id_number``, ``ethnicity``,
-    ``education``, ``joined_on``, ``status``, optional ``phone``, ``occupation``,
-    ``full_member_on``, ``gender``, ``birth_date``. ID numbers are parsed and checked
-    against sex and birth date, phones normalised; both are stored encrypted with their
-    blind indexes. All or nothing: the first invalid row raises a ValidationError whose
-    messages name the row (第N行：…) by field. One audit entry per call.
-    """
-    rows = list(rows)
-    if not rows:
-        return []
-    today = _today()
+def _fresh_orgs(rows) -> dict:
     placed_ids = {r["branch"].pk for r in rows} | {r["group"].pk for r in rows if r.get("group")}
-    orgs = Organisation.objects.in_bulk(placed_ids)  # fresh: path, type, dissolved
-    for branch_id in {r["branch"].pk for r in rows} & set(orgs):
-        authorize(acting_user, Perm.CHANGE_MEMBER, orgs[branch_id].path, view_perm=Perm.VIEW_ORG)
+    return Organisation.objects.in_bulk(placed_ids)  # fresh: path, type, dissolved
 
+
+def _bulk_validate(rows, orgs) -> tuple[list[Member], dict[int, dict[str, str]]]:
     members: list[Member] = []
-    digests: set[str] = set()
+    errors_by_row: dict[int, dict[str, str]] = {}
+    today = _today()
+    seen: set[str] = set()
     for number, row in enumerate(rows, 1):
         branch = orgs.get(row["branch"].pk)
         group = orgs.get(row["group"].pk) if row.get("group") else None
         if branch is None:
-            raise row_error(number, {"branch": MSG_NOT_BRANCH})
+            errors_by_row[number] = {"branch": MSG_NOT_BRANCH}
+            continue
         if row.get("group") and group is None:
-            raise row_error(number, {"group": MSG_GROUP_OUTSIDE})
+            errors_by_row[number] = {"group": MSG_GROUP_OUTSIDE}
+            continue
         member = Member(
             name=(row.get("name") or "").strip(),
             gender=row.get("gender") or "",
@@ -302,28 +314,73 @@ def member_bulk_create(*, acting_user, rows, ip: str | None = None) -> list[Memb
             group=group,
         )
         errors = _check_placement(branch, group)
-        for field, msg in _bulk_member_errors(
-            member, row.get("id_number") or "", row.get("phone") or "", today
-        ).items():
+        for field, msg in _bulk_member_errors(member, row, today).items():
             errors.setdefault(field, msg)
-        if "id_number" not in errors and member.id_number_digest in digests:
+        if "id_number" not in errors and member.id_number_digest in seen:
             errors["id_number"] = MSG_BULK_ID_REPEATED
         if errors:
-            raise row_error(number, errors)
-        digests.add(member.id_number_digest)
+            errors_by_row[number] = errors
+            continue
+        seen.add(member.id_number_digest)
+        member._row_number = number
         members.append(member)
 
-    ordered = [m.id_number_digest for m in members]
+    # Already registered? Ask by every digest the number may be stored under (during an
+    # index-key rotation, the previous key's too), 500 at a time.
+    candidates: dict[str, int] = {}
+    rotating = crypto.keyring().index_key_previous is not None
+    for member in members:
+        candidates[member.id_number_digest] = member._row_number
+        if rotating:
+            for digest in crypto.blind_indexes(member.id_number, purpose=ID_INDEX)[1:]:
+                candidates[digest] = member._row_number
+    ordered = list(candidates)
     for start in range(0, len(ordered), 500):
         chunk = ordered[start : start + 500]
-        taken = set(
-            Member.objects.filter(id_number_digest__in=chunk).values_list(
-                "id_number_digest", flat=True
-            )
-        )
-        if taken:
-            number = next(i for i, d in enumerate(ordered, 1) if d in taken)
-            raise row_error(number, {"id_number": MSG_ID_TAKEN})
+        for digest in Member.objects.filter(id_number_digest__in=chunk).values_list(
+            "id_number_digest", flat=True
+        ):
+            errors_by_row[candidates[digest]] = {"id_number": MSG_ID_TAKEN}
+    return [m for m in members if m._row_number not in errors_by_row], errors_by_row
+
+
+def member_bulk_validate(*, rows) -> dict[int, dict[str, str]]:
+    """Check rows as :func:`member_bulk_create` would, writing nothing.
+
+    Returns every invalid row's field errors by 1-based row number (empty: all valid),
+    where member_bulk_create stops at the first. Scope is not checked here: callers
+    resolve organisations through the acting user's scope (as imports do).
+    """
+    rows = list(rows)
+    if not rows:
+        return {}
+    return _bulk_validate(rows, _fresh_orgs(rows))[1]
+
+
+@transaction.atomic
+def member_bulk_create(*, acting_user, rows, ip: str | None = None) -> list[Member]:
+    """Register many members at once, with the rules of :func:`member_create`.
+
+    Each row is a mapping of member_create's arguments: ``branch`` (and optional
+    ``group``) as saved organisations, ``name``, ``id_number``, ``ethnicity``,
+    ``education``, ``joined_on``, ``status``, optional ``phone``, ``address``,
+    ``occupation``, ``full_member_on``, ``gender``, ``birth_date``. ID numbers are
+    parsed and checked against sex and birth date, phones normalised; ID numbers,
+    phones and addresses are stored encrypted, with blind indexes. All or nothing: the
+    first invalid row raises a ValidationError whose messages name the row (第N行：…)
+    by field (:func:`member_bulk_validate` lists them all). One audit entry per call.
+    """
+    rows = list(rows)
+    if not rows:
+        return []
+    orgs = _fresh_orgs(rows)
+    for branch_id in {r["branch"].pk for r in rows} & set(orgs):
+        authorize(acting_user, Perm.CHANGE_MEMBER, orgs[branch_id].path, view_perm=Perm.VIEW_ORG)
+
+    members, errors_by_row = _bulk_validate(rows, orgs)
+    if errors_by_row:
+        number = min(errors_by_row)
+        raise row_error(number, errors_by_row[number])
 
     Member.objects.bulk_create(members, batch_size=500)
     audit.record(
@@ -334,3 +391,49 @@ def member_bulk_create(*, acting_user, rows, ip: str | None = None) -> list[Memb
         ip=ip,
     )
     return members
+
+
+# --- Photo (证件照): an uploaded image, re-encoded, stored outside the web root ---
+
+PHOTO_PURPOSE = "member.photo"
+
+
+def member_photo_set(*, acting_user, member: Member, upload, ip: str | None = None):
+    """Replace a member's photo (admins over the branch). The upload is checked and
+    re-encoded by ``core.uploads``; the previous file is kept (the audit log names it)."""
+    from dangjian.core import uploads
+
+    authorize(acting_user, Perm.CHANGE_MEMBER, member.branch.path, view_perm=Perm.VIEW_MEMBER)
+    stored = None
+    try:
+        with transaction.atomic():
+            locked = Member.objects.select_for_update().get(pk=member.pk)
+            stored = uploads.store_image(
+                upload,
+                org_path=member.branch.path,
+                purpose=PHOTO_PURPOSE,
+                uploaded_by=acting_user,
+                field="photo",
+            )
+            before = {"photo": locked.photo.sha256 if locked.photo_id else None}
+            Member.objects.filter(pk=member.pk).update(photo=stored, updated_at=timezone.now())
+            audit.record(
+                actor=acting_user,
+                action="member.photo",
+                obj=locked,
+                org_path=member.branch.path,
+                before=before,
+                after={
+                    "photo": stored.sha256,
+                    "size": stored.size,
+                    "content_type": stored.content_type,
+                    "original_name": stored.original_name,
+                },
+                ip=ip,
+            )
+    except BaseException:
+        if stored is not None:
+            uploads.discard(stored)
+        raise
+    member.photo = stored
+    return stored

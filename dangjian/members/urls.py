@@ -9,4 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/reveal/", views.reveal, name="reveal"),
     path("<int:pk>/edit/", views.edit, name="edit"),
+    path("export/", views.export, name="export"),
+    path("<int:pk>/photo/", views.photo, name="photo"),
+    path("<int:pk>/photo/upload/", views.photo_upload, name="photo_upload"),
 ]

@@ -5,14 +5,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.core import scope
+from dangjian.core import scope, uploads
+from dangjian.core.exports import ExportRefused
 from dangjian.core.http import client_ip
 from dangjian.core.pages import apply_errors, is_htmx, paginate, vary_on_htmx
 from dangjian.core.scope import Perm
-from dangjian.members import selectors, services
+from dangjian.members import exports, selectors, services
 from dangjian.members.filters import MemberFilter
 from dangjian.members.forms import MemberForm
 from dangjian.orgs import selectors as org_selectors
@@ -21,6 +23,7 @@ from dangjian.orgs.rules import can_hold_members
 
 MSG_SAVED = "已保存"
 MSG_NO_CHANGES = "没有修改任何内容"
+MSG_PHOTO_SAVED = "证件照已更新"
 GET_POST = require_http_methods(["GET", "POST"])
 
 
@@ -69,6 +72,7 @@ def member_list(request):
         "org": org,
         "more_filters": MORE_FILTERS,
         "narrowing": narrowing,
+        "can_export": exports.can_export(request.user),
     }
     template = "members/_results.html" if is_htmx(request) else "members/list.html"
     return vary_on_htmx(render(request, template, context))
@@ -153,3 +157,75 @@ def edit(request, pk):
             messages.success(request, MSG_SAVED)
             return redirect("members:detail", member.pk)
     return render(request, "members/form.html", {"form": form, "member": member})
+
+
+# --- 拿不走: the roster export and the photo
+
+
+@never_cache
+@login_required
+@require_GET
+def export(request):
+    """The list's filters → 党员名册 (.xlsx, or ?format=csv): masked, watermarked, audited.
+
+    Over the user's row limit: back to the list with a message, nothing exported.
+    """
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in ("xlsx", "csv"):
+        raise Http404("未找到")
+    if not exports.can_export(request.user):
+        raise PermissionDenied(exports.MSG_NO_EXPORT)
+    data = request.GET.copy()
+    data.pop("format", None)
+    data.pop("page", None)
+    filterset = MemberFilter(data, queryset=exports.export_queryset(request.user), request=request)
+    back = redirect(f"{reverse('members:list')}?{data.urlencode()}")
+    if not filterset.is_valid():
+        messages.error(request, "筛选条件有误，请修改后再导出")
+        return back
+    cleaned = filterset.form.cleaned_data
+    org = None
+    if cleaned.get("org") is not None:
+        org = org_selectors.org_get(request.user, cleaned["org"])
+    try:
+        return exports.member_roster_export(
+            user=request.user,
+            queryset=filterset.qs,
+            filters=cleaned,
+            fmt=fmt,
+            org=org,
+            ip=client_ip(request),
+        )
+    except ExportRefused as exc:
+        messages.error(request, exc.message)
+        return back
+
+
+@never_cache
+@login_required
+@require_GET
+def photo(request, pk):
+    """The member's photo, to whoever may see the member (otherwise 404)."""
+    member = selectors.member_get(request.user, pk)
+    return uploads.file_response(member.photo if member.photo_id else None)
+
+
+@login_required
+@require_POST
+def photo_upload(request, pk):
+    member = selectors.member_get(request.user, pk)
+    if not selectors.can_change(request.user, member):
+        raise PermissionDenied("您没有权限修改该党员信息")
+    try:
+        services.member_photo_set(
+            acting_user=request.user,
+            member=member,
+            upload=request.FILES.get("photo"),
+            ip=client_ip(request),
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("members:edit", member.pk)
+    messages.success(request, MSG_PHOTO_SAVED)
+    return redirect("members:detail", member.pk)

@@ -5,7 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from dangjian.core.testing import PASSWORD
+from dangjian.accounts.models import User
+from dangjian.core.testing import PASSWORD, totp_code
 
 pytestmark = pytest.mark.e2e
 
@@ -16,7 +17,15 @@ def log_in(page, base_url: str, username: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    enter_totp_code(page, username)
     expect(page).to_have_url(re.compile(r"/orgs/$"))
+
+
+def enter_totp_code(page, username: str) -> None:
+    """The second step for admins, leaders and agents: the code their app would show."""
+    expect(page).to_have_url(re.compile(r"/accounts/otp/"))
+    page.get_by_label("动态验证码").fill(totp_code(User.objects.get(username=username)))
+    page.get_by_role("button", name="验证").click()
 
 
 def expand(page, name: str) -> None:

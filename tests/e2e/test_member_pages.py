@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from dangjian.core.models import AuditEntry
 from dangjian.core.testing import PASSWORD
+from tests.e2e.test_browse_tree import enter_totp_code
 
 pytestmark = pytest.mark.e2e
 
@@ -17,6 +18,7 @@ def test_filter_members_and_reveal_on_a_phone(phone, live_server, e2e_cast):
     page.get_by_label("用户名").fill("branch_admin")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    enter_totp_code(page, "branch_admin")
     expect(page).to_have_url(re.compile(r"/members/$"))
 
     results = page.locator("#member-results")

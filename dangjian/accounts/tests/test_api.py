@@ -7,13 +7,13 @@ from django.utils import timezone
 
 from dangjian.accounts.models import ApiToken
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing import PASSWORD
+from dangjian.core.testing import PASSWORD, login_verified, totp_code
 
 
-def _token(client, username, password=PASSWORD):
+def _token(client, username, password=PASSWORD, **extra):
     return client.post(
         "/api/v1/auth/token",
-        {"username": username, "password": password},
+        {"username": username, "password": password, **extra},
         content_type="application/json",
     )
 
@@ -23,7 +23,7 @@ def _auth(token: str) -> dict:
 
 
 def test_issue_and_use(client, cast):
-    response = _token(client, "county_admin")
+    response = _token(client, "county_admin", otp=totp_code(cast.user["county_admin"]))
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "Bearer"
@@ -125,7 +125,7 @@ def test_revoke_needs_a_bearer_token(client, cast):
 def test_session_writes_need_the_csrf_token(cast):
     """Cookie-authenticated writes (the pages' session) are CSRF-checked; bearer ones not."""
     browser = Client(enforce_csrf_checks=True)
-    browser.force_login(cast.user["branch_admin"])
+    login_verified(browser, cast.user["branch_admin"])
     before = AuditEntry.objects.count()
     response = browser.patch(
         f"/api/v1/orgs/{cast.org['G1'].pk}",

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from dangjian.accounts.views import MSG_LOGIN_FAILED
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing import PASSWORD
+from dangjian.core.testing import PASSWORD, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -16,17 +16,28 @@ def test_login_page_is_chinese_and_mobile_ready(client):
 
 
 def test_login_succeeds_and_is_audited(client, cast):
-    response = client.post(
-        reverse("accounts:login"), {"username": "county_admin", "password": PASSWORD}
-    )
+    response = client.post(reverse("accounts:login"), {"username": "member", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("home")
     entry = AuditEntry.objects.latest("id")
     assert (entry.action, entry.actor, entry.after) == (
         "auth.login",
-        cast.user["county_admin"],
-        {"username": "county_admin"},
+        cast.user["member"],
+        {"username": "member"},
     )
     assert entry.ip == "127.0.0.1"
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_privileged_login_goes_on_to_the_second_factor(client, cast):
+    response = client.post(
+        reverse("accounts:login"), {"username": "county_admin", "password": PASSWORD}
+    )
+    assert response["Location"] == reverse("accounts:otp_verify") + "?next=%2F"
+    assert AuditEntry.objects.latest("id").action == "auth.login"
+    assert client.get(reverse("home")).status_code == 302
+    code = totp_code(cast.user["county_admin"])
+    response = client.post(reverse("accounts:otp_verify"), {"token": code, "next": "/"})
+    assert response["Location"] == "/"
     assert client.get(reverse("home")).status_code == 200
 
 

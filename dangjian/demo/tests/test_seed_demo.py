@@ -187,3 +187,30 @@ def test_dry_run_only_counts(seeded):
     call_command("seed_demo", "--scale", "county", "--dry-run", stdout=out)
     assert "不写数据库" in out.getvalue() and "党小组" in out.getvalue()
     assert _counts() == before
+
+
+def test_privileged_demo_accounts_have_a_known_totp_device(seeded):
+    import base64
+
+    from django_otp.oath import totp
+
+    from dangjian.accounts.twofactor import confirmed_device, current_code, demo_key
+
+    for account in seeded.accounts:
+        user = User.objects.get(username=account["username"])
+        device = confirmed_device(user)
+        if account["role"] in {"superuser", "admin", "leader", "agent"}:
+            assert device is not None and device.key == demo_key(2026, user.username)
+            key = base64.b32decode(
+                account["totp_secret"] + "=" * (-len(account["totp_secret"]) % 8)
+            )
+            assert f"{totp(key):06d}" == current_code(device)  # what an authenticator shows
+        else:
+            assert device is None and account["totp_secret"] is None, account["username"]
+    out = StringIO()
+    with override_settings(DEBUG=True):
+        call_command("totp_code", "admin_province", stdout=out)
+    device = confirmed_device(User.objects.get(username="admin_province"))
+    assert out.getvalue().strip() == current_code(device)
+    with override_settings(DEBUG=False), pytest.raises(CommandError, match="DEBUG"):
+        call_command("totp_code", "admin_province", stdout=StringIO())

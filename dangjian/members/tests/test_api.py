@@ -31,6 +31,7 @@ ITEM_FIELDS = {
     "branch_id",
     "branch_name",
     "group_id",
+    "address_masked",
 }
 DETAIL_FIELDS = ITEM_FIELDS | {"group_name", "can_change", "can_reveal"}
 
@@ -131,7 +132,7 @@ def test_reveal_returns_real_values_and_is_audited(client, cast, bearer):
     before = AuditEntry.objects.count()
     response = client.post(f"/api/v1/members/{m.pk}/reveal", **headers)
     assert response.status_code == 200
-    assert response.json() == {"id_number": m.id_number, "phone": m.phone}
+    assert response.json() == {"id_number": m.id_number, "phone": m.phone, "address": ""}
     assert AuditEntry.objects.count() == before + 1
     entry = AuditEntry.objects.latest("id")
     assert (entry.action, entry.object_id, entry.actor) == (

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing import ORG_KEYS, USER_KEYS, changes_org, sees_org
+from dangjian.core.testing import ORG_KEYS, USER_KEYS, changes_org, login_verified, sees_org
 from dangjian.orgs import services
 from dangjian.orgs.models import Position
 
@@ -78,7 +78,7 @@ def test_end_a_post(cast, login):
 @pytest.mark.parametrize("user_key", USER_KEYS)
 def test_access_matrix(cast, client, user_key):
     """Every user × every organisation: not visible 404, visible but not changeable 403."""
-    client.force_login(cast.user[user_key])
+    login_verified(client, cast.user[user_key])
     position = services.position_assign(
         acting_user=cast.user["root"],
         org=cast.org["B1"],

@@ -1,0 +1,111 @@
+"""IDOR across the whole API, generated from the OpenAPI schema itself.
+
+For every operation with an ``{id}``-like path parameter, users at several levels call
+it with the id of every object of that kind outside their scope (the oracle in
+``dangjian.core.testing``, not ``core.scope``, says which): the answer is 404 — exactly
+as if the object did not exist — and nothing changes. Unauthenticated calls answer 401.
+A new endpoint is covered automatically; a path parameter not in PATH_PARAM_KINDS
+fails the suite until someone says what it names.
+"""
+
+import pytest
+
+from dangjian.core.models import AuditEntry, StoredFile
+from dangjian.core.testing import BRANCHES, ORG_KEYS, sees_member, sees_org
+from dangjian.members.models import Member
+from dangjian.orgs.models import Organisation
+from tests.security.apischema import PATH_PARAM_KINDS, call, minimal_body, operations
+
+MEMBER_KEYS = [f"{b}m{i}" for b in BRANCHES for i in (1, 2)]
+# Users at every level, and beside them (the outsider holds no role at all).
+ATTACKERS = [
+    "city_admin",
+    "county_admin",
+    "sibling_county_admin",
+    "committee_admin",
+    "branch_admin",
+    "county_leader",
+    "member",
+    "agent",
+    "handler",
+    "examiner",
+    "outsider",
+]
+
+
+def _schema():
+    import django
+
+    django.setup()
+    from dangjian.api import api
+
+    return api.get_openapi_schema()
+
+
+SCHEMA = _schema()
+OPS = [op for op in operations(SCHEMA) if op.path_params]
+
+
+def _state():
+    return (
+        list(Organisation.objects.order_by("pk").values_list("pk", "updated_at", "path")),
+        list(Member.objects.order_by("pk").values_list("pk", "updated_at", "photo_id")),
+        AuditEntry.objects.count(),
+        StoredFile.objects.count(),
+    )
+
+
+def _outside(user_key: str, kind: str, cast) -> list[int]:
+    if kind == "org":
+        return [cast.org[k].pk for k in ORG_KEYS if not sees_org(user_key, k)]
+    return [cast.member[k].pk for k in MEMBER_KEYS if not sees_member(user_key, k)]
+
+
+def _inside_ids(user_key: str, cast) -> dict:
+    """Ids of objects the attacker may see, for body fields (so the body is valid and the
+    only thing wrong with the request is the path's object)."""
+    orgs = [cast.org[k].pk for k in ORG_KEYS if sees_org(user_key, k)] or [cast.org["B1"].pk]
+    return {"parent_id": orgs[0], "branch_id": orgs[0], "group_id": orgs[0]}
+
+
+def test_every_path_parameter_is_classified():
+    unknown = {(op.id, p) for op in OPS for p in op.path_params if p not in PATH_PARAM_KINDS}
+    assert not unknown, f"classify these path parameters in PATH_PARAM_KINDS: {unknown}"
+    assert len(OPS) >= 10
+
+
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.id)
+def test_out_of_scope_ids_are_404(client, cast, bearer, op):
+    headers = {u: bearer(cast.user[u]) for u in ATTACKERS}
+    before = _state()
+    checked = 0
+    for user_key in ATTACKERS:
+        kinds = [PATH_PARAM_KINDS[p] for p in op.path_params]
+        assert len(set(kinds)) == 1, "one kind of object per path"
+        body = minimal_body(SCHEMA, op, _inside_ids(user_key, cast))
+        for pk in _outside(user_key, kinds[0], cast):
+            url = op.path
+            for name in op.path_params:
+                url = url.replace("{" + name + "}", str(pk))
+            response = call(client, op, url, body=body, headers=headers[user_key])
+            assert response.status_code == 404, (user_key, url, response.content[:300])
+            assert response.json() == {"detail": "未找到"}
+            checked += 1
+    assert checked > 20
+    assert _state() == before, "an out-of-scope request changed something"
+
+
+@pytest.mark.parametrize("op", [o for o in operations(SCHEMA) if o.secured], ids=lambda o: o.id)
+def test_unauthenticated_is_401(client, cast, op):
+    url = op.path
+    for name in op.path_params:
+        kind = PATH_PARAM_KINDS.get(name)
+        url = url.replace(
+            "{" + name + "}", str((cast.org["P"] if kind == "org" else cast.member["B4m1"]).pk)
+        )
+    before = _state()
+    for auth in (None, "Bearer dj_forged", "Basic cm9vdDpyb290"):
+        headers = {"HTTP_AUTHORIZATION": auth} if auth else {}
+        response = call(client, op, url, body=minimal_body(SCHEMA, op, {}), headers=headers)
+        assert response.status_code == 401, (op.id, auth, response.content[:200])
+    assert _state() == before
