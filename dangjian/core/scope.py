@@ -46,7 +46,7 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
 ALL = object()  # the superuser's scope: everything
 
 
-def _prefix_free(paths: Iterable[str]) -> tuple[str, ...]:
+def prefix_free(paths: Iterable[str]) -> tuple[str, ...]:
     """Drop paths already covered by a shorter one (a role below another role)."""
     result: list[str] = []
     for path in sorted(set(paths)):
@@ -72,7 +72,7 @@ def scope_paths(user, perm: Perm):
             )
         )
         for each in Perm:
-            cache[each] = _prefix_free(path for role, path in grants if each in ROLE_PERMS[role])
+            cache[each] = prefix_free(path for role, path in grants if each in ROLE_PERMS[role])
     return cache[perm]
 
 

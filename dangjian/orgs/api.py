@@ -12,7 +12,7 @@ from ninja.pagination import paginate
 from dangjian.core.apitools import Id, InSchema, Paging, filtered, resolve_in_scope
 from dangjian.core.http import client_ip
 from dangjian.core.scope import Perm, authorize, get_or_404
-from dangjian.members.selectors import with_member_counts
+from dangjian.members.selectors import member_counts
 from dangjian.orgs import selectors, services
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.filters import OrgFilter
@@ -43,7 +43,7 @@ class OrgOut(Schema):
     depth: int
     parent_id: int | None  # null when the parent lies outside the caller's scope
     child_count: int
-    member_count: int  # current members of the whole subtree
+    member_count: int | None  # current members of the whole subtree; null if not visible
 
     @staticmethod
     def resolve_org_type_label(obj) -> str:
@@ -114,18 +114,36 @@ class OrgDissolveIn(InSchema):
 
 
 def _annotated(qs: QuerySet[Organisation], user) -> QuerySet[Organisation]:
-    """Add ``member_count`` and ``visible_parent_id`` (null above the user's scope): one query."""
+    """Add ``visible_parent_id`` (null above the user's scope) in the same query."""
     parent_path = Substr(OuterRef("path"), 1, (OuterRef("depth") - 1) * Organisation.steplen)
     parent = selectors.org_queryset(user).filter(path=parent_path).order_by().values("pk")[:1]
-    return with_member_counts(qs).annotate(visible_parent_id=Subquery(parent))
+    return qs.annotate(visible_parent_id=Subquery(parent))
+
+
+def _with_member_counts(user, orgs) -> list[Organisation]:
+    orgs = list(orgs)
+    counts = member_counts(user, orgs)
+    for org in orgs:
+        org.member_count = counts[org.pk]
+    return orgs
+
+
+class OrgPaging(Paging):
+    """The page, then the subtree member counts of just that page (one grouped query)."""
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        page = super().paginate_queryset(queryset, pagination, request=request, **params)
+        page[self.items_attribute] = _with_member_counts(request.user, page[self.items_attribute])
+        return page
 
 
 def _detail(user, org_id) -> Organisation:
-    return get_or_404(_annotated(selectors.org_queryset(user), user), pk=org_id)
+    org = get_or_404(_annotated(selectors.org_queryset(user), user), pk=org_id)
+    return _with_member_counts(user, [org])[0]
 
 
 @router.get("", response=list[OrgOut], summary="组织列表（权限范围内）")
-@paginate(Paging)
+@paginate(OrgPaging)
 def org_list(request, filters: Query[OrgFilters]):
     qs = filtered(OrgFilter, filters, selectors.org_queryset(request.user), request)
     return _annotated(qs, request.user)
@@ -137,7 +155,7 @@ def org_detail(request, org_id: Id):
 
 
 @router.get("/{org_id}/children", response=list[OrgOut], summary="直接下级组织")
-@paginate(Paging)
+@paginate(OrgPaging)
 def org_children(request, org_id: Id):
     org = selectors.org_get(request.user, org_id)
     return _annotated(selectors.org_children(request.user, org), request.user)

@@ -10,7 +10,7 @@ from dangjian.core import scope
 from dangjian.core.http import client_ip
 from dangjian.core.pages import apply_errors, is_htmx, paginate, vary_on_htmx
 from dangjian.core.scope import Perm
-from dangjian.members.selectors import current_member_count, with_member_counts
+from dangjian.members.selectors import current_member_count, member_counts
 from dangjian.orgs import selectors, services
 from dangjian.orgs.filters import OrgFilter
 from dangjian.orgs.forms import (
@@ -32,9 +32,11 @@ GET_POST = require_http_methods(["GET", "POST"])
 
 def _with_counts(user, nodes) -> list:
     """Nodes annotated with their subtree's member count, shown only where members are visible."""
-    nodes = list(with_member_counts(nodes))
+    nodes = list(nodes)
+    counts = member_counts(user, nodes)
     for node in nodes:
-        node.show_count = scope.covers(user, Perm.VIEW_MEMBER, node.path)
+        node.member_count = counts[node.pk]
+        node.show_count = node.member_count is not None
     return nodes
 
 

@@ -10,6 +10,8 @@ requests every run.
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -22,6 +24,19 @@ from dangjian.wsgi import application
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 MAX_EXAMPLES = 10
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Calls go straight to the WSGI app, whose request signals close "old" connections —
+    on PostgreSQL that closes the test's own connection mid-transaction. Django's test
+    Client avoids this the same way: by not closing connections around requests.
+    """
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (signals.request_started, signals.request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.mark.parametrize("user_key", ["county_admin", "member"])

@@ -51,7 +51,7 @@ def test_scoped_rows_are_exactly_the_granted_subtrees(cast, grants):
 
 
 def test_prefix_free_drops_covered_paths():
-    assert scope._prefix_free(["0001", "00010002", "0002", "000100020003"]) == ("0001", "0002")
+    assert scope.prefix_free(["0001", "00010002", "0002", "000100020003"]) == ("0001", "0002")
 
 
 def test_dissolved_organisations_grant_nothing(cast):
