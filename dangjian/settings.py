@@ -270,3 +270,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DANGJIAN_LOG_LEVEL", "WARNING")},
 }
+
+# A member-list read of this many records, or any page after the first, is audited.
+AUDIT_BULK_READ_ROWS = int(os.environ.get("DANGJIAN_AUDIT_BULK_READ_ROWS", "50"))

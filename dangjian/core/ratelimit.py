@@ -1,4 +1,4 @@
-"""Rate limits on Django's cache: a fixed window per (limit, key).
+"""Rate limits on Django's cache: a fixed window per (limit, key), opened by its first request.
 
     @ratelimit("login", key="ip")
     @ratelimit("login-user", key="username")
@@ -50,20 +50,28 @@ KEYS: dict[str, Callable] = {"ip": client_ip, "username": _username, "user": _us
 
 
 def hit(name: str, key: str) -> int | None:
-    """Count one request for ``key`` under limit ``name``; seconds to wait if over, else None."""
+    """Count one request for ``key`` under limit ``name``; seconds to wait if over, else None.
+
+    The window opens at the key's first request and lasts ``period`` seconds (the cache
+    entry's lifetime), so a burst cannot straddle a clock-aligned boundary to get twice
+    the rate.
+    """
     rate, period = settings.RATE_LIMITS[name]
     now = time.time()
-    window = int(now // period)
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    cache_key = f"rl:{name}:{digest}:{window}"
-    cache.add(cache_key, 0, timeout=period + 1)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=period + 1)
+    counter, started = f"rl:{name}:{digest}", f"rl:{name}:{digest}:start"
+    if cache.add(counter, 1, timeout=period):
+        cache.set(started, now, timeout=period)
         count = 1
+    else:
+        try:
+            count = cache.incr(counter)
+        except ValueError:  # expired between add and incr: a new window
+            cache.set(counter, 1, timeout=period)
+            cache.set(started, now, timeout=period)
+            count = 1
     if count > rate:
-        return max(1, int((window + 1) * period - now))
+        return max(1, int(cache.get(started, now) + period - now))
     return None
 
 

@@ -144,8 +144,26 @@ class RevealOut(Schema):
 # --- Reads
 
 
+class AuditedPaging(Paging):
+    """The page; a bulk read (a large page or a later one) is written to the audit log."""
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        page = super().paginate_queryset(queryset, pagination, request=request, **params)
+        items = page[self.items_attribute] = list(page[self.items_attribute])
+        if services.is_bulk_read(count=len(items), first=pagination.offset):
+            services.member_bulk_read_record(
+                acting_user=request.user,
+                count=len(items),
+                first=pagination.offset,
+                filters={k: v for k, v in request.GET.items() if k not in {"limit", "offset"}},
+                channel="api",
+                ip=client_ip(request),
+            )
+        return page
+
+
 @router.get("", response=list[MemberOut], summary="党员列表（权限范围内，已脱敏）")
-@paginate(Paging)
+@paginate(AuditedPaging)
 def member_list(request, filters: Query[MemberFilters]):
     return filtered(MemberFilter, filters, selectors.member_queryset(request.user), request)
 

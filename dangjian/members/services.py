@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -437,3 +438,26 @@ def member_photo_set(*, acting_user, member: Member, upload, ip: str | None = No
         raise
     member.photo = stored
     return stored
+
+
+def is_bulk_read(*, count: int, first: int) -> bool:
+    """A read of many records at once: a large page, or any page after the first.
+
+    Paging through a list is how records are harvested, so page 2 onwards counts too;
+    routine one-page views are not written to the audit chain (that would make every
+    read a serialised write).
+    """
+    return count >= settings.AUDIT_BULK_READ_ROWS or first > 0
+
+
+@transaction.atomic
+def member_bulk_read_record(
+    *, acting_user, count: int, first: int, filters: dict, channel: str, ip: str | None = None
+) -> None:
+    """Audit a bulk read of member records (拿不走): who read how many, from where, how."""
+    audit.record(
+        actor=acting_user,
+        action="member.bulk_read",
+        after={"count": count, "first": first, "filters": filters, "channel": channel},
+        ip=ip,
+    )

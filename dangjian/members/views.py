@@ -65,10 +65,21 @@ def member_list(request):
     org = None
     if org_id is not None:
         org = org_selectors.org_queryset(request.user).filter(pk=org_id).first()
+    page_obj = paginate(request, results)
+    first = page_obj.start_index() - 1 if page_obj.paginator.count else 0
+    if services.is_bulk_read(count=len(page_obj), first=first):
+        services.member_bulk_read_record(
+            acting_user=request.user,
+            count=len(page_obj),
+            first=first,
+            filters={k: v for k, v in request.GET.items() if k != "page"},
+            channel="page",
+            ip=client_ip(request),
+        )
     narrowing = [name for name in MORE_FILTERS if request.GET.get(name)]
     context = {
         "filterset": filterset,
-        "page_obj": paginate(request, results),
+        "page_obj": page_obj,
         "org": org,
         "more_filters": MORE_FILTERS,
         "narrowing": narrowing,

@@ -88,3 +88,16 @@ def test_defaults_cover_login_token_otp_and_future_endpoints():
     from django.conf import settings
 
     assert {"login", "login-user", "otp", "sms", "public"} <= set(settings.RATE_LIMITS)
+
+
+def test_the_window_opens_at_the_first_request_not_on_the_clock(settings, monkeypatch):
+    """Two requests either side of a minute boundary still share one window."""
+    settings.RATE_LIMITS = {"t": (1, 60)}
+    now = {"t": 119.9}  # the cache's expiry reads the same clock
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now["t"])
+    assert ratelimit.hit("t", "edge") is None
+    now["t"] = 120.1  # 0.2 s later, across a minute boundary: still the same window
+    wait = ratelimit.hit("t", "edge")
+    assert wait is not None and 59 <= wait <= 60
+    now["t"] = 180.0  # the window has closed
+    assert ratelimit.hit("t", "edge") is None
