@@ -28,11 +28,17 @@ def cast(db):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters (in the local-memory cache) never leak from one test to the next."""
+    """Rate-limit counters (in the local-memory cache) and the SMS outbox never leak from
+    one test to the next; text messages go to that in-memory outbox."""
     from django.core.cache import cache
+    from django.test import override_settings
+
+    from dangjian.core.notify import sms_outbox
 
     cache.clear()
-    yield
+    sms_outbox.clear()
+    with override_settings(SMS_BACKEND="dangjian.core.notify.LocmemSmsBackend"):
+        yield
     cache.clear()
 
 

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "dangjian.accounts",
     "dangjian.orgs",
     "dangjian.members",
+    "dangjian.orglife",
+    "dangjian.consult",
     "dangjian.demo",
 ]
 
@@ -195,6 +197,21 @@ if os.environ.get("REDIS_URL"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Tasks and periodic jobs (dangjian.core.jobs). Production: a Redis broker, Celery
+# workers and beat. Embedded default: no broker, tasks run inline and periodic jobs run
+# from `dangjian run_jobs --due` (cron / a systemd timer).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_TASK_ACKS_LATE = True  # a task killed with its worker is delivered again
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Notifications (dangjian.core.notify): the SMS gateway adapter. The console backend
+# writes messages to the log; a real gateway implements core.notify.SmsBackend.
+SMS_BACKEND = os.environ.get("DANGJIAN_SMS_BACKEND", "dangjian.core.notify.ConsoleSmsBackend")
 
 # Rate limits (dangjian.core.ratelimit): name → (requests, seconds), per key.
 RATE_LIMITS_ENABLED = True

@@ -339,6 +339,9 @@ ENDPOINTS = [
     ("get", "/api/v1/members/export"),
     ("get", "/api/v1/members/{member}/photo"),
     ("post", "/api/v1/members/{member}/photo"),
+    ("get", "/api/v1/inbox"),
+    ("get", "/api/v1/inbox/unread"),
+    ("post", "/api/v1/inbox/read"),
 ]
 
 

@@ -26,6 +26,9 @@ ENDPOINTS = {
     ("get", "/api/v1/members/export"),
     ("get", "/api/v1/members/{member_id}/photo"),
     ("post", "/api/v1/members/{member_id}/photo"),
+    ("get", "/api/v1/inbox"),
+    ("get", "/api/v1/inbox/unread"),
+    ("post", "/api/v1/inbox/read"),
 }
 
 

@@ -139,3 +139,67 @@ class ImportJob(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.file_name} {self.rows_done}/{self.total_rows}"
+
+
+class JobRun(models.Model):
+    """One run of a periodic job for one scheduled slot (see ``core.jobs``).
+
+    A run that never finishes (the process was killed) stays ``running``; the slot is
+    still due, so the next ``run_jobs --due`` runs it again — jobs are idempotent.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "运行中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    name = models.CharField("任务", max_length=100)
+    slot = models.DateTimeField("计划时间")
+    status = models.CharField("状态", max_length=10, choices=Status.choices)
+    started_at = models.DateTimeField("开始时间")
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    error = models.TextField("错误", blank=True)
+
+    class Meta:
+        verbose_name = "定时任务记录"
+        verbose_name_plural = "定时任务记录"
+        indexes = [models.Index(fields=["name", "slot", "status"])]
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.slot:%Y-%m-%d %H:%M} {self.status}"
+
+
+class Notification(models.Model):
+    """An in-app message in a user's inbox (see ``core.notify``).
+
+    ``dedupe_key`` makes a send idempotent per user: a job re-run after a crash, or the
+    same warning raised twice, never puts a second copy in the inbox.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="接收人",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField("类别", max_length=40)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=300, blank=True)
+    org_path = models.CharField("所属组织路径", max_length=255, blank=True)
+    dedupe_key = models.CharField("去重键", max_length=120, null=True, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "站内消息"
+        verbose_name_plural = "站内消息"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "dedupe_key"], name="notification_once_per_key")
+        ]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -32,15 +32,24 @@ class Perm(StrEnum):
     CHANGE_MEMBER = "member.change"
     REVEAL_MEMBER = "member.reveal"  # 查看未脱敏的身份证号、手机号
     EXPORT_MEMBER = "member.export"  # 导出党员名册（脱敏、带水印、限量）
+    VIEW_ORGLIFE = "orglife.view"  # 查看组织生活（会议、纪要、考勤、合规）
+    CHANGE_ORGLIFE = "orglife.change"  # 安排、记录组织生活
+    VIEW_CONSULT = "consult.view"  # 查看咨询工单与统计
+    HANDLE_CONSULT = "consult.handle"  # 受理、答复工单（坐席、经办人）
+    EDIT_KB = "consult.kb"  # 编辑知识库
 
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm),
-    Role.LEADER: frozenset({Perm.VIEW_ORG, Perm.VIEW_MEMBER, Perm.EXPORT_MEMBER}),
-    Role.MEMBER: frozenset({Perm.VIEW_ORG, Perm.VIEW_MEMBER}),
-    Role.AGENT: frozenset({Perm.VIEW_ORG, Perm.VIEW_MEMBER}),
-    Role.EXAMINER: frozenset({Perm.VIEW_ORG, Perm.VIEW_MEMBER}),
-    Role.HANDLER: frozenset({Perm.VIEW_ORG}),
+    Role.LEADER: frozenset(
+        {Perm.VIEW_ORG, Perm.VIEW_MEMBER, Perm.EXPORT_MEMBER, Perm.VIEW_ORGLIFE, Perm.VIEW_CONSULT}
+    ),
+    Role.MEMBER: frozenset({Perm.VIEW_ORG, Perm.VIEW_MEMBER, Perm.VIEW_ORGLIFE}),
+    Role.AGENT: frozenset(
+        {Perm.VIEW_ORG, Perm.VIEW_MEMBER, Perm.VIEW_CONSULT, Perm.HANDLE_CONSULT, Perm.EDIT_KB}
+    ),
+    Role.EXAMINER: frozenset({Perm.VIEW_ORG, Perm.VIEW_MEMBER, Perm.VIEW_ORGLIFE}),
+    Role.HANDLER: frozenset({Perm.VIEW_ORG, Perm.VIEW_CONSULT, Perm.HANDLE_CONSULT}),
 }
 
 ALL = object()  # the superuser's scope: everything

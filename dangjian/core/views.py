@@ -1,10 +1,13 @@
-"""The home page: who I am, where I hold roles, and the size of what I can see."""
+"""The home page (who I am, where I hold roles, the size of what I can see) and the inbox."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from dangjian.accounts.selectors import roles_of
-from dangjian.core import scope
+from dangjian.core import notify, scope
+from dangjian.core.pages import paginate
 from dangjian.core.scope import Perm
 from dangjian.members.choices import CURRENT_STATUSES, Status
 from dangjian.members.selectors import status_breakdown
@@ -25,3 +28,25 @@ def home(request):
         "sees_members": sees_members,
     }
     return render(request, "core/home.html", context)
+
+
+@login_required
+def inbox(request):
+    """消息中心: the user's notifications; POST marks them all read."""
+    if request.method == "POST":
+        notify.mark_read(request.user)
+        return redirect("inbox")
+    page = paginate(request, notify.inbox(request.user))
+    return render(request, "core/inbox.html", {"page_obj": page})
+
+
+@login_required
+@require_POST
+def inbox_open(request, pk: int):
+    """Open one message: mark it read and follow its link (only within this site)."""
+    message = get_object_or_404(notify.inbox(request.user), pk=pk)
+    notify.mark_read(request.user, [message.pk])
+    target = message.url
+    if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        return redirect("inbox")
+    return redirect(target)

@@ -15,6 +15,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management.color import no_style
 from django.db import connection, transaction
+from django.utils.module_loading import import_string
 
 from dangjian.accounts import services as accounts
 from dangjian.accounts.models import RoleAssignment, User
@@ -29,6 +30,10 @@ from dangjian.members.models import Member
 from dangjian.orgs import services as orgs
 from dangjian.orgs.choices import PositionTitle
 from dangjian.orgs.models import Organisation, Position
+
+# Each domain app seeds its own demo records through its services, after the tree,
+# members and accounts exist: ``seed(root_user=..., seed=..., progress=...)``.
+DOMAIN_SEEDERS: list[str] = []
 
 DEMO_PASSWORD = "Dangjian@2026"  # every demo account's password (passes the policy)
 ROOT_USERNAME = "root"
@@ -389,5 +394,7 @@ def seed(
             )
     progress("创建演示账号……")
     report.accounts = create_accounts(root_user, anchors, seed)
+    for dotted in DOMAIN_SEEDERS:
+        import_string(dotted)(root_user=root_user, seed=seed, progress=progress)
     report.seconds = time.monotonic() - started
     return report
