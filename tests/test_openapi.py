@@ -29,6 +29,27 @@ ENDPOINTS = {
     ("get", "/api/v1/inbox"),
     ("get", "/api/v1/inbox/unread"),
     ("post", "/api/v1/inbox/read"),
+    ("get", "/api/v1/orglife/meetings"),
+    ("post", "/api/v1/orglife/meetings"),
+    ("get", "/api/v1/orglife/meetings/{meeting_id}"),
+    ("patch", "/api/v1/orglife/meetings/{meeting_id}"),
+    ("post", "/api/v1/orglife/meetings/{meeting_id}/cancel"),
+    ("post", "/api/v1/orglife/meetings/{meeting_id}/record"),
+    ("get", "/api/v1/orglife/meetings/{meeting_id}/attendance"),
+    ("post", "/api/v1/orglife/meetings/{meeting_id}/attendance"),
+    ("post", "/api/v1/orglife/meetings/{meeting_id}/checkin"),
+    ("get", "/api/v1/orglife/meetings/{meeting_id}/qr"),
+    ("post", "/api/v1/orglife/meetings/{meeting_id}/leave"),
+    ("post", "/api/v1/orglife/meetings/{meeting_id}/resolutions"),
+    ("post", "/api/v1/orglife/meetings/{meeting_id}/vote"),
+    ("post", "/api/v1/orglife/meetings/{meeting_id}/close-vote"),
+    ("get", "/api/v1/orglife/meetings/{meeting_id}/comments"),
+    ("post", "/api/v1/orglife/meetings/{meeting_id}/comments"),
+    ("get", "/api/v1/orglife/meetings/{meeting_id}/photos"),
+    ("post", "/api/v1/orglife/meetings/{meeting_id}/photos"),
+    ("get", "/api/v1/orglife/meetings/{meeting_id}/photo-file"),
+    ("get", "/api/v1/orglife/compliance"),
+    ("get", "/api/v1/orglife/warnings"),
 }
 
 
@@ -115,3 +136,29 @@ def test_error_statuses_are_declared(schema):
                 assert "404" in codes, (method, path)
     detail = schema["components"]["schemas"]["ValidationErrorList"]["properties"]["detail"]
     assert set(detail["items"]["required"]) == {"loc", "msg", "type"}
+
+
+def test_schema_names_are_unique():
+    """Two response schemas with one class name would share one OpenAPI component, and one
+    endpoint would be documented (and fuzzed) with the other's shape."""
+    import importlib
+    import pkgutil
+
+    from ninja import Schema
+
+    import dangjian
+
+    seen: dict[str, str] = {}
+    clashes = []
+    for info in pkgutil.walk_packages(dangjian.__path__, "dangjian."):
+        if not (info.name.endswith(".api") or ".api." in info.name):
+            continue
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if isinstance(value, type) and issubclass(value, Schema):
+                if value.__module__ != module.__name__:
+                    continue
+                if name in seen:
+                    clashes.append(f"{name}: {seen[name]} and {module.__name__}")
+                seen[name] = module.__name__
+    assert not clashes

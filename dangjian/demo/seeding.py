@@ -33,7 +33,9 @@ from dangjian.orgs.models import Organisation, Position
 
 # Each domain app seeds its own demo records through its services, after the tree,
 # members and accounts exist: ``seed(root_user=..., seed=..., progress=...)``.
-DOMAIN_SEEDERS: list[str] = []
+DOMAIN_SEEDERS: list[str] = [
+    "dangjian.orglife.demo.seed",
+]
 
 DEMO_PASSWORD = "Dangjian@2026"  # every demo account's password (passes the policy)
 ROOT_USERNAME = "root"

@@ -12,7 +12,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 # Path parameter name → the kind of object it names (the cast + oracle know them).
-PATH_PARAM_KINDS = {"org_id": "org", "member_id": "member"}
+PATH_PARAM_KINDS = {
+    "org_id": "org",
+    "member_id": "member",
+    "meeting_id": "meeting",
+}
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
 

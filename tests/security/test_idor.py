@@ -15,6 +15,7 @@ from dangjian.core.testing import BRANCHES, ORG_KEYS, sees_member, sees_org
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organisation
 from tests.security.apischema import PATH_PARAM_KINDS, call, minimal_body, operations
+from tests.test_access_orglife import sees_orglife
 
 MEMBER_KEYS = [f"{b}m{i}" for b in BRANCHES for i in (1, 2)]
 # Users at every level, and beside them (the outsider holds no role at all).
@@ -55,9 +56,34 @@ def _state():
     )
 
 
+def _meetings(cast) -> dict[str, int]:
+    """One meeting per branch (written directly: no audit entry, so _state is unchanged)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dangjian.orglife.models import Meeting
+
+    start = timezone.now() + dt.timedelta(days=1)
+    return {
+        b: Meeting.objects.create(
+            branch=cast.org[b],
+            kind="theme_day",
+            topic="主题党日",
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=2),
+        ).pk
+        for b in BRANCHES
+    }
+
+
 def _outside(user_key: str, kind: str, cast) -> list[int]:
     if kind == "org":
         return [cast.org[k].pk for k in ORG_KEYS if not sees_org(user_key, k)]
+    if kind == "meeting":
+        if not hasattr(cast, "meetings"):
+            cast.meetings = _meetings(cast)
+        return [pk for b, pk in cast.meetings.items() if not sees_orglife(user_key, b)]
     return [cast.member[k].pk for k in MEMBER_KEYS if not sees_member(user_key, k)]
 
 

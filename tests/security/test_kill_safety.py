@@ -4,7 +4,7 @@ A real `dangjian import_members` process against a file-based SQLite database is
 killed after at least one batch committed; the database then holds only whole batches
 (each batch, its audit entry and the import's progress commit together), the audit
 chain verifies, and running the same command again ends with every row exactly once.
-(A kill test of the monthly jobs follows when scheduled jobs exist.)
+The monthly job's kill test is in test_kill_jobs.py.
 """
 
 import csv

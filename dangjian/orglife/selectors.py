@@ -1,0 +1,393 @@
+"""Every read of organisational life, always through core.scope.
+
+A meeting is visible to users holding VIEW_ORGLIFE over its branch (上级看下级, never
+up or sideways) and to its own expected attendees (a member sees the meetings they are
+called to, whatever their roles).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from dangjian.core import scope
+from dangjian.core.calendar import TZ
+from dangjian.core.scope import Perm
+from dangjian.members.models import Member
+from dangjian.orglife import rules
+from dangjian.orglife.choices import AttendanceStatus, MeetingStatus
+from dangjian.orglife.models import (
+    Attendance,
+    Comment,
+    ComplianceWarning,
+    Meeting,
+    MeetingPhoto,
+    Resolution,
+    Vote,
+)
+from dangjian.orgs.choices import OrgType
+from dangjian.orgs.models import Organisation
+
+# --- Meetings ------------------------------------------------------------------------
+
+
+def meeting_queryset(user) -> QuerySet[Meeting]:
+    """Meetings the user may see: their VIEW_ORGLIFE subtrees, plus those they attend."""
+    visible = scope.path_q(scope.scope_paths(user, Perm.VIEW_ORGLIFE), "branch__path")
+    own = getattr(user, "member_id", None)
+    if own:
+        visible |= Q(pk__in=Attendance.objects.filter(member_id=own).values("meeting_id"))
+    return Meeting.objects.filter(visible).select_related("branch", "group", "host", "recorder")
+
+
+def _local_range(period: rules.Period) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(period.first, dt.time.min, TZ)
+    end = dt.datetime.combine(period.last + dt.timedelta(days=1), dt.time.min, TZ)
+    return start, end
+
+
+def meeting_list(user, filters: dict | None = None) -> QuerySet[Meeting]:
+    """Visible meetings, newest first, narrowed by ``filters``:
+
+    ``org`` (an Organisation: its subtree), ``kind``, ``status``, ``period`` ("2026-11",
+    "2026Q4", "2026" — ValueError with a Chinese message if malformed), ``q`` (topic
+    contains), ``mine`` (only meetings the user is called to), ``upcoming`` (not yet
+    ended, not cancelled).
+    """
+    filters = filters or {}
+    qs = meeting_queryset(user)
+    org = filters.get("org")
+    if org is not None and org.org_type == OrgType.GROUP:
+        qs = qs.filter(group=org)
+    elif org is not None:
+        qs = qs.filter(branch__path__startswith=org.path)
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("period"):
+        start, end = _local_range(rules.parse_period(filters["period"]))
+        qs = qs.filter(starts_at__gte=start, starts_at__lt=end)
+    if filters.get("q"):
+        qs = qs.filter(topic__icontains=filters["q"].strip())
+    if filters.get("mine"):
+        qs = qs.filter(attendances__member_id=getattr(user, "member_id", None) or 0)
+    if filters.get("upcoming"):
+        qs = qs.filter(ends_at__gte=timezone.now()).exclude(status=MeetingStatus.CANCELLED)
+    return qs
+
+
+def meeting_get(user, meeting_id) -> Meeting:
+    return scope.get_or_404(meeting_queryset(user), pk=meeting_id)
+
+
+def can_change(user, meeting: Meeting) -> bool:
+    """Plan, edit, cancel: CHANGE_ORGLIFE (管理员) over the branch."""
+    return scope.covers(user, Perm.CHANGE_ORGLIFE, meeting.branch.path)
+
+
+def can_record(user, meeting: Meeting) -> bool:
+    """Record minutes, mark attendance, resolutions, photos: admins or the recorder."""
+    own = getattr(user, "member_id", None)
+    return (own is not None and own == meeting.recorder_id) or can_change(user, meeting)
+
+
+def can_plan(user, org: Organisation) -> bool:
+    return scope.covers(user, Perm.CHANGE_ORGLIFE, org.path)
+
+
+def plannable_orgs(user) -> QuerySet[Organisation]:
+    """Branches and groups the user may plan meetings for (active ones)."""
+    return scope.scoped(
+        Organisation.objects.filter(
+            org_type__in=(OrgType.BRANCH, OrgType.GROUP), dissolved_on__isnull=True
+        ),
+        user,
+        Perm.CHANGE_ORGLIFE,
+        path_field="path",
+    ).order_by("path")
+
+
+def roster(org: Organisation) -> QuerySet[Member]:
+    """Members selectable as host, recorder or attendee of a meeting of ``org``."""
+    from dangjian.orglife.services import roster as _roster
+
+    return _roster(org)
+
+
+# --- Attendance ----------------------------------------------------------------------
+
+
+def attendance_for(meeting: Meeting) -> QuerySet[Attendance]:
+    """The attendance list of a meeting the caller has already fetched through scope."""
+    return meeting.attendances.select_related("member").order_by("member__name", "member_id")
+
+
+def my_attendance(user, meeting: Meeting) -> Attendance | None:
+    own = getattr(user, "member_id", None)
+    if own is None:
+        return None
+    return meeting.attendances.filter(member_id=own).first()
+
+
+@dataclass(frozen=True)
+class AttendanceSummary:
+    """应到 / 实到 / 请假 / 缺席 / 未签到, and phone check-ins.
+
+    ``phone_required`` leaves out members aged 60+ (never required to check in by
+    phone); ``missed_phone`` counts only those required who were not checked in by
+    phone (QR, location or online), so an elder marked by the recorder is never one.
+    """
+
+    expected: int
+    present: int
+    leave: int
+    absent: int
+    pending: int
+    phone_required: int
+    phone_checked: int
+
+    @property
+    def rate(self) -> float | None:
+        return rules.attendance_rate(self.present, self.expected)
+
+    @property
+    def missed_phone(self) -> int:
+        return self.phone_required - self.phone_checked
+
+
+PHONE_METHODS = ("qr", "location", "online")
+
+
+def attendance_summary(meeting: Meeting) -> AttendanceSummary:
+    counts = meeting.attendances.aggregate(
+        expected=Count("pk"),
+        present=Count("pk", filter=Q(status=AttendanceStatus.PRESENT)),
+        leave=Count("pk", filter=Q(status=AttendanceStatus.LEAVE)),
+        absent=Count("pk", filter=Q(status=AttendanceStatus.ABSENT)),
+        pending=Count("pk", filter=Q(status=AttendanceStatus.EXPECTED)),
+        phone_required=Count("pk", filter=Q(phone_exempt=False)),
+        phone_checked=Count("pk", filter=Q(phone_exempt=False, method__in=PHONE_METHODS)),
+    )
+    return AttendanceSummary(**counts)
+
+
+@dataclass(frozen=True)
+class MemberRate:
+    """A member's attendance over a period: held meetings they were called to that
+    count for them (rest-day meetings only for 驻村工作队员), attended, on leave."""
+
+    expected: int
+    present: int
+    leave: int
+
+    @property
+    def rate(self) -> float | None:
+        return rules.attendance_rate(self.present, self.expected)
+
+
+def member_attendance_rate(member: Member, period: str | rules.Period) -> MemberRate:
+    """For a member the caller may already see (fetched through members.selectors)."""
+    if isinstance(period, str):
+        period = rules.parse_period(period)
+    start, end = _local_range(period)
+    counts = Attendance.objects.filter(
+        member=member,
+        counted=True,
+        meeting__status=MeetingStatus.HELD,
+        meeting__starts_at__gte=start,
+        meeting__starts_at__lt=end,
+    ).aggregate(
+        expected=Count("pk"),
+        present=Count("pk", filter=Q(status=AttendanceStatus.PRESENT)),
+        leave=Count("pk", filter=Q(status=AttendanceStatus.LEAVE)),
+    )
+    return MemberRate(**counts)
+
+
+# --- Resolutions, comments, photos ---------------------------------------------------
+
+
+def resolutions_for(meeting: Meeting, user=None) -> list[Resolution]:
+    """The meeting's resolutions; with ``user``, each carries ``my_vote`` (choice or None)."""
+    items = list(meeting.resolutions.all())
+    own = getattr(user, "member_id", None)
+    mine = {}
+    if own is not None and items:
+        mine = dict(
+            Vote.objects.filter(resolution__in=items, member_id=own).values_list(
+                "resolution_id", "choice"
+            )
+        )
+    for item in items:
+        item.my_vote = mine.get(item.pk)
+    return items
+
+
+def resolution_get(meeting: Meeting, resolution_id) -> Resolution:
+    return scope.get_or_404(meeting.resolutions.all(), pk=resolution_id)
+
+
+def comments_for(meeting: Meeting) -> QuerySet[Comment]:
+    return meeting.comments.select_related("author")
+
+
+def photos_for(meeting: Meeting) -> QuerySet[MeetingPhoto]:
+    return meeting.photos.select_related("file")
+
+
+def photo_get(meeting: Meeting, photo_id) -> MeetingPhoto:
+    return scope.get_or_404(meeting.photos.select_related("file"), pk=photo_id)
+
+
+# --- Compliance ----------------------------------------------------------------------
+
+
+def _facts(orgs) -> tuple[list[rules.BranchFacts], dict[int, Organisation]]:
+    """Branches (with their groups) of an ordered organisation list."""
+    branches: dict[str, Organisation] = {}
+    groups: dict[str, list[rules.OrgFacts]] = {}
+    for org in orgs:
+        if org.org_type == OrgType.BRANCH:
+            branches[org.path] = org
+        elif org.org_type == OrgType.GROUP:
+            groups.setdefault(org.path[: -org.steplen], []).append(
+                rules.OrgFacts(org.pk, org.founded_on, org.dissolved_on)
+            )
+    facts = [
+        rules.BranchFacts(b.pk, b.founded_on, b.dissolved_on, tuple(groups.get(path, ())))
+        for path, b in branches.items()
+    ]
+    return facts, {b.pk: b for b in branches.values()}
+
+
+def _held(root_path: str, period: rules.Period) -> dict[int, dict]:
+    """Held meetings in the period per branch: {branch_pk: {(kind, group_pk): [dates]}}."""
+    start, end = _local_range(period)
+    rows = Meeting.objects.filter(
+        branch__path__startswith=root_path,
+        status=MeetingStatus.HELD,
+        starts_at__gte=start,
+        starts_at__lt=end,
+    ).values_list("branch_id", "group_id", "kind", "starts_at")
+    held: dict[int, dict] = {}
+    for branch_id, group_id, kind, starts_at in rows:
+        key = (kind, group_id)
+        held.setdefault(branch_id, {}).setdefault(key, []).append(
+            timezone.localtime(starts_at, TZ).date()
+        )
+    return held
+
+
+def _subtree_results(
+    root: Organisation, period: rules.Period, today: dt.date
+) -> list[tuple[Organisation, rules.Compliance]]:
+    """(branch, compliance) for every branch of the subtree existing during the period."""
+    orgs = Organisation.objects.filter(
+        path__startswith=root.path,
+        org_type__in=(OrgType.BRANCH, OrgType.GROUP),
+        founded_on__lte=period.last,
+    ).exclude(dissolved_on__lt=period.first)
+    facts, by_pk = _facts(orgs.order_by("path"))
+    held = _held(root.path, period)
+    freqs = rules.frequencies()
+    return [
+        (by_pk[f.pk], rules.evaluate_branch(f, held.get(f.pk, {}), period, today, freqs))
+        for f in facts
+    ]
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def branch_compliance(
+    org: Organisation, period: str | rules.Period, today: dt.date | None = None
+) -> rules.Compliance:
+    """Compliance of one branch — or the sum over every branch of ``org``'s subtree.
+
+    Scope is the caller's: use :func:`compliance_table` for a user's view.
+    """
+    if isinstance(period, str):
+        period = rules.parse_period(period)
+    results = _subtree_results(org, period, today or _today())
+    return rules.aggregate(result for _, result in results)
+
+
+@dataclass
+class ComplianceRow:
+    org: Organisation
+    compliance: rules.Compliance
+
+
+@dataclass
+class ComplianceTable:
+    """A superior's view: the total of ``org``'s subtree, a row per child (each the sum
+    of its subtree's branches, for drill-down) and the branches that are behind."""
+
+    org: Organisation
+    period: rules.Period
+    total: rules.Compliance
+    rows: list[ComplianceRow]
+    behind: list[ComplianceRow]
+
+
+def compliance_table(
+    user, org: Organisation, period: str | rules.Period, today: dt.date | None = None
+) -> ComplianceTable:
+    """Compliance of ``org``'s subtree for ``period``; 404 if ``org`` is out of scope."""
+    if not scope.covers(user, Perm.VIEW_ORGLIFE, org.path):
+        from django.http import Http404
+
+        raise Http404("未找到")
+    if isinstance(period, str):
+        period = rules.parse_period(period)
+    results = _subtree_results(org, period, today or _today())
+    children = list(
+        Organisation.objects.filter(path__startswith=org.path, depth=org.depth + 1)
+        .exclude(org_type=OrgType.GROUP)
+        .order_by("path")
+    )
+    rows = [
+        ComplianceRow(
+            child,
+            rules.aggregate(r for b, r in results if b.path.startswith(child.path)),
+        )
+        for child in children
+    ]
+    rows = [row for row in rows if row.compliance.branches]
+    behind = [ComplianceRow(b, r) for b, r in results if r.branches_behind]
+    return ComplianceTable(
+        org=org,
+        period=period,
+        total=rules.aggregate(r for _, r in results),
+        rows=rows,
+        behind=behind,
+    )
+
+
+def compliance_root(user) -> Organisation | None:
+    """The organisation a user's compliance page opens on (their highest in scope)."""
+    paths = scope.scope_paths(user, Perm.VIEW_ORGLIFE)
+    if paths is scope.ALL:
+        return Organisation.objects.filter(depth=1).order_by("path").first()
+    if not paths:
+        return None
+    return Organisation.objects.filter(path__in=paths).order_by("depth", "path").first()
+
+
+# --- Warnings ------------------------------------------------------------------------
+
+
+def warnings_open(user, org: Organisation | None = None) -> QuerySet[ComplianceWarning]:
+    """Open warnings (预警) of branches in the user's scope (optionally ``org``'s subtree)."""
+    qs = scope.scoped(
+        ComplianceWarning.objects.filter(resolved_at__isnull=True),
+        user,
+        Perm.VIEW_ORGLIFE,
+        path_field="branch__path",
+    ).select_related("branch")
+    if org is not None:
+        qs = qs.filter(branch__path__startswith=org.path)
+    return qs.order_by("-period", "branch__path")

@@ -1,0 +1,191 @@
+"""Compliance per branch and per subtree; the subtree is exactly the sum of its branches."""
+
+import datetime as dt
+
+import pytest
+from django.http import Http404
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dangjian.core.calendar import TZ
+from dangjian.core.testing import BRANCHES, USER_KEYS, sees_org
+from dangjian.orglife import rules, selectors, services
+from dangjian.orglife.choices import MeetingKind, MeetingStatus
+from dangjian.orglife.models import Meeting
+
+TODAY = dt.date(2026, 12, 10)
+
+
+def held(cast, branch, kind, day, *, group=None, status=MeetingStatus.HELD):
+    start = dt.datetime.combine(day, dt.time(9), TZ)
+    return Meeting.objects.create(
+        branch=cast.org[branch],
+        group=cast.org[group] if group else None,
+        kind=kind,
+        topic="会议",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+        status=status,
+    )
+
+
+def test_branch_compliance_counts_only_held_meetings(cast):
+    held(cast, "B1", "theme_day", dt.date(2026, 11, 5))
+    held(cast, "B1", "committee", dt.date(2026, 11, 6), status=MeetingStatus.PLANNED)
+    held(cast, "B1", "committee", dt.date(2026, 11, 7), status=MeetingStatus.CANCELLED)
+    result = selectors.branch_compliance(cast.org["B1"], "2026-11", TODAY)
+    assert result.kinds["theme_day"].met == 1
+    assert result.kinds["committee"].missed == 1
+    assert result.kinds["group"].missed == 1  # G1 held no 党小组会
+    assert result.behind_on == ["committee", "group"]
+
+
+def test_group_meeting_counts_for_its_group(cast):
+    held(cast, "B1", "group", dt.date(2026, 11, 5), group="G1")
+    result = selectors.branch_compliance(cast.org["B1"], "2026-11", TODAY)
+    assert result.kinds["group"].met == 1 and result.kinds["group"].required == 1
+
+
+def test_meeting_time_is_judged_in_beijing_time(cast):
+    # 2026-11-30 23:30 in Beijing is still November (15:30 UTC)
+    start = dt.datetime(2026, 11, 30, 23, 30, tzinfo=TZ)
+    Meeting.objects.create(
+        branch=cast.org["B1"], kind="theme_day", topic="夜会", starts_at=start,
+        ends_at=start + dt.timedelta(minutes=20), status=MeetingStatus.HELD,
+    )  # fmt: skip
+    result = selectors.branch_compliance(cast.org["B1"], "2026-11", TODAY)
+    assert result.kinds["theme_day"].met == 1
+
+
+def test_table_rows_drill_down_and_behind(cast):
+    for kind in ("theme_day", "committee"):
+        held(cast, "B1", kind, dt.date(2026, 11, 5))
+    held(cast, "B1", "group", dt.date(2026, 11, 5), group="G1")
+    table = selectors.compliance_table(cast.user["county_admin"], cast.org["K1"], "2026-11", TODAY)
+    assert [row.org for row in table.rows] == [cast.org["T1"]]
+    assert table.total.branches == 2 and table.total.branches_behind == 1
+    assert [row.org for row in table.behind] == [cast.org["B2"]]
+    assert table.behind[0].compliance.behind_on == ["committee", "theme_day"]
+    drill = selectors.compliance_table(cast.user["county_admin"], cast.org["T1"], "2026-11", TODAY)
+    assert [row.org for row in drill.rows] == [cast.org["B1"], cast.org["B2"]]
+
+
+def test_table_takes_a_fixed_number_of_queries(cast, django_assert_max_num_queries):
+    for key in BRANCHES:
+        held(cast, key, "theme_day", dt.date(2026, 11, 5))
+    with django_assert_max_num_queries(3):
+        selectors.compliance_table(cast.user["root"], cast.org["P"], "2026", TODAY)
+
+
+def test_branch_founded_this_month_is_not_behind(cast):
+    from dangjian.orgs import services as orgs
+
+    new = orgs.org_create(
+        acting_user=cast.user["root"], parent=cast.org["T1"], name="新建党支部",
+        org_type="branch", code="530102100099", founded_on=dt.date(2026, 11, 10),
+    )  # fmt: skip
+    table = selectors.compliance_table(cast.user["root"], cast.org["T1"], "2026-11", TODAY)
+    assert new not in [row.org for row in table.behind]
+    assert table.total.branches == 3
+
+
+@pytest.mark.parametrize("user_key", USER_KEYS)
+def test_table_follows_scope(cast, user_key):
+    from dangjian.core.testing import USERS
+
+    user = cast.user[user_key]
+    sees = sees_org(user_key, "T1") and (
+        user_key == "root" or USERS[user_key][0] not in ("agent", "handler")
+    )
+    if sees:
+        assert selectors.compliance_table(user, cast.org["T1"], "2026-11", TODAY).total.branches
+    else:
+        with pytest.raises(Http404):
+            selectors.compliance_table(user, cast.org["T1"], "2026-11", TODAY)
+
+
+def test_warnings_open_follow_scope(cast):
+    month = rules.parse_period("2026-11")
+    for key in BRANCHES:
+        services.theme_day_warn(branch=cast.org[key], month=month)
+    seen = {w.branch for w in selectors.warnings_open(cast.user["committee_admin"])}
+    assert seen == {cast.org["B1"], cast.org["B2"]}
+    assert not selectors.warnings_open(cast.user["member"]).exclude(branch=cast.org["B1"]).exists()
+    assert selectors.warnings_open(cast.user["outsider"]).count() == 0
+
+
+def test_recording_the_theme_day_resolves_the_warning(cast):
+    services.theme_day_warn(branch=cast.org["B1"], month=rules.parse_period("2026-11"))
+    start = dt.datetime(2026, 11, 25, 9, tzinfo=TZ)
+    meeting = services.meeting_create(
+        acting_user=cast.user["branch_admin"], org=cast.org["B1"], kind="theme_day",
+        topic="主题党日", starts_at=start, ends_at=start + dt.timedelta(hours=1),
+    )  # fmt: skip
+    services.meeting_record(
+        acting_user=cast.user["branch_admin"], meeting=meeting, minutes="纪要",
+        now=start + dt.timedelta(hours=2),
+    )  # fmt: skip
+    assert not selectors.warnings_open(cast.user["root"]).exists()
+
+
+# --- properties ------------------------------------------------------------------------
+
+PERIODS = ["2026-10", "2026-11", "2026Q4", "2026"]
+meetings = st.lists(
+    st.tuples(
+        st.sampled_from(BRANCHES),
+        st.sampled_from(MeetingKind.values),
+        st.dates(dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+        st.sampled_from([MeetingStatus.HELD, MeetingStatus.HELD, MeetingStatus.PLANNED]),
+    ),
+    max_size=25,
+)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    rows=meetings,
+    period=st.sampled_from(PERIODS),
+    today=st.dates(dt.date(2026, 1, 1), dt.date(2027, 2, 1)),
+)
+def test_subtree_equals_the_sum_of_its_branches(cast, rows, period, today):
+    Meeting.objects.all().delete()
+    for branch, kind, day, status in rows:
+        if kind != "group":
+            held(cast, branch, kind, day, status=status)
+        elif branch == "B1":  # the cast's only 党小组 is G1 in B1
+            held(cast, branch, kind, day, group="G1", status=status)
+    per_branch = {
+        key: selectors.branch_compliance(cast.org[key], period, today) for key in BRANCHES
+    }
+    for top, keys in (("P", BRANCHES), ("C1", ["B1", "B2", "B3"]), ("T1", ["B1", "B2"])):
+        table = selectors.compliance_table(cast.user["root"], cast.org[top], period, today)
+        assert table.total == rules.aggregate(per_branch[k] for k in keys)
+        assert rules.aggregate(row.compliance for row in table.rows) == table.total
+        assert {row.org.pk for row in table.behind} == {
+            cast.org[k].pk for k in keys if per_branch[k].branches_behind
+        }
+
+
+founded = st.dates(dt.date(2025, 6, 1), dt.date(2027, 1, 31))
+
+
+@given(
+    founded=founded,
+    dates=st.lists(st.dates(dt.date(2026, 1, 1), dt.date(2026, 12, 31)), max_size=20),
+    period=st.sampled_from(PERIODS),
+    today=st.dates(dt.date(2026, 1, 1), dt.date(2027, 2, 1)),
+)
+def test_every_owed_unit_is_met_missed_or_pending(founded, dates, period, today):
+    branch = rules.BranchFacts(1, founded, None, (rules.OrgFacts(2, founded),))
+    held_dates = {(kind, 2 if kind == "group" else None): dates for kind in MeetingKind.values}
+    result = rules.evaluate_branch(branch, held_dates, rules.parse_period(period), today)
+    for kind in result.kinds.values():
+        assert kind.required == kind.met + kind.missed + kind.pending
+    if founded > rules.parse_period(period).last:
+        assert result.required == 0
