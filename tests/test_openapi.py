@@ -50,6 +50,44 @@ ENDPOINTS = {
     ("get", "/api/v1/orglife/meetings/{meeting_id}/photo-file"),
     ("get", "/api/v1/orglife/compliance"),
     ("get", "/api/v1/orglife/warnings"),
+    # 12371: the bot and the knowledge base
+    ("post", "/api/v1/consult/ask"),
+    ("post", "/api/v1/consult/conversations/{conversation_id}/handoff"),
+    ("post", "/api/v1/consult/messages/{message_id}/feedback"),
+    ("get", "/api/v1/consult/kb/entries"),
+    ("post", "/api/v1/consult/kb/entries"),
+    ("get", "/api/v1/consult/kb/export"),
+    ("get", "/api/v1/consult/kb/entries/{entry_id}"),
+    ("patch", "/api/v1/consult/kb/entries/{entry_id}"),
+    ("get", "/api/v1/consult/kb/entries/{entry_id}/history"),
+    ("post", "/api/v1/consult/kb/entries/{entry_id}/publish"),
+    ("post", "/api/v1/consult/kb/entries/{entry_id}/retire"),
+    ("post", "/api/v1/consult/kb/entries/{entry_id}/restore"),
+    ("post", "/api/v1/consult/kb/import"),
+    ("get", "/api/v1/consult/daily"),
+    ("get", "/api/v1/consult/ivr"),
+    ("post", "/api/v1/consult/platform-feedback"),
+    ("get", "/api/v1/consult/platform-feedback"),
+    # 12371: work orders, coordination, live chats, statistics
+    ("get", "/api/v1/consult/orders"),
+    ("post", "/api/v1/consult/orders"),
+    ("post", "/api/v1/consult/orders/hotline"),
+    ("get", "/api/v1/consult/orders/{order_id}"),
+    ("get", "/api/v1/consult/orders/{order_id}/history"),
+    ("post", "/api/v1/consult/orders/{order_id}/claim"),
+    ("post", "/api/v1/consult/orders/{order_id}/reply"),
+    ("post", "/api/v1/consult/orders/{order_id}/coordinate"),
+    ("post", "/api/v1/consult/orders/{order_id}/rate"),
+    ("post", "/api/v1/consult/orders/{order_id}/reopen"),
+    ("post", "/api/v1/consult/orders/{order_id}/publish"),
+    ("post", "/api/v1/consult/orders/{order_id}/kb-entry"),
+    ("post", "/api/v1/consult/coordinations/{coordination_id}/answer"),
+    ("get", "/api/v1/consult/public-questions"),
+    ("post", "/api/v1/consult/agent/presence"),
+    ("get", "/api/v1/consult/chats/{chat_id}/messages"),
+    ("post", "/api/v1/consult/chats/{chat_id}/messages"),
+    ("post", "/api/v1/consult/chats/{chat_id}/close"),
+    ("get", "/api/v1/consult/stats"),
 }
 
 
@@ -67,9 +105,10 @@ def _params(schema, method, path) -> dict[str, dict]:
 
 def test_schema_lists_every_endpoint(schema):
     listed = {(m, p) for p, ops in schema["paths"].items() for m in ops}
-    # Equal, not a subset: a new endpoint must be added here and to the access matrix
-    # (tests/test_access_api.py) in the same change. (tests/security/ derives its IDOR,
-    # injection and fuzz cases from the schema itself.)
+    # Equal, not a subset: a new endpoint must be added here and to its domain's access
+    # matrix (tests/test_access_api.py, test_access_orglife.py, test_access_consult.py,
+    # test_access_consult_kb.py) in the same change. (tests/security/ derives its IDOR,
+    # unauthenticated, injection and fuzz cases from the schema itself.)
     assert listed == ENDPOINTS
     assert schema["info"]["title"] == "智慧党建 API"
 

@@ -16,6 +16,15 @@ PATH_PARAM_KINDS = {
     "org_id": "org",
     "member_id": "member",
     "meeting_id": "meeting",
+    # 12371: orders, coordination requests and live chats, by the county they are routed to.
+    "order_id": "consult_order",
+    "coordination_id": "consult_coordination",
+    "chat_id": "consult_chat",
+    # 12371 knowledge base: drafts by the organisation they belong to (published entries are
+    # public); the bot's conversations and their messages by their asker.
+    "entry_id": "kb_entry",
+    "conversation_id": "kb_conversation",
+    "message_id": "kb_message",
 }
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
@@ -37,6 +46,12 @@ class Operation:
     @property
     def secured(self) -> bool:
         return bool(self.spec.get("security"))
+
+    @property
+    def public(self) -> bool:
+        """Open to visitors by design: no security requirement, or an empty one among them
+        (OpenAPI's "authentication optional")."""
+        return not self.secured or {} in self.spec["security"]
 
 
 def resolve(schema: dict, node: dict) -> dict:

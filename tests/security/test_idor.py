@@ -3,7 +3,8 @@
 For every operation with an ``{id}``-like path parameter, users at several levels call
 it with the id of every object of that kind outside their scope (the oracle in
 ``dangjian.core.testing``, not ``core.scope``, says which): the answer is 404 — exactly
-as if the object did not exist — and nothing changes. Unauthenticated calls answer 401.
+as if the object did not exist — and nothing changes. Unauthenticated calls answer 401
+(except the few operations open to visitors by design, listed in PUBLIC_OPERATIONS).
 A new endpoint is covered automatically; a path parameter not in PATH_PARAM_KINDS
 fails the suite until someone says what it names.
 """
@@ -15,6 +16,8 @@ from dangjian.core.testing import BRANCHES, ORG_KEYS, sees_member, sees_org
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organisation
 from tests.security.apischema import PATH_PARAM_KINDS, call, minimal_body, operations
+from tests.test_access_consult import consult_objects, sees_consult
+from tests.test_access_consult_kb import kb_objects, sees_entry
 from tests.test_access_orglife import sees_orglife
 
 MEMBER_KEYS = [f"{b}m{i}" for b in BRANCHES for i in (1, 2)]
@@ -84,6 +87,21 @@ def _outside(user_key: str, kind: str, cast) -> list[int]:
         if not hasattr(cast, "meetings"):
             cast.meetings = _meetings(cast)
         return [pk for b, pk in cast.meetings.items() if not sees_orglife(user_key, b)]
+    if kind.startswith("consult_"):
+        if not hasattr(cast, "consult"):
+            cast.consult = consult_objects(cast)
+        made = cast.consult[kind.removeprefix("consult_")]
+        return [pk for county, pk in made.items() if not sees_consult(user_key, county)]
+    if kind.startswith("kb_"):
+        if not hasattr(cast, "kb"):
+            cast.kb = kb_objects(cast)
+        if kind == "kb_entry":  # published entries are public: only drafts can be outside
+            return [
+                pk for o, pk in cast.kb["draft"].items() if not sees_entry(user_key, o, "draft")
+            ]
+        # A conversation and its messages are their asker's alone.
+        made = cast.kb[kind.removeprefix("kb_")]
+        return [pk for asker, pk in made.items() if asker != user_key]
     return [cast.member[k].pk for k in MEMBER_KEYS if not sees_member(user_key, k)]
 
 
@@ -121,7 +139,34 @@ def test_out_of_scope_ids_are_404(client, cast, bearer, op):
     assert _state() == before, "an out-of-scope request changed something"
 
 
-@pytest.mark.parametrize("op", [o for o in operations(SCHEMA) if o.secured], ids=lambda o: o.id)
+# Open to visitors by design; anything else answers 401 without credentials. A new public
+# operation must be added here deliberately.
+PUBLIC_OPERATIONS = {
+    "POST /api/v1/auth/token",
+    "POST /api/v1/consult/ask",  # the bot on the public site (rate-limited per IP)
+    "GET /api/v1/consult/public-questions",  # the public 咨询列表 (askers anonymised)
+}
+
+
+def test_public_operations_are_exactly_the_expected_ones():
+    assert {op.id for op in operations(SCHEMA) if op.public} == PUBLIC_OPERATIONS
+
+
+@pytest.mark.parametrize(
+    "op", [o for o in operations(SCHEMA) if o.public and o.secured], ids=lambda o: o.id
+)
+def test_optional_auth_still_refuses_forged_credentials(client, cast, op):
+    """ "Authentication optional" means no credentials at all: a forged token is not
+    quietly treated as a visitor."""
+    before = _state()
+    for auth in ("Bearer dj_forged", "Basic cm9vdDpyb290"):
+        body = minimal_body(SCHEMA, op, {})
+        response = call(client, op, op.path, body=body, headers={"HTTP_AUTHORIZATION": auth})
+        assert response.status_code == 401, (op.id, auth, response.content[:200])
+    assert _state() == before
+
+
+@pytest.mark.parametrize("op", [o for o in operations(SCHEMA) if not o.public], ids=lambda o: o.id)
 def test_unauthenticated_is_401(client, cast, op):
     url = op.path
     for name in op.path_params:

@@ -1,1 +1,342 @@
-"""(being written)"""
+"""Work orders (工单), their history and coordination, live chats, agents' presence.
+
+A work order is scoped by ``org_path``: the organisation department it is routed to
+(a county agent sees its county's orders; the province sees all). The asker always
+sees their own. The caller's phone is encrypted at rest with a blind index for the
+caller-history lookup, like a member's phone.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from dangjian.core import crypto
+from dangjian.core.fields import BlindIndex, EncryptedTextField
+from dangjian.core.models import TimeStampedModel
+
+__all__ = [
+    "AgentPresence",
+    "CannedReply",
+    "ChatSession",
+    "ChatStatus",
+    "Coordination",
+    "OrderEvent",
+    "OrderKind",
+    "OrderSource",
+    "OrderStatus",
+    "Priority",
+    "WorkOrder",
+]
+
+PHONE_INDEX = "consult.phone"
+
+
+class OrderSource(models.TextChoices):
+    HANDOFF = "handoff", "智能应答转人工"
+    HOTLINE = "hotline", "热线电话"
+    WEB = "web", "网站留言"
+    APP = "app", "App留言"
+    PUBLIC = "public", "公众网站"
+    CHAT = "chat", "在线人工"
+
+
+class OrderKind(models.TextChoices):
+    ASK = "ask", "党务咨询"
+    SPEAK = "speak", "有话向党说"
+    HELP = "help", "有事找党帮"
+
+
+class OrderStatus(models.TextChoices):
+    NEW = "new", "待受理"
+    CLAIMED = "claimed", "办理中"
+    COORDINATING = "coordinating", "协商办理中"
+    ANSWERED = "answered", "已答复"
+    REOPENED = "reopened", "重新办理"
+    CLOSED = "closed", "已办结"
+
+
+OPEN_STATUSES = (
+    OrderStatus.NEW,
+    OrderStatus.CLAIMED,
+    OrderStatus.COORDINATING,
+    OrderStatus.REOPENED,
+)
+UNCLAIMED_STATUSES = (OrderStatus.NEW, OrderStatus.REOPENED)
+
+
+class Priority(models.TextChoices):
+    URGENT = "urgent", "紧急"
+    NORMAL = "normal", "一般"
+    LOW = "low", "较缓"
+
+
+class WorkOrder(TimeStampedModel):
+    """One consultation a person must answer, from any channel, with its SLA timers."""
+
+    BLIND_INDEXES = (BlindIndex(source="phone", digest="phone_digest", purpose=PHONE_INDEX),)
+
+    source = models.CharField("来源", max_length=10, choices=OrderSource.choices)
+    kind = models.CharField("类型", max_length=8, choices=OrderKind.choices, default="ask")
+    category = models.CharField("咨询分类", max_length=40, blank=True, db_index=True)
+    summary = models.CharField("问题摘要", max_length=200)
+    detail = models.TextField("详细内容", blank=True)
+    priority = models.CharField(
+        "紧急程度", max_length=8, choices=Priority.choices, default="normal"
+    )
+    status = models.CharField(
+        "状态", max_length=14, choices=OrderStatus.choices, default="new", db_index=True
+    )
+    org = models.ForeignKey(
+        "orgs.Organisation",
+        verbose_name="承办组织部门",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    org_path = models.CharField("承办组织路径", max_length=255, db_index=True)
+    asker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="提问人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="consult_orders",
+    )
+    asker_org_path = models.CharField("提问人所在组织路径", max_length=255, blank=True)
+    caller_name = models.CharField("来电人/留言人", max_length=50, blank=True)
+    phone = EncryptedTextField("联系电话", blank=True)
+    phone_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    conversation = models.ForeignKey(
+        "consult.Conversation",
+        verbose_name="关联会话",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="work_orders",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="承办人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    first_response_due = models.DateTimeField("受理时限")
+    resolution_due = models.DateTimeField("答复时限", db_index=True)
+    first_response_at = models.DateTimeField("受理时间", null=True, blank=True)
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField("已升级层级", default=0)
+    escalated_path = models.CharField("升级至组织路径", max_length=255, blank=True)
+    reply = models.TextField("答复内容", blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="答复人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    answer_count = models.PositiveSmallIntegerField("答复次数", default=0)
+    rating = models.PositiveSmallIntegerField("满意度评分", null=True, blank=True)
+    rating_comment = models.CharField("评价意见", max_length=500, blank=True)
+    rated_at = models.DateTimeField("评价时间", null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField("重新办理次数", default=0)
+    public = models.BooleanField("公开到咨询列表", default=False)
+    public_question = models.CharField("公开问题（已隐去个人信息）", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "咨询工单"
+        verbose_name_plural = "咨询工单"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "first_response_due"], name="consult_order_queue"),
+            models.Index(fields=["org_path", "created_at"], name="consult_order_org"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="consult_order_rating_1_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.summary[:30]}"
+
+    @property
+    def number(self) -> str:
+        """工单编号: the day it came in and its id (what a caller quotes on the phone)."""
+        created = self.created_at.strftime("%Y%m%d") if self.created_at else "0"
+        return f"GD{created}{self.pk or 0:06d}"
+
+    def set_phone(self, value: str) -> None:
+        self.phone = value
+        self.phone_digest = crypto.blind_index(value, purpose=PHONE_INDEX) if value else ""
+
+    @property
+    def phone_masked(self) -> str:
+        return crypto.mask_phone(self.phone) if self.phone else ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class OrderEvent(models.Model):
+    """One step of an order's history (状态记录): who did what, when, from which status."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField("操作", max_length=20)
+    from_status = models.CharField("原状态", max_length=14, blank=True)
+    to_status = models.CharField("新状态", max_length=14, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField("说明", blank=True)
+    at = models.DateTimeField("时间", db_index=True)
+
+    class Meta:
+        verbose_name = "工单记录"
+        verbose_name_plural = "工单记录"
+        ordering = ["order_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.action}"
+
+
+class Coordination(TimeStampedModel):
+    """协商联动: one office asked for its input on an order; the coordinator merges them."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="coordinations")
+    org = models.ForeignKey(
+        "orgs.Organisation", verbose_name="协办组织", on_delete=models.PROTECT, related_name="+"
+    )
+    org_path = models.CharField("协办组织路径", max_length=255, db_index=True)
+    office = models.CharField("协办处室", max_length=60)
+    question = models.TextField("征求意见内容")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发起人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    answer = models.TextField("处室意见", blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="回复人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField("回复时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "协商联动"
+        verbose_name_plural = "协商联动"
+        ordering = ["order_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "org", "office"],
+                condition=Q(answered_at__isnull=True),
+                name="consult_coordination_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} → {self.office}"
+
+
+class ChatStatus(models.TextChoices):
+    ACTIVE = "active", "进行中"
+    CLOSED = "closed", "已结束"
+
+
+class ChatSession(TimeStampedModel):
+    """A live chat between an asker and an online agent, continuing the bot conversation.
+
+    Its messages are the conversation's (role ``agent`` for the agent's turns).
+    """
+
+    conversation = models.OneToOneField(
+        "consult.Conversation", on_delete=models.CASCADE, related_name="chat"
+    )
+    asker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="提问人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="坐席",
+        on_delete=models.PROTECT,
+        related_name="consult_chats",
+    )
+    org_path = models.CharField("所属组织路径", max_length=255, blank=True, db_index=True)
+    status = models.CharField(
+        "状态", max_length=8, choices=ChatStatus.choices, default="active", db_index=True
+    )
+    closed_at = models.DateTimeField("结束时间", null=True, blank=True)
+    work_order = models.ForeignKey(
+        WorkOrder,
+        verbose_name="转为工单",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "在线人工会话"
+        verbose_name_plural = "在线人工会话"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"在线会话 {self.pk}"
+
+
+class AgentPresence(models.Model):
+    """Whether an agent takes live chats now: online and heard from within a minute."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consult_presence"
+    )
+    online = models.BooleanField("在线", default=False)
+    last_seen = models.DateTimeField("最近心跳", null=True, blank=True, db_index=True)
+    capacity = models.PositiveSmallIntegerField("同时接待上限", default=3)
+
+    class Meta:
+        verbose_name = "坐席在线状态"
+        verbose_name_plural = "坐席在线状态"
+        ordering = ["user_id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {'在线' if self.online else '离线'}"
+
+
+class CannedReply(TimeStampedModel):
+    """A reply template (常用答复) an agent inserts and adapts."""
+
+    org = models.ForeignKey(
+        "orgs.Organisation", verbose_name="所属组织", on_delete=models.CASCADE, related_name="+"
+    )
+    title = models.CharField("标题", max_length=60)
+    text = models.TextField("内容")
+    category = models.CharField("咨询分类", max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = "常用答复"
+        verbose_name_plural = "常用答复"
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,231 @@
+"""Retrieval bench: LCQMC figures and ``ask`` latency at 20k/50k entries against rank_bm25.
+
+    .venv/bin/python bench/retrieval.py [--sizes 20000 50000] [--queries 500] [--skip-lcqmc]
+        [--json OUT.json]
+
+1. LCQMC (``../shared/data/lcqmc/dev.tsv``): the protocol of ``dangjian kb_eval`` on the same
+   Engine, plus, in the same run, BM25 alone over the same jieba words (bm25s) as a reference.
+   The 5-fold cross-validated figures of the shipped calibration are in its provenance.
+2. Scale: the two real banks (``bench/kb_sources.py``) replicated with variations up to each
+   size; index build time; ``ask`` p50/p99 in-process over perturbed questions of the base;
+   the same queries through ``rank_bm25.BM25Okapi`` over the same jieba words, with the
+   ratios. Wall times are for this machine and its load at the time; the ratios are what
+   compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from kb_sources import DEFAULT_DATA, load_all  # noqa: E402
+
+from dangjian.consult.retrieval import Doc, Engine, normalize  # noqa: E402
+from dangjian.consult.retrieval.encoders import get_encoder  # noqa: E402
+from dangjian.consult.retrieval.evaluation import (  # noqa: E402
+    build_pool_engine,
+    evaluate,
+    read_pairs,
+)
+from dangjian.consult.retrieval.tokens import words  # noqa: E402
+
+LCQMC = ROOT.parent / "shared" / "data" / "lcqmc" / "dev.tsv"
+PREFIXES = ("", "请问", "想了解一下", "关于", "咨询：", "同志们问：")
+SUFFIXES = ("", "？", "是什么", "怎么理解", "（新）", "，谢谢")
+
+
+def say(msg: str) -> None:
+    print(f"[retrieval bench] {msg}", file=sys.stderr, flush=True)
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+# ---- 1. LCQMC -----------------------------------------------------------------------
+
+
+def lcqmc_section() -> dict:
+    if not LCQMC.exists():
+        say(f"{LCQMC} absent: LCQMC section skipped")
+        return {}
+    import bm25s
+
+    data = read_pairs(LCQMC)
+    started = time.perf_counter()
+    engine = build_pool_engine(data)
+    say(f"LCQMC pool of {len(data.pool)} built in {time.perf_counter() - started:.1f}s")
+    ours = evaluate(data, engine, progress=say)
+    bm = bm25s.BM25(k1=1.2, b=0.75)
+    bm.index([list(words(normalize(s))) or [""] for s in data.pool], show_progress=False)
+    r1 = mrr = 0.0
+    for query, gold in data.queries:
+        ids = bm.get_tokens_ids(list(words(normalize(query))))
+        scores = bm.get_scores_from_ids(ids) if ids else np.zeros(len(data.pool))
+        top = np.argsort(-scores, kind="stable")[:10].tolist()
+        r1 += top[:1] == [gold]
+        mrr += 1 / (top.index(gold) + 1) if gold in top else 0
+    n = len(data.queries)
+    return {
+        "engine": ours,
+        "bm25_words_same_run": {"r1": round(100 * r1 / n, 2), "mrr10": round(100 * mrr / n, 2)},
+        "engine_cross_validated": engine.calibration.provenance.get("cross_validated", {}),
+    }
+
+
+# ---- 2. scale -------------------------------------------------------------------------
+
+
+def variant(text: str, rng: random.Random) -> str:
+    """A plausible re-phrasing: prefix/suffix, a dropped character, a changed digit."""
+    chars = list(text.strip())
+    if len(chars) > 8:
+        del chars[rng.randrange(len(chars))]
+    out = "".join(chars)
+    digits = [i for i, c in enumerate(out) if c.isdigit()]
+    if digits:
+        i = rng.choice(digits)
+        out = out[:i] + str(rng.randrange(10)) + out[i + 1 :]
+    return rng.choice(PREFIXES) + out + rng.choice(SUFFIXES)
+
+
+def corpus(size: int, base: list[str], seed: int = 2026) -> list[str]:
+    rng = random.Random(seed)
+    out = list(base[:size])
+    while len(out) < size:
+        out.append(variant(base[len(out) % len(base)], rng))
+    return out
+
+
+def same(hit: int, source: int, base: list[str]) -> bool:
+    """A hit is right if it is the source entry or one of its replicated variations."""
+    return hit % len(base) == source % len(base)
+
+
+def queries_for(texts: list[str], n: int, seed: int = 7) -> list[tuple[str, int]]:
+    """Perturbed questions of random entries (not identical to any entry), with the source id."""
+    rng = random.Random(seed)
+    picks = rng.sample(range(len(texts)), min(n, len(texts)))
+    out = []
+    for i in picks:
+        t = texts[i]
+        cut = max(2, len(t) // 6)
+        out.append(("请问" + t[cut : len(t) - 1] + "？", i))
+    return out
+
+
+def short_questions(n: int) -> list[str]:
+    """Real short user questions (LCQMC sentence1, median ≈ 10 characters) for latency."""
+    if not LCQMC.exists():
+        return []
+    lines = LCQMC.read_text(encoding="utf-8").splitlines()
+    return sorted({ln.split("\t")[0] for ln in lines if ln.strip()})[:n]
+
+
+def time_calls(fn, items) -> tuple[list[float], list]:
+    times, results = [], []
+    for item in items:
+        t = time.perf_counter()
+        results.append(fn(item))
+        times.append((time.perf_counter() - t) * 1000)
+    return times, results
+
+
+def scale_section(size: int, base: list[str], n_queries: int, n_baseline: int) -> dict:
+    from rank_bm25 import BM25Okapi
+
+    texts = corpus(size, base)
+    docs = [Doc(id=i, question=t) for i, t in enumerate(texts)]
+    qs = queries_for(texts, n_queries)
+    started = time.perf_counter()
+    engine = Engine()
+    engine.build(docs)
+    build_s = time.perf_counter() - started
+    say(f"{size}: engine built in {build_s:.1f}s")
+    for q, _ in qs[:20]:  # warm caches and the model
+        engine.ask("预热" + q)
+    times, answers = time_calls(lambda q: engine.ask(q, k=5), [q for q, _ in qs])
+    hits = [
+        a.best is not None and same(a.best.id, i, base)
+        for a, (_, i) in zip(answers, qs, strict=True)
+    ]
+    enc = get_encoder(engine.calibration.encoder)
+    enc_times, _ = time_calls(lambda q: enc.encode([normalize(q)]), [q for q, _ in qs[:200]])
+    short = short_questions(n_queries)
+    short_times, _ = time_calls(lambda q: engine.ask(q, k=5), short)
+    short_enc, _ = time_calls(lambda q: enc.encode([normalize(q)]), short[:200])
+
+    started = time.perf_counter()
+    tokenized = [list(words(normalize(t))) for t in texts]
+    baseline = BM25Okapi(tokenized)
+    base_build_s = time.perf_counter() - started
+
+    def bm25_ask(q: str) -> list[int]:
+        scores = baseline.get_scores(list(words(normalize(q))))
+        top = np.argpartition(-scores, 5)[:5]
+        return top[np.argsort(-scores[top])].tolist()
+
+    sub = qs[:n_baseline]
+    base_times, base_tops = time_calls(bm25_ask, [q for q, _ in sub])
+    base_r1 = np.mean([same(t[0], i, base) for t, (_, i) in zip(base_tops, sub, strict=True)])
+    row = {
+        "entries": size,
+        "build_s": round(build_s, 1),
+        "ask_p50_ms": round(pct(times, 50), 2),
+        "ask_p99_ms": round(pct(times, 99), 2),
+        "ask_mean_ms": round(statistics.fmean(times), 2),
+        "ask_qps_1_thread": round(1000 / statistics.fmean(times), 1),
+        "encoder_p50_ms": round(pct(enc_times, 50), 2),
+        "short_ask_p50_ms": round(pct(short_times, 50), 2),
+        "short_ask_p99_ms": round(pct(short_times, 99), 2),
+        "short_encoder_p50_ms": round(pct(short_enc, 50), 2),
+        "ask_r1_perturbed": round(100 * float(np.mean(hits[:n_baseline])), 1),
+        "rank_bm25_build_s": round(base_build_s, 1),
+        "rank_bm25_p50_ms": round(pct(base_times, 50), 2),
+        "rank_bm25_p99_ms": round(pct(base_times, 99), 2),
+        "rank_bm25_r1_perturbed": round(100 * float(base_r1), 1),
+    }
+    row["p50_ratio_vs_rank_bm25"] = round(row["ask_p50_ms"] / row["rank_bm25_p50_ms"], 3)
+    row["p99_ratio_vs_rank_bm25"] = round(row["ask_p99_ms"] / row["rank_bm25_p99_ms"], 3)
+    say(json.dumps(row, ensure_ascii=False))
+    return row
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[20000, 50000])
+    ap.add_argument("--queries", type=int, default=500)
+    ap.add_argument("--baseline-queries", type=int, default=200)
+    ap.add_argument("--skip-lcqmc", action="store_true")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    result: dict = {}
+    if not args.skip_lcqmc:
+        result["lcqmc"] = lcqmc_section()
+    if DEFAULT_DATA.exists():
+        base = [item["question"] for item in load_all(DEFAULT_DATA)]
+        say(f"{len(base)} real entries")
+        result["scale"] = [
+            scale_section(size, base, args.queries, args.baseline_queries) for size in args.sizes
+        ]
+    else:
+        say(f"{DEFAULT_DATA} absent: scale section skipped")
+    text = json.dumps(result, ensure_ascii=False, indent=1)
+    print(text)
+    if args.json:
+        args.json.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""Fitted parameters of the matcher and of the confidence, loaded from ``data/calibration.json``.
+
+Method (fitted by ``bench/retrieval.py --fit`` on LCQMC dev, see ``bench/README.md``):
+
+1. Two linear heads over the same pool-independent features of a question q and a stored
+   phrasing d — the sentence-embedding cosine, idf-weighted Jaccard overlap of jieba words and
+   of character 1+2-grams, the length ratio and cosine × gram overlap:
+   - the ranking head ``z = w·f + b`` (logistic regression on the lexical candidates of every
+     LCQMC query, label 1 when the candidate is a stated paraphrase, plus the labelled pairs)
+     orders candidates; an entry scores its best phrasing;
+   - the match head (logistic regression on the labelled pairs alone) gives each hit's
+     ``confidence``: the probability that d asks the same thing as q. ``pair_threshold`` is
+     the probability at which pair accuracy is highest.
+2. Answer confidence. The probability that the top hit answers the question is a further
+   logistic regression over (ranking z of the best hit, margin to the runner-up), with coefficients
+   constrained to be non-negative so confidence never falls when the best hit gets better or
+   pulls away. It is fitted on whether the top hit was correct, out of fold (5 folds grouped
+   by query), which is what makes it a calibrated probability rather than a score. LCQMC
+   questions always have their paraphrase in the pool, so each query is also scored with its
+   paraphrases removed (label 0: the question is not in the base), weighted 0.25 — i.e. it
+   assumes about one question in five has no entry, the case the hand-off exists for.
+3. ``threshold`` is the confidence at which the bot answers instead of handing off.
+
+Figures reported in the bench README are 5-fold cross-validated (grouped by query).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+CALIBRATION_FILE = Path(__file__).parent / "data" / "calibration.json"
+
+FEATURES = ("cosine", "word_overlap", "gram_overlap", "length_ratio", "cosine_x_gram")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Pair-model weights, answer-confidence weights and the hand-off threshold."""
+
+    encoder: str = "use"
+    candidates: int = 100
+    rank_coef: tuple[float, ...] = (8.0, 2.0, 3.0, 0.5, 2.0)
+    rank_intercept: float = -9.0
+    pair_coef: tuple[float, ...] = (8.0, 2.0, 3.0, 0.5, 2.0)
+    pair_intercept: float = -9.0
+    answer_coef: tuple[float, float] = (1.0, 0.5)
+    answer_intercept: float = 0.0
+    threshold: float = 0.5
+    pair_threshold: float = 0.5
+    provenance: dict = field(default_factory=dict)
+
+    def save(self, path: Path = CALIBRATION_FILE) -> None:
+        path.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
+        """The shipped parameters, or the built-in defaults if none were fitted yet."""
+        if not path.exists():
+            return cls()
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw["rank_coef"] = tuple(raw["rank_coef"])
+        raw["pair_coef"] = tuple(raw["pair_coef"])
+        raw["answer_coef"] = tuple(raw["answer_coef"])
+        return cls(**raw)

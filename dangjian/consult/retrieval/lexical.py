@@ -1,0 +1,154 @@
+"""BM25 over token rows (bm25s main segment + delta segment) and idf-weighted overlap.
+
+bm25s precomputes every (row, term) score, which makes queries fast but an added row would
+need a full re-index. Rows added after the last build go to a delta segment scored with the
+same Lucene BM25 formula and the main segment's length statistics; removed rows are masked by
+the caller. ``Engine`` rebuilds the main segment from the stored tokens (no re-tokenising, no
+re-embedding) once the delta passes a fraction of the main segment.
+
+The index also keeps a binary row × term matrix and document frequencies over live rows, so
+the idf-weighted Jaccard overlap between a query and a few hundred candidate rows is two
+sparse products rather than a Python loop.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import bm25s
+import numpy as np
+from scipy import sparse
+
+K1 = 1.2
+B = 0.75
+# Candidate generation skips terms found in more than this share of rows (common characters
+# such as 的 or 么): their postings are most of the work and barely move the ranking, which the
+# pair features decide anyway. Applied only above COMMON_MIN_ROWS rows, and never to every term.
+COMMON_SHARE = 0.05
+COMMON_MIN_ROWS = 2000
+
+
+def _binary_rows(rows: Sequence[tuple[str, ...]], vocab: dict[str, int]) -> sparse.csr_matrix:
+    """A 0/1 CSR matrix of which vocabulary terms each row contains (vocab grows as needed)."""
+    indptr = [0]
+    indices: list[int] = []
+    for toks in rows:
+        ids = {vocab.setdefault(t, len(vocab)) for t in toks}
+        indices.extend(sorted(ids))
+        indptr.append(len(indices))
+    data = np.ones(len(indices), dtype=np.float32)
+    return sparse.csr_matrix(
+        (data, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+        shape=(len(rows), len(vocab)),
+    )
+
+
+class LexicalIndex:
+    """BM25 scores of a query against every row, and overlap features for chosen rows."""
+
+    def __init__(self, rows: Sequence[tuple[str, ...]]) -> None:
+        self.rows: list[tuple[str, ...]] = list(rows)
+        self.n_main = len(self.rows)
+        self.vocab: dict[str, int] = {}
+        self.matrix = _binary_rows(self.rows, self.vocab)
+        self.df = np.asarray(self.matrix.sum(axis=0), dtype=np.float64).ravel()
+        self.n_live = len(self.rows)
+        self._idf: np.ndarray | None = None
+        self._bm25 = bm25s.BM25(k1=K1, b=B, method="lucene")
+        corpus = [list(t) or [""] for t in self.rows] or [[""]]
+        self._bm25.index(corpus, show_progress=False)
+        lengths = [len(t) for t in self.rows]
+        self._avgdl = float(np.mean(lengths)) if lengths else 1.0
+
+    def copy(self) -> LexicalIndex:
+        """A copy whose rows and counts can change without touching this one."""
+        clone = object.__new__(LexicalIndex)
+        clone.__dict__.update(self.__dict__)
+        clone.rows = list(self.rows)
+        clone.vocab = dict(self.vocab)
+        clone.df = self.df.copy()
+        clone._idf = None
+        return clone
+
+    def add(self, rows: Sequence[tuple[str, ...]]) -> None:
+        """Append rows to the delta segment."""
+        rows = list(rows)
+        extra = _binary_rows(rows, self.vocab)
+        width = len(self.vocab)
+        m = self.matrix  # shared with earlier snapshots: widen a new view, never in place
+        widened = sparse.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], width))
+        self.matrix = sparse.vstack([widened, extra], format="csr")
+        self.df = np.concatenate([self.df, np.zeros(width - len(self.df))])
+        self.df += np.asarray(extra.sum(axis=0)).ravel()
+        self.rows.extend(rows)
+        self.n_live += len(rows)
+        self._idf = None
+
+    def forget(self, row_ids: Iterable[int]) -> None:
+        """Drop removed rows from the document frequencies (the caller masks their scores)."""
+        row_ids = list(row_ids)
+        if row_ids:
+            self.df -= np.asarray(self.matrix[row_ids].sum(axis=0)).ravel()
+            self.n_live -= len(row_ids)
+            self._idf = None
+
+    @property
+    def n_delta(self) -> int:
+        return len(self.rows) - self.n_main
+
+    def _unseen_idf(self) -> float:
+        n = max(self.n_live, 1)
+        return float(np.log(1 + (n + 0.5) / 0.5))
+
+    def idf_vector(self) -> np.ndarray:
+        """Lucene idf of every vocabulary term over live rows (recomputed after a write)."""
+        idf = self._idf
+        if idf is None:
+            n = max(self.n_live, 1)
+            df = np.maximum(self.df, 0)
+            idf = self._idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+        return idf
+
+    def overlap(self, tokens: Iterable[str], rows: np.ndarray) -> np.ndarray:
+        """idf-weighted Jaccard of the query's token set with each of ``rows``."""
+        idf = self.idf_vector()
+        qset = set(tokens)
+        known = np.fromiter((self.vocab[t] for t in qset if t in self.vocab), dtype=np.int64)
+        q_mass = float(idf[known].sum()) + self._unseen_idf() * (len(qset) - len(known))
+        sub = self.matrix[rows]
+        weights = np.zeros(len(idf), dtype=np.float64)
+        weights[known] = idf[known]
+        inter = sub @ weights
+        union = q_mass + sub @ idf - inter
+        return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+
+    def scores(self, tokens: Sequence[str]) -> np.ndarray:
+        """BM25 of ``tokens`` against every row (main and delta), float32."""
+        out = np.zeros(len(self.rows), dtype=np.float32)
+        ids = self._bm25.get_tokens_ids(list(tokens))
+        if ids and self.n_main:
+            s = self._bm25.scores
+            ptr, idx, data = s["indptr"], s["indices"], s["data"]
+            if self.n_main >= COMMON_MIN_ROWS:
+                limit = COMMON_SHARE * self.n_main
+                rare = [t for t in ids if ptr[t + 1] - ptr[t] <= limit]
+                ids = rare or ids
+            rows = np.concatenate([idx[ptr[t] : ptr[t + 1]] for t in ids])
+            vals = np.concatenate([data[ptr[t] : ptr[t + 1]] for t in ids])
+            out[: self.n_main] = np.bincount(rows, weights=vals, minlength=self.n_main)
+        if self.n_delta:
+            idf = self.idf_vector()
+            qset = set(tokens)
+            for r in range(self.n_main, len(self.rows)):
+                toks = self.rows[r]
+                if qset.isdisjoint(toks):
+                    continue
+                norm = K1 * (1 - B + B * len(toks) / self._avgdl)
+                counts = Counter(t for t in toks if t in qset)
+                out[r] = sum(
+                    idf[self.vocab[t]] * counts[t] / (counts[t] + norm)
+                    for t in tokens
+                    if t in counts
+                )
+        return out

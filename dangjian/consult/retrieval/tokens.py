@@ -1,0 +1,76 @@
+"""Tokenisation: jieba words with a party-domain dictionary and synonyms, and character n-grams.
+
+Words carry the meaning of a Chinese question but jieba's general dictionary splits domain
+terms (三会一课, 组织关系转接) and knows nothing of their synonyms. The user dictionary
+(``data/userdict.txt``) keeps domain terms whole; the synonym table (``data/synonyms.txt``)
+folds every variant to one canonical token at index and query time alike, so 缴纳党费 finds an
+entry written as 交纳党费. Character uni- and bigrams back words up where segmentation of the
+query and the entry disagree. The jieba dictionary is loaded lazily, once per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+
+DATA_DIR = Path(__file__).parent / "data"
+
+_lock = threading.Lock()
+_jieba: jieba.Tokenizer | None = None
+_synonyms: dict[str, str] = {}
+
+
+def _read_lines(name: str) -> list[str]:
+    """Non-blank, non-comment lines of a data file."""
+    text = (DATA_DIR / name).read_text(encoding="utf-8")
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+def load_synonyms() -> dict[str, str]:
+    """Variant → canonical term, from the synonym table (first term of a line is canonical)."""
+    table: dict[str, str] = {}
+    for line in _read_lines("synonyms.txt"):
+        canonical, *variants = line.split()
+        for term in variants:
+            table[term] = canonical
+    return table
+
+
+def _tokenizer() -> jieba.Tokenizer:
+    """The process-wide jieba tokenizer with the domain dictionary (built on first use)."""
+    global _jieba, _synonyms
+    if _jieba is None:
+        with _lock:
+            if _jieba is None:
+                jieba.setLogLevel(logging.WARNING)
+                tok = jieba.Tokenizer()
+                tok.initialize()
+                tok.load_userdict(str(DATA_DIR / "userdict.txt"))
+                synonyms = load_synonyms()
+                for term in {*synonyms, *synonyms.values()}:
+                    if len(term) > 1:
+                        tok.add_word(term, freq=max(tok.FREQ.get(term, 0), 1000))
+                _synonyms = synonyms
+                _jieba = tok
+    return _jieba
+
+
+@lru_cache(maxsize=65536)
+def words(text: str) -> tuple[str, ...]:
+    """Canonical jieba words of an already normalised text (spaces dropped)."""
+    tok = _tokenizer()
+    return tuple(_synonyms.get(w, w) for w in tok.cut(text, HMM=True) if not w.isspace())
+
+
+@lru_cache(maxsize=65536)
+def grams(text: str) -> tuple[str, ...]:
+    """Character unigrams and bigrams of each space-separated chunk of a normalised text."""
+    out: list[str] = []
+    for chunk in text.split():
+        out.extend(chunk)
+        out.extend(chunk[i : i + 2] for i in range(len(chunk) - 1))
+    return tuple(out)
