@@ -8,7 +8,10 @@
    requests for ``--seconds`` (and at most ``--max-requests`` in all), then stop:
    the baseline ``/__bench/ping`` (a WSGI answer outside Django), login (GET the form,
    POST the credentials), the home page, the member list page, GET /api/v1/orgs and
-   GET /api/v1/members with a bearer token.
+   GET /api/v1/members with a bearer token; then a member's QR check-in to a 主题党日 a
+   branch admin planned through the API (the first check-in writes, the rest are the
+   idempotent path of a crowd scanning the same code), and the 12371 bot answering a
+   rotating set of member questions (each ask records its conversation).
 4. A table: requests/s, p50/p99 latency, errors, and throughput as a share of the
    baseline. The exit code is 1 when any request failed.
 
@@ -170,6 +173,68 @@ def run_phase(name, port, clients, seconds, max_requests, setup, action) -> Resu
     return result
 
 
+MEMBER = "member_branch"  # a member of the admin_branch's branch (demo accounts)
+ADMIN = "admin_branch"
+QUESTIONS = [
+    "怎么转组织关系",
+    "党费按什么比例交",
+    "入党积极分子要培养多久",
+    "主题党日每个月都要搞吗",
+    "流动党员怎么参加组织生活",
+    "预备党员什么时候转正",
+    "忘记密码了怎么办",
+    "今天天气怎么样",  # not in the base: the bot must not guess
+]
+
+
+def token_headers(client: "Client", username: str, otp: str | None = None) -> dict:
+    credentials = {"username": username, "password": PASSWORD}
+    if otp:
+        credentials["otp"] = otp
+    status, body = client.request(
+        "POST",
+        "/api/v1/auth/token",
+        body=json.dumps(credentials),
+        headers={"Content-Type": "application/json"},
+    )
+    if status != 200:
+        raise SystemExit(f"token for {username}: {status} {body[:200]!r}")
+    return {"Authorization": f"Bearer {json.loads(body)['token']}"}
+
+
+def plan_meeting(client: "Client", env: dict) -> tuple[int, dict]:
+    """The branch admin plans a 主题党日 starting now; returns its id and the admin's headers
+    (to fetch the current QR code: each is accepted for two minutes)."""
+    otp = subprocess.run(
+        [str(BIN / "python"), "-m", "dangjian", "totp_code", ADMIN],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    admin = token_headers(client, ADMIN, otp)
+    _, me = client.request("GET", "/api/v1/auth/me", headers=admin)
+    branch = json.loads(me)["roles"][0]["org_id"]
+    start = time.time()
+    body = {
+        "org_id": branch,
+        "kind": "theme_day",
+        "topic": "压测主题党日",
+        "starts_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start)),
+        "ends_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + 7200)),
+    }
+    status, created = client.request(
+        "POST",
+        "/api/v1/orglife/meetings",
+        body=json.dumps(body, ensure_ascii=False).encode(),
+        headers={**admin, "Content-Type": "application/json"},
+    )
+    if status != 201:
+        raise SystemExit(f"plan meeting: {status} {created[:300]!r}")
+    return json.loads(created)["id"], admin
+
+
 def prepare(var: Path) -> dict:
     env = {
         **os.environ,
@@ -250,6 +315,27 @@ def main(argv=None) -> int:
             raise SystemExit(f"token: {status} {body[:200]!r}")
         bearer = {"Authorization": f"Bearer {json.loads(body)['token']}"}
 
+        member = token_headers(probe, MEMBER)
+        meeting, admin = plan_meeting(probe, env)
+        qr_body = [b""]
+
+        def scan_code(client):
+            """What the secretary's screen shows at the start of the phase."""
+            _, qr = client.request("GET", f"/api/v1/orglife/meetings/{meeting}/qr", headers=admin)
+            qr_body[0] = json.dumps({"token": json.loads(qr)["token"]}).encode()
+
+        questions = [json.dumps({"question": q}, ensure_ascii=False).encode() for q in QUESTIONS]
+
+        def post(path, headers, bodies, expect=200):
+            counter = iter(range(10**9))
+            json_headers = {**headers, "Content-Type": "application/json"}
+            return lambda c: (
+                c.request(
+                    "POST", path, body=bodies[next(counter) % len(bodies)], headers=json_headers
+                )[0]
+                == expect
+            )
+
         def get(path, headers=None, expect=200):
             return lambda c: c.request("GET", path, headers=headers)[0] == expect
 
@@ -264,6 +350,16 @@ def main(argv=None) -> int:
             ("GET /members/ (list page)", logged_in, get("/members/")),
             ("GET /api/v1/orgs", lambda c: None, get("/api/v1/orgs", bearer)),
             ("GET /api/v1/members", lambda c: None, get("/api/v1/members", bearer)),
+            (
+                "POST /api/v1/orglife/…/checkin (QR)",
+                scan_code,
+                post(f"/api/v1/orglife/meetings/{meeting}/checkin", member, qr_body),
+            ),
+            (
+                "POST /api/v1/consult/ask (bot)",
+                lambda c: None,
+                post("/api/v1/consult/ask", member, questions),
+            ),
         ]
         results = []
         for name, setup, action in phases:
