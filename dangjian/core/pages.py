@@ -24,6 +24,12 @@ def apply_errors(form, exc: ValidationError) -> None:
             form.add_error(target, message)
 
 
+def query_text(request, name: str = "q", limit: int = 100) -> str:
+    """A free-text query parameter, whitespace collapsed and NUL removed (PostgreSQL cannot
+    compare text with NUL in it: a crafted URL would otherwise be a 500)."""
+    return " ".join(request.GET.get(name, "").replace("\x00", "").split())[:limit]
+
+
 def paginate(request, queryset, per_page: int = PAGE_SIZE) -> Page:
     """One page of ``queryset``; a bad or out-of-range ?page= falls back, never 500s."""
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))

@@ -224,3 +224,12 @@ def test_the_case_library_lists_published_cases(cast, client, login):
     make_base(cast.org["P"])
     text = client.get("/consult/kb/?kind=case").content.decode()
     assert "外出务工党员" in text and "如何转接党组织关系" not in text
+
+
+def test_editor_search_with_a_nul_character_is_not_an_error(cast, client, login):
+    """PostgreSQL refuses NUL in a text comparison; the page drops it from the query."""
+    make_base(cast.org["P"])
+    login(cast.user["agent"])
+    response = client.get("/consult/kb/", {"q": "组织\x00关系", "all": "1"})
+    assert response.status_code == 200
+    assert "如何转接党组织关系？" in response.content.decode()

@@ -28,7 +28,7 @@ from dangjian.consult.services import kb as services
 from dangjian.consult.services import kb_desk as desk
 from dangjian.core.excel import SheetError
 from dangjian.core.http import client_ip
-from dangjian.core.pages import apply_errors, is_htmx, paginate, vary_on_htmx
+from dangjian.core.pages import apply_errors, is_htmx, paginate, query_text, vary_on_htmx
 from dangjian.core.ratelimit import ratelimit
 from dangjian.core.scope import Perm, covers
 from dangjian.orgs import selectors as org_selectors
@@ -251,7 +251,7 @@ def _require_editor(request) -> None:
 def kb_list(request):
     """Members: search the published base, or browse 案例选编 (?kind=case). Editors: every
     entry of their scope, by status."""
-    q = " ".join(request.GET.get("q", "").split())[:100]
+    q = query_text(request)
     status = request.GET.get("status", "")
     kind = request.GET.get("kind", "")
     editor = selectors.is_editor(request.user)

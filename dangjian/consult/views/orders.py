@@ -24,7 +24,7 @@ from dangjian.consult.services import orders as services
 from dangjian.core import scope
 from dangjian.core.errors import field_errors
 from dangjian.core.http import client_ip
-from dangjian.core.pages import apply_errors, is_htmx, paginate, vary_on_htmx
+from dangjian.core.pages import apply_errors, is_htmx, paginate, query_text, vary_on_htmx
 from dangjian.core.ratelimit import ratelimit
 from dangjian.core.scope import Perm
 from dangjian.orgs import selectors as org_selectors
@@ -216,7 +216,7 @@ def caller_history(request):
 def kb_search(request):
     """Knowledge-base answers beside the reply box (htmx fragment)."""
     _require_staff(request.user)
-    text = request.GET.get("q", "")[:200]
+    text = query_text(request, limit=200)
     entries = kb_selectors.search_public(text, limit=8) if text.strip() else []
     return render(request, "consult/orders/_kb_hits.html", {"entries": entries, "q": text})
 

@@ -84,3 +84,14 @@ def test_no_template_has_inline_script_handlers_or_styles():
         if "javascript:" in text:
             problems.append(f"{rel}: javascript: URL")
     assert not problems, "\n".join(problems)
+
+
+def test_query_text_drops_nul_and_collapses_blanks():
+    from django.test import RequestFactory
+
+    from dangjian.core.pages import query_text
+
+    request = RequestFactory().get("/", {"q": "  组织\x00关系 \t 转接  ", "other": "x" * 300})
+    assert query_text(request) == "组织关系 转接"
+    assert query_text(request, "other", limit=200) == "x" * 200
+    assert query_text(request, "missing") == ""
