@@ -168,7 +168,11 @@ def _require_recorder(user, meeting: Meeting) -> None:
 
 
 def _lock(meeting: Meeting) -> Meeting:
-    return Meeting.objects.select_for_update().select_related("branch", "group").get(pk=meeting.pk)
+    return (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("branch", "group")
+        .get(pk=meeting.pk)
+    )
 
 
 # --- Roster --------------------------------------------------------------------------
