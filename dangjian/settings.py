@@ -286,8 +286,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DANGJIAN_LOG_LEVEL", "WARNING")},
-    # bm25s sets its own logger to DEBUG (one line per index build): keep it quiet.
-    "loggers": {"bm25s": {"level": "WARNING"}},
 }
 
 # A member-list read of this many records, or any page after the first, is audited.

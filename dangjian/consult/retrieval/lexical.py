@@ -13,12 +13,17 @@ sparse products rather than a Python loop.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import bm25s
 import numpy as np
 from scipy import sparse
+
+# bm25s sets its logger to DEBUG when imported (a line per index build, after Django's
+# LOGGING was applied): quiet it here.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 K1 = 1.2
 B = 0.75
