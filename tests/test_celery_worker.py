@@ -10,10 +10,10 @@ import sys
 import time
 
 import pytest
+from celery import Celery
 from django.db import connection
 from django.utils import timezone
 
-from dangjian.celery import app
 from dangjian.core import jobs
 from dangjian.core.models import JobRun
 
@@ -60,30 +60,30 @@ def worker(tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=open(tmp_path / "worker.log", "w"),  # noqa: SIM115 (closed with the process)
     )
-    changes = {
-        "broker_url": BROKER,
-        "result_backend": BROKER,
-        "task_always_eager": False,
-        "task_default_queue": queue,
-    }
-    previous = {key: app.conf[key] for key in changes}
-    app.conf.update(changes)
     yield queue
-    app.conf.update(previous)
     process.terminate()
     process.wait(timeout=30)
 
 
-def test_worker_runs_a_periodic_job_and_reports_failures(worker):
+@pytest.fixture
+def client():
+    """A producer on the broker: its own Celery app, so the project's app (inline in
+    tests, its connection pool already set up by earlier tests) is left untouched."""
+    producer = Celery("dangjian-test-client", broker=BROKER, backend=BROKER)
+    yield producer
+    producer.close()
+
+
+def test_worker_runs_a_periodic_job_and_reports_failures(worker, client):
     job = max(jobs.registered(), key=lambda j: len(j.cron))  # any registered job
     slot = job.latest_slot(timezone.now())
     JobRun.objects.create(
         name=job.name, slot=slot, status=JobRun.Status.DONE, started_at=slot, finished_at=slot
     )
-    result = jobs.run_periodic.apply_async(args=(job.name,), queue=worker)
+    result = client.send_task(jobs.run_periodic.name, args=(job.name,), queue=worker)
     assert result.get(timeout=60) is None  # the worker read the database: slot already done
     assert JobRun.objects.filter(name=job.name).count() == 1
 
-    failing = jobs.run_periodic.apply_async(args=("no.such_job",), queue=worker)
+    failing = client.send_task(jobs.run_periodic.name, args=("no.such_job",), queue=worker)
     with pytest.raises(KeyError, match="没有名为"):
         failing.get(timeout=60)
