@@ -233,3 +233,12 @@ def test_editor_search_with_a_nul_character_is_not_an_error(cast, client, login)
     response = client.get("/consult/kb/", {"q": "组织\x00关系", "all": "1"})
     assert response.status_code == 200
     assert "如何转接党组织关系？" in response.content.decode()
+
+
+def test_the_chat_page_leads_agents_to_their_console(cast, client, login):
+    login(cast.user["member"])
+    page = client.get("/consult/chat/").content.decode()
+    assert "/consult/my/" in page and "/consult/console/" not in page
+    login(cast.user["agent"])
+    page = client.get("/consult/chat/").content.decode()
+    assert "/consult/console/" in page and "/consult/stats/" in page

@@ -24,6 +24,7 @@ from dangjian.consult.models import (
     PlatformFeedbackStatus,
 )
 from dangjian.consult.selectors import kb as selectors
+from dangjian.consult.selectors import orders as orders_selectors
 from dangjian.consult.services import kb as services
 from dangjian.consult.services import kb_desk as desk
 from dangjian.core.excel import SheetError
@@ -155,6 +156,7 @@ def _chat_context(request, conversation=None, form=None) -> dict:
         "conversation": conversation,
         "turns": turns,
         "categories": selectors.categories()[:12],
+        "is_agent": orders_selectors.is_staff(request.user),
     }
 
 
