@@ -5,13 +5,27 @@ organisation's whole subtree and nothing above or beside it. Organisations use
 materialized paths (django-treebeard), so "inside the subtree of X" is
 ``path LIKE 'X.path%'`` — one indexed prefix test, whatever the depth.
 
-Every selector filters through :func:`scoped`; an object outside the scope is answered
-with 404 (:func:`get_or_404`), so its existence never leaks.
+Each scoped model declares once how it belongs to the tree, with its manager::
+
+    class Meeting(models.Model):
+        branch = models.ForeignKey(Organisation, ...)
+        objects = ScopedManager(org="branch", also=attended_by)
+
+and ``Meeting.objects.visible_to(user, perm)`` is then the only way its rows are read:
+rows whose organisation (reached by joining through ``org``, never by a copied path)
+lies in one of the user's subtrees for ``perm``, plus whatever the ``also`` rule adds
+(the member's own record, the asker's own conversation). Because visibility is always
+computed through the key, it follows the tree as it is *now*: after a move or a
+transfer, the old superiors see nothing of what moved.
+
+An object outside the scope is answered with 404 (:func:`get_or_404`), so its
+existence never leaks.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -105,10 +119,16 @@ def forget(user) -> None:
     user.__dict__.pop("_scope_cache", None)
 
 
+# A condition every row meets. ``Q()`` is not one: an empty Q vanishes when or-ed with
+# another (``Q() | Q(pk=1)`` is ``Q(pk=1)``), which once narrowed a superuser linked to a
+# member record down to that one record.
+EVERYTHING = ~Q(pk__in=[])
+
+
 def path_q(paths, field: str) -> Q:
     """A Q matching rows whose ``field`` path lies in any of the subtrees."""
     if paths is ALL:
-        return Q()
+        return EVERYTHING
     if not paths:
         return Q(pk__in=[])
     q = Q()
@@ -120,6 +140,81 @@ def path_q(paths, field: str) -> Q:
 def scoped(qs: QuerySet, user, perm: Perm, *, path_field: str) -> QuerySet:
     """Filter ``qs`` to the rows ``user`` may see (or change) under ``perm``."""
     return qs.filter(path_q(scope_paths(user, perm), path_field))
+
+
+# --- Declarative scope ------------------------------------------------------------------
+
+AlsoRule = Callable[[object, "Perm"], Q | None]
+
+# Every model with a ScopedManager, filled in as models are declared: the move test and
+# the property test walk it, so a new scoped model is covered without being listed.
+REGISTRY: list[type[models.Model]] = []
+
+
+class ScopedQuerySet(QuerySet):
+    """A queryset that knows how its model belongs to the tree (see the module doc)."""
+
+    def visible_to(self, user, perm: "Perm") -> QuerySet:
+        """The rows ``user`` may read (or change) under ``perm``: the ONE way rows are read."""
+        rule: Scope = self.model._scope
+        visible = path_q(scope_paths(user, perm), rule.path_field)
+        if rule.also is not None and getattr(user, "is_authenticated", False):
+            extra = rule.also(user, perm)
+            if extra is not None:
+                visible |= extra
+        return self.filter(visible)
+
+
+class Scope:
+    """How a model belongs to the tree: the lookup from the model to its Organisation
+    (``""`` for Organisation itself) and an optional ``also(user, perm) -> Q | None``
+    rule for rows visible outside the subtree rule (one's own record)."""
+
+    def __init__(self, org: str, also: AlsoRule | None = None):
+        self.org = org
+        self.also = also
+
+    @property
+    def path_field(self) -> str:
+        return f"{self.org}__path" if self.org else "path"
+
+    def org_of(self, instance: models.Model):
+        """The organisation ``instance`` belongs to now (None when it has none)."""
+        if not self.org:
+            return instance
+        obj = instance
+        for part in self.org.split("__"):
+            obj = getattr(obj, part, None)
+            if obj is None:
+                return None
+        return obj
+
+
+class ScopedManagerMixin:
+    """Declares the scope rule on the model it is attached to (see :class:`Scope`)."""
+
+    def __init__(self, *args, org: str, also: AlsoRule | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._rule = Scope(org, also)
+
+    def contribute_to_class(self, cls, name):
+        super().contribute_to_class(cls, name)
+        if not cls._meta.abstract and not hasattr(cls, "_scope"):
+            cls._scope = self._rule
+            if cls not in REGISTRY:
+                REGISTRY.append(cls)
+
+    def visible_to(self, user, perm: "Perm") -> QuerySet:
+        return self.get_queryset().visible_to(user, perm)
+
+
+class ScopedManager(ScopedManagerMixin, models.Manager.from_queryset(ScopedQuerySet)):
+    """``objects = ScopedManager(org="branch")``: the model's scope, declared once."""
+
+
+def visible_org_of(instance: models.Model):
+    """The organisation a scoped row belongs to, through its declared key chain."""
+    return type(instance)._scope.org_of(instance)
 
 
 def covers(user, perm: Perm, path: str) -> bool:
