@@ -9,6 +9,16 @@ import pytest
 os.environ["DANGJIAN_VAR_DIR"] = tempfile.mkdtemp(prefix="dangjian-test-")
 
 
+def pytest_configure(config):
+    """Cheap password hashing in tests (same algorithm and format; see tests/hashers.py)."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = [
+        "tests.hashers.FastArgon2PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Build the cast once per test database; each test then runs in a rolled-back transaction."""

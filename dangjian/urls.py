@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from dangjian.api import api
-from dangjian.core.views import home, inbox, inbox_open
+from dangjian.core.views import inbox, inbox_open
+from dangjian.home.views import home
 
 urlpatterns = [
     path("", home, name="home"),

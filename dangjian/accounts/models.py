@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from dangjian.core.models import TimeStampedModel
-from dangjian.core.scope import Role
+from dangjian.core.scope import role_choices
 
 
 class User(AbstractUser):
@@ -45,14 +45,7 @@ class RoleAssignment(TimeStampedModel):
     role = models.CharField(
         "角色",
         max_length=16,
-        choices=[
-            (Role.LEADER, "单位领导"),
-            (Role.ADMIN, "管理员"),
-            (Role.MEMBER, "普通党员"),
-            (Role.AGENT, "12371坐席"),
-            (Role.HANDLER, "部门经办人"),
-            (Role.EXAMINER, "考核人员"),
-        ],
+        choices=role_choices,  # registered by the apps (core.scope.register_role)
     )
 
     class Meta:

@@ -35,7 +35,7 @@ from django.http import FileResponse
 from django.utils import timezone
 
 from dangjian.core import audit
-from dangjian.core.scope import ROLE_PERMS, Perm
+from dangjian.core.scope import Perm, roles_with
 
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -81,14 +81,11 @@ def export_limit(user, perm: Perm) -> int | None:
     """The most rows ``user`` may export under ``perm`` (None: no limit; 0: none at all)."""
     if user.is_superuser:
         return None
-    from dangjian.orgs.rules import LEVEL_OF_TYPE
-
-    roles = [role for role, perms in ROLE_PERMS.items() if perm in perms]
-    types = user.role_assignments.filter(
-        role__in=roles, org__dissolved_on__isnull=True
-    ).values_list("org__org_type", flat=True)
+    grants = user.role_assignments.filter(
+        role__in=roles_with(perm), org__dissolved_on__isnull=True
+    ).select_related("org")
     limits = settings.EXPORT_MAX_ROWS
-    return max((limits.get(LEVEL_OF_TYPE[t], 0) for t in set(types)), default=0)
+    return max((limits.get(grant.org.level, 0) for grant in grants), default=0)
 
 
 def safe_cell(value):

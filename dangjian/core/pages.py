@@ -1,7 +1,12 @@
 """Small helpers shared by the server-rendered pages (views.py of each app)."""
 
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
+from django.http import HttpResponse
 
 from dangjian.core.errors import field_errors
 
@@ -18,10 +23,69 @@ def is_htmx(request) -> bool:
 
 def apply_errors(form, exc: ValidationError) -> None:
     """Put a service's ValidationError on the form: per field, the rest at the top."""
-    for field, messages in field_errors(exc).items():
+    for field, reasons in field_errors(exc).items():
         target = field if field in form.fields else None
-        for message in messages:
+        for message in reasons:
             form.add_error(target, message)
+
+
+def error_messages(request, exc: ValidationError) -> None:
+    """A service's refusal, as one error message per reason (for pages without a form)."""
+    for reasons in field_errors(exc).values():
+        for reason in reasons:
+            messages.error(request, reason)
+
+
+def form_error_messages(request, form) -> None:
+    """An invalid form's errors as messages (a button's small form has nowhere to show
+    them beside a field)."""
+    for reasons in form.errors.values():
+        for reason in reasons:
+            messages.error(request, reason)
+
+
+def form_submit(
+    request,
+    form,
+    save: Callable[[dict], Any],
+    *,
+    success: str,
+    then: Callable[[Any], HttpResponse],
+) -> HttpResponse | None:
+    """The POST half of every form page: a valid form → the service (``save`` with the
+    cleaned data) → a success message and the page ``then`` gives for its result.
+
+    The service's refusals land on the form's fields. ``None`` means "render the form"
+    (a GET, an invalid form or a refusal), so a view reads::
+
+        if response := form_submit(request, form, save, success=MSG, then=to_detail):
+            return response
+        return render(request, "app/form.html", {"form": form})
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = save(form.cleaned_data)
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return None
+    messages.success(request, success)
+    return then(result)
+
+
+def post_action(request, act: Callable[[], Any], *, success: str, form=None) -> bool:
+    """The POST action → message loop of a button: run the service; report success or
+    each refusal (and an invalid ``form``'s errors) as messages. The caller redirects."""
+    if form is not None and not form.is_valid():
+        form_error_messages(request, form)
+        return False
+    try:
+        act()
+    except ValidationError as exc:
+        error_messages(request, exc)
+        return False
+    messages.success(request, success)
+    return True
 
 
 def query_text(request, name: str = "q", limit: int = 100) -> str:

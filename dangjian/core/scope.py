@@ -23,48 +23,155 @@ existence never leaks.
 """
 
 from collections.abc import Callable, Iterable
-from enum import StrEnum
 
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 
-class Role(StrEnum):
-    LEADER = "leader"  # 单位领导
-    ADMIN = "admin"  # 管理员
-    MEMBER = "member"  # 普通党员
-    AGENT = "agent"  # 12371 坐席
-    HANDLER = "handler"  # 部门经办人
-    EXAMINER = "examiner"  # 考核/审查人员
+class Permission(str):
+    """A registered permission: its code (``"orglife.view"``) is the string itself."""
+
+    name: str  # the attribute it is reached by: Perm.VIEW_ORGLIFE
+    label: str  # Chinese, for role pages and documentation
+
+    def __new__(cls, code: str, *, name: str, label: str):
+        perm = super().__new__(cls, code)
+        perm.name, perm.label = name, label
+        return perm
+
+    @property
+    def value(self) -> str:
+        return str(self)
 
 
-class Perm(StrEnum):
-    VIEW_ORG = "org.view"
-    CHANGE_ORG = "org.change"
-    VIEW_MEMBER = "member.view"
-    CHANGE_MEMBER = "member.change"
-    REVEAL_MEMBER = "member.reveal"  # 查看未脱敏的身份证号、手机号
-    EXPORT_MEMBER = "member.export"  # 导出党员名册（脱敏、带水印、限量）
-    VIEW_ORGLIFE = "orglife.view"  # 查看组织生活（会议、纪要、考勤、合规）
-    CHANGE_ORGLIFE = "orglife.change"  # 安排、记录组织生活
-    VIEW_CONSULT = "consult.view"  # 查看咨询工单与统计
-    HANDLE_CONSULT = "consult.handle"  # 受理、答复工单（坐席、经办人）
-    EDIT_KB = "consult.kb"  # 编辑知识库
+class RoleName(str):
+    """A registered role (``"admin"``): held at an organisation, it grants permissions
+    over that organisation's subtree."""
+
+    name: str
+    label: str
+
+    def __new__(cls, code: str, *, name: str, label: str):
+        role = super().__new__(cls, code)
+        role.name, role.label = name, label
+        return role
+
+    @property
+    def value(self) -> str:
+        return str(self)
 
 
-ROLE_PERMS: dict[Role, frozenset[Perm]] = {
-    Role.ADMIN: frozenset(Perm),
-    Role.LEADER: frozenset(
-        {Perm.VIEW_ORG, Perm.VIEW_MEMBER, Perm.EXPORT_MEMBER, Perm.VIEW_ORGLIFE, Perm.VIEW_CONSULT}
-    ),
-    Role.MEMBER: frozenset({Perm.VIEW_ORG, Perm.VIEW_MEMBER, Perm.VIEW_ORGLIFE}),
-    Role.AGENT: frozenset(
-        {Perm.VIEW_ORG, Perm.VIEW_MEMBER, Perm.VIEW_CONSULT, Perm.HANDLE_CONSULT, Perm.EDIT_KB}
-    ),
-    Role.EXAMINER: frozenset({Perm.VIEW_ORG, Perm.VIEW_MEMBER, Perm.VIEW_ORGLIFE}),
-    Role.HANDLER: frozenset({Perm.VIEW_ORG, Perm.VIEW_CONSULT, Perm.HANDLE_CONSULT}),
-}
+class _Registry(type):
+    """``Perm.VIEW_ORGLIFE`` / ``Role.AGENT``: names filled in by the apps that own them.
+
+    Core names no module's permissions or roles. Each app declares its own in its
+    ``permissions.py``; the first lookup of an unknown name imports every app's
+    ``permissions`` module (as Django's admin autodiscovers ``admin.py``).
+    """
+
+    _entries: dict
+
+    def __getattr__(cls, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name not in cls._entries:
+            autodiscover()
+        try:
+            return cls._entries[name]
+        except KeyError:
+            raise AttributeError(f"{cls.__name__}.{name} is not registered by any app") from None
+
+    def __getitem__(cls, name: str):
+        """``Role["ADMIN"]``: by name, as the enums they replace (old migrations use it)."""
+        try:
+            return getattr(cls, name)
+        except AttributeError:
+            raise KeyError(name) from None
+
+    def __iter__(cls):
+        autodiscover()
+        return iter(list(cls._entries.values()))
+
+    def __len__(cls) -> int:
+        autodiscover()
+        return len(cls._entries)
+
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(str(each), each.label) for each in cls]
+
+
+class Perm(metaclass=_Registry):
+    """Every permission the apps registered (see :func:`register_permission`)."""
+
+    _entries: dict[str, Permission] = {}
+
+
+class Role(metaclass=_Registry):
+    """Every role the apps registered (see :func:`register_role`)."""
+
+    _entries: dict[str, RoleName] = {}
+
+
+# role code → the permissions it carries; roles with ``every_permission`` get all.
+_GRANTS: dict[str, set[Permission]] = {}
+_FULL: set[str] = set()
+
+
+def register_role(name: str, code: str, label: str, *, every_permission: bool = False) -> RoleName:
+    """Declare a role (from the owning app's ``permissions.py``); idempotent."""
+    role = Role._entries.setdefault(name, RoleName(code, name=name, label=label))
+    _GRANTS.setdefault(code, set())
+    if every_permission:
+        _FULL.add(code)
+    return role
+
+
+def register_permission(name: str, code: str, label: str, *, roles: Iterable[str]) -> Permission:
+    """Declare a permission and the roles that carry it (admins carry every one)."""
+    perm = Perm._entries.setdefault(name, Permission(code, name=name, label=label))
+    for role in roles:
+        _GRANTS.setdefault(str(role), set()).add(perm)
+    return perm
+
+
+def grant_permissions(role: str, perms: Iterable[Permission]) -> None:
+    """Let a role registered by one app carry permissions registered by another (a 12371
+    agent may view organisations and members)."""
+    _GRANTS.setdefault(str(role), set()).update(perms)
+
+
+def role_perms(role: str) -> frozenset[Permission]:
+    """The permissions a role carries."""
+    autodiscover()
+    if role in _FULL:
+        return frozenset(Perm)
+    return frozenset(_GRANTS.get(role, ()))
+
+
+def roles_with(perm: Permission) -> list[str]:
+    """The roles that carry ``perm``."""
+    return [str(role) for role in Role if perm in role_perms(role)]
+
+
+def role_choices() -> list[tuple[str, str]]:
+    """Choices for the role field of a role assignment (a callable: no migration churn)."""
+    return Role.choices()
+
+
+_discovered = False
+
+
+def autodiscover() -> None:
+    """Import every installed app's ``permissions`` module (once)."""
+    global _discovered
+    if _discovered:
+        return
+    from django.utils.module_loading import autodiscover_modules
+
+    _discovered = True
+    autodiscover_modules("permissions")
+
 
 ALL = object()  # the superuser's scope: everything
 
@@ -95,7 +202,7 @@ def scope_paths(user, perm: Perm):
             )
         )
         for each in Perm:
-            cache[each] = prefix_free(path for role, path in grants if each in ROLE_PERMS[role])
+            cache[each] = prefix_free(path for role, path in grants if each in role_perms(role))
     return cache[perm]
 
 

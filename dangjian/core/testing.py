@@ -190,34 +190,39 @@ CHANGE_ROLES = {Role.ADMIN}
 NO_MEMBER_VIEW_ROLES = {Role.HANDLER}
 
 
-def ancestors_or_self(key: str) -> list[str]:
+def ancestors_or_self(key: str, parent: dict[str, str | None] | None = None) -> list[str]:
+    """``key`` and everything above it in the tree described by ``parent`` (default TREE).
+
+    Tests that move organisations pass the tree as it is after the moves.
+    """
+    parent = _PARENT if parent is None else parent
     chain = []
     while key is not None:
         chain.append(key)
-        key = _PARENT[key]
+        key = parent[key]
     return chain
 
 
-def sees_org(user_key: str, org_key: str) -> bool:
+def sees_org(user_key: str, org_key: str, parent: dict | None = None) -> bool:
     """Whether the user may see the organisation (上级看下级, never up or sideways)."""
     if user_key == "root":
         return True
     if user_key not in USERS:
         return False
-    return USERS[user_key][1] in ancestors_or_self(org_key)
+    return USERS[user_key][1] in ancestors_or_self(org_key, parent)
 
 
-def changes_org(user_key: str, org_key: str) -> bool:
+def changes_org(user_key: str, org_key: str, parent: dict | None = None) -> bool:
     return user_key == "root" or (
-        sees_org(user_key, org_key) and USERS[user_key][0] in CHANGE_ROLES
+        sees_org(user_key, org_key, parent) and USERS[user_key][0] in CHANGE_ROLES
     )
 
 
-def sees_members_of(user_key: str, branch_key: str) -> bool:
+def sees_members_of(user_key: str, branch_key: str, parent: dict | None = None) -> bool:
     """Whether the user may see the members of a branch (handlers see organisations only)."""
     if user_key == "root":
         return True
-    return sees_org(user_key, branch_key) and USERS[user_key][0] not in NO_MEMBER_VIEW_ROLES
+    return sees_org(user_key, branch_key, parent) and USERS[user_key][0] not in NO_MEMBER_VIEW_ROLES
 
 
 def sees_member(user_key: str, member_key: str) -> bool:
@@ -225,3 +230,19 @@ def sees_member(user_key: str, member_key: str) -> bool:
     if user_key == "member" and member_key == "B1m1":
         return True
     return sees_members_of(user_key, member_key.split("m")[0])
+
+
+def granted_orgs(user_key: str, perm, parent: dict | None = None) -> set[str]:
+    """Organisation keys whose rows ``user_key`` may read under ``perm``: the subtree of
+    the organisation their role is held at, if the role carries ``perm``."""
+    from dangjian.core.scope import role_perms
+
+    parent = _PARENT if parent is None else parent
+    if user_key == "root":
+        return set(parent)
+    if user_key not in USERS:
+        return set()
+    role, at = USERS[user_key]
+    if perm not in role_perms(role):
+        return set()
+    return {key for key in parent if at in ancestors_or_self(key, parent)}

@@ -1,33 +1,12 @@
-"""The home page (who I am, where I hold roles, the size of what I can see) and the inbox."""
+"""The inbox (消息中心): the pages of ``core.notify``."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from dangjian.accounts.selectors import roles_of
-from dangjian.core import notify, scope
+from dangjian.core import notify
 from dangjian.core.pages import paginate
-from dangjian.core.scope import Perm
-from dangjian.members.choices import CURRENT_STATUSES, Status
-from dangjian.members.selectors import status_breakdown
-from dangjian.orgs.selectors import org_queryset
-
-
-@login_required
-def home(request):
-    user = request.user
-    breakdown = status_breakdown(user)
-    by_status = [(label, breakdown.get(value, 0)) for value, label in Status.choices]
-    sees_members = bool(scope.scope_paths(user, Perm.VIEW_MEMBER)) or bool(user.member_id)
-    context = {
-        "roles": list(roles_of(user)),
-        "org_count": org_queryset(user).filter(dissolved_on__isnull=True).count(),
-        "current_count": sum(breakdown.get(s, 0) for s in CURRENT_STATUSES),
-        "by_status": [(label, n) for label, n in by_status if n],
-        "sees_members": sees_members,
-    }
-    return render(request, "core/home.html", context)
 
 
 @login_required

@@ -8,11 +8,18 @@ from django.db.models import Q
 from dangjian.core import crypto
 from dangjian.core.fields import BlindIndex, EncryptedTextField
 from dangjian.core.models import TimeStampedModel
+from dangjian.core.scope import Perm, ScopedManager
 from dangjian.members.choices import ETHNICITY_CHOICES, Education, Gender, Status
 from dangjian.members.rules import age_on
 
 ID_INDEX = "member.id_number"
 PHONE_INDEX = "member.phone"
+
+
+def own_record(user, perm: Perm) -> Q | None:
+    """A member always sees their own record, whatever roles they hold (and only sees)."""
+    own = getattr(user, "member_id", None)
+    return Q(pk=own) if own and perm == Perm.VIEW_MEMBER else None
 
 
 class Member(TimeStampedModel):
@@ -64,6 +71,8 @@ class Member(TimeStampedModel):
         related_name="+",
         editable=False,
     )
+
+    objects = ScopedManager(org="branch", also=own_record)
 
     class Meta:
         verbose_name = "党员"

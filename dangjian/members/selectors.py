@@ -3,7 +3,7 @@
 from bisect import bisect_left
 from itertools import accumulate
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from dangjian.core import scope
 from dangjian.core.scope import Perm
@@ -16,11 +16,7 @@ PATH_END = "~"
 
 def member_queryset(user) -> QuerySet[Member]:
     """Members the user may see: their scope's branches, plus their own record."""
-    visible = scope.path_q(scope.scope_paths(user, Perm.VIEW_MEMBER), "branch__path")
-    own = getattr(user, "member_id", None)
-    if own:
-        visible |= Q(pk=own)
-    return Member.objects.filter(visible).select_related("branch", "group")
+    return Member.objects.visible_to(user, Perm.VIEW_MEMBER).select_related("branch", "group")
 
 
 def member_get(user, member_id) -> Member:

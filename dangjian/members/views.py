@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian.core import scope, uploads
 from dangjian.core.exports import ExportRefused
 from dangjian.core.http import client_ip
-from dangjian.core.pages import apply_errors, is_htmx, paginate, vary_on_htmx
+from dangjian.core.pages import form_submit, is_htmx, paginate, post_action, vary_on_htmx
 from dangjian.core.scope import Perm
 from dangjian.members import exports, selectors, services
 from dangjian.members.filters import MemberFilter
@@ -25,6 +25,10 @@ MSG_SAVED = "已保存"
 MSG_NO_CHANGES = "没有修改任何内容"
 MSG_PHOTO_SAVED = "证件照已更新"
 GET_POST = require_http_methods(["GET", "POST"])
+
+
+def _to_detail(member):
+    return redirect("members:detail", member.pk)
 
 
 def _filterset(request) -> MemberFilter:
@@ -123,16 +127,16 @@ def create(request, branch_id):
     if not scope.covers(request.user, Perm.CHANGE_MEMBER, branch.path):
         raise PermissionDenied("您没有权限在该党支部新增党员")
     form = MemberForm(request.POST or None, groups=_groups(request.user, branch))
-    if request.method == "POST" and form.is_valid():
-        try:
-            member = services.member_create(
-                acting_user=request.user, branch=branch, ip=client_ip(request), **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, MSG_SAVED)
-            return redirect("members:detail", member.pk)
+    if response := form_submit(
+        request,
+        form,
+        lambda data: services.member_create(
+            acting_user=request.user, branch=branch, ip=client_ip(request), **data
+        ),
+        success=MSG_SAVED,
+        then=_to_detail,
+    ):
+        return response
     return render(request, "members/form.html", {"form": form, "branch": branch})
 
 
@@ -153,20 +157,19 @@ def edit(request, pk):
         groups=_groups(request.user, member.branch),
         editing=member,
     )
-    if request.method == "POST" and form.is_valid():
-        changes = form.changes()
-        if not changes:
-            messages.info(request, MSG_NO_CHANGES)
-            return redirect("members:detail", member.pk)
-        try:
-            services.member_update(
-                acting_user=request.user, member=member, ip=client_ip(request), **changes
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, MSG_SAVED)
-            return redirect("members:detail", member.pk)
+    if request.method == "POST" and form.is_valid() and not form.changes():
+        messages.info(request, MSG_NO_CHANGES)
+        return _to_detail(member)
+    if response := form_submit(
+        request,
+        form,
+        lambda _: services.member_update(
+            acting_user=request.user, member=member, ip=client_ip(request), **form.changes()
+        ),
+        success=MSG_SAVED,
+        then=_to_detail,
+    ):
+        return response
     return render(request, "members/form.html", {"form": form, "member": member})
 
 
@@ -227,16 +230,15 @@ def photo_upload(request, pk):
     member = selectors.member_get(request.user, pk)
     if not selectors.can_change(request.user, member):
         raise PermissionDenied("您没有权限修改该党员信息")
-    try:
-        services.member_photo_set(
+    if post_action(
+        request,
+        lambda: services.member_photo_set(
             acting_user=request.user,
             member=member,
             upload=request.FILES.get("photo"),
             ip=client_ip(request),
-        )
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return redirect("members:edit", member.pk)
-    messages.success(request, MSG_PHOTO_SAVED)
-    return redirect("members:detail", member.pk)
+        ),
+        success=MSG_PHOTO_SAVED,
+    ):
+        return _to_detail(member)
+    return redirect("members:edit", member.pk)

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from dangjian.core.models import TimeStampedModel
+from dangjian.core.scope import Perm, ScopedManager
 from dangjian.orglife.choices import (
     AttendanceStatus,
     CheckinMethod,
@@ -23,6 +24,14 @@ from dangjian.orglife.choices import (
 
 DEFAULT_RADIUS_M = 300
 MAX_RADIUS_M = 5000
+
+
+def called_to(user, perm: Perm) -> Q | None:
+    """A member sees the meetings they are called to, whatever their roles."""
+    own = getattr(user, "member_id", None)
+    if not own or perm != Perm.VIEW_ORGLIFE:
+        return None
+    return Q(pk__in=Attendance.objects.filter(member_id=own).values("meeting_id"))
 
 
 class Meeting(TimeStampedModel):
@@ -101,6 +110,8 @@ class Meeting(TimeStampedModel):
         blank=True,
         related_name="+",
     )
+
+    objects = ScopedManager(org="branch", also=called_to)
 
     class Meta:
         verbose_name = "组织生活会议"

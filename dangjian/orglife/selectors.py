@@ -34,11 +34,9 @@ from dangjian.orgs.models import Organisation
 
 def meeting_queryset(user) -> QuerySet[Meeting]:
     """Meetings the user may see: their VIEW_ORGLIFE subtrees, plus those they attend."""
-    visible = scope.path_q(scope.scope_paths(user, Perm.VIEW_ORGLIFE), "branch__path")
-    own = getattr(user, "member_id", None)
-    if own:
-        visible |= Q(pk__in=Attendance.objects.filter(member_id=own).values("meeting_id"))
-    return Meeting.objects.filter(visible).select_related("branch", "group", "host", "recorder")
+    return Meeting.objects.visible_to(user, Perm.VIEW_ORGLIFE).select_related(
+        "branch", "group", "host", "recorder"
+    )
 
 
 def _local_range(period: rules.Period) -> tuple[dt.datetime, dt.datetime]:
@@ -99,14 +97,11 @@ def can_plan(user, org: Organisation) -> bool:
 
 def plannable_orgs(user) -> QuerySet[Organisation]:
     """Branches and groups the user may plan meetings for (active ones)."""
-    return scope.scoped(
-        Organisation.objects.filter(
-            org_type__in=(OrgType.BRANCH, OrgType.GROUP), dissolved_on__isnull=True
-        ),
-        user,
-        Perm.CHANGE_ORGLIFE,
-        path_field="path",
-    ).order_by("path")
+    return (
+        Organisation.objects.visible_to(user, Perm.CHANGE_ORGLIFE)
+        .filter(org_type__in=(OrgType.BRANCH, OrgType.GROUP), dissolved_on__isnull=True)
+        .order_by("path")
+    )
 
 
 def roster(org: Organisation) -> QuerySet[Member]:

@@ -19,7 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian.core import scope, uploads
 from dangjian.core.errors import field_errors
 from dangjian.core.http import client_ip
-from dangjian.core.pages import apply_errors, is_htmx, paginate, vary_on_htmx
+from dangjian.core.pages import (
+    form_submit,
+    is_htmx,
+    paginate,
+    post_action,
+    vary_on_htmx,
+)
 from dangjian.core.scope import Perm
 from dangjian.members import selectors as member_selectors
 from dangjian.members.models import Member
@@ -62,18 +68,6 @@ MSG_BAD_INPUT = "输入有误，请检查后重试"
 MSG_NO_SCOPE = "您没有可查看的组织生活范围"
 MSG_NOT_ORG_TYPE = "只有党支部和党小组可以安排组织生活会议"
 PLANNABLE_SHOWN = 6  # a secretary's branch and groups; upper admins pick from the tree
-
-
-def _errors_to_messages(request, exc: ValidationError) -> None:
-    for msgs in field_errors(exc).values():
-        for msg in msgs:
-            messages.error(request, msg)
-
-
-def _form_errors_to_messages(request, form) -> None:
-    for errors in form.errors.values():
-        for msg in errors:
-            messages.error(request, msg)
 
 
 def _require_record(user, meeting) -> None:
@@ -236,17 +230,16 @@ def create(request, org_id):
     )
     form.fields["kind"].choices = _kind_choices(org)
     del form.fields["group"]
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            meeting = services.meeting_create(
-                acting_user=request.user, org=org, ip=client_ip(request), **data
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, MSG_PLANNED)
-            return _to_detail(meeting)
+    if response := form_submit(
+        request,
+        form,
+        lambda data: services.meeting_create(
+            acting_user=request.user, org=org, ip=client_ip(request), **data
+        ),
+        success=MSG_PLANNED,
+        then=_to_detail,
+    ):
+        return response
     groups = []
     if org.org_type == OrgType.BRANCH:
         groups = list(
@@ -278,17 +271,19 @@ def edit(request, pk):
     form.fields["kind"].disabled = True
     form.fields["kind"].choices = [(meeting.kind, meeting.get_kind_display())]
     del form.fields["group"]
-    if request.method == "POST" and form.is_valid():
-        changes = {n: form.cleaned_data[n] for n in form.changed_data if n in names}
-        try:
-            services.meeting_update(
-                acting_user=request.user, meeting=meeting, ip=client_ip(request), **changes
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, MSG_SAVED)
-            return _to_detail(meeting)
+    if response := form_submit(
+        request,
+        form,
+        lambda data: services.meeting_update(
+            acting_user=request.user,
+            meeting=meeting,
+            ip=client_ip(request),
+            **{n: data[n] for n in form.changed_data if n in names},
+        ),
+        success=MSG_SAVED,
+        then=_to_detail,
+    ):
+        return response
     return render(request, "orglife/form.html", {"form": form, "meeting": meeting})
 
 
@@ -298,19 +293,16 @@ def cancel(request, pk):
     meeting = selectors.meeting_get(request.user, pk)
     _require_change(request.user, meeting)
     form = CancelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.meeting_cancel(
-                acting_user=request.user,
-                meeting=meeting,
-                reason=form.cleaned_data["reason"],
-                ip=client_ip(request),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, MSG_CANCELLED)
-            return _to_detail(meeting)
+    if response := form_submit(
+        request,
+        form,
+        lambda data: services.meeting_cancel(
+            acting_user=request.user, meeting=meeting, reason=data["reason"], ip=client_ip(request)
+        ),
+        success=MSG_CANCELLED,
+        then=_to_detail,
+    ):
+        return response
     context = {"form": form, "meeting": meeting, "title": "取消会议", "submit": "确认取消"}
     return render(request, "orglife/simple_form.html", context)
 
@@ -321,19 +313,19 @@ def record(request, pk):
     meeting = selectors.meeting_get(request.user, pk)
     _require_record(request.user, meeting)
     form = RecordForm(request.POST or None, initial={"minutes": meeting.minutes})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.meeting_record(
-                acting_user=request.user,
-                meeting=meeting,
-                minutes=form.cleaned_data["minutes"],
-                ip=client_ip(request),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, MSG_RECORDED)
-            return _to_detail(meeting)
+    if response := form_submit(
+        request,
+        form,
+        lambda data: services.meeting_record(
+            acting_user=request.user,
+            meeting=meeting,
+            minutes=data["minutes"],
+            ip=client_ip(request),
+        ),
+        success=MSG_RECORDED,
+        then=_to_detail,
+    ):
+        return response
     context = {"form": form, "meeting": meeting, "title": "记录会议纪要", "submit": "保存纪要"}
     context["help"] = "保存后会议记为“已召开”，尚未签到且未请假的党员记为缺席。"
     return render(request, "orglife/simple_form.html", context)
@@ -383,23 +375,19 @@ def mark(request, pk):
     meeting = selectors.meeting_get(request.user, pk)
     _require_record(request.user, meeting)
     form = MarkForm(request.POST)
-    if not form.is_valid():
-        _form_errors_to_messages(request, form)
-    else:
-        member = member_selectors.member_get(request.user, form.cleaned_data["member"])
-        try:
-            services.attendance_mark(
-                acting_user=request.user,
-                meeting=meeting,
-                member=member,
-                status=form.cleaned_data["status"],
-                reason=form.cleaned_data["reason"],
-                ip=client_ip(request),
-            )
-        except ValidationError as exc:
-            _errors_to_messages(request, exc)
-        else:
-            messages.success(request, MSG_MARKED)
+    post_action(
+        request,
+        lambda: services.attendance_mark(
+            acting_user=request.user,
+            meeting=meeting,
+            member=member_selectors.member_get(request.user, form.cleaned_data["member"]),
+            status=form.cleaned_data["status"],
+            reason=form.cleaned_data["reason"],
+            ip=client_ip(request),
+        ),
+        success=MSG_MARKED,
+        form=form,
+    )
     if is_htmx(request):
         context = {**_detail_context(request, meeting), "partial": True}
         return vary_on_htmx(render(request, "orglife/_attendance.html", context))
@@ -412,17 +400,14 @@ def resolution_add(request, pk):
     meeting = selectors.meeting_get(request.user, pk)
     _require_record(request.user, meeting)
     form = ResolutionForm(request.POST)
-    if not form.is_valid():
-        _form_errors_to_messages(request, form)
-        return _to_detail(meeting, "#resolutions")
-    try:
-        services.resolution_add(
+    post_action(
+        request,
+        lambda: services.resolution_add(
             acting_user=request.user, meeting=meeting, ip=client_ip(request), **form.cleaned_data
-        )
-    except ValidationError as exc:
-        _errors_to_messages(request, exc)
-    else:
-        messages.success(request, MSG_RESOLUTION_ADDED)
+        ),
+        success=MSG_RESOLUTION_ADDED,
+        form=form,
+    )
     return _to_detail(meeting, "#resolutions")
 
 
@@ -439,17 +424,16 @@ def _resolution_from(request, meeting):
 def vote(request, pk):
     meeting = selectors.meeting_get(request.user, pk)
     resolution, form = _resolution_from(request, meeting)
-    try:
-        services.resolution_vote(
+    post_action(
+        request,
+        lambda: services.resolution_vote(
             acting_user=request.user,
             resolution=resolution,
             choice=form.cleaned_data["choice"],
             ip=client_ip(request),
-        )
-    except ValidationError as exc:
-        _errors_to_messages(request, exc)
-    else:
-        messages.success(request, MSG_VOTED)
+        ),
+        success=MSG_VOTED,
+    )
     return _to_detail(meeting, "#resolutions")
 
 
@@ -459,14 +443,13 @@ def close_vote(request, pk):
     meeting = selectors.meeting_get(request.user, pk)
     _require_record(request.user, meeting)
     resolution, _ = _resolution_from(request, meeting)
-    try:
-        services.resolution_close(
+    post_action(
+        request,
+        lambda: services.resolution_close(
             acting_user=request.user, resolution=resolution, ip=client_ip(request)
-        )
-    except ValidationError as exc:
-        _errors_to_messages(request, exc)
-    else:
-        messages.success(request, MSG_VOTE_CLOSED)
+        ),
+        success=MSG_VOTE_CLOSED,
+    )
     return _to_detail(meeting, "#resolutions")
 
 
@@ -475,20 +458,17 @@ def close_vote(request, pk):
 def comment_add(request, pk):
     meeting = selectors.meeting_get(request.user, pk)
     form = CommentForm(request.POST)
-    if not form.is_valid():
-        _form_errors_to_messages(request, form)
-        return _to_detail(meeting, "#comments")
-    try:
-        services.comment_add(
+    post_action(
+        request,
+        lambda: services.comment_add(
             acting_user=request.user,
             meeting=meeting,
             text=form.cleaned_data["text"],
             ip=client_ip(request),
-        )
-    except ValidationError as exc:
-        _errors_to_messages(request, exc)
-    else:
-        messages.success(request, MSG_COMMENTED)
+        ),
+        success=MSG_COMMENTED,
+        form=form,
+    )
     return _to_detail(meeting, "#comments")
 
 
@@ -497,18 +477,17 @@ def comment_add(request, pk):
 def photo_add(request, pk):
     meeting = selectors.meeting_get(request.user, pk)
     _require_record(request.user, meeting)
-    try:
-        services.photo_add(
+    post_action(
+        request,
+        lambda: services.photo_add(
             acting_user=request.user,
             meeting=meeting,
             upload=request.FILES.get("photo"),
             caption=request.POST.get("caption", ""),
             ip=client_ip(request),
-        )
-    except ValidationError as exc:
-        _errors_to_messages(request, exc)
-    else:
-        messages.success(request, MSG_PHOTO)
+        ),
+        success=MSG_PHOTO,
+    )
     return _to_detail(meeting, "#photos")
 
 
@@ -642,19 +621,16 @@ def checkin_location(request, pk):
 def leave(request, pk):
     meeting = selectors.meeting_get(request.user, pk)
     form = LeaveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.leave_request(
-                acting_user=request.user,
-                meeting=meeting,
-                reason=form.cleaned_data["reason"],
-                ip=client_ip(request),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, MSG_LEAVE)
-            return _to_detail(meeting)
+    if response := form_submit(
+        request,
+        form,
+        lambda data: services.leave_request(
+            acting_user=request.user, meeting=meeting, reason=data["reason"], ip=client_ip(request)
+        ),
+        success=MSG_LEAVE,
+        then=lambda _: _to_detail(meeting),
+    ):
+        return response
     context = {"form": form, "meeting": meeting, "title": "请假", "submit": "提交请假"}
     return render(request, "orglife/simple_form.html", context)
 

@@ -3,13 +3,23 @@
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from treebeard.mp_tree import MP_Node
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from dangjian.core.models import TimeStampedModel
+from dangjian.core.scope import ScopedManagerMixin, ScopedQuerySet
 from dangjian.orgs.choices import OrgType, PositionTitle
 from dangjian.orgs.rules import LEVEL_OF_TYPE
 
 code_validator = RegexValidator(r"^[0-9A-Z]{6,24}$", "组织代码应为6到24位数字或大写字母")
+
+
+class OrganisationQuerySet(ScopedQuerySet, MP_NodeQuerySet):
+    """Tree queries (treebeard) that also know the access rule (``visible_to``)."""
+
+
+class OrganisationManager(ScopedManagerMixin, MP_NodeManager):
+    def get_queryset(self) -> OrganisationQuerySet:
+        return OrganisationQuerySet(self.model, using=self._db).order_by("path")
 
 
 class Organisation(MP_Node, TimeStampedModel):
@@ -28,6 +38,9 @@ class Organisation(MP_Node, TimeStampedModel):
     dissolve_reason = models.CharField("撤销原因", max_length=200, blank=True)
     address = models.CharField("地址", max_length=200, blank=True)
     contact_phone = models.CharField("联系电话", max_length=20, blank=True)
+
+    # An organisation is its own place in the tree.
+    objects = OrganisationManager(org="")
 
     class Meta:
         verbose_name = "党组织"

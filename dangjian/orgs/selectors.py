@@ -9,7 +9,7 @@ from dangjian.orgs.models import Organisation, Position
 
 
 def org_queryset(user) -> QuerySet[Organisation]:
-    return scope.scoped(Organisation.objects.all(), user, Perm.VIEW_ORG, path_field="path")
+    return Organisation.objects.visible_to(user, Perm.VIEW_ORG)
 
 
 def org_get(user, org_id) -> Organisation:
@@ -63,7 +63,7 @@ def move_targets(user, org: Organisation) -> QuerySet[Organisation]:
     from dangjian.orgs.rules import ALLOWED_PARENTS
 
     return (
-        scope.scoped(Organisation.objects.all(), user, Perm.CHANGE_ORG, path_field="path")
+        Organisation.objects.visible_to(user, Perm.CHANGE_ORG)
         .filter(dissolved_on__isnull=True, org_type__in=ALLOWED_PARENTS[org.org_type])
         .exclude(path__startswith=org.path)
         .exclude(pk=Organisation.objects.get_parent(org).pk if org.depth > 1 else None)

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dangjian.core import scope
 from dangjian.core.http import client_ip
-from dangjian.core.pages import apply_errors, is_htmx, paginate, vary_on_htmx
+from dangjian.core.pages import form_submit, is_htmx, paginate, post_action, vary_on_htmx
 from dangjian.core.scope import Perm
 from dangjian.members.selectors import current_member_count, member_counts
 from dangjian.orgs import selectors, services
@@ -25,6 +25,12 @@ from dangjian.orgs.rules import can_hold_members
 
 MSG_SAVED = "已保存"
 MSG_NO_CHANGES = "没有修改任何内容"
+
+
+def _to_detail(org):
+    return redirect("orgs:detail", org.pk)
+
+
 MOVE_TARGETS_SHOWN = 200
 CANDIDATES_SHOWN = 200
 GET_POST = require_http_methods(["GET", "POST"])
@@ -113,16 +119,18 @@ def create(request, parent_id):
     parent = _changeable(request.user, parent_id)
     types = child_types(parent.org_type)
     form = OrgForm(request.POST or None, type_choices=[("", "请选择"), *types])
-    if request.method == "POST" and types and form.is_valid():
-        try:
-            org = services.org_create(
-                acting_user=request.user, parent=parent, ip=client_ip(request), **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, MSG_SAVED)
-            return redirect("orgs:detail", org.pk)
+    if types and (
+        response := form_submit(
+            request,
+            form,
+            lambda data: services.org_create(
+                acting_user=request.user, parent=parent, ip=client_ip(request), **data
+            ),
+            success=MSG_SAVED,
+            then=_to_detail,
+        )
+    ):
+        return response
     return render(request, "orgs/form.html", {"form": form, "parent": parent, "types": types})
 
 
@@ -132,18 +140,22 @@ def edit(request, pk):
     org = _changeable(request.user, pk)
     initial = {name: getattr(org, name) for name in OrgForm.base_fields}
     form = OrgForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        if not changes:
-            messages.info(request, MSG_NO_CHANGES)
-            return redirect("orgs:detail", org.pk)
-        try:
-            services.org_update(acting_user=request.user, org=org, ip=client_ip(request), **changes)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, MSG_SAVED)
-            return redirect("orgs:detail", org.pk)
+    if request.method == "POST" and form.is_valid() and not form.changed_data:
+        messages.info(request, MSG_NO_CHANGES)
+        return _to_detail(org)
+    if response := form_submit(
+        request,
+        form,
+        lambda data: services.org_update(
+            acting_user=request.user,
+            org=org,
+            ip=client_ip(request),
+            **{name: data[name] for name in form.changed_data},
+        ),
+        success=MSG_SAVED,
+        then=_to_detail,
+    ):
+        return response
     return render(request, "orgs/form.html", {"form": form, "org": org})
 
 
@@ -156,19 +168,16 @@ def move(request, pk):
     shown = targets.filter(name__icontains=q) if q else targets
     shown = list(shown.order_by("path")[:MOVE_TARGETS_SHOWN])
     form = MoveForm(request.POST or None, targets=targets, shown=shown)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.org_move(
-                acting_user=request.user,
-                org=org,
-                new_parent=form.cleaned_data["target"],
-                ip=client_ip(request),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, MSG_SAVED)
-            return redirect("orgs:detail", org.pk)
+    if response := form_submit(
+        request,
+        form,
+        lambda data: services.org_move(
+            acting_user=request.user, org=org, new_parent=data["target"], ip=client_ip(request)
+        ),
+        success=MSG_SAVED,
+        then=_to_detail,
+    ):
+        return response
     context = {
         "org": org,
         "form": form,
@@ -184,20 +193,20 @@ def move(request, pk):
 def dissolve(request, pk):
     org = _changeable(request.user, pk)
     form = DissolveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.org_dissolve(
-                acting_user=request.user,
-                org=org,
-                dissolved_on=form.cleaned_data["dissolved_on"],
-                reason=form.cleaned_data["reason"],
-                ip=client_ip(request),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "已撤销")
-            return redirect("orgs:detail", org.pk)
+    if response := form_submit(
+        request,
+        form,
+        lambda data: services.org_dissolve(
+            acting_user=request.user,
+            org=org,
+            dissolved_on=data["dissolved_on"],
+            reason=data["reason"],
+            ip=client_ip(request),
+        ),
+        success="已撤销",
+        then=_to_detail,
+    ):
+        return response
     return render(request, "orgs/dissolve.html", {"org": org, "form": form})
 
 
@@ -210,16 +219,16 @@ def position_add(request, pk):
     q = (request.GET.get("q") or "").strip()
     shown = selectors.post_candidates(request.user, org, q).select_related("branch")
     form = PositionForm(request.POST or None, candidates=candidates, shown=shown[:CANDIDATES_SHOWN])
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.position_assign(
-                acting_user=request.user, org=org, ip=client_ip(request), **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "已任命")
-            return redirect("orgs:detail", org.pk)
+    if response := form_submit(
+        request,
+        form,
+        lambda data: services.position_assign(
+            acting_user=request.user, org=org, ip=client_ip(request), **data
+        ),
+        success="已任命",
+        then=lambda _: _to_detail(org),
+    ):
+        return response
     context = {"org": org, "form": form, "q": q, "more": shown.count() > CANDIDATES_SHOWN}
     return render(request, "orgs/position_form.html", context)
 
@@ -233,7 +242,18 @@ def position_end(request, pk, position_id):
     form = EndPositionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请填写有效的离任日期")
-        return redirect("orgs:detail", org.pk)
+        return _to_detail(org)
+    post_action(
+        request,
+        lambda: services.position_end(
+            acting_user=request.user,
+            position=position,
+            ended_on=form.cleaned_data["ended_on"],
+            ip=client_ip(request),
+        ),
+        success=f"{position.member.name}已离任{position.get_title_display()}",
+    )
+    return _to_detail(org)
     try:
         services.position_end(
             acting_user=request.user,

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from dangjian.accounts.models import RoleAssignment, User
 from dangjian.core import scope
-from dangjian.core.scope import ROLE_PERMS, Perm, Role
+from dangjian.core.scope import Perm, Role, role_perms
 from dangjian.core.testing import ORG_KEYS, TREE, ancestors_or_self
 from dangjian.members.selectors import member_queryset
 from dangjian.orgs.models import Organisation
@@ -19,7 +19,7 @@ BRANCH_OF_MEMBER = {
 
 
 def _expected_orgs(grants, perm):
-    granted = {org for org, role in grants if perm in ROLE_PERMS[role]}
+    granted = {org for org, role in grants if perm in role_perms(role)}
     return {key for key in ORG_KEYS if granted & set(ancestors_or_self(key))}
 
 
