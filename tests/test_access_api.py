@@ -118,6 +118,29 @@ def test_org_children(client, cast, bearer, user_key, org_key):
     assert response.json()["count"] == len(expected)
 
 
+def _oracle_chain(a: str, b: str) -> list[str]:
+    """Walk parents up from both ends until they meet (the cast has one root)."""
+    up, down = ancestors_or_self(a), ancestors_or_self(b)
+    meet = next(k for k in up if k in down)
+    return up[: up.index(meet) + 1] + down[: down.index(meet)][::-1]
+
+
+@pytest.mark.parametrize(("user_key", "org_key"), ORG_CASES)
+def test_org_approval_chain(client, cast, bearer, user_key, org_key):
+    """From ``org_key`` to every organisation: 404 unless the user sees both ends."""
+    headers = bearer(cast.user[user_key])
+    url = f"/api/v1/orgs/{cast.org[org_key].pk}/approval-chain"
+    for target_key in ORG_KEYS:
+        response = client.get(url, {"to": cast.org[target_key].pk}, **headers)
+        if not (sees_org(user_key, org_key) and sees_org(user_key, target_key)):
+            assert response.status_code == 404, (target_key, response.content)
+            continue
+        assert response.status_code == 200, (target_key, response.content)
+        expected = [cast.org[k].pk for k in _oracle_chain(org_key, target_key)]
+        assert response.json()["chain"] == expected
+        assert all(item["visible"] for item in response.json()["orgs"])
+
+
 @pytest.mark.parametrize(("user_key", "org_key"), ORG_CASES)
 def test_org_update(client, cast, bearer, user_key, org_key):
     org = cast.org[org_key]
@@ -329,6 +352,7 @@ ENDPOINTS = [
     ("get", "/api/v1/orgs/{org}"),
     ("patch", "/api/v1/orgs/{org}"),
     ("get", "/api/v1/orgs/{org}/children"),
+    ("get", "/api/v1/orgs/{org}/approval-chain?to={org}"),
     ("post", "/api/v1/orgs/{org}/move"),
     ("post", "/api/v1/orgs/{org}/dissolve"),
     ("get", "/api/v1/members"),

@@ -16,6 +16,7 @@ ENDPOINTS = {
     ("get", "/api/v1/orgs/{org_id}"),
     ("patch", "/api/v1/orgs/{org_id}"),
     ("get", "/api/v1/orgs/{org_id}/children"),
+    ("get", "/api/v1/orgs/{org_id}/approval-chain"),
     ("post", "/api/v1/orgs/{org_id}/move"),
     ("post", "/api/v1/orgs/{org_id}/dissolve"),
     ("get", "/api/v1/members"),

@@ -1,5 +1,6 @@
-"""REST endpoints for the organisation tree: list, detail, children, create, edit, move,
-dissolve. Reads go through ``orgs.selectors`` (scoped), writes through ``orgs.services``.
+"""REST endpoints for the organisation tree: list, detail, children, approval chain,
+create, edit, move, dissolve. Reads go through ``orgs.selectors`` (scoped), writes through
+``orgs.services``; the approval chain comes from ``orgs.tree`` once both ends are in scope.
 """
 
 import datetime as dt
@@ -9,11 +10,11 @@ from django.db.models.functions import Substr
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from dangjian.core.apitools import Id, InSchema, Paging, filtered, resolve_in_scope
+from dangjian.core.apitools import Id, InSchema, Paging, filtered, invalid, resolve_in_scope
 from dangjian.core.http import client_ip
-from dangjian.core.scope import Perm, authorize, get_or_404
+from dangjian.core.scope import Perm, authorize, covers, get_or_404
 from dangjian.members.selectors import member_counts
-from dangjian.orgs import selectors, services
+from dangjian.orgs import selectors, services, tree
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.filters import OrgFilter
 from dangjian.orgs.models import Organisation
@@ -78,6 +79,19 @@ class OrgDetailOut(OrgOut):
     @staticmethod
     def resolve_can_change(obj, context) -> bool:
         return selectors.can_change(context["request"].user, obj)
+
+
+class ChainOrgOut(Schema):
+    id: int
+    name: str | None  # null for an organisation outside the caller's scope
+    org_type: str
+    visible: bool
+
+
+class ApprovalChainOut(Schema):
+    chain: list[int]  # organisation ids, from the source to the target
+    common_ancestor_id: int  # where the chain turns from going up to going down
+    orgs: list[ChainOrgOut]  # the same organisations, in the same order
 
 
 class OrgCreateIn(InSchema):
@@ -159,6 +173,39 @@ def org_detail(request, org_id: Id):
 def org_children(request, org_id: Id):
     org = selectors.org_get(request.user, org_id)
     return _annotated(selectors.org_children(request.user, org), request.user)
+
+
+def _chain_item(user, org: Organisation) -> dict:
+    """An organisation on a chain; its name only if it lies in the user's own scope."""
+    visible = covers(user, Perm.VIEW_ORG, org.path)
+    name = org.name if visible else None
+    return {"id": org.pk, "name": name, "org_type": org.org_type, "visible": visible}
+
+
+@router.get(
+    "/{org_id}/approval-chain",
+    response=ApprovalChainOut,
+    summary="审批链：从本组织逐级到目标组织（to）须经过的组织",
+    description=(
+        "自本组织逐级向上，至两组织的最近共同上级，再逐级向下至目标组织；共同上级以上的组织"
+        "不在链中（同一县内的转接不经过市委）。两端须都在本人权限范围内，否则返回 404；"
+        '两组织不在同一棵组织树中时返回 422（loc 为 ["query", "to"]）。权限范围由几个互不'
+        "相连的组织构成时，链上超出范围的上级组织只给出 id 与类型，不给名称。"
+    ),
+)
+def org_approval_chain(request, org_id: Id, to: Id):
+    source = selectors.org_get(request.user, org_id)
+    target = selectors.org_get(request.user, to)
+    try:
+        chain = tree.approval_chain(source, target)
+    except tree.DifferentTreesError as exc:
+        raise invalid(("query", "to"), str(exc), "different_trees") from None
+    turn = min(chain, key=lambda org: len(org.path))  # the lowest common ancestor
+    return {
+        "chain": [org.pk for org in chain],
+        "common_ancestor_id": turn.pk,
+        "orgs": [_chain_item(request.user, org) for org in chain],
+    }
 
 
 # --- Writes

@@ -132,6 +132,15 @@ def minimal_body(schema: dict, op: Operation, ids: dict) -> dict:
     return {name: example(schema, props[name], name, ids) for name in required}
 
 
+def minimal_query(schema: dict, op: Operation, ids: dict) -> dict:
+    """The required query parameters of the operation, each with a valid value."""
+    return {
+        param["name"]: example(schema, param["schema"], param["name"], ids)
+        for param in op.query_params
+        if param.get("required")
+    }
+
+
 def call(client, op: Operation, url: str, *, body=None, query=None, headers=None):
     """Send one request the way the operation takes its body."""
     headers = headers or {}

@@ -15,7 +15,13 @@ from dangjian.core.models import AuditEntry, StoredFile
 from dangjian.core.testing import BRANCHES, ORG_KEYS, sees_member, sees_org
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organisation
-from tests.security.apischema import PATH_PARAM_KINDS, call, minimal_body, operations
+from tests.security.apischema import (
+    PATH_PARAM_KINDS,
+    call,
+    minimal_body,
+    minimal_query,
+    operations,
+)
 from tests.test_access_consult import consult_objects, sees_consult
 from tests.test_access_consult_kb import kb_objects, sees_entry
 from tests.test_access_orglife import sees_orglife
@@ -106,10 +112,10 @@ def _outside(user_key: str, kind: str, cast) -> list[int]:
 
 
 def _inside_ids(user_key: str, cast) -> dict:
-    """Ids of objects the attacker may see, for body fields (so the body is valid and the
-    only thing wrong with the request is the path's object)."""
+    """Ids of objects the attacker may see, for body fields and required query parameters
+    (so the request is valid and the only thing wrong with it is the path's object)."""
     orgs = [cast.org[k].pk for k in ORG_KEYS if sees_org(user_key, k)] or [cast.org["B1"].pk]
-    return {"parent_id": orgs[0], "branch_id": orgs[0], "group_id": orgs[0]}
+    return {"parent_id": orgs[0], "branch_id": orgs[0], "group_id": orgs[0], "to": orgs[0]}
 
 
 def test_every_path_parameter_is_classified():
@@ -126,12 +132,13 @@ def test_out_of_scope_ids_are_404(client, cast, bearer, op):
     for user_key in ATTACKERS:
         kinds = [PATH_PARAM_KINDS[p] for p in op.path_params]
         assert len(set(kinds)) == 1, "one kind of object per path"
-        body = minimal_body(SCHEMA, op, _inside_ids(user_key, cast))
+        ids = _inside_ids(user_key, cast)
+        body, query = minimal_body(SCHEMA, op, ids), minimal_query(SCHEMA, op, ids)
         for pk in _outside(user_key, kinds[0], cast):
             url = op.path
             for name in op.path_params:
                 url = url.replace("{" + name + "}", str(pk))
-            response = call(client, op, url, body=body, headers=headers[user_key])
+            response = call(client, op, url, body=body, query=query, headers=headers[user_key])
             assert response.status_code == 404, (user_key, url, response.content[:300])
             assert response.json() == {"detail": "未找到"}
             checked += 1
