@@ -256,16 +256,17 @@ def _append(
     return entry
 
 
-def _insert_once(book: str, key: str, write):
-    """Run ``write()`` (which inserts under ``key``); if a concurrent writer took the key
-    first, return ``None`` so the caller can compare with the entry it wrote."""
+def _write_or_find(book: str, key: str, write) -> tuple[object, LedgerEntry | None]:
+    """``(write(), None)``; or, when a concurrent writer on another account took ``key``
+    between our lookup and our insert, ``(None, the entry it wrote)`` for comparison."""
     try:
         with transaction.atomic():
-            return write()
+            return write(), None
     except IntegrityError:
-        if _replayed(book, key) is None:
+        existing = _replayed(book, key)
+        if existing is None:
             raise
-        return None
+        return None, existing
 
 
 @transaction.atomic
@@ -289,7 +290,7 @@ def post(
     account.balance = locked.balance
     entry = _replayed(locked.book, key)
     if entry is None:
-        entry = _insert_once(
+        written, entry = _write_or_find(
             locked.book,
             key,
             lambda: _append(
@@ -302,17 +303,16 @@ def post(
                 at=timezone.now(),
             ),
         )
-        if entry is not None:
+        if written is not None:
             account.balance = locked.balance
             audit.record(
                 actor=actor,
                 action="ledger.post",
-                obj=entry,
+                obj=written,
                 org_path=_org_path(locked),
-                after=_entry_snapshot(entry),
+                after=_entry_snapshot(written),
             )
-            return entry
-        entry = _replayed(locked.book, key)
+            return written
     if not _same_post(entry, account=locked, amount=amount, kind=kind):
         raise KeyConflict(MSG_KEY_CONFLICT.format(key=key))
     return entry
@@ -354,7 +354,7 @@ def transfer(
 
     debit = _replayed(src.book, key)
     if debit is None:
-        legs = _insert_once(src.book, key, write)
+        legs, debit = _write_or_find(src.book, key, write)
         if legs is not None:
             source.balance, target.balance = src.balance, dst.balance
             audit.record(
@@ -365,7 +365,6 @@ def transfer(
                 after={"debit": _entry_snapshot(legs[0]), "credit": _entry_snapshot(legs[1])},
             )
             return legs
-        debit = _replayed(src.book, key)
     credit = getattr(debit, "transfer_to", None)
     same = (
         credit is not None

@@ -11,7 +11,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dangjian.core import ledger
+from dangjian.core import ledger, scope
 from dangjian.core.errors import field_errors
 from dangjian.core.ledger import InsufficientFunds, KeyConflict, LedgerError
 from dangjian.core.models import (
@@ -132,6 +132,33 @@ def test_a_key_reused_with_other_content_is_a_conflict(change):
         "key": [ledger.MSG_KEY_CONFLICT.format(key="bill-2026-11")]
     }
     assert (ledger.balance(account), ledger.balance(other)) == (300, 500)
+
+
+@pytest.mark.parametrize(("holder", "outcome"), [("member:1", "replay"), ("member:2", "conflict")])
+def test_a_key_taken_by_a_concurrent_writer_is_found_after_the_insert_fails(
+    monkeypatch, holder, outcome
+):
+    """Two writers with one key on different accounts both pass the lookup before either
+    inserts; the database's unique key stops the second, which then answers as a
+    replay or a conflict. The race is staged by hiding the first entry from one lookup."""
+    first = ledger.post(account=_account("member:1"), amount=7, key="k", kind="fund")
+    lookup = ledger._replayed
+    calls = []
+
+    def racing_lookup(book, key):
+        calls.append(key)
+        return None if len(calls) == 1 else lookup(book, key)
+
+    monkeypatch.setattr(ledger, "_replayed", racing_lookup)
+    account = _account(holder)
+    if outcome == "replay":
+        assert ledger.post(account=account, amount=7, key="k", kind="fund").pk == first.pk
+    else:
+        with pytest.raises(KeyConflict):
+            ledger.post(account=account, amount=7, key="k", kind="fund")
+    assert calls  # the race was staged
+    assert LedgerEntry.objects.filter(key="k").count() == 1
+    assert ledger.verify() == []
 
 
 def test_keys_are_unique_per_book_not_across_books():
@@ -320,7 +347,7 @@ def test_an_account_is_opened_once_and_follows_its_holder(cast):
     moved = ledger.account_for(book="dues", holder="member:9", org=cast.org["B3"])
     assert moved.pk == first.pk and moved.org_id == cast.org["B3"].pk
     for user in cast.user.values():
-        user.__dict__.pop("_scope_cache", None)
+        scope.forget(user)
     assert sees("sibling_county_admin") and not sees("branch_admin")
     assert AuditEntry.objects.filter(action="ledger.account_move").count() == 1
     assert ledger.balance(moved) == 300
@@ -450,11 +477,13 @@ for i in range(ops):
             amount = rng.randint(1, 80)
             ledger.transfer(source=src, target=dst, amount=amount, key=key, kind="op")
             done.append(["transfer", key, src.holder, amount])
-        else:  # every worker replays the same few keys
+        else:  # every worker races for the same few keys, on either account
             key = f"shared-{i % SHARED_KEYS}"
-            ledger.post(account=a, amount=1, key=key, kind="shared")
+            ledger.post(account=rng.choice([a, b]), amount=1, key=key, kind="shared")
     except ledger.InsufficientFunds:
         done.append(["refused", key, "", 0])
+    except ledger.KeyConflict:
+        done.append(["conflict", key, "", 0])
 print("@@" + json.dumps(done))
 """
 
@@ -526,8 +555,15 @@ def test_parallel_writers_keep_the_books_right(site):
     refused = [key for kind, key, *_ in outcomes if kind == "refused"]
     assert refused, "no worker ever overdrew: the test did not reach the boundary"
     assert not set(refused) & set(state["keys"])
+    assert {key for kind, key, *_ in outcomes if kind == "conflict"} <= {
+        f"shared-{i}" for i in range(SHARED_KEYS)
+    }
     expected = {"opening": 1} | {f"shared-{i}": 1 for i in range(SHARED_KEYS)}
-    expected |= {key: 1 if kind == "post" else 2 for kind, key, *_ in outcomes if kind != "refused"}
+    expected |= {
+        key: 1 if kind == "post" else 2
+        for kind, key, *_ in outcomes
+        if kind in ("post", "transfer")
+    }
     assert state["keys"] == expected  # each key once; a transfer's two legs share theirs
     posted = sum(amount for kind, _, _, amount in outcomes if kind == "post")
     assert sum(state["balances"].values()) == OPENING + SHARED_KEYS + posted
