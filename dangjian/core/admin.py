@@ -1,8 +1,8 @@
-"""The audit log in the admin: read only (赖不掉 — nobody edits history)."""
+"""The audit log and the ledger in the admin: read only (赖不掉 — nobody edits history)."""
 
 from django.contrib import admin
 
-from dangjian.core.models import AuditEntry
+from dangjian.core.models import AuditEntry, LedgerAccount, LedgerEntry
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -25,3 +25,20 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     search_fields = ("actor_label", "action", "object_id", "org_path")
     date_hierarchy = "at"
     list_select_related = False
+
+
+@admin.register(LedgerAccount)
+class LedgerAccountAdmin(ReadOnlyAdmin):
+    list_display = ("book", "holder", "org", "balance", "created_at")
+    list_filter = ("book",)
+    search_fields = ("holder",)
+    list_select_related = ("org",)
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ("at", "book", "account", "amount", "balance_after", "kind", "key", "actor")
+    list_filter = ("book", "kind")
+    search_fields = ("key", "account__holder")
+    date_hierarchy = "at"
+    list_select_related = ("account", "actor")

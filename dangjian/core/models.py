@@ -1,7 +1,9 @@
-"""Shared base models and the audit log (赖不掉)."""
+"""Shared base models, the audit log (赖不掉) and the ledger (账不错)."""
 
 from django.conf import settings
 from django.db import models
+
+from dangjian.core.scope import ScopedManager, ScopedManagerMixin, ScopedQuerySet
 
 
 class TimeStampedModel(models.Model):
@@ -203,3 +205,138 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- Ledger (see core.ledger: every write goes through its services) -------------------
+
+
+class LedgerAccount(models.Model):
+    """One holder's balance in one book (党费 in fen, 红能量 in points).
+
+    ``holder`` is a key such as ``member:123``: core names no domain model. ``balance``
+    is a cache of the sum of the account's entries, changed only by ``core.ledger`` in
+    the transaction that adds the entry (``ledger.verify`` recomputes it). ``org`` is the
+    organisation the account is read under (scope), kept current by ``account_for``.
+    """
+
+    book = models.CharField("账簿", max_length=32)
+    holder = models.CharField("持有人", max_length=64)
+    org = models.ForeignKey(
+        settings.ORG_MODEL,
+        verbose_name="所属组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    balance = models.BigIntegerField("余额", default=0)
+    created_at = models.DateTimeField("开户时间", auto_now_add=True)
+
+    objects = ScopedManager(org="org")
+
+    class Meta:
+        verbose_name = "账户"
+        verbose_name_plural = "账户"
+        ordering = ["book", "holder"]
+        constraints = [
+            models.UniqueConstraint(fields=["book", "holder"], name="ledger_account_once"),
+            models.CheckConstraint(
+                condition=models.Q(balance__gte=0), name="ledger_account_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.book}/{self.holder}: {self.balance}"
+
+
+class ImmutableError(Exception):
+    """A ledger entry was about to be changed or deleted: reverse it with a new entry."""
+
+
+MSG_IMMUTABLE = "账目分录不可修改或删除，请记一笔冲正分录"
+
+
+class LedgerEntryQuerySet(ScopedQuerySet):
+    """Entries are written once: bulk update and delete are refused too."""
+
+    def update(self, **kwargs):
+        raise ImmutableError(MSG_IMMUTABLE)
+
+    def delete(self):
+        raise ImmutableError(MSG_IMMUTABLE)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise ImmutableError(MSG_IMMUTABLE)
+
+
+class LedgerEntryManager(ScopedManagerMixin, models.Manager.from_queryset(LedgerEntryQuerySet)):
+    """Scoped through the account's organisation; refuses updates and deletes."""
+
+
+class LedgerEntry(models.Model):
+    """One immutable movement on an account: a signed amount and the balance after it.
+
+    ``key`` makes a write idempotent within a book: a retried request, job or task with
+    the same key finds the entry it already wrote. A transfer is two entries under one
+    key: the debit, and the credit pointing to it through ``transfer_from`` (the only
+    entry allowed to share the debit's key). ``book`` repeats the account's book so the
+    database can hold the key unique per book.
+    """
+
+    account = models.ForeignKey(
+        LedgerAccount, verbose_name="账户", on_delete=models.PROTECT, related_name="entries"
+    )
+    book = models.CharField("账簿", max_length=32)
+    amount = models.BigIntegerField("金额")
+    balance_after = models.BigIntegerField("记账后余额")
+    key = models.CharField("幂等键", max_length=120)
+    kind = models.CharField("类别", max_length=32)
+    memo = models.CharField("摘要", max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="经办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField("记账时间")
+    transfer_from = models.OneToOneField(
+        "self",
+        verbose_name="转出分录",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transfer_to",
+    )
+
+    objects = LedgerEntryManager(org="account__org")
+
+    class Meta:
+        verbose_name = "账目分录"
+        verbose_name_plural = "账目分录"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["book", "key"],
+                condition=models.Q(transfer_from__isnull=True),
+                name="ledger_entry_key_once_per_book",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(amount=0), name="ledger_entry_amount_not_zero"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(balance_after__gte=0), name="ledger_entry_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.book}/{self.key}: {self.amount:+d}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableError(MSG_IMMUTABLE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError(MSG_IMMUTABLE)
