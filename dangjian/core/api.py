@@ -1,12 +1,11 @@
 """/api/v1/inbox: the caller's own notifications (消息) and their read state."""
 
-import datetime as dt
 
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from dangjian.core import notify
-from dangjian.core.apitools import Id, InSchema, Paging
+from dangjian.core.apitools import Id, InSchema, LocalDateTime, Paging
 
 router = Router(tags=["inbox"])
 
@@ -17,8 +16,8 @@ class NotificationOut(Schema):
     title: str
     body: str
     url: str
-    created_at: dt.datetime
-    read_at: dt.datetime | None
+    created_at: LocalDateTime
+    read_at: LocalDateTime | None
 
 
 class InboxFilter(Schema):

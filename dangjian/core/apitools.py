@@ -4,19 +4,31 @@ A leaf module (no router imports), so app ``api.py`` files can import it in any 
 The error format itself is rendered in ``dangjian/api.py``.
 """
 
+import datetime as dt
 from typing import Annotated
 
 from django.http import Http404
+from django.utils import timezone
 from ninja import Field, Schema
 from ninja.conf import settings as ninja_settings
 from ninja.errors import ValidationError
 from ninja.pagination import LimitOffsetPagination
-from pydantic import ConfigDict
+from pydantic import AfterValidator, ConfigDict
 
 # Database keys: positive and within a signed 64-bit integer. Larger ones cannot exist
 # and would overflow the database driver (a 500) instead of answering "not found".
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _in_local_time(moment: dt.datetime) -> dt.datetime:
+    return timezone.localtime(moment) if timezone.is_aware(moment) else moment
+
+
+# The API's one datetime policy: ISO 8601 in China time with its offset
+# ("2026-11-22T09:30:00+08:00"), whatever the database stores (UTC). Every schema field
+# holding a moment is declared with this type.
+LocalDateTime = Annotated[dt.datetime, AfterValidator(_in_local_time)]
 
 MSG_NOT_VISIBLE = "不存在或不在您的权限范围内"
 MSG_NUL = "文本中不能包含空字符（NUL）"

@@ -10,6 +10,7 @@ from django.utils import timezone
 from dangjian.core import audit, crypto, idcard
 from dangjian.core.errors import raise_if, row_error
 from dangjian.core.scope import Perm, authorize, common_path
+from dangjian.core.services import check_editable, model_update
 from dangjian.members import rules
 from dangjian.members.choices import Gender
 from dangjian.members.models import ID_INDEX, Member
@@ -207,45 +208,39 @@ def member_create(
 @transaction.atomic
 def member_update(*, acting_user, member: Member, ip: str | None = None, **changes) -> Member:
     """Change a member's record. Moving to another branch needs change scope on both."""
-    unknown = set(changes) - EDITABLE_FIELDS
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
+    check_editable(changes, EDITABLE_FIELDS)
     authorize(acting_user, Perm.CHANGE_MEMBER, member.branch.path, view_perm=Perm.VIEW_MEMBER)
     member = Member.objects.select_for_update().select_related("branch").get(pk=member.pk)
-    before = _snapshot(member)
-    raw_id = changes.pop("id_number", None)
-    raw_phone = changes.pop("phone", None)
-    raw_address = changes.pop("address", None)
-    for field, value in changes.items():
-        setattr(member, field, value)
+    raw = {name: changes.pop(name, None) for name in ("id_number", "phone", "address")}
     if "branch" in changes:
-        authorize(acting_user, Perm.CHANGE_MEMBER, member.branch.path, view_perm=Perm.VIEW_ORG)
-        if "group" not in changes:
-            member.group = None
+        authorize(acting_user, Perm.CHANGE_MEMBER, changes["branch"].path, view_perm=Perm.VIEW_ORG)
+        changes.setdefault("group", None)
+    model_update(
+        acting_user=acting_user,
+        instance=member,
+        changes=changes,
+        snapshot=_snapshot,
+        action="member.update",
+        org_path=lambda: member.branch.path,
+        validate=lambda: _validate_update(member, changes, raw),
+        ip=ip,
+    )
+    return member
+
+
+def _validate_update(member: Member, changes, raw: dict) -> None:
+    """Placement, the encrypted fields given in clear, then every rule at once."""
     errors = (
         _check_placement(member.branch, member.group) if {"branch", "group"} & set(changes) else {}
     )
-    _apply_phone(member, raw_phone, errors)
-    _apply_address(member, raw_address, errors)
+    _apply_phone(member, raw["phone"], errors)
+    _apply_address(member, raw["address"], errors)
     try:
-        _validate(member, raw_id)
+        _validate(member, raw["id_number"])
     except ValidationError as exc:
         for field, msgs in exc.message_dict.items():
             errors.setdefault(field, msgs[0])
     raise_if(errors)
-    if _snapshot(member) == before:
-        return member  # nothing changed: no write, no audit entry
-    member.save()
-    audit.record(
-        actor=acting_user,
-        action="member.update",
-        obj=member,
-        org_path=member.branch.path,
-        before=before,
-        after=_snapshot(member),
-        ip=ip,
-    )
-    return member
 
 
 @transaction.atomic

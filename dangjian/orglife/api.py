@@ -6,7 +6,6 @@ or one they are not called to, is a 404), writes through ``orglife.services``. A
 rule refusing a write is a 422 on the body field it concerns (``host_id``, ``token`` ...).
 """
 
-import datetime as dt
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
@@ -18,7 +17,15 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from dangjian.core import uploads
-from dangjian.core.apitools import Id, InSchema, Paging, filtered, invalid, resolve_in_scope
+from dangjian.core.apitools import (
+    Id,
+    InSchema,
+    LocalDateTime,
+    Paging,
+    filtered,
+    invalid,
+    resolve_in_scope,
+)
 from dangjian.core.http import client_ip
 from dangjian.members import selectors as member_selectors
 from dangjian.orglife import checkin, rules, selectors, services
@@ -61,10 +68,6 @@ def _as_api_fields(aliases: dict[str, str] | None = None):
         raise ValidationError(renamed) from None
 
 
-def _local(moment: dt.datetime | None) -> dt.datetime | None:
-    return timezone.localtime(moment) if moment else None
-
-
 # --- Schemas
 
 
@@ -89,8 +92,8 @@ class MeetingOut(Schema):
     topic: str
     status: str
     status_label: str
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: LocalDateTime
+    ends_at: LocalDateTime
     place: str
     branch_id: int
     branch_name: str
@@ -104,14 +107,6 @@ class MeetingOut(Schema):
     @staticmethod
     def resolve_status_label(obj) -> str:
         return obj.get_status_display()
-
-    @staticmethod
-    def resolve_starts_at(obj) -> dt.datetime:
-        return _local(obj.starts_at)
-
-    @staticmethod
-    def resolve_ends_at(obj) -> dt.datetime:
-        return _local(obj.ends_at)
 
     @staticmethod
     def resolve_branch_name(obj) -> str:
@@ -158,7 +153,7 @@ class MyAttendanceOut(Schema):
     status: str
     status_label: str
     method: str
-    checked_in_at: dt.datetime | None
+    checked_in_at: LocalDateTime | None
     voting: bool
     online: bool
     phone_exempt: bool
@@ -166,10 +161,6 @@ class MyAttendanceOut(Schema):
     @staticmethod
     def resolve_status_label(obj) -> str:
         return obj.get_status_display()
-
-    @staticmethod
-    def resolve_checked_in_at(obj) -> dt.datetime | None:
-        return _local(obj.checked_in_at)
 
 
 class MeetingDetailOut(MeetingOut):
@@ -182,16 +173,12 @@ class MeetingDetailOut(MeetingOut):
     agenda: str
     minutes: str
     cancel_reason: str
-    recorded_at: dt.datetime | None
+    recorded_at: LocalDateTime | None
     summary: SummaryOut
     resolutions: list[ResolutionOut]
     my_attendance: MyAttendanceOut | None
     can_change: bool
     can_record: bool
-
-    @staticmethod
-    def resolve_recorded_at(obj) -> dt.datetime | None:
-        return _local(obj.recorded_at)
 
     @staticmethod
     def resolve_summary(obj) -> dict:
@@ -222,8 +209,8 @@ class MeetingCreateIn(InSchema):
     org_id: Id = Field(description="党支部；党小组会为党小组")
     kind: MeetingKind
     topic: str
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: LocalDateTime
+    ends_at: LocalDateTime
     place: str = ""
     latitude: float | None = None
     longitude: float | None = None
@@ -239,8 +226,8 @@ class MeetingPatchIn(InSchema):
     """Only the fields sent are changed."""
 
     topic: str = None
-    starts_at: dt.datetime = None
-    ends_at: dt.datetime = None
+    starts_at: LocalDateTime = None
+    ends_at: LocalDateTime = None
     place: str = None
     latitude: float | None = None
     longitude: float | None = None
@@ -266,7 +253,7 @@ class AttendanceOut(Schema):
     status_label: str
     method: str
     method_label: str
-    checked_in_at: dt.datetime | None
+    checked_in_at: LocalDateTime | None
     distance_m: int | None
     leave_reason: str
     online: bool
@@ -285,10 +272,6 @@ class AttendanceOut(Schema):
     @staticmethod
     def resolve_method_label(obj) -> str:
         return obj.get_method_display()
-
-    @staticmethod
-    def resolve_checked_in_at(obj) -> dt.datetime | None:
-        return _local(obj.checked_in_at)
 
 
 class MarkIn(InSchema):
@@ -336,16 +319,12 @@ class CommentOut(Schema):
     id: int
     author: str
     text: str
-    created_at: dt.datetime
+    created_at: LocalDateTime
 
     @staticmethod
     def resolve_author(obj) -> str:
         member = getattr(obj.author, "member", None)
         return member.name if member is not None else obj.author.get_username()
-
-    @staticmethod
-    def resolve_created_at(obj) -> dt.datetime:
-        return _local(obj.created_at)
 
 
 class MeetingPhotoOut(Schema):
@@ -421,7 +400,7 @@ class WarningOut(Schema):
     kind: str
     kind_label: str
     message: str
-    created_at: dt.datetime
+    created_at: LocalDateTime
 
     @staticmethod
     def resolve_branch_name(obj) -> str:
@@ -430,10 +409,6 @@ class WarningOut(Schema):
     @staticmethod
     def resolve_kind_label(obj) -> str:
         return obj.get_kind_display()
-
-    @staticmethod
-    def resolve_created_at(obj) -> dt.datetime:
-        return _local(obj.created_at)
 
 
 class WarningQuery(Schema):

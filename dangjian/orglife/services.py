@@ -22,6 +22,7 @@ from dangjian.core import audit, notify
 from dangjian.core.calendar import is_workday
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import Perm, authorize, covers
+from dangjian.core.services import check_editable, model_update
 from dangjian.members.choices import Status
 from dangjian.members.models import Member
 from dangjian.orglife import checkin, rules
@@ -369,33 +370,26 @@ def _choose_attendees(org, kind, attendees, errors: dict[str, str]) -> list[Memb
 @transaction.atomic
 def meeting_update(*, acting_user, meeting: Meeting, ip: str | None = None, **changes) -> Meeting:
     """Change a planned (or held) meeting's details; a cancelled one is final."""
-    unknown = set(changes) - EDITABLE_FIELDS
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
+    check_editable(changes, EDITABLE_FIELDS)
     _require_change(acting_user, meeting)
     meeting = _lock(meeting)
     raise_if({"status": MSG_CANCELLED} if meeting.status == MeetingStatus.CANCELLED else {})
-    before = _snapshot(meeting)
     day_before = _local_day(meeting.starts_at)
-    for name, value in changes.items():
-        if name in ("place", "online_link") and value is not None:
-            value = value.strip()
-        setattr(meeting, name, value)
-    raise_if(_check_fields(meeting))
-    if _snapshot(meeting) == before:
-        return meeting
-    meeting.save()
-    if _local_day(meeting.starts_at) != day_before:
-        _refresh_attendance_facts(meeting)
-    audit.record(
-        actor=acting_user,
+    for name in ("place", "online_link"):
+        if changes.get(name) is not None:
+            changes[name] = changes[name].strip()
+    written = model_update(
+        acting_user=acting_user,
+        instance=meeting,
+        changes=changes,
+        snapshot=_snapshot,
         action="orglife.meeting.update",
-        obj=meeting,
-        org_path=meeting.branch.path,
-        before=before,
-        after=_snapshot(meeting),
+        org_path=lambda: meeting.branch.path,
+        validate=lambda: raise_if(_check_fields(meeting)),
         ip=ip,
     )
+    if written and _local_day(meeting.starts_at) != day_before:
+        _refresh_attendance_facts(meeting)
     return meeting
 
 

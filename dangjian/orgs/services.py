@@ -10,6 +10,7 @@ from django.utils import timezone
 from dangjian.core import audit, locks
 from dangjian.core.errors import raise_if, row_error
 from dangjian.core.scope import Perm, authorize, common_path
+from dangjian.core.services import check_editable, model_update
 from dangjian.members.selectors import current_member_count
 from dangjian.orgs import rules
 from dangjian.orgs.choices import PositionTitle
@@ -149,13 +150,23 @@ def org_create(
 def org_update(*, acting_user, org: Organisation, ip: str | None = None, **changes) -> Organisation:
     """Edit an organisation's own fields. Moving and dissolving have their own services."""
     authorize(acting_user, Perm.CHANGE_ORG, org.path, view_perm=Perm.VIEW_ORG)
-    unknown = set(changes) - EDITABLE_FIELDS
-    if unknown:
-        raise ValueError(f"not editable here: {sorted(unknown)}")
+    check_editable(changes, EDITABLE_FIELDS)
     org = _lock_fresh(org)
-    before = _snapshot(org)
-    for field, value in changes.items():
-        setattr(org, field, value)
+    model_update(
+        acting_user=acting_user,
+        instance=org,
+        changes=changes,
+        snapshot=_snapshot,
+        action="org.update",
+        org_path=lambda: org.path,
+        validate=lambda: _validate_update(org, changes),
+        ip=ip,
+    )
+    return org
+
+
+def _validate_update(org: Organisation, changes) -> None:
+    """A new type must fit under the parent and above the children; then every field."""
     errors = {}
     if "org_type" in changes and org.org_type in rules.ALLOWED_PARENTS:
         parent = Organisation.objects.get_parent(org)
@@ -170,19 +181,6 @@ def org_update(*, acting_user, org: Organisation, ip: str | None = None, **chang
             errors["org_type"] = MSG_TYPE_CHILDREN.format(type=org.get_org_type_display())
     raise_if(errors)
     _validate(org)
-    if _snapshot(org) == before:
-        return org  # nothing changed: no write, no audit entry
-    org.save()
-    audit.record(
-        actor=acting_user,
-        action="org.update",
-        obj=org,
-        org_path=org.path,
-        before=before,
-        after=_snapshot(org),
-        ip=ip,
-    )
-    return org
 
 
 @transaction.atomic
