@@ -1,6 +1,5 @@
 """/api/v1/inbox: the caller's own notifications (消息) and their read state."""
 
-
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
