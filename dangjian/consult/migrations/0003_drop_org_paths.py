@@ -1,0 +1,48 @@
+"""Drop the copied organisation paths (the keys added and filled by 0002 replace them)."""
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("consult", "0002_org_keys"),
+    ]
+
+    operations = [
+        migrations.RemoveIndex(
+            model_name="workorder",
+            name="consult_order_org",
+        ),
+        migrations.RemoveField(
+            model_name="chatsession",
+            name="org_path",
+        ),
+        migrations.RemoveField(
+            model_name="conversation",
+            name="org_path",
+        ),
+        migrations.RemoveField(
+            model_name="coordination",
+            name="org_path",
+        ),
+        migrations.RemoveField(
+            model_name="platformfeedback",
+            name="org_path",
+        ),
+        migrations.RemoveField(
+            model_name="workorder",
+            name="asker_org_path",
+        ),
+        migrations.RemoveField(
+            model_name="workorder",
+            name="escalated_path",
+        ),
+        migrations.RemoveField(
+            model_name="workorder",
+            name="org_path",
+        ),
+        migrations.AddIndex(
+            model_name="workorder",
+            index=models.Index(fields=["org", "created_at"], name="consult_order_org"),
+        ),
+    ]
