@@ -9,6 +9,21 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # A default first, so that the paths can be added back (and refilled by 0002).
+        migrations.AlterField(
+            model_name="workorder",
+            name="org_path",
+            field=models.CharField(
+                db_index=True, default="", max_length=255, verbose_name="承办组织路径"
+            ),
+        ),
+        migrations.AlterField(
+            model_name="coordination",
+            name="org_path",
+            field=models.CharField(
+                db_index=True, default="", max_length=255, verbose_name="协办组织路径"
+            ),
+        ),
         migrations.RemoveIndex(
             model_name="workorder",
             name="consult_order_org",

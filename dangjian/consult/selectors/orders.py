@@ -92,11 +92,11 @@ def queue(user) -> QuerySet[WorkOrder]:
 
 
 def assigned(user) -> QuerySet[WorkOrder]:
-    """Orders the agent has claimed and not yet answered, by resolution deadline."""
+    """Orders the agent has claimed and not yet answered and still covers (one whose
+    county has moved out of the agent's scope has left it), by resolution deadline."""
     return (
-        WorkOrder.objects.filter(
-            assignee=user, status__in=[OrderStatus.CLAIMED, OrderStatus.COORDINATING]
-        )
+        WorkOrder.objects.visible_to(user, Perm.HANDLE_CONSULT)
+        .filter(assignee=user, status__in=[OrderStatus.CLAIMED, OrderStatus.COORDINATING])
         .select_related("org")
         .order_by("resolution_due", "id")
     )

@@ -158,3 +158,18 @@ def test_the_new_city_handles_the_moved_order_and_the_old_city_does_not(cast, de
     assert selectors.can_handle(c2_admin, order)
     city_agent = User.objects.get(pk=cast.user["agent"].pk)
     assert not selectors.can_handle(city_agent, order)
+
+
+def test_an_order_the_old_city_claimed_leaves_its_console(cast):
+    member, city_agent = cast.user["member"], cast.user["agent"]
+    order = services.order_create(
+        acting_user=member,
+        source="web",
+        summary="党费基数怎么核定？",
+        category="党费",
+        asker=member,
+    )
+    services.order_claim(acting_user=city_agent, order=order)
+    assert list(selectors.assigned(city_agent)) == [order]
+    orgs.org_move(acting_user=cast.user["root"], org=cast.org["K1"], new_parent=cast.org["C2"])
+    assert list(selectors.assigned(User.objects.get(pk=city_agent.pk))) == []
