@@ -1,15 +1,15 @@
-"""Drop the copied organisation paths (the keys added and filled by 0002 replace them)."""
+"""Drop the copied organisation paths: the keys added by 0002 and filled by 0003 replace them."""
 
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("consult", "0002_org_keys"),
+        ("consult", "0003_fill_org_keys"),
     ]
 
     operations = [
-        # A default first, so that the paths can be added back (and refilled by 0002).
+        # A default first, so that the paths can be added back (and refilled by 0003).
         migrations.AlterField(
             model_name="workorder",
             name="org_path",
