@@ -44,17 +44,16 @@ def consult_objects(cast) -> dict[str, dict[str, int]]:
             source="web",
             summary=f"{org.name}的咨询",
             org=org,
-            org_path=org.path,
             first_response_due=now + dt.timedelta(hours=4),
             resolution_due=now + dt.timedelta(days=3),
         )
         made["order"][key] = order.pk
         made["coordination"][key] = Coordination.objects.create(
-            order=order, org=org, org_path=org.path, office="组织科", question="请提供意见"
+            order=order, org=org, office="组织科", question="请提供意见"
         ).pk
-        conversation = Conversation.objects.create(org_path=org.path)
+        conversation = Conversation.objects.create(org=org)
         made["chat"][key] = ChatSession.objects.create(
-            conversation=conversation, agent=cast.user["root"], org_path=org.path
+            conversation=conversation, agent=cast.user["root"]
         ).pk
     return made
 

@@ -135,7 +135,7 @@ def feedback_items(cast) -> dict[str, int]:
     every user's own that no branch holds."""
     items = {
         b: PlatformFeedback.objects.create(
-            org_path=cast.org[b].path, kind="problem", text=f"【意见-{b}】签到按钮太小"
+            org=cast.org[b], kind="problem", text=f"【意见-{b}】签到按钮太小"
         ).pk
         for b in BRANCHES
     }

@@ -44,8 +44,9 @@ class MessageInline(admin.TabularInline):
 
 @admin.register(Conversation)
 class ConversationAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "user", "channel", "org_path", "handed_off_at", "created_at")
+    list_display = ("pk", "user", "channel", "org", "handed_off_at", "created_at")
     list_filter = ("channel",)
+    list_select_related = ("user", "org")
     inlines = [MessageInline]
 
 
@@ -108,8 +109,13 @@ class CoordinationAdmin(ReadOnlyAdmin):
 
 @admin.register(ChatSession)
 class ChatSessionAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "agent", "status", "org_path", "created_at", "closed_at")
+    list_display = ("pk", "agent", "status", "org", "created_at", "closed_at")
     list_filter = ("status",)
+    list_select_related = ("agent", "conversation__org")
+
+    @admin.display(description="所属组织")
+    def org(self, chat):
+        return chat.conversation.org
 
 
 @admin.register(AgentPresence)

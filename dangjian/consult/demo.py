@@ -922,7 +922,7 @@ def _public(desk: Desk, when: dt.datetime, rng: random.Random) -> None:
 def _chat(desk: Desk, when: dt.datetime, rng: random.Random) -> None:
     """The bot is unsure, an agent is online: a live chat, sometimes filed as an order."""
     user = rng.choice(desk.members)
-    agent = desk.agent(services.asker_path(user))
+    agent = desk.agent(services_orders.path_of(services.asker_branch(user)))
     question, _category, reply = rng.choice(HARD_QUESTIONS)
     services_orders.presence_set(user=agent, online=True)
     result = services.ask(user=user, question=question, channel=Channel.APP, engine=desk.engine)
@@ -1053,7 +1053,7 @@ def _coordinate(desk, order, rng, agent, claimed: dt.datetime) -> dt.datetime | 
         if replied >= DEMO_NOW:
             return None
         services_orders.coordination_answer(
-            acting_user=desk.handler(item.org_path),
+            acting_user=desk.handler(item.org.path),
             coordination=item,
             answer=rng.choice(OFFICE_ANSWERS),
         )
@@ -1068,7 +1068,7 @@ def _parent(org: Organisation) -> Organisation:
 
 def _claim(desk: Desk, order: WorkOrder, when: dt.datetime):
     """受理 by an agent of the desk the order sits at (or was escalated to); the agent."""
-    agent = desk.agent(order.escalated_path or order.org_path)
+    agent = desk.agent((order.escalated_to or order.org).path)
     services_orders.order_claim(acting_user=agent, order=order)
     _backdate_order(order, when)
     return agent
@@ -1102,7 +1102,7 @@ def _publish(desk, order, rng, after: dt.datetime) -> None:
     when = after + dt.timedelta(hours=rng.uniform(2, 48))
     if when >= DEMO_NOW:
         return
-    services_orders.order_publish(acting_user=desk.agent(order.org_path), order=order, public=True)
+    services_orders.order_publish(acting_user=desk.agent(order.org.path), order=order, public=True)
     _backdate_order(order, when)
 
 
@@ -1112,7 +1112,7 @@ def _to_case(desk, order, when) -> None:
     if len(desk.drafted) >= CASE_DRAFTS or taken:
         return
     desk.drafted.add(order.summary)
-    entry = services_orders.order_to_kb(acting_user=desk.agent(order.org_path), order=order)
+    entry = services_orders.order_to_kb(acting_user=desk.agent(order.org.path), order=order)
     Entry.objects.filter(pk=entry.pk).update(created_at=when, updated_at=when)
 
 
@@ -1158,7 +1158,7 @@ def _backlog(desk: Desk) -> None:
     _backdate_order(order, _at(5, 11, 30), offices=True)
     first = order.coordinations.order_by("id").first()
     services_orders.coordination_answer(
-        acting_user=desk.handler(first.org_path), coordination=first, answer=OFFICE_ANSWERS[2]
+        acting_user=desk.handler(first.org.path), coordination=first, answer=OFFICE_ANSWERS[2]
     )
     _backdate_order(order, _at(4, 16), offices=True)
     order, reply = filed(7, _at(13, 9, 30))  # answered, rated 1: back in the queue

@@ -298,15 +298,20 @@ class Scope:
 
 
 class ScopedManagerMixin:
-    """Declares the scope rule on the model it is attached to (see :class:`Scope`)."""
+    """Declares the scope rule on the model it is attached to (see :class:`Scope`).
 
-    def __init__(self, *args, org: str, also: AlsoRule | None = None, **kwargs):
+    ``org`` is optional only for Django's sake: the related managers it derives from a
+    model's default manager (``order.coordinations``) are built without arguments; they
+    declare nothing and read the model's rule like any other.
+    """
+
+    def __init__(self, *args, org: str | None = None, also: AlsoRule | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self._rule = Scope(org, also)
+        self._rule = Scope(org, also) if org is not None else None
 
     def contribute_to_class(self, cls, name):
         super().contribute_to_class(cls, name)
-        if not cls._meta.abstract and not hasattr(cls, "_scope"):
+        if self._rule is not None and not cls._meta.abstract and not hasattr(cls, "_scope"):
             cls._scope = self._rule
             if cls not in REGISTRY:
                 REGISTRY.append(cls)

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from dangjian.core.models import TimeStampedModel
+from dangjian.core.scope import Perm, ScopedManager
 
 __all__ = [
     "Channel",
@@ -49,11 +50,21 @@ class EntryKind(models.TextChoices):
     CASE = "case", "案例选编"  # a resolved consultation published as a case
 
 
+def _own_conversation(user, perm: Perm) -> Q | None:
+    """The asker reads their own conversations, wherever their branch now sits."""
+    return Q(user=user) if perm == Perm.VIEW_CONSULT else None
+
+
+def _submitted_by(user, perm: Perm) -> Q | None:
+    """Everyone reads what they submitted to the 问题优化清单."""
+    return Q(user=user)
+
+
 class Entry(TimeStampedModel):
     """One question and its answer, owned by an organisation's office.
 
     Published entries are public; drafts are seen only by knowledge-base editors at or
-    above the owning organisation.
+    above the owning organisation (``visible_to(user, Perm.EDIT_KB)``).
     """
 
     kind = models.CharField("类型", max_length=8, choices=EntryKind.choices, default="faq")
@@ -83,6 +94,8 @@ class Entry(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = ScopedManager(org="org")
 
     class Meta:
         verbose_name = "知识条目"
@@ -165,8 +178,9 @@ class Channel(models.TextChoices):
 class Conversation(TimeStampedModel):
     """A member's (or an anonymous visitor's) exchange with the bot.
 
-    ``org_path`` is the asker's branch, so the 12371 staff over it may read the
-    conversation (a hand-off attaches it to a work order).
+    ``org`` is the asker's branch when the conversation started (none for a visitor), so
+    the 12371 staff over that branch — as the tree stands now — may read it (a hand-off
+    attaches it to a work order).
     """
 
     user = models.ForeignKey(
@@ -178,8 +192,17 @@ class Conversation(TimeStampedModel):
         related_name="+",
     )
     channel = models.CharField("渠道", max_length=8, choices=Channel.choices, default="web")
-    org_path = models.CharField("所属组织路径", max_length=255, blank=True, db_index=True)
+    org = models.ForeignKey(
+        "orgs.Organisation",
+        verbose_name="所属组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     handed_off_at = models.DateTimeField("转人工时间", null=True, blank=True)
+
+    objects = ScopedManager(org="org", also=_own_conversation)
 
     class Meta:
         verbose_name = "咨询会话"
@@ -267,6 +290,8 @@ class IvrOption(models.Model):
     category = models.CharField("咨询分类", max_length=40, blank=True)
     script = models.TextField("坐席话术", blank=True)
 
+    objects = ScopedManager(org="org")
+
     class Meta:
         verbose_name = "语音菜单选项"
         verbose_name_plural = "语音菜单选项"
@@ -292,7 +317,8 @@ class PlatformFeedbackStatus(models.TextChoices):
 
 
 class PlatformFeedback(TimeStampedModel):
-    """问题优化清单: a suggestion or problem about the platform itself."""
+    """问题优化清单: a suggestion or problem about the platform itself, filed under the
+    submitter's branch (none for a user without one): admins over it manage it."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -301,13 +327,22 @@ class PlatformFeedback(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    org_path = models.CharField("所属组织路径", max_length=255, blank=True, db_index=True)
+    org = models.ForeignKey(
+        "orgs.Organisation",
+        verbose_name="所属组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     kind = models.CharField("类型", max_length=12, choices=PlatformFeedbackKind.choices)
     text = models.TextField("内容")
     status = models.CharField(
         "状态", max_length=10, choices=PlatformFeedbackStatus.choices, default="received"
     )
     reply = models.TextField("处理说明", blank=True)
+
+    objects = ScopedManager(org="org", also=_submitted_by)
 
     class Meta:
         verbose_name = "平台意见"

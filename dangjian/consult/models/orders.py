@@ -1,18 +1,28 @@
 """Work orders (工单), their history and coordination, live chats, agents' presence.
 
-A work order is scoped by ``org_path``: the organisation department it is routed to
-(a county agent sees its county's orders; the province sees all). The asker always
-sees their own. The caller's phone is encrypted at rest with a blind index for the
-caller-history lookup, like a member's phone.
+Each scoped model declares once, with its manager, how it belongs to the organisation
+tree (``core.scope``): a work order by the organisation department it is routed to (a
+county agent sees its county's orders; the province sees all), a coordination request
+by the office asked, a live chat by its conversation's branch. Nothing here copies an
+organisation's path: visibility is computed through the keys, so it follows the tree as
+it is now (after 五华区委 moves from 昆明 to 曲靖, 昆明 sees none of its orders).
+
+The ``also`` rules widen *reading* (``Perm.VIEW_CONSULT``) only — the asker's own
+questions, the office consulted, a chat's two participants; handling
+(``Perm.HANDLE_CONSULT``) is the subtree rule alone.
+
+The caller's phone is encrypted at rest with a blind index for the caller-history
+lookup, like a member's phone.
 """
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from dangjian.core import crypto
 from dangjian.core.fields import BlindIndex, EncryptedTextField
 from dangjian.core.models import TimeStampedModel
+from dangjian.core.scope import ALL, Perm, ScopedManager, path_q, scope_paths
 
 __all__ = [
     "AgentPresence",
@@ -70,6 +80,45 @@ class Priority(models.TextChoices):
     LOW = "low", "较缓"
 
 
+def _asked_or_consulted(user, perm: Perm) -> Q | None:
+    """Besides the orders routed into one's subtrees, one reads one's own questions and
+    the orders one's office was asked for its input on (协商联动)."""
+    if perm != Perm.VIEW_CONSULT:
+        return None
+    rows = Q(asker=user)
+    paths = scope_paths(user, perm)
+    if paths and paths is not ALL:
+        consulted = Coordination.objects.filter(path_q(paths, "org__path"), order=OuterRef("pk"))
+        rows |= Q(Exists(consulted))
+    return rows
+
+
+def _over_the_order(user, perm: Perm) -> Q | None:
+    """A request for input is read by the office asked and by the staff over the order."""
+    if perm != Perm.VIEW_CONSULT:
+        return None
+    return path_q(scope_paths(user, perm), "order__org__path")
+
+
+def _participant(user, perm: Perm) -> Q | None:
+    """A live chat is read by its asker and its agent, wherever they sit in the tree."""
+    if perm != Perm.VIEW_CONSULT:
+        return None
+    return Q(asker=user) | Q(agent=user)
+
+
+def _from_above(user, perm: Perm) -> Q | None:
+    """Reply templates of the organisations above one's 12371 desks serve them too."""
+    paths = scope_paths(user, perm)
+    if not paths or paths is ALL or perm != Perm.HANDLE_CONSULT:
+        return None
+    from dangjian.orgs.models import Organisation
+
+    step = Organisation.steplen
+    above = {p[:i] for p in paths for i in range(step, len(p), step)}
+    return Q(org__path__in=above)
+
+
 class WorkOrder(TimeStampedModel):
     """One consultation a person must answer, from any channel, with its SLA timers."""
 
@@ -92,7 +141,6 @@ class WorkOrder(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    org_path = models.CharField("承办组织路径", max_length=255, db_index=True)
     asker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="提问人",
@@ -101,7 +149,14 @@ class WorkOrder(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="consult_orders",
     )
-    asker_org_path = models.CharField("提问人所在组织路径", max_length=255, blank=True)
+    asker_org = models.ForeignKey(
+        "orgs.Organisation",
+        verbose_name="提问人所在组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     caller_name = models.CharField("来电人/留言人", max_length=50, blank=True)
     phone = EncryptedTextField("联系电话", blank=True)
     phone_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
@@ -127,7 +182,14 @@ class WorkOrder(TimeStampedModel):
     answered_at = models.DateTimeField("答复时间", null=True, blank=True)
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField("已升级层级", default=0)
-    escalated_path = models.CharField("升级至组织路径", max_length=255, blank=True)
+    escalated_to = models.ForeignKey(
+        "orgs.Organisation",
+        verbose_name="升级至组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     reply = models.TextField("答复内容", blank=True)
     replied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -145,13 +207,15 @@ class WorkOrder(TimeStampedModel):
     public = models.BooleanField("公开到咨询列表", default=False)
     public_question = models.CharField("公开问题（已隐去个人信息）", max_length=200, blank=True)
 
+    objects = ScopedManager(org="org", also=_asked_or_consulted)
+
     class Meta:
         verbose_name = "咨询工单"
         verbose_name_plural = "咨询工单"
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "first_response_due"], name="consult_order_queue"),
-            models.Index(fields=["org_path", "created_at"], name="consult_order_org"),
+            models.Index(fields=["org", "created_at"], name="consult_order_org"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -216,7 +280,6 @@ class Coordination(TimeStampedModel):
     org = models.ForeignKey(
         "orgs.Organisation", verbose_name="协办组织", on_delete=models.PROTECT, related_name="+"
     )
-    org_path = models.CharField("协办组织路径", max_length=255, db_index=True)
     office = models.CharField("协办处室", max_length=60)
     question = models.TextField("征求意见内容")
     requested_by = models.ForeignKey(
@@ -236,6 +299,8 @@ class Coordination(TimeStampedModel):
         related_name="+",
     )
     answered_at = models.DateTimeField("回复时间", null=True, blank=True)
+
+    objects = ScopedManager(org="org", also=_over_the_order)
 
     class Meta:
         verbose_name = "协商联动"
@@ -261,7 +326,8 @@ class ChatStatus(models.TextChoices):
 class ChatSession(TimeStampedModel):
     """A live chat between an asker and an online agent, continuing the bot conversation.
 
-    Its messages are the conversation's (role ``agent`` for the agent's turns).
+    Its messages are the conversation's (role ``agent`` for the agent's turns); it
+    belongs where its conversation does (the asker's branch).
     """
 
     conversation = models.OneToOneField(
@@ -281,7 +347,6 @@ class ChatSession(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="consult_chats",
     )
-    org_path = models.CharField("所属组织路径", max_length=255, blank=True, db_index=True)
     status = models.CharField(
         "状态", max_length=8, choices=ChatStatus.choices, default="active", db_index=True
     )
@@ -294,6 +359,8 @@ class ChatSession(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = ScopedManager(org="conversation__org", also=_participant)
 
     class Meta:
         verbose_name = "在线人工会话"
@@ -332,6 +399,8 @@ class CannedReply(TimeStampedModel):
     title = models.CharField("标题", max_length=60)
     text = models.TextField("内容")
     category = models.CharField("咨询分类", max_length=40, blank=True)
+
+    objects = ScopedManager(org="org", also=_from_above)
 
     class Meta:
         verbose_name = "常用答复"

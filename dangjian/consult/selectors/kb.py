@@ -3,7 +3,8 @@
 Published entries are public (every logged-in user, and the public site); drafts and
 retired entries are seen only by knowledge-base editors (Perm.EDIT_KB) at or above the
 owning organisation. A conversation is seen by its asker and by the 12371 staff over
-the asker's branch (Perm.VIEW_CONSULT).
+the asker's branch (Perm.VIEW_CONSULT) — the rules each model declares with its manager
+(``consult.models.kb``), read through ``visible_to``.
 """
 
 import datetime as dt
@@ -26,6 +27,7 @@ from dangjian.consult.models import (
     MessageRole,
     PlatformFeedback,
 )
+from dangjian.consult.selectors import in_subtrees
 from dangjian.core import scope
 from dangjian.core.scope import Perm
 from dangjian.orgs.models import Organisation
@@ -51,15 +53,6 @@ def answer_html(text: str) -> SafeString:
 # --- Entries
 
 
-def _within(user, perm: Perm, field: str) -> Q:
-    """Rows in ``user``'s subtrees for ``perm`` — a Q that still means "all" when OR-ed
-    (an empty ``Q()`` would vanish from ``a | Q()``)."""
-    paths = scope.scope_paths(user, perm)
-    if paths is scope.ALL:
-        return Q(pk__isnull=False)
-    return scope.path_q(paths, field) & ~Q(**{field: ""})
-
-
 def live_q(day: dt.date | None = None) -> Q:
     """Published and within the validity dates on ``day`` (what the bot may answer)."""
     day = day or timezone.localdate()
@@ -73,10 +66,8 @@ def live_q(day: dt.date | None = None) -> Q:
 def entry_queryset(user) -> QuerySet[Entry]:
     """Entries ``user`` may see: every published one, plus drafts and retired ones of the
     organisations they edit the knowledge base for."""
-    visible = Q(status=EntryStatus.PUBLISHED)
-    if getattr(user, "is_authenticated", False):
-        visible |= _within(user, Perm.EDIT_KB, "org__path")
-    return Entry.objects.filter(visible).select_related("org")
+    published = Entry.objects.filter(status=EntryStatus.PUBLISHED)
+    return (published | Entry.objects.visible_to(user, Perm.EDIT_KB)).select_related("org")
 
 
 def public_queryset() -> QuerySet[Entry]:
@@ -169,11 +160,8 @@ def search_public(text: str, *, limit: int = 20, engine=None) -> list[Entry]:
 
 def conversation_queryset(user, *, session_ids=()) -> QuerySet[Conversation]:
     """Own conversations; a visitor's from this browser session; staff: their subtree's."""
-    visible = Q(pk__in=list(session_ids), user__isnull=True)
-    if getattr(user, "is_authenticated", False):
-        visible |= Q(user=user)
-        visible |= _within(user, Perm.VIEW_CONSULT, "org_path")
-    return Conversation.objects.filter(visible)
+    this_browser = Conversation.objects.filter(pk__in=list(session_ids), user__isnull=True)
+    return this_browser | Conversation.objects.visible_to(user, Perm.VIEW_CONSULT)
 
 
 def own_conversation(user, conversation_id, *, session_ids=()) -> Conversation:
@@ -209,9 +197,7 @@ def unanswered_questions(user, *, since: dt.datetime, until: dt.datetime, limit:
 
     A 转人工 click is not a gap (its reply has no confidence), so it is not counted.
     """
-    conversations = scope.scoped(
-        Conversation.objects.all(), user, Perm.VIEW_CONSULT, path_field="org_path"
-    )
+    conversations = in_subtrees(Conversation, user, Perm.VIEW_CONSULT)
     asked = (
         Message.objects.filter(
             conversation=OuterRef("conversation"), role=MessageRole.USER, id__lt=OuterRef("id")
@@ -279,10 +265,7 @@ def can_handle(user) -> bool:
 
 def feedback_queryset(user) -> QuerySet[PlatformFeedback]:
     """Admins see the list for their subtree; everyone sees what they submitted."""
-    visible = _within(user, Perm.CHANGE_ORG, "org_path")
-    if getattr(user, "is_authenticated", False):
-        visible |= Q(user=user)
-    return PlatformFeedback.objects.filter(visible).select_related("user")
+    return PlatformFeedback.objects.visible_to(user, Perm.CHANGE_ORG).select_related("user")
 
 
 def feedback_get(user, feedback_id) -> PlatformFeedback:
@@ -292,5 +275,5 @@ def feedback_get(user, feedback_id) -> PlatformFeedback:
 def can_manage_feedback(user, item: PlatformFeedback) -> bool:
     paths = scope.scope_paths(user, Perm.CHANGE_ORG)
     return paths is scope.ALL or (
-        bool(item.org_path) and scope.covers(user, Perm.CHANGE_ORG, item.org_path)
+        item.org_id is not None and scope.covers(user, Perm.CHANGE_ORG, item.org.path)
     )

@@ -1,8 +1,9 @@
 """Every read of work orders, chats and the 12371 statistics, through core.scope.
 
 A work order is seen by the 12371 staff over the organisation it is routed to
-(Perm.VIEW_CONSULT on ``org_path``), by the office asked for its input (协商联动), and by
-its asker. Out of scope answers 404, in lists and counts alike.
+(Perm.VIEW_CONSULT on ``org``), by the office asked for its input (协商联动), and by its
+asker — the rules each model declares with its manager (``consult.models.orders``), read
+through ``visible_to``. Out of scope answers 404, in lists and counts alike.
 """
 
 import datetime as dt
@@ -27,6 +28,7 @@ from dangjian.consult.models import (
     WorkOrder,
 )
 from dangjian.consult.models.orders import UNCLAIMED_STATUSES
+from dangjian.consult.selectors import in_subtrees
 from dangjian.consult.services.orders import phone_digests
 from dangjian.core import scope
 from dangjian.core.scope import ALL, Perm
@@ -43,29 +45,14 @@ def _authenticated(user) -> bool:
 def order_queryset(user) -> QuerySet[WorkOrder]:
     """Orders routed into the user's 12371 scope, those their office was consulted on,
     and their own questions."""
-    if not _authenticated(user):
-        return WorkOrder.objects.none()
-    paths = scope.scope_paths(user, Perm.VIEW_CONSULT)
-    qs = WorkOrder.objects.select_related("org", "assignee", "asker")
-    if paths is ALL:  # (an empty Q() would vanish from the OR below)
-        return qs
-    visible = scope.path_q(paths, "org_path") | Q(asker=user)
-    if paths:
-        consulted = Coordination.objects.filter(
-            scope.path_q(paths, "org_path"), order=OuterRef("pk")
-        )
-        visible |= Q(Exists(consulted))
-    return qs.filter(visible)
+    return WorkOrder.objects.visible_to(user, Perm.VIEW_CONSULT).select_related(
+        "org", "assignee", "asker"
+    )
 
 
 def staff_order_queryset(user) -> QuerySet[WorkOrder]:
     """Only what the user sees as 12371 staff (not their own questions)."""
-    return scope.scoped(
-        WorkOrder.objects.select_related("org", "assignee"),
-        user,
-        Perm.VIEW_CONSULT,
-        path_field="org_path",
-    )
+    return in_subtrees(WorkOrder, user, Perm.VIEW_CONSULT).select_related("org", "assignee")
 
 
 def order_get(user, order_id) -> WorkOrder:
@@ -86,7 +73,7 @@ def asked_orders(user) -> QuerySet[WorkOrder]:
 
 
 def can_handle(user, order: WorkOrder) -> bool:
-    return scope.covers(user, Perm.HANDLE_CONSULT, order.org_path)
+    return scope.covers(user, Perm.HANDLE_CONSULT, order.org.path)
 
 
 def is_staff(user) -> bool:
@@ -97,7 +84,7 @@ def is_staff(user) -> bool:
 def queue(user) -> QuerySet[WorkOrder]:
     """Unclaimed orders the user may take, escalated first, then by first-response deadline."""
     return (
-        scope.scoped(WorkOrder.objects.all(), user, Perm.HANDLE_CONSULT, path_field="org_path")
+        WorkOrder.objects.visible_to(user, Perm.HANDLE_CONSULT)
         .filter(status__in=UNCLAIMED_STATUSES)
         .select_related("org")
         .order_by("-escalation_level", "first_response_due", "id")
@@ -105,26 +92,27 @@ def queue(user) -> QuerySet[WorkOrder]:
 
 
 def assigned(user) -> QuerySet[WorkOrder]:
-    """Orders the agent has claimed and not yet answered, by resolution deadline."""
+    """Orders the agent has claimed and not yet answered and still covers (one whose
+    county has moved out of the agent's scope has left it), by resolution deadline."""
     return (
-        WorkOrder.objects.filter(
-            assignee=user, status__in=[OrderStatus.CLAIMED, OrderStatus.COORDINATING]
-        )
+        WorkOrder.objects.visible_to(user, Perm.HANDLE_CONSULT)
+        .filter(assignee=user, status__in=[OrderStatus.CLAIMED, OrderStatus.COORDINATING])
         .select_related("org")
         .order_by("resolution_due", "id")
     )
 
 
 def escalated_to_me(user) -> QuerySet[WorkOrder]:
-    """Open orders escalated to an organisation where the user holds a 12371 desk."""
+    """Open orders escalated to an organisation where the user holds a 12371 desk and
+    still under it (an order whose county moved away has left that desk's view)."""
     paths = scope.scope_paths(user, Perm.HANDLE_CONSULT)
-    if not paths:
-        return WorkOrder.objects.none()
-    qs = WorkOrder.objects.filter(escalation_level__gt=0).exclude(
-        status__in=[OrderStatus.ANSWERED, OrderStatus.CLOSED]
+    qs = (
+        WorkOrder.objects.visible_to(user, Perm.HANDLE_CONSULT)
+        .filter(escalation_level__gt=0)
+        .exclude(status__in=[OrderStatus.ANSWERED, OrderStatus.CLOSED])
     )
     if paths is not ALL:
-        qs = qs.filter(escalated_path__in=paths)
+        qs = qs.filter(escalated_to__path__in=paths)
     return qs.select_related("org").order_by("resolution_due")
 
 
@@ -172,10 +160,7 @@ def order_coordinations(order: WorkOrder) -> QuerySet[Coordination]:
 
 def coordination_queryset(user) -> QuerySet[Coordination]:
     """Requests for input seen by the office asked and by the staff over the order."""
-    paths = scope.scope_paths(user, Perm.VIEW_CONSULT)
-    return Coordination.objects.filter(
-        scope.path_q(paths, "org_path") | scope.path_q(paths, "order__org_path")
-    ).select_related("order", "org")
+    return Coordination.objects.visible_to(user, Perm.VIEW_CONSULT).select_related("order", "org")
 
 
 def coordination_get(user, coordination_id) -> Coordination:
@@ -184,12 +169,12 @@ def coordination_get(user, coordination_id) -> Coordination:
 
 def pending_coordinations(user) -> QuerySet[Coordination]:
     """Requests addressed to the user's offices that still wait for an answer."""
-    return scope.scoped(
-        Coordination.objects.filter(answered_at__isnull=True).select_related("order", "org"),
-        user,
-        Perm.HANDLE_CONSULT,
-        path_field="org_path",
-    ).order_by("created_at")
+    return (
+        Coordination.objects.visible_to(user, Perm.HANDLE_CONSULT)
+        .filter(answered_at__isnull=True)
+        .select_related("order", "org")
+        .order_by("created_at")
+    )
 
 
 def conversation_transcript(order: WorkOrder) -> list[Message]:
@@ -203,14 +188,8 @@ def conversation_transcript(order: WorkOrder) -> list[Message]:
 
 def chat_get(user, chat_id) -> ChatSession:
     """A chat its asker or its agent may open (staff over it may read it too)."""
-    if not _authenticated(user):
-        return scope.get_or_404(ChatSession.objects.none(), pk=chat_id)
-    paths = scope.scope_paths(user, Perm.VIEW_CONSULT)
-    chats = ChatSession.objects.select_related("agent", "conversation")
-    if paths is not ALL:  # (an empty Q() would vanish from the OR below)
-        staff = scope.path_q(paths, "org_path") & ~Q(org_path="")
-        chats = chats.filter(Q(asker=user) | Q(agent=user) | staff)
-    return scope.get_or_404(chats, pk=chat_id)
+    chats = ChatSession.objects.visible_to(user, Perm.VIEW_CONSULT)
+    return scope.get_or_404(chats.select_related("agent", "conversation"), pk=chat_id)
 
 
 def active_chats(user) -> QuerySet[ChatSession]:
@@ -227,15 +206,7 @@ def presence(user) -> AgentPresence | None:
 
 def canned_replies(user) -> QuerySet[CannedReply]:
     """Templates of the organisations at and above the user's 12371 desks, and below."""
-    paths = scope.scope_paths(user, Perm.HANDLE_CONSULT)
-    if paths is ALL:
-        return CannedReply.objects.all()
-    if not paths:
-        return CannedReply.objects.none()
-    above = {
-        p[:i] for p in paths for i in range(Organisation.steplen, len(p) + 1, Organisation.steplen)
-    }
-    return CannedReply.objects.filter(Q(org__path__in=above) | scope.path_q(paths, "org__path"))
+    return CannedReply.objects.visible_to(user, Perm.HANDLE_CONSULT)
 
 
 # --- The public 咨询列表
@@ -323,10 +294,11 @@ class Stats:
         return self._rate(self.satisfied, self.rated)
 
 
-def _subtree(org: Organisation, field: str) -> Q:
-    q = Q(**{f"{field}__startswith": org.path})
+def _subtree(org: Organisation) -> Q:
+    """Rows whose organisation lies under ``org`` now (by the key, never a copied path)."""
+    q = Q(org__path__startswith=org.path)
     if org.depth == 1:  # visitors without an organisation count at the top
-        q |= Q(**{field: ""})
+        q |= Q(org__isnull=True)
     return q
 
 
@@ -362,7 +334,7 @@ def stats(user, *, org: Organisation, since: dt.datetime, until: dt.datetime) ->
     is the share of ratings of 4 or 5.
     """
     orders = staff_order_queryset(user).filter(
-        org_path__startswith=org.path, created_at__gte=since, created_at__lt=until
+        org__path__startswith=org.path, created_at__gte=since, created_at__lt=until
     )
     figures = order_stats(orders)
     by_source = dict(orders.values_list("source").annotate(n=Count("id")).order_by())
@@ -371,7 +343,7 @@ def stats(user, *, org: Organisation, since: dt.datetime, until: dt.datetime) ->
         orders.values("category").annotate(n=Count("id")).order_by("-n", "category")[:TOP_LIMIT]
     )
     conversations = Conversation.objects.filter(  # org is in scope: its subtree is too
-        _subtree(org, "org_path"), created_at__gte=since, created_at__lt=until
+        _subtree(org), created_at__gte=since, created_at__lt=until
     )
     answered = Message.objects.filter(
         conversation=OuterRef("pk"), role=MessageRole.BOT, confident=True

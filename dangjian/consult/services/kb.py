@@ -510,15 +510,17 @@ class AskResult:
         }
 
 
-def asker_path(user) -> str:
+def asker_branch(user):
+    """The branch the asker is a member of now (None for a visitor or a user without a
+    member record): where their conversations and feedback belong in the tree."""
     member = getattr(user, "member", None) if getattr(user, "is_authenticated", False) else None
-    return member.branch.path if member is not None else ""
+    return member.branch if member is not None else None
 
 
 def conversation_start(*, user, channel: str = Channel.WEB) -> Conversation:
     """A new conversation for ``user`` (None or anonymous: a visitor)."""
     asker = user if getattr(user, "is_authenticated", False) else None
-    return Conversation.objects.create(user=asker, channel=channel, org_path=asker_path(asker))
+    return Conversation.objects.create(user=asker, channel=channel, org=asker_branch(asker))
 
 
 def answerable(entry_ids, day: dt.date | None = None) -> dict[int, Entry]:
@@ -570,7 +572,7 @@ def _audit_turn(user, action: str, result: "AskResult") -> None:
         actor=user if getattr(user, "is_authenticated", False) else None,
         action=action,
         obj=conversation,
-        org_path=conversation.org_path,
+        org_path=conversation.org.path if conversation.org_id else "",
         after={
             "message": result.message.pk,
             "entry": result.entry.pk if result.entry is not None else None,
@@ -704,7 +706,7 @@ def message_feedback(*, message: Message, helpful: bool) -> Message:
         actor=message.conversation.user,  # only the asker may give feedback (selectors)
         action="consult.feedback",
         obj=message,
-        org_path=message.conversation.org_path,
+        org_path=message.conversation.org.path if message.conversation.org_id else "",
         before={"feedback": before},
         after={"feedback": message.feedback},
     )

@@ -19,7 +19,7 @@ from dangjian.consult.models import (
     PlatformFeedbackKind,
     PlatformFeedbackStatus,
 )
-from dangjian.consult.services.kb import MSG_NOT_EDITOR, asker_path
+from dangjian.consult.services.kb import MSG_NOT_EDITOR, asker_branch
 from dangjian.core import audit
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import Perm, authorize, covers
@@ -168,14 +168,12 @@ def feedback_submit(*, user, kind: str, text: str, ip: str | None = None) -> Pla
     if not 5 <= len(text) <= 2000:
         errors["text"] = MSG_FEEDBACK_TEXT
     raise_if(errors)
-    item = PlatformFeedback.objects.create(
-        user=user, kind=kind, text=text, org_path=asker_path(user)
-    )
+    item = PlatformFeedback.objects.create(user=user, kind=kind, text=text, org=asker_branch(user))
     audit.record(
         actor=user,
         action="consult.feedback.submit",
         obj=item,
-        org_path=item.org_path,
+        org_path=item.org.path if item.org_id else "",
         after={"kind": kind},
         ip=ip,
     )
@@ -189,7 +187,7 @@ def feedback_set_status(
     """Move an item along the 问题优化清单 (an admin over the submitter's branch)."""
     if not (
         getattr(acting_user, "is_superuser", False)
-        or (item.org_path and covers(acting_user, Perm.CHANGE_ORG, item.org_path))
+        or (item.org_id and covers(acting_user, Perm.CHANGE_ORG, item.org.path))
     ):
         raise PermissionDenied(MSG_NOT_EDITOR)
     if status not in PlatformFeedbackStatus.values:
@@ -202,7 +200,7 @@ def feedback_set_status(
         actor=acting_user,
         action="consult.feedback.status",
         obj=item,
-        org_path=item.org_path,
+        org_path=item.org.path if item.org_id else "",
         before=before,
         after={"status": item.status, "reply": item.reply},
         ip=ip,

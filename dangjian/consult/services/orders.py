@@ -155,7 +155,7 @@ def _record(order, *, actor, action: str, before_status: str, note: str = "", ip
         actor=actor,
         action=f"consult.order.{action}",
         obj=order,
-        org_path=order.org_path,
+        org_path=order.org.path,
         before=before,
         after=_snapshot(order),
         ip=ip,
@@ -174,7 +174,7 @@ def _notify_asker(order: WorkOrder, *, kind: str, title: str, body: str = "", ke
                 title=title,
                 body=body,
                 url=url,
-                org_path=order.asker_org_path,
+                org_path=path_of(order.asker_org),
                 dedupe_key=key,
             )
         elif order.phone:
@@ -186,13 +186,29 @@ def _notify_asker(order: WorkOrder, *, kind: str, title: str, body: str = "", ke
     transaction.on_commit(send)
 
 
-def staff_at(path: str, roles=(Role.AGENT,)):
-    """Users holding one of ``roles`` exactly at the organisation ``path`` (its 12371 desk)."""
+def path_of(org: Organisation | None) -> str:
+    """The organisation's path as the tree stands now ('' for none: a visitor), for the
+    audit log and notifications, which file each entry under where it happened."""
+    return org.path if org is not None else ""
+
+
+def staff_at(org: Organisation, roles=(Role.AGENT,)):
+    """Users holding one of ``roles`` exactly at ``org`` (its 12371 desk)."""
     from dangjian.accounts.models import User
 
     return User.objects.filter(
-        is_active=True, role_assignments__org__path=path, role_assignments__role__in=roles
+        is_active=True, role_assignments__org=org, role_assignments__role__in=roles
     ).distinct()
+
+
+def ancestors(org: Organisation) -> list[Organisation]:
+    """``org``'s ancestors, the root first, read from its current path.
+
+    Lead: swap for the orgs tree API's ``ancestors()`` when it lands.
+    """
+    step = Organisation.steplen
+    paths = [org.path[:i] for i in range(step, len(org.path), step)]
+    return list(Organisation.objects.filter(path__in=paths).order_by("depth"))
 
 
 # --- Routing
@@ -201,13 +217,7 @@ def staff_at(path: str, roles=(Role.AGENT,)):
 def _chain(org: Organisation | None) -> list[tuple[str, str]]:
     if org is None:
         return []
-    step = Organisation.steplen
-    paths = [org.path[:i] for i in range(step, len(org.path) + 1, step)]
-    return list(
-        Organisation.objects.filter(path__in=paths)
-        .order_by("depth")
-        .values_list("path", "org_type")
-    )
+    return [(o.path, o.org_type) for o in (*ancestors(org), org)]
 
 
 def route_org(category: str, asker_org: Organisation | None) -> Organisation:
@@ -304,7 +314,7 @@ def order_create(
         detail=detail,
         priority=priority,
         asker=asker,
-        asker_org_path=asker_org.path if asker_org is not None else "",
+        asker_org=asker_org,
         caller_name=caller_name,
         conversation=conversation,
     )
@@ -321,7 +331,7 @@ def order_create(
         target = _top_handle_org(acting_user)  # the call came to this agent's desk
         if target is None:
             raise PermissionDenied(MSG_NOT_AGENT)
-    order.org, order.org_path = target, target.path
+    order.org = target
     now = _now()
     _start_timers(order, now)
     order.save()
@@ -339,9 +349,9 @@ def _last_question(conversation: Conversation) -> str:
     return message.text if message is not None else "转人工咨询"
 
 
-def online_agents(path: str):
-    """Agents online now (heartbeat within a minute) whose scope covers ``path``, least busy
-    first, with their count of active chats."""
+def online_agents(org: Organisation | None):
+    """Agents online now (heartbeat within a minute) whose scope covers ``org`` (the root
+    for a visitor), least busy first, with their count of active chats."""
     since = _now() - dt.timedelta(seconds=PRESENCE_SECONDS)
     presences = (
         AgentPresence.objects.filter(online=True, last_seen__gte=since, user__is_active=True)
@@ -351,7 +361,7 @@ def online_agents(path: str):
         )
         .order_by("active", "last_seen")
     )
-    target = path or _root_path()
+    target = path_of(org) or _root_path()
     return [
         p
         for p in presences
@@ -380,32 +390,28 @@ def handoff(
     open_order = conversation.work_orders.filter(status__in=OPEN_STATUSES).first()
     if open_order is not None:
         return open_order
-    agents = online_agents(conversation.org_path)
+    agents = online_agents(conversation.org)
     if agents:
         chat = ChatSession.objects.create(
-            conversation=conversation,
-            asker=conversation.user,
-            agent=agents[0].user,
-            org_path=conversation.org_path,
+            conversation=conversation, asker=conversation.user, agent=agents[0].user
         )
         audit.record(
             actor=acting_user if getattr(acting_user, "is_authenticated", False) else None,
             action="consult.chat.start",
             obj=chat,
-            org_path=conversation.org_path,
+            org_path=path_of(conversation.org),
             after={"agent": chat.agent_id, "conversation": conversation.pk},
         )
         return chat
     source = OrderSource.APP if conversation.channel == "app" else OrderSource.HANDOFF
     asker = conversation.user
-    asker_org = Organisation.objects.filter(path=conversation.org_path).first()
     return order_create(
         acting_user=acting_user,
         source=source,
         summary=_last_question(conversation)[:SUMMARY_MAX],
         category=category,
         asker=asker,
-        asker_org=asker_org,
+        asker_org=conversation.org,
         conversation=conversation,
     )
 
@@ -451,9 +457,9 @@ def hotline_log(
 def _authorize_handle(user, order: WorkOrder) -> None:
     """Staff over the order's organisation; its asker sees it but may not act on it (403)."""
     is_asker = order.asker_id is not None and order.asker_id == getattr(user, "pk", None)
-    if is_asker and not covers(user, Perm.HANDLE_CONSULT, order.org_path):
+    if is_asker and not covers(user, Perm.HANDLE_CONSULT, order.org.path):
         raise PermissionDenied("您没有权限办理该工单")
-    authorize(user, Perm.HANDLE_CONSULT, order.org_path, view_perm=Perm.VIEW_CONSULT)
+    authorize(user, Perm.HANDLE_CONSULT, order.org.path, view_perm=Perm.VIEW_CONSULT)
 
 
 def _lock(order: WorkOrder) -> WorkOrder:
@@ -565,7 +571,6 @@ def order_coordinate(
             Coordination.objects.create(
                 order=order,
                 org=org,
-                org_path=org.path,
                 office=name,
                 question=question,
                 requested_by=acting_user,
@@ -586,7 +591,7 @@ def order_coordinate(
     )
     url = reverse("consult:order_detail", args=[order.pk])
     for item in created:
-        recipients = staff_at(item.org_path, roles=(Role.HANDLER, Role.AGENT))
+        recipients = staff_at(item.org, roles=(Role.HANDLER, Role.AGENT))
         transaction.on_commit(
             lambda item=item, recipients=recipients: notify.send(
                 recipients,
@@ -594,7 +599,7 @@ def order_coordinate(
                 title=f"请就工单 {order.number} 回复{item.office}意见",
                 body=item.question[:200],
                 url=url,
-                org_path=item.org_path,
+                org_path=item.org.path,
                 dedupe_key=f"consult.coordination:{item.pk}",
             )
         )
@@ -606,7 +611,7 @@ def coordination_answer(
     *, acting_user, coordination: Coordination, answer: str, ip: str | None = None
 ) -> Coordination:
     """An office's input on an order (handlers of that office's organisation)."""
-    authorize(acting_user, Perm.HANDLE_CONSULT, coordination.org_path, view_perm=Perm.VIEW_CONSULT)
+    authorize(acting_user, Perm.HANDLE_CONSULT, coordination.org.path, view_perm=Perm.VIEW_CONSULT)
     coordination = Coordination.objects.select_for_update().get(pk=coordination.pk)
     if coordination.answered_at is not None:
         raise_if({"answer": MSG_ALREADY_ANSWERED})
@@ -633,7 +638,7 @@ def coordination_answer(
                 kind="consult.coordination_answer",
                 title=f"{coordination.office}已回复工单 {order.number} 的意见",
                 url=reverse("consult:order_detail", args=[order.pk]),
-                org_path=order.org_path,
+                org_path=order.org.path,
                 dedupe_key=f"consult.coordination_answer:{coordination.pk}",
             )
         )
@@ -664,7 +669,7 @@ def _reopen(order: WorkOrder, *, acting_user, reason: str, ip, action: str) -> N
     _start_timers(order, _now())
     order.first_response_at = None
     order.escalation_level = 0
-    order.escalated_path = ""
+    order.escalated_to = None
     order.save()
     _record(
         order,
@@ -684,7 +689,7 @@ def _reopen(order: WorkOrder, *, acting_user, reason: str, ip, action: str) -> N
                 title=f"工单 {order.number} 提问人不满意，已重新办理",
                 body=reason[:200],
                 url=reverse("consult:order_detail", args=[order.pk]),
-                org_path=order.org_path,
+                org_path=order.org.path,
                 dedupe_key=f"consult.reopened:{order.pk}:{order.reopen_count}",
             )
         )
@@ -817,9 +822,9 @@ def _max_escalation(order: WorkOrder) -> int:
     return order.org.depth - 1
 
 
-def _escalation_path(order: WorkOrder, level: int) -> str:
-    steplen = Organisation.steplen
-    return order.org_path[: (order.org.depth - level) * steplen]
+def _escalation_org(order: WorkOrder, level: int) -> Organisation:
+    """The organisation ``level`` steps above the order's, as the tree stands now."""
+    return ancestors(order.org)[order.org.depth - level - 1]
 
 
 @transaction.atomic
@@ -841,9 +846,8 @@ def order_escalate(*, order: WorkOrder, now: dt.datetime) -> bool:
         return False
     before, status = _snapshot(order), order.status
     order.escalation_level = level
-    order.escalated_path = _escalation_path(order, level)
-    order.save(update_fields=["escalation_level", "escalated_path", "updated_at"])
-    upper = Organisation.objects.get(path=order.escalated_path)
+    order.escalated_to = upper = _escalation_org(order, level)
+    order.save(update_fields=["escalation_level", "escalated_to", "updated_at"])
     _record(
         order,
         actor=None,
@@ -853,12 +857,12 @@ def order_escalate(*, order: WorkOrder, now: dt.datetime) -> bool:
         before=before,
     )
     notify.send(
-        staff_at(order.escalated_path),
+        staff_at(upper),
         kind="consult.escalated",
         title=f"工单 {order.number} 超时未办，已升级至{upper.name}",
         body=order.summary,
         url=reverse("consult:order_detail", args=[order.pk]),
-        org_path=order.escalated_path,
+        org_path=upper.path,
         dedupe_key=f"consult.escalate:{order.pk}:{order.reopen_count}:{level}",
     )
     return True
@@ -881,7 +885,7 @@ def remind_unrated(*, now: dt.datetime) -> int:
     sent = 0
     pending = WorkOrder.objects.filter(
         status=OrderStatus.ANSWERED, rating__isnull=True, asker__isnull=False
-    ).select_related("asker")
+    ).select_related("asker", "asker_org")
     for order in pending.iterator(chunk_size=500):
         if not rules.rating_reminder_due(timezone.localdate(order.answered_at), today):
             continue
@@ -891,7 +895,7 @@ def remind_unrated(*, now: dt.datetime) -> int:
             title="您的咨询已答复，请对答复进行评价",
             body=order.summary,
             url=reverse("consult:my_order", args=[order.pk]),
-            org_path=order.asker_org_path,
+            org_path=path_of(order.asker_org),
             dedupe_key=f"consult.rate_reminder:{order.pk}:{order.answer_count}",
         )
     return sent
@@ -963,7 +967,7 @@ def chat_close(
             source=OrderSource.CHAT,
             summary=_last_question(conversation)[:SUMMARY_MAX],
             asker=conversation.user,
-            asker_org=Organisation.objects.filter(path=conversation.org_path).first(),
+            asker_org=conversation.org,
             conversation=conversation,
             ip=ip,
         )
@@ -975,7 +979,7 @@ def chat_close(
         actor=acting_user,
         action="consult.chat.close",
         obj=chat,
-        org_path=chat.org_path,
+        org_path=path_of(chat.conversation.org),
         after={"work_order": chat.work_order_id},
         ip=ip,
     )

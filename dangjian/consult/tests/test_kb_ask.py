@@ -51,7 +51,7 @@ def test_a_known_question_is_answered_with_its_source(cast, engine, handoffs):
     assert body["candidates"] == []
     roles = list(result.conversation.messages.values_list("role", flat=True))
     assert roles == [MessageRole.USER, MessageRole.BOT]
-    assert result.conversation.org_path == cast.org["B1"].path  # the asker's branch
+    assert result.conversation.org == cast.org["B1"]  # the asker's branch
 
 
 def test_a_synonym_finds_the_entry(cast, engine, handoffs):
@@ -150,7 +150,7 @@ def test_a_question_of_the_maximum_length_is_accepted(cast, engine, handoffs):
 def test_visitor_conversations_have_no_owner(cast, engine, handoffs):
     make_base(cast.org["P"])
     result = ask(engine, None, "如何转接党组织关系")
-    assert result.conversation.user is None and result.conversation.org_path == ""
+    assert result.conversation.user is None and result.conversation.org is None
 
 
 def test_hand_off_on_request_is_not_a_gap_in_the_base(cast, handoffs):

@@ -180,7 +180,7 @@ def test_platform_feedback_from_member_to_admin(cast, client, login):
     login(cast.user["member"])
     client.post("/consult/feedback/", {"kind": "suggestion", "text": "希望增加夜间模式。"})
     item = PlatformFeedback.objects.get()
-    assert item.org_path == cast.org["B1"].path
+    assert item.org == cast.org["B1"]
     assert client.get("/consult/feedback/manage/").status_code == 403
     login(cast.user["sibling_county_admin"])
     assert "夜间模式" not in client.get("/consult/feedback/manage/").content.decode()

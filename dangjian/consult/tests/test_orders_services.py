@@ -283,7 +283,7 @@ def test_escalation_on_breach_is_idempotent(cast, staff, monkeypatch):
     slot = _at(2026, 11, 23, 11, 15)
     assert tasks.escalate_breached(at=slot) == 1
     order.refresh_from_db()
-    assert order.escalation_level == 1 and order.escalated_path == cast.org["C1"].path
+    assert order.escalation_level == 1 and order.escalated_to == cast.org["C1"]
     city = Notification.objects.filter(kind="consult.escalated", user=cast.user["agent"])
     assert city.count() == 1
     assert tasks.escalate_breached(at=slot) == 0  # the same slot again: nothing new
@@ -292,7 +292,7 @@ def test_escalation_on_breach_is_idempotent(cast, staff, monkeypatch):
     # A workday later still unclaimed: the province.
     assert tasks.escalate_breached(at=_at(2026, 11, 24, 11, 15)) == 1
     order.refresh_from_db()
-    assert order.escalated_path == cast.org["P"].path
+    assert order.escalated_to == cast.org["P"]
     assert Notification.objects.filter(kind="consult.escalated", user=staff["p_agent"]).count() == 1
     assert tasks.escalate_breached(at=_at(2026, 12, 30, 11, 15)) == 0  # already at the top
     assert list(order.events.values_list("action", flat=True)).count("escalate") == 2

@@ -240,7 +240,7 @@ def _detail_context(user, order) -> dict:
         else [],
         "canned": selectors.canned_replies(user) if can_handle else [],
         "can_edit_kb": kb_selectors.is_editor(user)
-        and scope.covers(user, Perm.EDIT_KB, order.org_path),
+        and scope.covers(user, Perm.EDIT_KB, order.org.path),
         "reply_form": ReplyForm(initial={"text": services.merged_draft(order)}),
         "coordinate_form": CoordinateForm(initial={"org": order.org_id}),
         "publish_form": PublishForm(
