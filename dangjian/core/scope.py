@@ -261,11 +261,15 @@ REGISTRY: list[type[models.Model]] = []
 class ScopedQuerySet(QuerySet):
     """A queryset that knows how its model belongs to the tree (see the module doc)."""
 
-    def visible_to(self, user, perm: "Perm") -> QuerySet:
-        """The rows ``user`` may read (or change) under ``perm``: the ONE way rows are read."""
+    def visible_to(self, user, perm: "Perm", *, also: bool = True) -> QuerySet:
+        """The rows ``user`` may read (or change) under ``perm``: the ONE way rows are read.
+
+        ``also=False`` leaves out the model's ``also`` rule: what someone sees in their
+        capacity over a subtree (12371 staff), without their own rows (their questions).
+        """
         rule: Scope = self.model._scope
         visible = path_q(scope_paths(user, perm), rule.path_field)
-        if rule.also is not None and getattr(user, "is_authenticated", False):
+        if also and rule.also is not None and getattr(user, "is_authenticated", False):
             extra = rule.also(user, perm)
             if extra is not None:
                 visible |= extra
@@ -316,8 +320,8 @@ class ScopedManagerMixin:
             if cls not in REGISTRY:
                 REGISTRY.append(cls)
 
-    def visible_to(self, user, perm: "Perm") -> QuerySet:
-        return self.get_queryset().visible_to(user, perm)
+    def visible_to(self, user, perm: "Perm", *, also: bool = True) -> QuerySet:
+        return self.get_queryset().visible_to(user, perm, also=also)
 
 
 class ScopedManager(ScopedManagerMixin, models.Manager.from_queryset(ScopedQuerySet)):

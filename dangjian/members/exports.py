@@ -43,11 +43,10 @@ def _columns() -> list[Column]:
 def export_queryset(user):
     """Members the user may export: their EXPORT_MEMBER subtrees (never their own record
     by virtue of being a member)."""
-    paths = scope.scope_paths(user, Perm.EXPORT_MEMBER)
-    if not paths:
+    if not scope.scope_paths(user, Perm.EXPORT_MEMBER):
         raise PermissionDenied(MSG_NO_EXPORT)
     return (
-        Member.objects.filter(scope.path_q(paths, "branch__path"))
+        Member.objects.visible_to(user, Perm.EXPORT_MEMBER)
         .select_related("branch", "group")
         .order_by("branch__path", "name", "id")
     )

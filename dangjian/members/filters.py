@@ -3,7 +3,6 @@
 import django_filters
 from django.utils import timezone
 
-from dangjian.core import scope
 from dangjian.core.scope import Perm
 from dangjian.members.choices import ETHNICITY_CHOICES, AgeBand, Education, Gender, Status
 from dangjian.members.models import Member
@@ -42,9 +41,7 @@ class MemberFilter(django_filters.FilterSet):
         from dangjian.orgs.models import Organisation
 
         user = getattr(self.request, "user", None)
-        org = scope.scoped(
-            Organisation.objects.filter(pk=value), user, Perm.VIEW_ORG, path_field="path"
-        ).first()
+        org = Organisation.objects.visible_to(user, Perm.VIEW_ORG).filter(pk=value).first()
         if org is None:
             return qs.none()
         return qs.filter(branch__path__startswith=org.path)

@@ -6,7 +6,6 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from dangjian.core import scope
 from dangjian.core.scope import Perm
 from dangjian.orglife.choices import MeetingKind, MeetingStatus
 from dangjian.orglife.models import Meeting
@@ -68,9 +67,7 @@ class MeetingFilter(django_filters.FilterSet):
         from dangjian.orgs.models import Organisation
 
         user = getattr(self.request, "user", None)
-        org = scope.scoped(
-            Organisation.objects.filter(pk=value), user, Perm.VIEW_ORG, path_field="path"
-        ).first()
+        org = Organisation.objects.visible_to(user, Perm.VIEW_ORG).filter(pk=value).first()
         if org is None:
             return qs.none()
         return qs.filter(Q(branch__path__startswith=org.path) | Q(group=org))

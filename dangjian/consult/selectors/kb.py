@@ -27,7 +27,6 @@ from dangjian.consult.models import (
     MessageRole,
     PlatformFeedback,
 )
-from dangjian.consult.selectors import in_subtrees
 from dangjian.core import scope
 from dangjian.core.scope import Perm
 from dangjian.orgs.models import Organisation
@@ -197,7 +196,7 @@ def unanswered_questions(user, *, since: dt.datetime, until: dt.datetime, limit:
 
     A 转人工 click is not a gap (its reply has no confidence), so it is not counted.
     """
-    conversations = in_subtrees(Conversation, user, Perm.VIEW_CONSULT)
+    conversations = Conversation.objects.visible_to(user, Perm.VIEW_CONSULT, also=False)
     asked = (
         Message.objects.filter(
             conversation=OuterRef("conversation"), role=MessageRole.USER, id__lt=OuterRef("id")

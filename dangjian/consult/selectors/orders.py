@@ -28,7 +28,6 @@ from dangjian.consult.models import (
     WorkOrder,
 )
 from dangjian.consult.models.orders import UNCLAIMED_STATUSES
-from dangjian.consult.selectors import in_subtrees
 from dangjian.consult.services.orders import phone_digests
 from dangjian.core import scope
 from dangjian.core.scope import ALL, Perm
@@ -52,7 +51,9 @@ def order_queryset(user) -> QuerySet[WorkOrder]:
 
 def staff_order_queryset(user) -> QuerySet[WorkOrder]:
     """Only what the user sees as 12371 staff (not their own questions)."""
-    return in_subtrees(WorkOrder, user, Perm.VIEW_CONSULT).select_related("org", "assignee")
+    return WorkOrder.objects.visible_to(user, Perm.VIEW_CONSULT, also=False).select_related(
+        "org", "assignee"
+    )
 
 
 def order_get(user, order_id) -> WorkOrder:
@@ -243,7 +244,7 @@ def stats_org(user, org_id=None) -> Organisation:
         if org is None:
             return scope.get_or_404(Organisation.objects.none(), pk=0)
         return org
-    visible = scope.scoped(Organisation.objects.all(), user, Perm.VIEW_CONSULT, path_field="path")
+    visible = Organisation.objects.visible_to(user, Perm.VIEW_CONSULT)
     return scope.get_or_404(visible, pk=org_id)
 
 
