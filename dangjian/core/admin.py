@@ -1,8 +1,8 @@
-"""The audit log in the admin: read only (赖不掉 — nobody edits history)."""
+"""The audit log and the warnings in the admin: read only (赖不掉 — nobody edits history)."""
 
 from django.contrib import admin
 
-from dangjian.core.models import AuditEntry
+from dangjian.core.models import AuditEntry, Warning
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -25,3 +25,12 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     search_fields = ("actor_label", "action", "object_id", "org_path")
     date_hierarchy = "at"
     list_select_related = False
+
+
+@admin.register(Warning)
+class WarningAdmin(ReadOnlyAdmin):
+    list_display = ("title", "kind", "org", "severity", "raised_at", "assignee", "resolved_at")
+    list_filter = ("kind", "severity", "resolution")
+    list_select_related = ("org", "assignee")
+    search_fields = ("title", "dedupe_key")
+    date_hierarchy = "raised_at"

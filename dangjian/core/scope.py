@@ -51,12 +51,20 @@ class Perm(StrEnum):
     VIEW_CONSULT = "consult.view"  # 查看咨询工单与统计
     HANDLE_CONSULT = "consult.handle"  # 受理、答复工单（坐席、经办人）
     EDIT_KB = "consult.kb"  # 编辑知识库
+    VIEW_WARNING = "warning.view"  # 查看所辖组织的预警（处理、指派另需 CHANGE_ORG）
 
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm),
     Role.LEADER: frozenset(
-        {Perm.VIEW_ORG, Perm.VIEW_MEMBER, Perm.EXPORT_MEMBER, Perm.VIEW_ORGLIFE, Perm.VIEW_CONSULT}
+        {
+            Perm.VIEW_ORG,
+            Perm.VIEW_MEMBER,
+            Perm.EXPORT_MEMBER,
+            Perm.VIEW_ORGLIFE,
+            Perm.VIEW_CONSULT,
+            Perm.VIEW_WARNING,
+        }
     ),
     Role.MEMBER: frozenset({Perm.VIEW_ORG, Perm.VIEW_MEMBER, Perm.VIEW_ORGLIFE}),
     Role.AGENT: frozenset(
