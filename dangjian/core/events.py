@@ -35,9 +35,9 @@ The rules, and why:
   writes roll back, the error is logged with the event, and the other subscribers still
   run: the publisher has already committed and its request never sees the failure.
 - **Retry (opt-in).** ``@subscriber(name, retry=True)`` hands a failed delivery to the
-  :func:`redeliver` task, retried with backoff (up to :data:`MAX_RETRIES` times) by a
-  Celery worker; in the embedded default (no broker) those retries run at once, in the
-  same process. Such a subscriber must be idempotent — it may see an event twice.
+  :func:`redeliver` task, retried with backoff (up to :data:`MAX_RETRIES` more times) by
+  a Celery worker; in the embedded default (no broker) it is tried once more at once, in
+  the same process. Such a subscriber must be idempotent — it may see an event twice.
   Without ``retry`` a failure is only logged: use it where losing a reaction is
   acceptable or a periodic job repairs it anyway.
 """
@@ -133,10 +133,12 @@ def subscribers(name: str) -> list[Subscriber]:
 def subscribe(name: str, func: Callable[[Event], object], *, retry: bool = False):
     """Register ``func(event)`` for ``name``; returns a function that unregisters it."""
     get(name)  # a misspelt name fails at start-up, not silently forever
-    sub = Subscriber(name, func, retry, f"{func.__module__}.{func.__qualname__}")
     registered = _SUBSCRIBERS.setdefault(name, [])
-    if any(s.key == sub.key for s in registered):
-        raise ValueError(f"{sub.key} already subscribes to {name}")
+    if any(s.func is func for s in registered):
+        raise ValueError(f"{func!r} already subscribes to {name}")
+    key = f"{func.__module__}.{func.__qualname__}"
+    same = sum(1 for s in registered if s.key.split("#")[0] == key)
+    sub = Subscriber(name, func, retry, f"{key}#{same + 1}" if same else key)
     registered.append(sub)
 
     def unsubscribe() -> None:
@@ -165,7 +167,8 @@ def _check(event_type: EventType, payload: dict[str, Any]) -> None:
     for key, value in payload.items():
         expected = event_type.payload[key][0]
         if not isinstance(value, JSON_TYPES) or not isinstance(value, expected):
-            raise TypeError(f"event {event_type.name}: {key}={value!r} is not {expected}")
+            kind = type(value).__name__
+            raise TypeError(f"event {event_type.name}: {key} is a {kind}, not {expected}")
 
 
 def publish(name: str, **payload: Any) -> Event:
@@ -211,6 +214,9 @@ def redeliver(self, name: str, payload: dict, key: str, published_at: str) -> No
         log.warning("no subscriber %s for event %s any more", key, name)
         return
     event = Event(name, MappingProxyType(payload), dt.datetime.fromisoformat(published_at))
+    if self.request.is_eager:  # inline: one more try at once, no backoff to wait through
+        _run(sub, event)
+        return
     try:
         _run(sub, event)
     except Exception as exc:
