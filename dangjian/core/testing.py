@@ -225,3 +225,14 @@ def sees_member(user_key: str, member_key: str) -> bool:
     if user_key == "member" and member_key == "B1m1":
         return True
     return sees_members_of(user_key, member_key.split("m")[0])
+
+
+WARNING_ROLES = {Role.ADMIN, Role.LEADER}
+
+
+def sees_warnings(user_key: str, org_key: str) -> bool:
+    """Warnings (预警) of an organisation: its leaders and admins and those above; members,
+    12371 agents, handlers and examiners see none."""
+    if user_key == "root":
+        return True
+    return sees_org(user_key, org_key) and USERS[user_key][0] in WARNING_ROLES

@@ -65,7 +65,7 @@ def inbox_open(request, pk: int):
 
 # --- Warnings (预警) -------------------------------------------------------------------
 
-MSG_RESOLVED = "预警已{label}"
+MSG_RESOLVED = "预警{label}"
 MSG_ASSIGNED = "已指派给{who}"
 MSG_UNASSIGNED = "已取消指派"
 

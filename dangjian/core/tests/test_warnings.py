@@ -11,18 +11,10 @@ from django.http import Http404
 from dangjian.core import events, warnings
 from dangjian.core.calendar import TZ
 from dangjian.core.models import AuditEntry, Notification, Warning
-from dangjian.core.scope import Role
-from dangjian.core.testing import ORG_KEYS, USER_KEYS, USERS, sees_org
+from dangjian.core.testing import ORG_KEYS, USER_KEYS, sees_warnings
 
 KIND = "testing.overdue"
 DUE = dt.datetime(2026, 11, 30, 18, tzinfo=TZ)
-
-
-def sees_warnings(user_key: str, org_key: str) -> bool:
-    """Leaders and admins over the organisation (and the superuser); nobody else."""
-    if user_key == "root":
-        return True
-    return sees_org(user_key, org_key) and USERS[user_key][0] in (Role.ADMIN, Role.LEADER)
 
 
 @pytest.fixture(autouse=True)
