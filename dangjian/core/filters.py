@@ -19,8 +19,10 @@ def _kind_choices() -> list[tuple[str, str]]:
 
 
 class WarningFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=_kind_choices, label="预警类型")
-    state = django_filters.ChoiceFilter(choices=STATES, method="filter_state", label="状态")
+    kind = django_filters.ChoiceFilter(choices=_kind_choices, label="预警类型", empty_label="全部")
+    state = django_filters.ChoiceFilter(
+        choices=STATES, method="filter_state", label="状态", empty_label=None
+    )
     org = django_filters.NumberFilter(method="filter_org", label="组织")
     mine = django_filters.BooleanFilter(
         method="filter_mine", label="仅看指派给我的", widget=forms.CheckboxInput

@@ -106,8 +106,6 @@ def _warning_filterset(request) -> WarningFilter:
             field.widget = forms.HiddenInput()
         elif name in ("raised_from", "raised_to"):
             field.widget.input_type = "date"
-        elif name == "kind":
-            field.empty_label = "全部"
     return filterset
 
 
