@@ -307,3 +307,31 @@ def test_pages_keep_elder_mode(client, cast, made):
         html = client.get(url).content.decode()
         assert '<html lang="zh-Hans" class="elder">' in html
         assert "标准模式" in html
+
+
+def _queries(client, url, **headers) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, **headers).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_list_queries_do_not_grow_with_the_rows(client, cast, bearer, made):
+    from dangjian.core import warnings
+
+    admin = cast.user["province_admin"]
+    headers = bearer(admin)
+    for pk in made.values():  # every row with an assignee to show
+        warnings.warning_assign(
+            acting_user=admin, warning=Warning.objects.get(pk=pk), assignee=admin
+        )
+    _queries(client, "/api/v1/warnings", **headers)  # warm up (the token's last use)
+    assert _queries(client, "/api/v1/warnings?limit=1", **headers) == _queries(
+        client, "/api/v1/warnings?limit=100", **headers
+    )
+    login_verified(client, admin)
+    _queries(client, reverse("warnings"))  # warm up (the session's first use)
+    one = _queries(client, f"{reverse('warnings')}?org={cast.org['B4'].pk}")  # 1 row
+    assert _queries(client, f"{reverse('warnings')}?org={cast.org['P'].pk}") == one  # 13
