@@ -112,7 +112,7 @@ def _database() -> dict:
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-ORG_MODEL = "orgs.Organisation"
+ORG_MODEL = "orgs.Organisation"  # the tree core models point at (core imports no domain app)
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

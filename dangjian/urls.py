@@ -4,13 +4,24 @@ from django.contrib import admin
 from django.urls import include, path
 
 from dangjian.api import api
-from dangjian.core.views import inbox, inbox_open
+from dangjian.core.views import (
+    inbox,
+    inbox_open,
+    warning_assign,
+    warning_detail,
+    warning_list,
+    warning_resolve,
+)
 from dangjian.home.views import home
 
 urlpatterns = [
     path("", home, name="home"),
     path("inbox/", inbox, name="inbox"),
     path("inbox/<int:pk>/open/", inbox_open, name="inbox_open"),
+    path("warnings/", warning_list, name="warnings"),
+    path("warnings/<int:pk>/", warning_detail, name="warning_detail"),
+    path("warnings/<int:pk>/resolve/", warning_resolve, name="warning_resolve"),
+    path("warnings/<int:pk>/assign/", warning_assign, name="warning_assign"),
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),

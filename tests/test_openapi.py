@@ -51,6 +51,12 @@ ENDPOINTS = {
     ("get", "/api/v1/orglife/meetings/{meeting_id}/photo-file"),
     ("get", "/api/v1/orglife/compliance"),
     ("get", "/api/v1/orglife/warnings"),
+    # 预警 (core warnings) of the caller's subtree
+    ("get", "/api/v1/warnings"),
+    ("get", "/api/v1/warnings/kinds"),
+    ("get", "/api/v1/warnings/{warning_id}"),
+    ("post", "/api/v1/warnings/{warning_id}/resolve"),
+    ("post", "/api/v1/warnings/{warning_id}/assign"),
     # 12371: the bot and the knowledge base
     ("post", "/api/v1/consult/ask"),
     ("post", "/api/v1/consult/conversations/{conversation_id}/handoff"),
@@ -108,7 +114,7 @@ def test_schema_lists_every_endpoint(schema):
     listed = {(m, p) for p, ops in schema["paths"].items() for m in ops}
     # Equal, not a subset: a new endpoint must be added here and to its domain's access
     # matrix (tests/test_access_api.py, test_access_orglife.py, test_access_consult.py,
-    # test_access_consult_kb.py) in the same change. (tests/security/ derives its IDOR,
+    # test_access_consult_kb.py, test_access_warnings.py) in the same change. (tests/security/ derives its IDOR,
     # unauthenticated, injection and fuzz cases from the schema itself.)
     assert listed == ENDPOINTS
     assert schema["info"]["title"] == "智慧党建 API"

@@ -1,8 +1,9 @@
-"""The audit log and the ledger in the admin: read only (赖不掉 — nobody edits history)."""
+"""The audit log, the ledger and the warnings in the admin: read only (赖不掉 — nobody
+edits history)."""
 
 from django.contrib import admin
 
-from dangjian.core.models import AuditEntry, LedgerAccount, LedgerEntry
+from dangjian.core.models import AuditEntry, LedgerAccount, LedgerEntry, Warning
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -42,3 +43,12 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     search_fields = ("key", "account__holder")
     date_hierarchy = "at"
     list_select_related = ("account", "actor")
+
+
+@admin.register(Warning)
+class WarningAdmin(ReadOnlyAdmin):
+    list_display = ("title", "kind", "org", "severity", "raised_at", "assignee", "resolved_at")
+    list_filter = ("kind", "severity", "resolution")
+    list_select_related = ("org", "assignee")
+    search_fields = ("title", "dedupe_key")
+    date_hierarchy = "raised_at"

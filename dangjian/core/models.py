@@ -1,7 +1,9 @@
-"""Shared base models, the audit log (赖不掉) and the ledger (账不错)."""
+"""Shared base models, the audit log (赖不掉), jobs, notifications, the ledger (账不错)
+and warnings (预警)."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from dangjian.core.scope import ScopedManager, ScopedManagerMixin, ScopedQuerySet
 
@@ -340,3 +342,91 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableError(MSG_IMMUTABLE)
+
+
+class Warning(TimeStampedModel):
+    """One automatic warning (预警), whatever raised it (see ``core.warnings``).
+
+    Raised by a job or a service against an organisation, about a subject (a branch's
+    month, a work order ...), open until resolved: automatically when the condition
+    ends, or by a person who handled or dismissed it with a note. ``(kind, dedupe_key)``
+    is unique, so a job re-run raises each warning once. It is read through the tree
+    like everything else: visibility follows the organisation's place in the tree now.
+    """
+
+    class Severity(models.IntegerChoices):
+        NOTICE = 1, "提示"
+        WARNING = 2, "预警"
+        SERIOUS = 3, "严重"
+
+    class Resolution(models.TextChoices):
+        AUTO = "auto", "情况已消除，自动解除"
+        HANDLED = "handled", "已处理"
+        DISMISSED = "dismissed", "已忽略"
+
+    kind = models.CharField("预警类型", max_length=64)
+    org = models.ForeignKey(
+        settings.ORG_MODEL, verbose_name="组织", on_delete=models.PROTECT, related_name="+"
+    )
+    subject_type = models.CharField("对象类型", max_length=64, blank=True)
+    subject_id = models.CharField("对象编号", max_length=64, blank=True)
+    subject_label = models.CharField("对象", max_length=200, blank=True)
+    title = models.CharField("内容", max_length=200)
+    period = models.CharField("期间", max_length=7, blank=True)  # "2026-11", "2026Q4"
+    severity = models.PositiveSmallIntegerField(
+        "等级", choices=Severity.choices, default=Severity.WARNING
+    )
+    raised_at = models.DateTimeField("预警时间")
+    due = models.DateTimeField("处理期限", null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="责任人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_warnings",
+    )
+    resolved_at = models.DateTimeField("解除时间", null=True, blank=True)
+    resolution = models.CharField("解除方式", max_length=10, choices=Resolution.choices, blank=True)
+    resolution_note = models.CharField("处理说明", max_length=500, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="处理人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    dedupe_key = models.CharField("去重键", max_length=120)
+
+    objects = ScopedManager(org="org")
+
+    class Meta:
+        verbose_name = "预警"
+        verbose_name_plural = "预警"
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "dedupe_key"], name="warning_once_per_key"),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True, resolution="")
+                | (Q(resolved_at__isnull=False) & ~Q(resolution="")),
+                name="warning_resolved_with_how",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["resolved_at", "raised_at"]),
+            models.Index(fields=["kind", "subject_type", "subject_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    @property
+    def kind_label(self) -> str:
+        from dangjian.core.warnings import kind_label  # the registry imports this module
+
+        return kind_label(self.kind)

@@ -328,6 +328,14 @@ class ScopedManager(ScopedManagerMixin, models.Manager.from_queryset(ScopedQuery
     """``objects = ScopedManager(org="branch")``: the model's scope, declared once."""
 
 
+def org_model() -> type[models.Model]:
+    """The organisation model (``settings.ORG_MODEL``): core names no domain app."""
+    from django.apps import apps
+    from django.conf import settings
+
+    return apps.get_model(settings.ORG_MODEL)
+
+
 def visible_org_of(instance: models.Model):
     """The organisation a scoped row belongs to, through its declared key chain."""
     return type(instance)._scope.org_of(instance)

@@ -246,3 +246,14 @@ def granted_orgs(user_key: str, perm, parent: dict | None = None) -> set[str]:
     if perm not in role_perms(role):
         return set()
     return {key for key in parent if at in ancestors_or_self(key, parent)}
+
+
+WARNING_ROLES = {Role.ADMIN, Role.LEADER}
+
+
+def sees_warnings(user_key: str, org_key: str) -> bool:
+    """Warnings (预警) of an organisation: its leaders and admins and those above; members,
+    12371 agents, handlers and examiners see none."""
+    if user_key == "root":
+        return True
+    return sees_org(user_key, org_key) and USERS[user_key][0] in WARNING_ROLES

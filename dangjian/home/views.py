@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from dangjian.accounts.selectors import roles_of
-from dangjian.core import scope
+from dangjian.core import scope, warnings
 from dangjian.core.scope import Perm
 from dangjian.members.choices import CURRENT_STATUSES, Status
 from dangjian.members.selectors import status_breakdown
@@ -26,5 +26,10 @@ def home(request):
         "current_count": sum(breakdown.get(s, 0) for s in CURRENT_STATUSES),
         "by_status": [(label, n) for label, n in by_status if n],
         "sees_members": sees_members,
+        "sees_warnings": warnings.sees_any(user),
     }
+    if context["sees_warnings"]:
+        context["open_warnings"] = (
+            warnings.warning_queryset(user).filter(resolved_at__isnull=True).count()
+        )
     return render(request, "home/home.html", context)

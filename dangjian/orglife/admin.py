@@ -5,7 +5,6 @@ from django.contrib import admin
 from dangjian.core.admin import ReadOnlyAdmin
 from dangjian.orglife.models import (
     Attendance,
-    ComplianceWarning,
     Meeting,
     Resolution,
     VillageAssignment,
@@ -37,13 +36,6 @@ class MeetingAdmin(ReadOnlyAdmin):
 class ResolutionAdmin(ReadOnlyAdmin):
     list_display = ("title", "meeting", "status", "votes_for", "votes_against", "votes_abstain")
     list_filter = ("status",)
-
-
-@admin.register(ComplianceWarning)
-class ComplianceWarningAdmin(ReadOnlyAdmin):
-    list_display = ("branch", "period", "kind", "created_at", "resolved_at")
-    list_filter = ("kind", "period")
-    list_select_related = ("branch",)
 
 
 @admin.register(VillageAssignment)

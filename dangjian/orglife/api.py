@@ -392,7 +392,9 @@ class ComplianceQuery(Schema):
     )
 
 
-class WarningOut(Schema):
+class ComplianceWarningOut(Schema):
+    """An organisational-life warning (a core warning of kind ``orglife.*``)."""
+
     id: int
     branch_id: int
     branch_name: str
@@ -403,15 +405,27 @@ class WarningOut(Schema):
     created_at: LocalDateTime
 
     @staticmethod
+    def resolve_branch_id(obj) -> int:
+        return obj.org_id
+
+    @staticmethod
     def resolve_branch_name(obj) -> str:
-        return obj.branch.name
+        return obj.org.name
 
     @staticmethod
     def resolve_kind_label(obj) -> str:
-        return obj.get_kind_display()
+        return obj.kind_label
+
+    @staticmethod
+    def resolve_message(obj) -> str:
+        return obj.title
+
+    @staticmethod
+    def resolve_created_at(obj):
+        return obj.raised_at
 
 
-class WarningQuery(Schema):
+class ComplianceWarningQuery(Schema):
     org_id: Id | None = None
 
 
@@ -815,8 +829,12 @@ def compliance(request, query: Query[ComplianceQuery]):
     }
 
 
-@router.get("/warnings", response=list[WarningOut], summary="未解除的组织生活预警")
+@router.get(
+    "/warnings",
+    response=list[ComplianceWarningOut],
+    summary="未解除的组织生活预警（处理、指派见 /api/v1/warnings）",
+)
 @paginate(Paging)
-def warning_list(request, query: Query[WarningQuery]):
+def warning_list(request, query: Query[ComplianceWarningQuery]):
     org = org_selectors.org_get(request.user, query.org_id) if query.org_id else None
     return selectors.warnings_open(request.user, org)

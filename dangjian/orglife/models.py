@@ -1,4 +1,6 @@
-"""Organisational life (组织生活): meetings, attendance, resolutions, warnings.
+"""Organisational life (组织生活): meetings, attendance, resolutions, village assignments.
+
+Its warnings (预警) are core warnings (``dangjian.core.warnings``; kinds in ``warnings.py``).
 
 A meeting belongs to a 党支部 (``branch``); a 党小组会 also names its 党小组 (``group``).
 Every row is scoped by ``branch.path`` (上级看下级): members of the branch see their
@@ -19,7 +21,6 @@ from dangjian.orglife.choices import (
     MeetingStatus,
     ResolutionStatus,
     VoteChoice,
-    WarningKind,
 )
 
 DEFAULT_RADIUS_M = 300
@@ -340,39 +341,3 @@ class VillageAssignment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.member} · {self.village}"
-
-
-class ComplianceWarning(TimeStampedModel):
-    """A warning (预警) raised against a branch for a period, open until resolved.
-
-    One per branch, period and kind (a re-run of the job never duplicates); resolved
-    when the missing meeting is recorded.
-    """
-
-    branch = models.ForeignKey(
-        "orgs.Organisation",
-        verbose_name="党支部",
-        on_delete=models.CASCADE,
-        related_name="orglife_warnings",
-    )
-    period = models.CharField("期间", max_length=7)  # "2026-11"
-    kind = models.CharField("预警类型", max_length=24, choices=WarningKind.choices)
-    message = models.CharField("内容", max_length=200)
-    resolved_at = models.DateTimeField("解除时间", null=True, blank=True)
-
-    class Meta:
-        verbose_name = "组织生活预警"
-        verbose_name_plural = "组织生活预警"
-        ordering = ["-period", "branch_id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["branch", "period", "kind"], name="one_warning_per_branch_period"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.branch} {self.period} {self.get_kind_display()}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.resolved_at is None

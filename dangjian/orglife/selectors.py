@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from dangjian.core import scope
+from dangjian.core import scope, warnings
 from dangjian.core.calendar import TZ
 from dangjian.core.scope import Perm
 from dangjian.members.models import Member
@@ -20,7 +20,6 @@ from dangjian.orglife.choices import AttendanceStatus, MeetingStatus
 from dangjian.orglife.models import (
     Attendance,
     Comment,
-    ComplianceWarning,
     Meeting,
     MeetingPhoto,
     Resolution,
@@ -375,14 +374,13 @@ def compliance_root(user) -> Organisation | None:
 # --- Warnings ------------------------------------------------------------------------
 
 
-def warnings_open(user, org: Organisation | None = None) -> QuerySet[ComplianceWarning]:
-    """Open warnings (预警) of branches in the user's scope (optionally ``org``'s subtree)."""
-    qs = scope.scoped(
-        ComplianceWarning.objects.filter(resolved_at__isnull=True),
-        user,
-        Perm.VIEW_ORGLIFE,
-        path_field="branch__path",
-    ).select_related("branch")
+def warnings_open(user, org: Organisation | None = None) -> QuerySet:
+    """Open organisational-life warnings (预警, core warnings of kinds ``orglife.*``) of
+    branches in the user's VIEW_ORGLIFE scope (optionally ``org``'s subtree): the branch's
+    own members see its warnings here, superiors those of their subtree."""
+    qs = warnings.warning_queryset(user, Perm.VIEW_ORGLIFE).filter(
+        kind__startswith="orglife.", resolved_at__isnull=True
+    )
     if org is not None:
-        qs = qs.filter(branch__path__startswith=org.path)
-    return qs.order_by("-period", "branch__path")
+        qs = qs.filter(org__path__startswith=org.path)
+    return qs.order_by("-period", "org__path")

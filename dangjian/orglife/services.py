@@ -18,8 +18,8 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.core import audit, notify
-from dangjian.core.calendar import is_workday
+from dangjian.core import audit, notify, warnings
+from dangjian.core.calendar import TZ, is_workday
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import Perm, authorize, covers
 from dangjian.core.services import check_editable, model_update
@@ -33,18 +33,17 @@ from dangjian.orglife.choices import (
     MeetingStatus,
     ResolutionStatus,
     VoteChoice,
-    WarningKind,
 )
 from dangjian.orglife.models import (
     Attendance,
     Comment,
-    ComplianceWarning,
     Meeting,
     MeetingPhoto,
     Resolution,
     VillageAssignment,
     Vote,
 )
+from dangjian.orglife.warnings import THEME_DAY_MISSING
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Organisation, Position
 
@@ -945,44 +944,30 @@ def _branch_admins(branch: Organisation):
 MSG_THEME_DAY_WARNING = "{branch}{month}尚未开展主题党日，请于本月内开展并记录"
 
 
-@transaction.atomic
-def theme_day_warn(*, branch: Organisation, month: "rules.Period") -> ComplianceWarning:
-    """Record the 主题党日 warning of ``branch`` for ``month`` and notify its admins.
+def _theme_day_key(branch: Organisation, month: "rules.Period") -> str:
+    return f"orglife.theme_day:{branch.pk}:{month.key}"
 
-    Idempotent: the warning is unique per branch and month, the notice deduplicated by
-    the same key, and both commit together — a re-run (after a kill) adds nothing.
+
+def theme_day_warn(*, branch: Organisation, month: "rules.Period") -> "warnings.Warning":
+    """Raise the 主题党日 warning of ``branch`` for ``month`` and notify its admins.
+
+    A core warning (``orglife.theme_day_missing``), due by the month's end, deduplicated
+    per branch and month: the warning, its messages and its audit entry commit together,
+    so a re-run (after a kill) adds nothing.
     """
-    message = MSG_THEME_DAY_WARNING.format(branch=branch.name, month=month.label)
-    warning, created = ComplianceWarning.objects.get_or_create(
-        branch=branch,
+    return warnings.warning_raise(
+        kind=THEME_DAY_MISSING.name,
+        org=branch,
+        subject=branch,
+        subject_label=branch.name,
+        title=MSG_THEME_DAY_WARNING.format(branch=branch.name, month=month.label),
         period=month.key,
-        kind=WarningKind.THEME_DAY_MISSING,
-        defaults={"message": message},
+        due=dt.datetime.combine(month.last + dt.timedelta(days=1), dt.time.min, TZ),
+        dedupe_key=_theme_day_key(branch, month),
+        recipients=_branch_admins(branch),
     )
-    notify.send(
-        _branch_admins(branch),
-        kind="orglife.warning",
-        title="主题党日预警",
-        body=message,
-        url=reverse("orglife:warnings"),
-        org_path=branch.path,
-        dedupe_key=f"orglife.theme_day:{branch.pk}:{month.key}",
-    )
-    if created:
-        audit.record(
-            actor=None,
-            action="orglife.warning.raise",
-            obj=warning,
-            org_path=branch.path,
-            after={"period": month.key, "kind": warning.kind},
-        )
-    return warning
 
 
 def _resolve_warning(branch: Organisation, month: "rules.Period") -> None:
-    ComplianceWarning.objects.filter(
-        branch=branch,
-        period=month.key,
-        kind=WarningKind.THEME_DAY_MISSING,
-        resolved_at__isnull=True,
-    ).update(resolved_at=timezone.now())
+    """The month's 主题党日 is recorded: its warning clears itself."""
+    warnings.warnings_clear(kind=THEME_DAY_MISSING.name, dedupe_key=_theme_day_key(branch, month))

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core import scope, uploads
+from dangjian.core import warnings as core_warnings
 from dangjian.core.errors import field_errors
 from dangjian.core.http import client_ip
 from dangjian.core.pages import (
@@ -699,4 +700,5 @@ def compliance(request, org_id=None):
 @require_GET
 def warnings(request):
     page_obj = paginate(request, selectors.warnings_open(request.user))
-    return render(request, "orglife/warnings.html", {"page_obj": page_obj})
+    context = {"page_obj": page_obj, "sees_warnings": core_warnings.sees_any(request.user)}
+    return render(request, "orglife/warnings.html", context)

@@ -25,6 +25,8 @@ PATH_PARAM_KINDS = {
     "entry_id": "kb_entry",
     "conversation_id": "kb_conversation",
     "message_id": "kb_message",
+    # 预警: by the organisation they were raised against (leaders and admins above see it).
+    "warning_id": "warning",
 }
 WRITE_METHODS = ("post", "put", "patch", "delete")
 

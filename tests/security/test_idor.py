@@ -12,7 +12,7 @@ fails the suite until someone says what it names.
 import pytest
 
 from dangjian.core.models import AuditEntry, StoredFile
-from dangjian.core.testing import BRANCHES, ORG_KEYS, sees_member, sees_org
+from dangjian.core.testing import BRANCHES, ORG_KEYS, sees_member, sees_org, sees_warnings
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organisation
 from tests.security.apischema import (
@@ -25,6 +25,7 @@ from tests.security.apischema import (
 from tests.test_access_consult import consult_objects, sees_consult
 from tests.test_access_consult_kb import kb_objects, sees_entry
 from tests.test_access_orglife import sees_orglife
+from tests.test_access_warnings import warning_objects
 
 MEMBER_KEYS = [f"{b}m{i}" for b in BRANCHES for i in (1, 2)]
 # Users at every level, and beside them (the outsider holds no role at all).
@@ -93,6 +94,10 @@ def _outside(user_key: str, kind: str, cast) -> list[int]:
         if not hasattr(cast, "meetings"):
             cast.meetings = _meetings(cast)
         return [pk for b, pk in cast.meetings.items() if not sees_orglife(user_key, b)]
+    if kind == "warning":
+        if not hasattr(cast, "warnings"):
+            cast.warnings = warning_objects(cast)
+        return [pk for key, pk in cast.warnings.items() if not sees_warnings(user_key, key)]
     if kind.startswith("consult_"):
         if not hasattr(cast, "consult"):
             cast.consult = consult_objects(cast)

@@ -49,8 +49,8 @@ CHECK = """
 from django.db.models import Count
 from dangjian.core import audit
 from dangjian.core.models import JobRun, Notification
-from dangjian.orglife.models import ComplianceWarning
-warnings = list(ComplianceWarning.objects.values_list("branch_id", flat=True))
+from dangjian.core.models import Warning
+warnings = list(Warning.objects.values_list("org_id", flat=True))
 notices = list(
     Notification.objects.filter(kind="orglife.warning")
     .values("user__username").annotate(n=Count("id")).values_list("user__username", "n")
@@ -67,7 +67,7 @@ result = {
 def _warnings(db) -> int:
     try:
         with sqlite3.connect(db, timeout=5) as conn:
-            return conn.execute("SELECT COUNT(*) FROM orglife_compliancewarning").fetchone()[0]
+            return conn.execute("SELECT COUNT(*) FROM core_warning").fetchone()[0]
     except sqlite3.OperationalError:  # locked for a moment by the job's write
         return 0
 

@@ -108,9 +108,9 @@ def test_warnings_open_follow_scope(cast):
     month = rules.parse_period("2026-11")
     for key in BRANCHES:
         services.theme_day_warn(branch=cast.org[key], month=month)
-    seen = {w.branch for w in selectors.warnings_open(cast.user["committee_admin"])}
+    seen = {w.org for w in selectors.warnings_open(cast.user["committee_admin"])}
     assert seen == {cast.org["B1"], cast.org["B2"]}
-    assert not selectors.warnings_open(cast.user["member"]).exclude(branch=cast.org["B1"]).exists()
+    assert not selectors.warnings_open(cast.user["member"]).exclude(org=cast.org["B1"]).exists()
     assert selectors.warnings_open(cast.user["outsider"]).count() == 0
 
 

@@ -5,9 +5,10 @@ import datetime as dt
 from dangjian.core import jobs
 from dangjian.core.calendar import TZ
 from dangjian.core.models import Notification
+from dangjian.core.models import Warning as CoreWarning
 from dangjian.orglife import services, tasks
 from dangjian.orglife.choices import MeetingStatus
-from dangjian.orglife.models import ComplianceWarning, Meeting
+from dangjian.orglife.models import Meeting
 
 SLOT = dt.datetime(2026, 11, 20, 9, 0, tzinfo=TZ)
 
@@ -22,7 +23,7 @@ def theme_day(cast, branch, day, status=MeetingStatus.HELD):
 
 def warned(cast) -> set[str]:
     names = {o.pk: k for k, o in cast.org.items()}
-    return {names[w.branch_id] for w in ComplianceWarning.objects.filter(period="2026-11")}
+    return {names[w.org_id] for w in CoreWarning.objects.filter(period="2026-11")}
 
 
 def test_jobs_are_registered_on_their_schedules():
@@ -49,17 +50,17 @@ def test_the_warning_reaches_the_branch_admins_or_the_nearest_above(cast):
 
 def test_rerun_never_duplicates(cast):
     tasks.theme_day_warnings(at=SLOT)
-    counts = (ComplianceWarning.objects.count(), Notification.objects.count())
+    counts = (CoreWarning.objects.count(), Notification.objects.count())
     tasks.theme_day_warnings(at=SLOT)
     tasks.theme_day_warnings(at=SLOT + dt.timedelta(hours=2))
-    assert (ComplianceWarning.objects.count(), Notification.objects.count()) == counts
+    assert (CoreWarning.objects.count(), Notification.objects.count()) == counts
 
 
 def test_run_through_core_jobs_marks_the_slot_done(cast):
     assert jobs.run("orglife.theme_day_warnings", SLOT) is not None
     assert jobs.is_done("orglife.theme_day_warnings", SLOT)
     assert jobs.run("orglife.theme_day_warnings", SLOT) is None  # already done
-    assert ComplianceWarning.objects.count() == 4
+    assert CoreWarning.objects.count() == 4
 
 
 def test_before_the_20th_nothing_is_warned(cast):
@@ -74,7 +75,7 @@ def test_branch_founded_this_month_is_not_warned(cast):
         org_type="branch", code="530102100099", founded_on=dt.date(2026, 11, 3),
     )  # fmt: skip
     tasks.theme_day_warnings(at=SLOT)
-    assert ComplianceWarning.objects.count() == 4  # the four old branches only
+    assert CoreWarning.objects.count() == 4  # the four old branches only
 
 
 def _meeting_tomorrow(cast):
