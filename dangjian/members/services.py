@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from dangjian.core import audit, crypto, idcard
+from dangjian.core import audit, crypto, idcard, rollups
 from dangjian.core.errors import raise_if, row_error
 from dangjian.core.scope import Perm, authorize, common_path
 from dangjian.members import rules
@@ -193,6 +193,7 @@ def member_create(
             errors.setdefault(field, msgs[0])
     raise_if(errors)
     member.save()
+    rollups.mark_dirty(branch)
     audit.record(
         actor=acting_user,
         action="member.create",
@@ -213,6 +214,7 @@ def member_update(*, acting_user, member: Member, ip: str | None = None, **chang
     authorize(acting_user, Perm.CHANGE_MEMBER, member.branch.path, view_perm=Perm.VIEW_MEMBER)
     member = Member.objects.select_for_update().select_related("branch").get(pk=member.pk)
     before = _snapshot(member)
+    old_branch_id = member.branch_id
     raw_id = changes.pop("id_number", None)
     raw_phone = changes.pop("phone", None)
     raw_address = changes.pop("address", None)
@@ -236,6 +238,7 @@ def member_update(*, acting_user, member: Member, ip: str | None = None, **chang
     if _snapshot(member) == before:
         return member  # nothing changed: no write, no audit entry
     member.save()
+    rollups.mark_dirty(old_branch_id, member.branch_id)
     audit.record(
         actor=acting_user,
         action="member.update",
@@ -384,6 +387,7 @@ def member_bulk_create(*, acting_user, rows, ip: str | None = None) -> list[Memb
         raise row_error(number, errors_by_row[number])
 
     Member.objects.bulk_create(members, batch_size=500)
+    rollups.mark_dirty(*{m.branch_id for m in members})
     audit.record(
         actor=acting_user,
         action="member.bulk_create",

@@ -49,9 +49,3 @@ class ResolutionStatus(models.TextChoices):
 
 class WarningKind(models.TextChoices):
     THEME_DAY_MISSING = "theme_day_missing", "主题党日未按时开展"
-
-
-class PeriodUnit(models.TextChoices):
-    MONTH = "month", "月"
-    QUARTER = "quarter", "季度"
-    YEAR = "year", "年"

@@ -18,7 +18,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.core import audit, notify
+from dangjian.core import audit, notify, rollups
 from dangjian.core.calendar import is_workday
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import Perm, authorize, covers
@@ -385,6 +385,7 @@ def meeting_update(*, acting_user, meeting: Meeting, ip: str | None = None, **ch
     if _snapshot(meeting) == before:
         return meeting
     meeting.save()
+    rollups.mark_dirty(meeting.branch_id)
     if _local_day(meeting.starts_at) != day_before:
         _refresh_attendance_facts(meeting)
     audit.record(
@@ -467,6 +468,7 @@ def meeting_record(
     meeting.status = MeetingStatus.HELD
     meeting.recorded_at = meeting.recorded_at or now
     meeting.save(update_fields=["minutes", "status", "recorded_at", "updated_at"])
+    rollups.mark_dirty(meeting.branch_id)
     if first:
         meeting.attendances.filter(status=AttendanceStatus.EXPECTED).update(
             status=AttendanceStatus.ABSENT, updated_at=now
