@@ -359,7 +359,8 @@ def apply(cast, step) -> None:
             changes = {"branch": Organisation.objects.get(pk=cast.org[step[2]].pk)}
         members.member_update(acting_user=root, member=member, **changes)
     elif kind == "meeting":
-        hold(cast, step[1], step[2], step[3])
+        if orglife.roster(Organisation.objects.get(pk=cast.org[step[1]].pk)).exists():
+            hold(cast, step[1], step[2], step[3])  # (a branch nobody is left in meets not)
     elif kind == "move":
         org = Organisation.objects.get(pk=cast.org[step[1]].pk)
         targets = [Organisation.objects.get(pk=cast.org[k].pk) for k in MOVES[step[1]]]
