@@ -1,5 +1,5 @@
-"""Shared base models, the audit log (赖不掉), jobs, notifications, the ledger (账不错)
-and warnings (预警)."""
+"""Shared base models, the audit log (赖不掉), jobs, notifications, the ledger (账不错),
+warnings (预警) and rollups (subtree figures)."""
 
 from django.conf import settings
 from django.db import models
@@ -430,3 +430,82 @@ class Warning(TimeStampedModel):
         from dangjian.core.warnings import kind_label  # the registry imports this module
 
         return kind_label(self.kind)
+
+
+class Rollup(models.Model):
+    """One figure of an organisation's whole subtree (see ``core.rollups``).
+
+    ``value`` counts the organisation *and everything under it*, so the province's
+    breakdown is a handful of rows, not a scan of its members. ``own`` is the part that
+    hangs on the organisation itself (a branch's own members): a recomputation compares
+    it with a fresh count and sends only the difference up the tree. Rows are read
+    through the organisation, so they follow it when it moves and scope like it.
+    """
+
+    org = models.ForeignKey(
+        settings.ORG_MODEL, verbose_name="党组织", on_delete=models.CASCADE, related_name="+"
+    )
+    metric = models.CharField("指标", max_length=60)
+    period = models.CharField("期间", max_length=7, blank=True, help_text="空为当前；2026-11 为月")
+    key = models.CharField("分项", max_length=60)
+    value = models.BigIntegerField("本级及下级合计")
+    own = models.BigIntegerField("本级", default=0)
+
+    objects = ScopedManager(org="org")
+
+    class Meta:
+        verbose_name = "汇总数"
+        verbose_name_plural = "汇总数"
+        ordering = ["org", "metric", "period", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "metric", "period", "key"], name="rollup_one_per_key"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(own__gte=0, value__gte=models.F("own")),
+                name="rollup_value_covers_own",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.period or '当前'} {self.key}={self.value}"
+
+
+class RollupDirty(models.Model):
+    """An organisation whose own figures changed since they were last summed up.
+
+    Written in the same transaction as the change (so a crash loses no mark) and
+    cleared by the job that folds the change into the subtree totals.
+    """
+
+    org = models.OneToOneField(
+        settings.ORG_MODEL, verbose_name="党组织", on_delete=models.CASCADE, related_name="+"
+    )
+    marked_at = models.DateTimeField("标记时间", db_index=True)
+
+    class Meta:
+        verbose_name = "待汇总组织"
+        verbose_name_plural = "待汇总组织"
+        ordering = ["marked_at", "org"]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} @ {self.marked_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RollupRebuild(models.Model):
+    """Progress of a full rebuild (``dangjian rollups_rebuild``), one subtree at a time:
+    a killed rebuild resumes after ``last_path``."""
+
+    started_at = models.DateTimeField("开始时间")
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    chunks_total = models.PositiveIntegerField("分段数")
+    chunks_done = models.PositiveIntegerField("已完成分段", default=0)
+    last_path = models.CharField("最后完成的组织路径", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "汇总重建"
+        verbose_name_plural = "汇总重建"
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.chunks_done}/{self.chunks_total}"

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from dangjian.core import audit, crypto, idcard
+from dangjian.core import audit, crypto, idcard, rollups
 from dangjian.core.errors import raise_if, row_error
 from dangjian.core.scope import Perm, authorize, common_path
 from dangjian.core.services import check_editable, model_update
@@ -194,6 +194,7 @@ def member_create(
             errors.setdefault(field, msgs[0])
     raise_if(errors)
     member.save()
+    rollups.mark_dirty(branch)
     audit.record(
         actor=acting_user,
         action="member.create",
@@ -211,11 +212,12 @@ def member_update(*, acting_user, member: Member, ip: str | None = None, **chang
     check_editable(changes, EDITABLE_FIELDS)
     authorize(acting_user, Perm.CHANGE_MEMBER, member.branch.path, view_perm=Perm.VIEW_MEMBER)
     member = Member.objects.select_for_update().select_related("branch").get(pk=member.pk)
+    old_branch_id = member.branch_id
     raw = {name: changes.pop(name, None) for name in ("id_number", "phone", "address")}
     if "branch" in changes:
         authorize(acting_user, Perm.CHANGE_MEMBER, changes["branch"].path, view_perm=Perm.VIEW_ORG)
         changes.setdefault("group", None)
-    model_update(
+    if model_update(
         acting_user=acting_user,
         instance=member,
         changes=changes,
@@ -224,7 +226,8 @@ def member_update(*, acting_user, member: Member, ip: str | None = None, **chang
         org_path=lambda: member.branch.path,
         validate=lambda: _validate_update(member, changes, raw),
         ip=ip,
-    )
+    ):
+        rollups.mark_dirty(old_branch_id, member.branch_id)
     return member
 
 
@@ -379,6 +382,7 @@ def member_bulk_create(*, acting_user, rows, ip: str | None = None) -> list[Memb
         raise row_error(number, errors_by_row[number])
 
     Member.objects.bulk_create(members, batch_size=500)
+    rollups.mark_dirty(*{m.branch_id for m in members})
     audit.record(
         actor=acting_user,
         action="member.bulk_create",

@@ -45,9 +45,3 @@ class ResolutionStatus(models.TextChoices):
     OPEN = "open", "表决中"
     PASSED = "passed", "通过"
     REJECTED = "rejected", "未通过"
-
-
-class PeriodUnit(models.TextChoices):
-    MONTH = "month", "月"
-    QUARTER = "quarter", "季度"
-    YEAR = "year", "年"

@@ -18,7 +18,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.core import audit, notify, warnings
+from dangjian.core import audit, notify, rollups, warnings
 from dangjian.core.calendar import TZ, is_workday
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import Perm, authorize, covers
@@ -387,8 +387,10 @@ def meeting_update(*, acting_user, meeting: Meeting, ip: str | None = None, **ch
         validate=lambda: raise_if(_check_fields(meeting)),
         ip=ip,
     )
-    if written and _local_day(meeting.starts_at) != day_before:
-        _refresh_attendance_facts(meeting)
+    if written:
+        rollups.mark_dirty(meeting.branch_id)
+        if _local_day(meeting.starts_at) != day_before:
+            _refresh_attendance_facts(meeting)
     return meeting
 
 
@@ -460,6 +462,7 @@ def meeting_record(
     meeting.status = MeetingStatus.HELD
     meeting.recorded_at = meeting.recorded_at or now
     meeting.save(update_fields=["minutes", "status", "recorded_at", "updated_at"])
+    rollups.mark_dirty(meeting.branch_id)
     if first:
         meeting.attendances.filter(status=AttendanceStatus.EXPECTED).update(
             status=AttendanceStatus.ABSENT, updated_at=now

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from dangjian.core import audit, locks
+from dangjian.core import audit, locks, rollups
 from dangjian.core.errors import raise_if, row_error
 from dangjian.core.scope import Perm, authorize, common_path
 from dangjian.core.services import check_editable, model_update
@@ -203,8 +203,10 @@ def org_move(
         errors["parent"] = msg
     raise_if(errors)
     before = _snapshot(org)
+    old_parent = Organisation.objects.get_parent(org)
     Organisation.objects.move(org, new_parent, pos="last-child")
     org = Organisation.objects.get(pk=org.pk)
+    rollups.subtree_moved(org, old_parent=old_parent)
     audit.record(
         actor=acting_user,
         action="org.move",

@@ -1,0 +1,12 @@
+"""Core's periodic jobs (registered when Django starts: core.apps autodiscovers tasks)."""
+
+import datetime as dt
+
+from dangjian.core import jobs, rollups
+
+
+@jobs.periodic("* * * * *", name="core.rollups_refresh")
+def rollups_refresh(*, at: dt.datetime) -> None:
+    """Fold the organisations marked since the last run into the subtree totals, so a
+    write shows in every ancestor's figures within a couple of minutes."""
+    rollups.refresh()
