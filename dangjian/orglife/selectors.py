@@ -224,7 +224,8 @@ def resolution_get(meeting: Meeting, resolution_id) -> Resolution:
 
 
 def comments_for(meeting: Meeting) -> QuerySet[Comment]:
-    return meeting.comments.select_related("author")
+    """Each comment with its author and the author's member record (the name shown)."""
+    return meeting.comments.select_related("author__member")
 
 
 def photos_for(meeting: Meeting) -> QuerySet[MeetingPhoto]:

@@ -1,0 +1,343 @@
+"""Row makers of the query-count tests (tests/test_query_counts.py): each adds ``n`` rows
+of one kind to the test cast's world, through the apps' services as a user would.
+
+A maker touches every branch (or the organisations both the province and the county
+admin see), so every list grows for every user it is measured for. Lists shown inside a
+detail (a meeting's attendance, an order's history) are measured on a *subject*: the
+makers of those kinds build a fresh subject with ``n`` children and point the world at it.
+"""
+
+import datetime as dt
+import io
+import itertools
+from collections.abc import Callable
+from types import SimpleNamespace
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from dangjian.core.calendar import TZ
+from dangjian.core.testing import BRANCHES, new_id_number
+
+# The past month the makers' meetings and warnings fall in (compliance is asked for it).
+PERIOD = "2025-03"
+START = dt.datetime(2025, 3, 3, 9, 0, tzinfo=TZ)
+CALLER_PHONE = "13800138000"  # the hotline caller whose history the console shows
+KB_TOPIC = "党费"  # every maker-made knowledge-base question contains it (search hits)
+MEETING_KINDS = ["theme_day", "committee", "member_assembly", "lecture", "life_meeting"]
+
+_serial = itertools.count(1)
+
+
+class World:
+    """The cast plus the subjects that detail-with-list endpoints are measured on."""
+
+    def __init__(self, cast: SimpleNamespace):
+        self.cast = cast
+        self.org = cast.org
+        self.user = cast.user
+        self.root = cast.user["root"]
+        self.subject: dict[str, int] = {}
+        self.ivr_options = 0
+
+    def ids(self) -> dict[str, int]:
+        """What URLs are formatted with: organisations by key, then the subjects."""
+        return {**{k: o.pk for k, o in self.org.items()}, **self.subject}
+
+
+def _n() -> int:
+    return next(_serial)
+
+
+def members(world: World, n: int) -> None:
+    from dangjian.members import services
+
+    for branch in BRANCHES:
+        for _ in range(n):
+            i = _n()
+            full = i % 2 == 0
+            services.member_create(
+                acting_user=world.root,
+                branch=world.org[branch],
+                name=f"增补党员{i}",
+                id_number=new_id_number(dt.date(1950 + i % 30, 1 + i % 12, 1), male=i % 2 == 0),
+                phone=f"1370000{i:04d}",
+                ethnicity="汉族" if i % 3 else "白族",
+                education=("bachelor", "postgraduate", "high_school")[i % 3],
+                joined_on=dt.date(2005, 7, 1),
+                full_member_on=dt.date(2006, 7, 1) if full else None,
+                status="full" if full else "probationary",
+                group=world.org["G1"] if branch == "B1" and i % 2 else None,
+            )
+
+
+def orgs(world: World, n: int) -> None:
+    """New branches under T1 (in the county admin's K1) and directly under K3."""
+    from dangjian.orgs import services
+
+    for parent in ("T1", "K3"):
+        for _ in range(n):
+            i = _n()
+            services.org_create(
+                acting_user=world.root,
+                parent=world.org[parent],
+                name=f"新建第{i}党支部",
+                org_type="branch",
+                code=f"{world.org[parent].code[:6]}9{i:05d}",
+                founded_on=dt.date(2000, 1, 1),
+            )
+
+
+def _plan(world: World, org_key: str, kind: str, start: dt.datetime, **extra):
+    from dangjian.orglife import services
+
+    return services.meeting_create(
+        acting_user=world.root,
+        org=world.org[org_key],
+        kind=kind,
+        topic=f"学习会议{_n()}",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        place="党员活动室",
+        **extra,
+    )
+
+
+def meetings(world: World, n: int) -> None:
+    """``n`` meetings per branch (every other one held, minutes recorded) and ``n`` group
+    meetings of G1, all in PERIOD."""
+    from dangjian.orglife import services
+
+    for branch in BRANCHES:
+        for k in range(n):
+            i = _n()
+            start = START + dt.timedelta(days=i % 20, minutes=i)
+            meeting = _plan(world, branch, MEETING_KINDS[i % len(MEETING_KINDS)], start)
+            if k % 2 == 0:
+                services.meeting_record(acting_user=world.root, meeting=meeting, minutes="会议记录")
+    for _ in range(n):
+        _plan(world, "G1", "group", START + dt.timedelta(days=1, minutes=_n()))
+
+
+def _jpeg() -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (180, 20, 20)).save(out, format="JPEG")
+    return SimpleUploadedFile("photo.jpg", out.getvalue(), content_type="image/jpeg")
+
+
+def meeting_subject(world: World, n: int) -> None:
+    """A B1 meeting (its whole roster called: it grows with ``members``) with ``n``
+    comments, photos and resolutions and a few attendance marks; the new subject."""
+    from dangjian.orglife import services
+
+    meeting = _plan(world, "B1", "theme_day", START + dt.timedelta(days=2))
+    authors = [world.user["member"], world.user["branch_admin"], world.root]
+    for k in range(n):
+        services.comment_add(acting_user=authors[k % 3], meeting=meeting, text=f"留言{_n()}")
+        services.photo_add(acting_user=world.root, meeting=meeting, upload=_jpeg(), caption="现场")
+        services.resolution_add(acting_user=world.root, meeting=meeting, title=f"表决事项{_n()}")
+    attendances = list(meeting.attendances.order_by("pk")[: n + 1])
+    for k, attendance in enumerate(attendances):
+        status = ("present", "leave", "absent")[k % 3]
+        services.attendance_mark(
+            acting_user=world.root,
+            meeting=meeting,
+            member=attendance.member,
+            status=status,
+            reason="因公出差" if status == "leave" else "",
+        )
+    world.subject["meeting"] = meeting.pk
+
+
+def warnings(world: World, n: int) -> None:
+    """主题党日 warnings of every branch for ``n`` more months before PERIOD."""
+    from dangjian.orglife import rules, services
+
+    for _ in range(n):
+        i = _n()
+        month = rules.month_period(2020 + i // 12, 1 + i % 12)
+        for branch in BRANCHES:
+            services.theme_day_warn(branch=world.org[branch], month=month)
+
+
+def notifications(world: World, n: int) -> None:
+    from dangjian.core import notify
+
+    for _ in range(n):
+        i = _n()
+        notify.send(
+            list(world.user.values()),
+            kind="test.notice",
+            title=f"通知{i}",
+            body="请按时参加组织生活",
+            url="/orglife/mine/",
+            org_path=world.org["B1"].path,
+            dedupe_key=f"querycount:{i}",
+        )
+
+
+def _entry(world: World, org_key: str, *, publish: bool, **fields):
+    from dangjian.consult.services import kb
+
+    i = _n()
+    data = {
+        "question": f"{KB_TOPIC}问题第{i}号怎么办？",
+        "answer": f"按照规定办理（第{i}号答复）。",
+        "alternatives": [f"{KB_TOPIC}第{i}号"],
+        "category": ("党费", "组织关系转接", "发展党员")[i % 3],
+        "tags": ["常见"],
+        "source": "中组发〔2008〕3号",
+        **fields,
+    }
+    return kb.entry_create(acting_user=world.root, org=world.org[org_key], publish=publish, **data)
+
+
+def kb_entries(world: World, n: int) -> None:
+    """Published entries and drafts of the province and of K1 (both admins edit K1's)."""
+    for org_key in ("P", "K1"):
+        for k in range(n):
+            _entry(world, org_key, publish=True, kind="case" if k % 4 == 0 else "faq")
+            _entry(world, org_key, publish=False)
+
+
+def kb_versions(world: World, n: int) -> None:
+    """A K1 entry edited ``n`` times (its history); the new subject."""
+    from dangjian.consult.services import kb
+
+    entry = _entry(world, "K1", publish=False)
+    for _ in range(n):
+        entry = kb.entry_update(acting_user=world.root, entry=entry, answer=f"修订答复{_n()}。")
+    world.subject["entry"] = entry.pk
+
+
+def daily(world: World, n: int) -> None:
+    """``n`` more days of 每日一答 (each picks a published entry; one is made per day)."""
+    from dangjian.consult.services import kb_desk
+
+    for _ in range(n):
+        _entry(world, "P", publish=True)
+        kb_desk.daily_pick(day=dt.date(2025, 1, 1) + dt.timedelta(days=_n()))
+
+
+def ivr(world: World, n: int) -> None:
+    """The province hotline's voice menu, ``n`` options longer (at most the menu's 9)."""
+    from dangjian.consult.services import kb_desk
+
+    world.ivr_options = min(world.ivr_options + n, kb_desk.IVR_MAX)
+    options = [
+        {"key": str(k + 1), "label": f"选项{k + 1}", "queue": "综合", "category": "党费"}
+        for k in range(world.ivr_options)
+    ]
+    kb_desk.ivr_menu_replace(acting_user=world.root, org=world.org["P"], options=options)
+
+
+def feedback(world: World, n: int) -> None:
+    from dangjian.consult.services import kb_desk
+
+    for k in range(n):
+        kind = ("suggestion", "problem")[k % 2]
+        kb_desk.feedback_submit(user=world.user["member"], kind=kind, text=f"建议增加功能{_n()}")
+
+
+def orders(world: World, n: int) -> None:
+    """Per round: a member's web question, and a hotline call from CALLER_PHONE about B1
+    answered on the phone and published to the public list."""
+    from dangjian.consult.services import orders as services
+
+    agent = world.user["agent"]
+    for _ in range(n):
+        services.order_create(
+            acting_user=world.user["member"],
+            source="web",
+            summary=f"咨询党费交纳问题{_n()}",
+            category="党费",
+            asker=world.user["member"],
+        )
+        order = services.hotline_log(
+            acting_user=agent,
+            caller_name="张先生",
+            phone=CALLER_PHONE,
+            category="组织关系转接",
+            summary=f"来电咨询组织关系转接{_n()}",
+            asker_org=world.org["B1"],
+            reply="已电话答复，请向所在党支部提出申请。",
+        )
+        services.order_publish(acting_user=agent, order=order, public=True)
+
+
+def order_subject(world: World, n: int) -> None:
+    """A member's order claimed by the agent, coordinated with ``n`` offices (each
+    answering), then replied: its history and coordinations grow with ``n``."""
+    from dangjian.consult.services import orders as services
+
+    agent, member = world.user["agent"], world.user["member"]
+    order = services.order_create(
+        acting_user=member,
+        source="web",
+        summary=f"咨询组织关系{_n()}",
+        category="组织关系转接",
+        asker=member,
+    )
+    services.order_claim(acting_user=agent, order=order)
+    offices = [(world.org["K1"], f"组织科{k}") for k in range(n)]
+    made = services.order_coordinate(
+        acting_user=agent, order=order, offices=offices, question="请提供意见"
+    )
+    for coordination in made:
+        services.coordination_answer(acting_user=agent, coordination=coordination, answer="同意")
+    order.refresh_from_db()
+    services.order_reply(acting_user=agent, order=order, text="经协商，答复如下：可以办理。")
+    world.subject["order"] = order.pk
+
+
+def chat_subject(world: World, n: int) -> None:
+    """A live chat between the member and the online agent, ``n`` turns more."""
+    from dangjian.consult.models import ChatSession
+    from dangjian.consult.services import kb
+    from dangjian.consult.services import orders as services
+
+    if "chat" not in world.subject:
+        services.presence_set(user=world.user["agent"], online=True)
+        conversation = kb.conversation_start(user=world.user["member"])
+        chat = services.handoff(conversation, world.user["member"])
+        assert isinstance(chat, ChatSession), "the agent is online: a live chat"
+        world.subject["chat"] = chat.pk
+    chat = ChatSession.objects.get(pk=world.subject["chat"])
+    for k in range(n):
+        speaker = world.user["member"] if k % 2 == 0 else world.user["agent"]
+        services.chat_post(acting_user=speaker, chat=chat, text=f"第{_n()}句")
+
+
+def conversation_subject(world: World, n: int) -> None:
+    """The member's conversation with the bot, ``n`` answered turns more."""
+    from dangjian.consult.models import Conversation
+    from dangjian.consult.services import kb
+
+    if "conversation" not in world.subject:
+        conversation = kb.conversation_start(user=world.user["member"])
+        world.subject["conversation"] = conversation.pk
+    conversation = Conversation.objects.get(pk=world.subject["conversation"])
+    for _ in range(n):
+        entry = _entry(world, "P", publish=True)
+        kb.ask(user=world.user["member"], conversation=conversation, entry=entry)
+
+
+# Kind of row → its maker, in the order they run (a meeting subject after the members
+# it calls, daily answers after the entries they pick from).
+ROW_MAKERS: dict[str, Callable[[World, int], None]] = {
+    "members": members,
+    "orgs": orgs,
+    "meetings": meetings,
+    "meeting_subject": meeting_subject,
+    "warnings": warnings,
+    "notifications": notifications,
+    "kb_entries": kb_entries,
+    "kb_versions": kb_versions,
+    "daily": daily,
+    "ivr": ivr,
+    "feedback": feedback,
+    "orders": orders,
+    "order_subject": order_subject,
+    "chat_subject": chat_subject,
+    "conversation_subject": conversation_subject,
+}

@@ -1,0 +1,422 @@
+"""The number of queries of every list page and list API call does not grow with its rows.
+
+Every list is fetched twice by each user it is measured for: over the test cast plus a
+row or so of every kind (so no list is empty and every prefetch has something to
+fetch), then again after many more rows of every kind were added through the services
+(tests/query_rows.py). Both times after a warm-up request, and as the fewer of two
+requests: bookkeeping written at most once a minute (a session's last-seen time, a
+token's last use) lands in at most one of two requests in a row. The second count must
+equal the first: a query per row (N+1) shows as a difference, and so does any other
+query whose number depends on the data. Each list must also have grown for that user,
+so a row maker that adds nothing the list shows fails rather than passing quietly.
+
+Coverage is enforced, not hoped for: every GET operation of the OpenAPI schema that
+answers a list (a JSON array or a paged ``items`` object) must be in API_TARGETS, and
+every page route must be either in PAGE_TARGETS or named in NOT_LIST_PAGES with why.
+A new list endpoint or page fails the suite until it is given a target here.
+
+The rows are built once per module, in a transaction rolled back at its end.
+"""
+
+import difflib
+import json
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+
+from tests.query_rows import CALLER_PHONE, KB_TOPIC, PERIOD, ROW_MAKERS, World
+from tests.security.apischema import operations, resolve
+from tests.security.urlwalk import page_routes
+
+# The test database must exist (pytest-django creates only those its tests ask for).
+pytestmark = pytest.mark.django_db
+
+ADMINS = ("province_admin", "county_admin")
+MEMBER_TOO = (*ADMINS, "member")
+VISITOR = "visitor"  # no login at all (the public pages)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One list as a user fetches it: ``route`` is the OpenAPI operation id or the URL
+    name; ``url`` is formatted with ``World.ids()`` (organisation keys and subjects)."""
+
+    route: str
+    url: str
+    rows: tuple[str, ...]  # kinds of rows it lists (keys of ROW_MAKERS)
+    users: tuple[str, ...] = ADMINS
+    label: str = ""  # tells two targets of one route apart
+
+    @property
+    def id(self) -> str:
+        return f"{self.route}{f' [{self.label}]' if self.label else ''}"
+
+
+def _api(op: str, url: str, rows: tuple[str, ...], users=ADMINS, label="") -> Target:
+    return Target(f"GET /api/v1/{op}", f"/api/v1/{url}", rows, users, label)
+
+
+API_TARGETS = [
+    _api("orgs", "orgs?limit=100", ("orgs", "members")),
+    _api("orgs/{org_id}/children", "orgs/{T1}/children?limit=100", ("orgs", "members")),
+    _api("members", "members?limit=100", ("members",)),
+    _api("members/export", "members/export", ("members",)),
+    _api("inbox", "inbox?limit=100", ("notifications",), MEMBER_TOO),
+    _api("orglife/meetings", "orglife/meetings?limit=100", ("meetings",), MEMBER_TOO),
+    _api(
+        "orglife/meetings/{meeting_id}",
+        "orglife/meetings/{meeting}",
+        ("meeting_subject",),  # its resolutions, and the attendance summary
+        MEMBER_TOO,
+    ),
+    _api(
+        "orglife/meetings/{meeting_id}/attendance",
+        "orglife/meetings/{meeting}/attendance?limit=100",
+        ("meeting_subject", "members"),
+    ),
+    _api(
+        "orglife/meetings/{meeting_id}/comments",
+        "orglife/meetings/{meeting}/comments?limit=100",
+        ("meeting_subject",),
+        MEMBER_TOO,
+    ),
+    _api(
+        "orglife/meetings/{meeting_id}/photos",
+        "orglife/meetings/{meeting}/photos",
+        ("meeting_subject",),
+    ),
+    _api("orglife/compliance", f"orglife/compliance?period={PERIOD}", ("meetings", "orgs")),
+    _api("orglife/warnings", "orglife/warnings?limit=100", ("warnings",)),
+    _api("consult/kb/entries", "consult/kb/entries?limit=100", ("kb_entries",), MEMBER_TOO),
+    _api("consult/kb/export", "consult/kb/export", ("kb_entries",)),
+    _api(
+        "consult/kb/entries/{entry_id}/history",
+        "consult/kb/entries/{entry}/history",
+        ("kb_versions",),
+    ),
+    _api("consult/daily", "consult/daily?limit=100", ("daily",), MEMBER_TOO),
+    _api("consult/ivr", "consult/ivr", ("ivr",)),
+    _api(
+        "consult/platform-feedback",
+        "consult/platform-feedback?limit=100",
+        ("feedback",),
+        MEMBER_TOO,
+    ),
+    _api("consult/orders", "consult/orders?limit=100", ("orders",), (*ADMINS, "agent", "member")),
+    _api(
+        "consult/orders",
+        "consult/orders?view=queue&limit=100",
+        ("orders",),
+        (*ADMINS, "agent"),
+        "queue",
+    ),
+    _api("consult/orders/{order_id}", "consult/orders/{order}", ("order_subject",)),
+    _api("consult/orders/{order_id}/history", "consult/orders/{order}/history", ("order_subject",)),
+    _api(
+        "consult/public-questions",
+        "consult/public-questions?limit=100",
+        ("orders",),
+        (*ADMINS, VISITOR),
+    ),
+    _api("consult/chats/{chat_id}/messages", "consult/chats/{chat}/messages", ("chat_subject",)),
+    _api("consult/stats", "consult/stats", ("orders",)),
+]
+
+
+def _page(name: str, url: str, rows: tuple[str, ...], users=ADMINS, label="") -> Target:
+    return Target(name, url, rows, users, label)
+
+
+PAGE_TARGETS = [
+    _page("home", "/", ("members", "orgs"), MEMBER_TOO),
+    _page("inbox", "/inbox/", ("notifications",), MEMBER_TOO),
+    _page("orgs:tree", "/orgs/", ("orgs", "members")),
+    _page("orgs:children", "/orgs/{T1}/children/", ("orgs", "members")),
+    _page("orgs:search", "/orgs/search/?q=党支部", ("orgs", "members")),
+    _page("orgs:detail", "/orgs/{T1}/", ("orgs", "members")),
+    _page("members:list", "/members/", ("members",)),
+    _page("members:export", "/members/export/", ("members",)),
+    _page("orglife:list", "/orglife/", ("meetings", "warnings")),
+    _page("orglife:mine", "/orglife/mine/", ("meetings",), ("member",)),
+    _page(
+        "orglife:detail", "/orglife/meetings/{meeting}/", ("meeting_subject", "members"), MEMBER_TOO
+    ),
+    _page(
+        "orglife:compliance",
+        f"/orglife/compliance/?period={PERIOD}",
+        ("meetings", "orgs", "warnings"),
+    ),
+    _page(
+        "orglife:compliance_org",
+        f"/orglife/compliance/{{T1}}/?period={PERIOD}",
+        ("meetings", "orgs"),
+    ),
+    _page("orglife:warnings", "/orglife/warnings/", ("warnings",)),
+    _page(
+        "consult:chat", "/consult/chat/?c={conversation}", ("conversation_subject",), ("member",)
+    ),
+    _page("consult:kb_list", "/consult/kb/?all=1", ("kb_entries",), label="editor"),
+    _page("consult:kb_list", "/consult/kb/", ("kb_entries",), ("member",), "published"),
+    _page("consult:kb_list", "/consult/kb/?kind=case", ("kb_entries",), ("member",), "cases"),
+    _page("consult:kb_list", f"/consult/kb/?q={KB_TOPIC}", ("kb_entries",), ("member",), "search"),
+    _page("consult:kb_history", "/consult/kb/{entry}/history/", ("kb_versions",)),
+    _page("consult:kb_export", "/consult/kb/export/", ("kb_entries",)),
+    _page("consult:daily", "/consult/daily/", ("daily",), MEMBER_TOO),
+    _page("consult:hotline", "/consult/hotline/", ("ivr",)),
+    _page("consult:feedback", "/consult/feedback/", ("feedback",), ("member",)),
+    _page("consult:feedback_manage", "/consult/feedback/manage/", ("feedback",)),
+    _page("consult:order_console", "/consult/console/", ("orders",), (*ADMINS, "agent")),
+    _page(
+        "consult:caller_history",
+        f"/consult/console/history/?phone={CALLER_PHONE}",
+        ("orders",),
+        (*ADMINS, "agent"),
+    ),
+    _page("consult:agent_kb_search", f"/consult/console/kb-search/?q={KB_TOPIC}", ("kb_entries",)),
+    _page("consult:order_detail", "/consult/orders/{order}/", ("order_subject",)),
+    _page("consult:live_chat", "/consult/live/{chat}/", ("chat_subject",), MEMBER_TOO),
+    _page(
+        "consult:live_chat_messages",
+        "/consult/live/{chat}/messages/",
+        ("chat_subject",),
+        MEMBER_TOO,
+    ),
+    _page("consult:my_orders", "/consult/my/", ("orders",), ("member",)),
+    _page("consult:my_order", "/consult/my/{order}/", ("order_subject",), ("member",)),
+    _page("consult:public_questions", "/consult/public/", ("orders",), (*ADMINS, VISITOR)),
+    _page("consult:order_stats", "/consult/stats/", ("orders",)),
+]
+
+# Page routes that show no list whose length depends on the data, by why.
+NOT_LIST_PAGES = {
+    "sign-in, second factor and account settings": {
+        "accounts:login", "accounts:logout", "accounts:otp_verify", "accounts:otp_enrol",
+        "accounts:password_change", "accounts:elder",
+    },
+    "one object (its own fields; the lists inside details are targets above)": {
+        "members:detail", "members:reveal", "members:photo", "orglife:photo",
+        "consult:kb_detail",
+    },
+    "the check-in screen: a QR code and the attendance summary's figures": {
+        "orglife:screen", "orglife:screen_qr",
+    },
+    "forms, and the actions they post to": {
+        "inbox_open", "orgs:create", "orgs:edit", "orgs:move", "orgs:dissolve",
+        "orgs:position_add", "orgs:position_end", "members:create", "members:edit",
+        "members:photo_upload", "orglife:create", "orglife:edit", "orglife:cancel",
+        "orglife:record", "orglife:mark", "orglife:checkin", "orglife:checkin_location",
+        "orglife:leave", "orglife:resolution_add", "orglife:vote", "orglife:close_vote",
+        "orglife:comment_add", "orglife:photo_add", "consult:chat_pick",
+        "consult:chat_handoff", "consult:chat_feedback", "consult:kb_create",
+        "consult:kb_import", "consult:kb_edit", "consult:kb_status", "consult:hotline_edit",
+        "consult:feedback_status", "consult:agent_presence", "consult:hotline_log",
+        "consult:order_claim", "consult:order_reply", "consult:order_coordinate",
+        "consult:order_publish", "consult:order_to_kb", "consult:coordination_answer",
+        "consult:live_chat_send", "consult:live_chat_close", "consult:message_new",
+        "consult:my_order_rate", "consult:my_order_reopen", "consult:public_ask",
+    },
+}  # fmt: skip
+
+# Rows of every kind before the first measurement, then added before the second. The
+# subject makers build a new subject with that many children (so the second is larger).
+SEED = dict.fromkeys(ROW_MAKERS, 1)
+MORE = {
+    "members": 10,
+    "orgs": 5,
+    "meetings": 5,
+    "meeting_subject": 7,
+    "warnings": 5,
+    "notifications": 10,
+    "kb_entries": 10,
+    "kb_versions": 8,
+    "daily": 8,
+    "ivr": 6,
+    "feedback": 8,
+    "orders": 8,
+    "order_subject": 6,
+    "chat_subject": 10,
+    "conversation_subject": 6,
+}
+TARGETS = API_TARGETS + PAGE_TARGETS
+CASES = [(t, u) for t in TARGETS for u in t.users]
+
+
+def _schema() -> dict:
+    import django
+
+    django.setup()
+    from dangjian.api import api
+
+    return api.get_openapi_schema()
+
+
+SCHEMA = _schema()
+
+
+def _answers_a_list(spec: dict) -> bool:
+    """A JSON array, or a paged object (``items``), as the operation's 200 answer."""
+    content = spec.get("responses", {}).get(200, {}).get("content", {})
+    body = content.get("application/json", {}).get("schema")
+    if body is None:
+        return False
+    body = resolve(SCHEMA, body)
+    items = body.get("properties", {}).get("items")
+    return body.get("type") == "array" or (
+        items is not None and resolve(SCHEMA, items).get("type") == "array"
+    )
+
+
+# --- Measuring
+
+
+@dataclass
+class Measure:
+    status: int
+    queries: list[str]
+    size: int  # rows shown (``count`` or array length), else the body's length
+
+
+def _body(response) -> bytes:
+    """The whole body (a streamed one read out: its queries count too)."""
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def _size(response, body: bytes) -> int:
+    if response.get("Content-Type", "").startswith("application/json"):
+        data = json.loads(body)
+        if isinstance(data, list):
+            return len(data)
+        if isinstance(data, dict) and isinstance(data.get("count"), int):
+            return data["count"]
+    return len(body)
+
+
+def _clients(world: World) -> dict[tuple[str, bool], Client]:
+    """A session client per page user and a bearer-token client per API user."""
+    from dangjian.accounts.services import token_issue
+    from dangjian.core.testing import login_verified
+
+    clients = {}
+    for target in TARGETS:
+        api = target.route.startswith("GET /api/")
+        for user_key in target.users:
+            if (user_key, api) in clients:
+                continue
+            if user_key == VISITOR:
+                client = Client()
+            elif api:
+                raw, _ = token_issue(user=world.user[user_key])
+                client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+            else:
+                client = login_verified(Client(), world.user[user_key])
+            clients[(user_key, api)] = client
+    return clients
+
+
+def _measure_all(world: World, clients) -> dict[tuple[str, str], Measure]:
+    ids = world.ids()
+    result = {}
+    for target, user_key in CASES:
+        client = clients[(user_key, target.route.startswith("GET /api/"))]
+        url = target.url.format(**ids)
+        _body(client.get(url))  # warm-up: first-use caches
+        result[(target.id, user_key)] = min(
+            (_measure(client, url) for _ in range(2)), key=lambda m: len(m.queries)
+        )
+    return result
+
+
+def _measure(client, url: str) -> Measure:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+        body = _body(response)
+    queries = [q["sql"] for q in ctx.captured_queries]
+    return Measure(response.status_code, queries, _size(response, body))
+
+
+def _grow(world: World, counts: dict[str, int]) -> None:
+    for kind, maker in ROW_MAKERS.items():
+        maker(world, counts[kind])
+
+
+@pytest.fixture(scope="module")
+def measured(django_db_setup, django_db_blocker):
+    """(before, after) measures of every case, over rows built once for the module."""
+    from dangjian.core.testing import reload
+
+    # Every member list is a bulk read before and after (its audit entry in both counts);
+    # no request of the run is rate-limited.
+    settings = override_settings(AUDIT_BULK_READ_ROWS=1, RATE_LIMITS_ENABLED=False)
+    with django_db_blocker.unblock(), settings, transaction.atomic():
+        world = World(reload(pytest.dangjian_cast))
+        _grow(world, SEED)
+        clients = _clients(world)
+        before = _measure_all(world, clients)
+        _grow(world, MORE)
+        after = _measure_all(world, clients)
+        transaction.set_rollback(True)
+    return before, after
+
+
+# --- Coverage
+
+
+def test_every_list_operation_has_a_target():
+    lists = {
+        f"GET {path}"
+        for path, methods in SCHEMA["paths"].items()
+        if "get" in methods and _answers_a_list(methods["get"])
+    }
+    covered = {t.route for t in API_TARGETS}
+    assert lists - covered == set(), "give these list operations a Target in API_TARGETS"
+    assert len(lists) >= 15
+
+
+def test_every_target_names_a_real_route_and_row_kind():
+    ops = {op.id for op in operations(SCHEMA) if op.method == "get"}
+    pages = {r.name for r in page_routes()}
+    for target in TARGETS:
+        assert target.route in (ops if target.route.startswith("GET /api/") else pages), target
+        assert target.rows and set(target.rows) <= set(ROW_MAKERS), target
+    assert set(MORE) == set(ROW_MAKERS)
+
+
+def test_every_page_is_a_target_or_not_a_list():
+    pages = {r.name for r in page_routes() if not r.url.startswith("/admin/")}
+    covered = {t.route for t in PAGE_TARGETS}
+    exempt = {name for names in NOT_LIST_PAGES.values() for name in names}
+    assert covered & exempt == set()
+    assert pages - covered - exempt == set(), "a new page: add it to PAGE_TARGETS or NOT_LIST_PAGES"
+    assert exempt - pages == set(), "stale names in NOT_LIST_PAGES"
+
+
+# --- The counts
+
+
+@pytest.mark.parametrize(("target", "user_key"), CASES, ids=[f"{t.id}-{u}" for t, u in CASES])
+def test_query_count_does_not_grow_with_rows(measured, target, user_key):
+    before, after = (m[(target.id, user_key)] for m in measured)
+    assert (before.status, after.status) == (200, 200), (before.status, after.status)
+    assert after.size > before.size, "the rows added are not in this list: fix its row maker"
+    grown = len(after.queries) - len(before.queries)
+    assert grown == 0, _diff(before.queries, after.queries)
+
+
+def _shape(sql: str) -> str:
+    """A query without its literals (ids, timestamps), shortened for a message."""
+    sql = re.sub(r"'[^']*'|\b\d+\b", "?", sql)
+    return sql if len(sql) <= 300 else f"{sql[:150]} … {sql[-150:]}"
+
+
+def _diff(before: list[str], after: list[str]) -> str:
+    """The queries that differ once literals are set aside, for the failure message."""
+    lines = difflib.unified_diff(
+        [_shape(q) for q in before], [_shape(q) for q in after], "before", "after", lineterm="", n=0
+    )
+    return f"{len(before)} → {len(after)} queries:\n" + "\n".join(lines)
