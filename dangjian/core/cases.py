@@ -404,6 +404,25 @@ def _check(wf: Workflow, name: str, case, actor, kwargs: dict) -> Transition:
     return step
 
 
+def allowed(case, actor) -> frozenset[str]:
+    """The moves open to ``actor`` now, for pages to show the right buttons (the move
+    itself checks again under the lock). Guards run without input: a refusal about an
+    input (a :class:`Refusal` naming another field than the move's) does not hide the
+    move, since its form asks for that input."""
+    wf = workflow_of(case)
+    open_now = set()
+    for name, step in wf.transitions.items():
+        if case.status not in step.sources:
+            continue
+        refusals = (guard(case, actor) for guard in step.guards)
+        if all(
+            not refused or (isinstance(refused, Refusal) and refused.field != step.field)
+            for refused in refusals
+        ):
+            open_now.add(name)
+    return frozenset(open_now)
+
+
 def _apply(wf, name, step, case, *, actor, reason, now, ip, kwargs, target, note=""):
     before, from_status = audit.snapshot(case, wf.audited), case.status
     note = note or reason

@@ -129,6 +129,16 @@ def test_transfer_and_reassign_change_the_handler(cast):
     assert ticket.events.last().note == f"转交{admin}"
 
 
+def test_allowed_moves_follow_the_state_and_who_holds_the_case(cast):
+    admin, other = cast.user["county_admin"], cast.user["city_admin"]
+    ticket = open_ticket(cast)
+    assert cases.allowed(ticket, admin) == {"accept", "reassign"}
+    cases.transition(ticket, "accept", actor=admin)
+    # resolve needs a result: the form asks for it, so the move is shown
+    assert cases.allowed(ticket, admin) == {"transfer", "reassign", "resolve"}
+    assert cases.allowed(ticket, other) == {"reassign"}
+
+
 # --- Deadlines on the official calendar
 
 
