@@ -18,16 +18,17 @@ Sources:
   not late on Monday morning and the National Day week stops the clock.
 
 Timers are configuration (``settings.CONSULT_SLA`` overrides :data:`SLA_DEFAULTS`); the
-values here are the defaults.
+values here are the defaults. The arithmetic of breaches, escalation steps and reminders
+is the core case engine's (dangjian.core.cases); :func:`policy` gives it these numbers.
 """
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 from django.conf import settings
 
-from dangjian.core.calendar import add_work_hours, add_workdays, work_hours_between
+from dangjian.core.calendar import add_work_hours
+from dangjian.core.cases import Policy
 
 # Levels of the organisation departments that run 12371, from the top.
 PROVINCE, CITY, COUNTY = "province", "city", "county"
@@ -131,45 +132,18 @@ def deadlines(start: dt.datetime, sla: Sla) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
-def breached_at(
-    *,
-    first_response_due: dt.datetime,
-    resolution_due: dt.datetime,
-    first_response_at: dt.datetime | None,
-    answered_at: dt.datetime | None,
-    now: dt.datetime,
-) -> dt.datetime | None:
-    """When the order first broke a timer (as of ``now``), or None if it has not."""
-    moments = []
-    if (first_response_at or now) > first_response_due:
-        moments.append(first_response_due)
-    if (answered_at or now) > resolution_due:
-        moments.append(resolution_due)
-    return min(moments) if moments else None
-
-
-def escalation_level(
-    breach: dt.datetime | None, now: dt.datetime, *, max_level: int, step_hours: float | None = None
-) -> int:
-    """How many levels up a breached order should be by ``now``.
-
-    One level at the breach, one more every ``step_hours`` working hours while it stays
-    breached, never above ``max_level`` (the province). A pure function of the times,
-    so the job computes the same answer however often it runs for the same slot.
-    """
-    if breach is None or now <= breach or max_level <= 0:
-        return 0
-    step = step_hours or _config().get("escalation_step_hours", ESCALATION_STEP_HOURS)
-    levels = 1 + math.floor(work_hours_between(breach, now) / step)
-    return min(levels, max_level)
-
-
-def rating_reminder_due(answered_on: dt.date, today: dt.date, workdays: int | None = None) -> bool:
-    """Whether an answer given on ``answered_on`` and still unrated needs a reminder."""
-    n = workdays or _config().get("rating_reminder_workdays", RATING_REMINDER_WORKDAYS)
-    return today >= add_workdays(answered_on, n)
-
-
 def reopens(rating: int) -> bool:
     """A rating of 2 or less means 不满意: the order goes back to the queue."""
     return rating <= UNSATISFIED_AT
+
+
+def policy() -> Policy:
+    """The engine's numbers for work orders: escalate one level per ``escalation_step_hours``
+    working hours while breached, remind to rate after ``rating_reminder_workdays``,
+    reopen on :func:`reopens`."""
+    config = _config()
+    return Policy(
+        step_hours=config.get("escalation_step_hours", ESCALATION_STEP_HOURS),
+        reminder_workdays=config.get("rating_reminder_workdays", RATING_REMINDER_WORKDAYS),
+        reopens=reopens,
+    )

@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
 from dangjian.core import crypto
+from dangjian.core.cases import CaseEvent, CaseModel
 from dangjian.core.fields import BlindIndex, EncryptedTextField
 from dangjian.core.models import TimeStampedModel
 from dangjian.core.scope import ALL, Perm, ScopedManager, path_q, scope_paths
@@ -119,8 +120,12 @@ def _from_above(user, perm: Perm) -> Q | None:
     return Q(org__path__in=above)
 
 
-class WorkOrder(TimeStampedModel):
-    """One consultation a person must answer, from any channel, with its SLA timers."""
+class WorkOrder(TimeStampedModel, CaseModel):
+    """One consultation a person must answer, from any channel, with its SLA timers.
+
+    A case of the core case engine (its workflow: ``consult.services.workflow``); the
+    status, assignee, timers, escalation level and rating columns come from CaseModel.
+    """
 
     BLIND_INDEXES = (BlindIndex(source="phone", digest="phone_digest", purpose=PHONE_INDEX),)
 
@@ -168,20 +173,6 @@ class WorkOrder(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="work_orders",
     )
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="承办人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    first_response_due = models.DateTimeField("受理时限")
-    resolution_due = models.DateTimeField("答复时限", db_index=True)
-    first_response_at = models.DateTimeField("受理时间", null=True, blank=True)
-    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
-    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
-    escalation_level = models.PositiveSmallIntegerField("已升级层级", default=0)
     escalated_to = models.ForeignKey(
         "orgs.Organisation",
         verbose_name="升级至组织",
@@ -200,28 +191,18 @@ class WorkOrder(TimeStampedModel):
         related_name="+",
     )
     answer_count = models.PositiveSmallIntegerField("答复次数", default=0)
-    rating = models.PositiveSmallIntegerField("满意度评分", null=True, blank=True)
-    rating_comment = models.CharField("评价意见", max_length=500, blank=True)
-    rated_at = models.DateTimeField("评价时间", null=True, blank=True)
-    reopen_count = models.PositiveSmallIntegerField("重新办理次数", default=0)
     public = models.BooleanField("公开到咨询列表", default=False)
     public_question = models.CharField("公开问题（已隐去个人信息）", max_length=200, blank=True)
 
     objects = ScopedManager(org="org", also=_asked_or_consulted)
 
-    class Meta:
+    class Meta(CaseModel.Meta):
         verbose_name = "咨询工单"
         verbose_name_plural = "咨询工单"
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "first_response_due"], name="consult_order_queue"),
             models.Index(fields=["org", "created_at"], name="consult_order_org"),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
-                name="consult_order_rating_1_5",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -246,23 +227,10 @@ class WorkOrder(TimeStampedModel):
         return self.status in OPEN_STATUSES
 
 
-class OrderEvent(models.Model):
+class OrderEvent(CaseEvent):
     """One step of an order's history (状态记录): who did what, when, from which status."""
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField("操作", max_length=20)
-    from_status = models.CharField("原状态", max_length=14, blank=True)
-    to_status = models.CharField("新状态", max_length=14, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="操作人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    note = models.TextField("说明", blank=True)
-    at = models.DateTimeField("时间", db_index=True)
 
     class Meta:
         verbose_name = "工单记录"

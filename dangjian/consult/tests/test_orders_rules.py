@@ -6,6 +6,7 @@ import pytest
 from django.test import override_settings
 
 from dangjian.consult import rules
+from dangjian.core import cases
 from dangjian.core.calendar import TZ
 
 # The asker's chain in the cast: 云南省委 › 昆明市委 › 五华区委 › 华山街道党委 › 第一党支部.
@@ -84,32 +85,48 @@ def test_the_national_day_holiday_stops_the_clock():
     assert first == at(2025, 10, 9, 11, 30)
 
 
+def breached_at(*, first_response_due, resolution_due, first_response_at, answered_at, now):
+    """The engine's breach over an order's two timers (受理, 答复)."""
+    timers = [(first_response_due, first_response_at), (resolution_due, answered_at)]
+    return cases.breached_at(timers, now)
+
+
+def escalation_level(breach, now, *, max_level):
+    return cases.escalation_level(
+        breach, now, max_level=max_level, step_hours=rules.policy().step_hours
+    )
+
+
+def rating_reminder_due(answered_on, today):
+    return cases.reminder_due(answered_on, today, rules.policy().reminder_workdays)
+
+
 def test_breach_is_the_first_deadline_missed():
     due1, due2 = at(2026, 11, 23, 11), at(2026, 11, 25, 15, 30)
     kwargs = {"first_response_due": due1, "resolution_due": due2, "answered_at": None}
-    assert rules.breached_at(**kwargs, first_response_at=None, now=due1) is None
+    assert breached_at(**kwargs, first_response_at=None, now=due1) is None
     later = due1 + dt.timedelta(minutes=1)
-    assert rules.breached_at(**kwargs, first_response_at=None, now=later) == due1
+    assert breached_at(**kwargs, first_response_at=None, now=later) == due1
     claimed = at(2026, 11, 23, 10)
-    assert rules.breached_at(**kwargs, first_response_at=claimed, now=later) is None
-    assert rules.breached_at(**kwargs, first_response_at=claimed, now=due2 + (later - due1)) == due2
+    assert breached_at(**kwargs, first_response_at=claimed, now=later) is None
+    assert breached_at(**kwargs, first_response_at=claimed, now=due2 + (later - due1)) == due2
 
 
 def test_escalation_climbs_one_level_per_workday_while_breached():
     breach = at(2026, 11, 20, 17, 0)  # Friday
-    assert rules.escalation_level(breach, breach, max_level=2) == 0
-    assert rules.escalation_level(breach, at(2026, 11, 20, 17, 15), max_level=2) == 1
+    assert escalation_level(breach, breach, max_level=2) == 0
+    assert escalation_level(breach, at(2026, 11, 20, 17, 15), max_level=2) == 1
     # The weekend does not count: Monday 16:59 is 6.5 working hours later.
-    assert rules.escalation_level(breach, at(2026, 11, 23, 16, 59), max_level=2) == 1
-    assert rules.escalation_level(breach, at(2026, 11, 23, 17, 0), max_level=2) == 2
-    assert rules.escalation_level(breach, at(2026, 12, 31, 17), max_level=2) == 2  # the top
-    assert rules.escalation_level(breach, at(2026, 12, 31, 17), max_level=0) == 0
+    assert escalation_level(breach, at(2026, 11, 23, 16, 59), max_level=2) == 1
+    assert escalation_level(breach, at(2026, 11, 23, 17, 0), max_level=2) == 2
+    assert escalation_level(breach, at(2026, 12, 31, 17), max_level=2) == 2  # the top
+    assert escalation_level(breach, at(2026, 12, 31, 17), max_level=0) == 0
 
 
 def test_rating_reminder_after_three_workdays():
     friday = dt.date(2026, 11, 20)
-    assert not rules.rating_reminder_due(friday, dt.date(2026, 11, 24))  # Tue: 2 workdays
-    assert rules.rating_reminder_due(friday, dt.date(2026, 11, 25))  # Wed: 3 workdays
+    assert not rating_reminder_due(friday, dt.date(2026, 11, 24))  # Tue: 2 workdays
+    assert rating_reminder_due(friday, dt.date(2026, 11, 25))  # Wed: 3 workdays
 
 
 @pytest.mark.parametrize("rating, reopened", [(1, True), (2, True), (3, False), (5, False)])

@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.consult.models import OrderKind, OrderStatus, Priority
+from dangjian.consult.models import OrderKind, Priority
 from dangjian.consult.selectors import kb as kb_selectors
 from dangjian.consult.selectors import orders as selectors
 from dangjian.consult.services import orders as services
-from dangjian.core import scope
+from dangjian.core import cases, scope
 from dangjian.core.errors import field_errors
 from dangjian.core.http import client_ip
 from dangjian.core.pages import apply_errors, is_htmx, paginate, query_text, vary_on_htmx
@@ -229,7 +229,7 @@ def _detail_context(user, order) -> dict:
     return {
         "order": order,
         "can_handle": can_handle,
-        "is_assignee": order.assignee_id == user.pk,
+        "moves": cases.allowed(order, user),
         "events": selectors.order_events(order),
         "coordinations": selectors.order_coordinations(order),
         "transcript": selectors.conversation_transcript(order),
@@ -474,13 +474,14 @@ def my_orders(request):
     return render(request, "consult/orders/my_list.html", {"page_obj": page_obj})
 
 
-def _my_context(order, **forms_) -> dict:
+def _my_context(order, user, **forms_) -> dict:
+    moves = cases.allowed(order, user)
     return {
         "order": order,
         "rate_form": forms_.get("rate_form") or RateForm(),
         "reopen_form": forms_.get("reopen_form") or ReopenForm(),
-        "can_rate": order.status == OrderStatus.ANSWERED,
-        "can_reopen": order.status in (OrderStatus.ANSWERED, OrderStatus.CLOSED),
+        "can_rate": "rate" in moves,
+        "can_reopen": "reopen" in moves,
         "events": selectors.order_events(order),
     }
 
@@ -490,7 +491,7 @@ def _my_context(order, **forms_) -> dict:
 @require_GET
 def my_order(request, pk):
     order = selectors.own_order(request.user, pk)
-    return render(request, "consult/orders/my_detail.html", _my_context(order))
+    return render(request, "consult/orders/my_detail.html", _my_context(order, request.user))
 
 
 @login_required
@@ -508,7 +509,7 @@ def my_order_rate(request, pk):
         else:
             messages.success(request, MSG_DONE["rate"])
             return redirect("consult:my_order", pk)
-    context = _my_context(order, rate_form=form)
+    context = _my_context(order, request.user, rate_form=form)
     return render(request, "consult/orders/my_detail.html", context, status=422)
 
 
@@ -530,7 +531,7 @@ def my_order_reopen(request, pk):
         else:
             messages.success(request, MSG_DONE["reopen"])
             return redirect("consult:my_order", pk)
-    context = _my_context(order, reopen_form=form)
+    context = _my_context(order, request.user, reopen_form=form)
     return render(request, "consult/orders/my_detail.html", context, status=422)
 
 
