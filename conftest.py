@@ -1,5 +1,6 @@
 """Test setup: a private var/ (keys, secret) per run and one shared cast per database."""
 
+import itertools
 import os
 import tempfile
 
@@ -64,3 +65,18 @@ def bearer(db):
         return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
     return _bearer
+
+
+_checkpoint_files = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints():
+    """Each test its own (initially absent) audit checkpoint file: a checkpoint sealed in a
+    test describes entries its rolled-back transaction takes away again."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    path = settings.VAR_DIR / "audit-checkpoints" / f"{next(_checkpoint_files)}.jsonl"
+    with override_settings(AUDIT_CHECKPOINT_FILE=path):
+        yield path
