@@ -74,9 +74,11 @@ _checkpoint_files = itertools.count()
 def _audit_checkpoints():
     """Each test its own (initially absent) audit checkpoint file: a checkpoint sealed in a
     test describes entries its rolled-back transaction takes away again."""
-    from django.conf import settings
+    from pathlib import Path
+
     from django.test import override_settings
 
-    path = settings.VAR_DIR / "audit-checkpoints" / f"{next(_checkpoint_files)}.jsonl"
+    run_dir = Path(os.environ["DANGJIAN_VAR_DIR"]) / "audit-checkpoints"
+    path = run_dir / f"{next(_checkpoint_files)}.jsonl"
     with override_settings(AUDIT_CHECKPOINT_FILE=path):
         yield path
