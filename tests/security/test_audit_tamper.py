@@ -516,3 +516,51 @@ def test_issue_19_no_lock_cycle_through_the_audit_head(pg_site):
         for key in env_one_chain:
             pg_site.env.pop(key)
     assert "审计链完整" in pg_site.run("audit", "verify").stdout
+
+
+# --- Upgrading a log written before the chains
+
+LEGACY = """
+import datetime as dt, hashlib, json
+from django.core.management import call_command
+from django.db import connection, transaction
+call_command("migrate", "core", "0004", verbosity=0)
+call_command("migrate", "accounts", verbosity=0)
+prev = "0" * 64
+with connection.cursor() as cur:  # three entries as the single-chain version wrote them
+    for i in range(3):
+        at = dt.datetime(2026, 11, 1, 8, i, tzinfo=dt.UTC)
+        body = {"at": at.isoformat(), "actor": None, "actor_label": "system",
+                "action": "old.write", "object_type": "", "object_id": "", "org_path": "",
+                "before": None, "after": {"i": i}, "ip": None}
+        digest = hashlib.sha256((prev + json.dumps(body, sort_keys=True)).encode()).hexdigest()
+        cur.execute(
+            "INSERT INTO core_auditentry (at, actor_label, action, object_type, object_id,"
+            " org_path, before, after, prev_hash, hash)"
+            " VALUES (%s, 'system', 'old.write', '', '', '', NULL, %s, %s, %s)",
+            [at.isoformat(), json.dumps({"i": i}), prev, digest],
+        )
+        prev = digest
+    cur.execute("INSERT INTO core_audithead (id, last_hash) VALUES (1, %s)", [prev])
+call_command("migrate", verbosity=0)
+from dangjian.core import audit
+from dangjian.core.models import AuditEntry
+migrated = list(AuditEntry.objects.values_list("chain", "seq", "key_id"))
+for chain in (0, 0, 5):
+    connection._dangjian_audit_chain = chain
+    with transaction.atomic():
+        audit.record(actor=None, action="new.write")
+sealed = audit.seal()["count"]
+intact = audit.check().intact
+AuditEntry.objects.filter(chain=0, seq=2).update(after={"i": 9})
+result = {"migrated": migrated, "sealed": sealed, "intact": intact,
+          "edited": str(audit.verify())}
+"""
+
+
+def test_entries_from_before_the_chains_start_chain_0_and_stay_verifiable(tmp_path):
+    site = Site(tmp_path)  # SQLite: the migration is vendor-neutral ORM code
+    found = site.python(LEGACY)
+    assert found["migrated"] == [[0, 1, ""], [0, 2, ""], [0, 3, ""]]
+    assert found["sealed"] == 6 and found["intact"]
+    assert found["edited"].startswith("链 0 第 2 条") and "被修改" in found["edited"]
