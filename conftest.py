@@ -1,12 +1,10 @@
-"""Test setup: a private var/ (keys, secret) per run and one shared cast per database."""
+"""Test setup: one shared cast per database, cheap password hashing, fresh caches (the
+private var/ of each test process is set up in tests/settings.py)."""
 
+import itertools
 import os
-import tempfile
 
 import pytest
-
-# Before Django reads settings: never touch the developer's var/ (keys, demo database).
-os.environ["DANGJIAN_VAR_DIR"] = tempfile.mkdtemp(prefix="dangjian-test-")
 
 
 def pytest_configure(config):
@@ -74,3 +72,20 @@ def bearer(db):
         return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
     return _bearer
+
+
+_checkpoint_files = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints():
+    """Each test its own (initially absent) audit checkpoint file: a checkpoint sealed in a
+    test describes entries its rolled-back transaction takes away again."""
+    from pathlib import Path
+
+    from django.test import override_settings
+
+    run_dir = Path(os.environ["DANGJIAN_VAR_DIR"]) / "audit-checkpoints"
+    path = run_dir / f"{next(_checkpoint_files)}.jsonl"
+    with override_settings(AUDIT_CHECKPOINT_FILE=path):
+        yield path

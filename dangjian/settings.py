@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dangjian.core.context.RequestContextMiddleware",  # request id, address, actor → audit
     "django.middleware.security.SecurityMiddleware",
     "dangjian.core.headers.SecurityHeadersMiddleware",  # CSP, Permissions-Policy
     "dangjian.core.uploads.RequestSizeLimitMiddleware",  # 413 before reading a huge body
@@ -288,7 +289,21 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DANGJIAN_LOG_LEVEL", "WARNING")},
+    # Audit checkpoints go to the log stream as well as the checkpoint file: ship this
+    # logger to a collector the database's administrators cannot write to.
+    "loggers": {
+        "dangjian.audit": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
+
+# The audit log (dangjian/core/audit.py): parallel hash chains keyed with a secret kept
+# outside the database, sealed into signed checkpoints kept outside it too.
+AUDIT_CHAINS = int(os.environ.get("DANGJIAN_AUDIT_CHAINS", "16"))
+AUDIT_KEY_FILE = Path(os.environ.get("DANGJIAN_AUDIT_KEY_FILE", VAR_DIR / "audit_key.json"))
+AUDIT_KEY_AUTOCREATE = DEBUG
+AUDIT_CHECKPOINT_FILE = Path(
+    os.environ.get("DANGJIAN_AUDIT_CHECKPOINT_FILE", VAR_DIR / "audit_checkpoints.jsonl")
+)
 
 # A member-list read of this many records, or any page after the first, is audited.
 AUDIT_BULK_READ_ROWS = int(os.environ.get("DANGJIAN_AUDIT_BULK_READ_ROWS", "50"))

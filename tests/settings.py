@@ -8,7 +8,21 @@ keys point at migrated apps) runs only in the test databases; ``makemigrations -
 and every deployment use ``dangjian.settings`` and never see the app.
 """
 
-from dangjian.settings import *  # noqa: F403
-from dangjian.settings import INSTALLED_APPS
+import os
+import tempfile
+
+# A private var/ (keys, secret, audit checkpoints) for every test process, set before the
+# project's settings read it: pytest-django loads settings before any conftest runs. Each
+# xdist worker gets its own (the environment it inherits names the controller's);
+# commands a test starts inherit their process's through the environment.
+_worker = os.environ.get("PYTEST_XDIST_WORKER")
+if _worker is not None and os.environ.get("DANGJIAN_TEST_VAR_WORKER") != _worker:
+    os.environ["DANGJIAN_VAR_DIR"] = tempfile.mkdtemp(prefix=f"dangjian-test-{_worker}-")
+    os.environ["DANGJIAN_TEST_VAR_WORKER"] = _worker
+else:
+    os.environ.setdefault("DANGJIAN_VAR_DIR", tempfile.mkdtemp(prefix="dangjian-test-"))
+
+from dangjian.settings import *  # noqa: E402, F403
+from dangjian.settings import INSTALLED_APPS  # noqa: E402
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.caseapp"]

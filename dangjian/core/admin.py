@@ -21,9 +21,20 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ("at", "actor_label", "action", "object_type", "object_id", "org_path", "ip")
+    list_display = (
+        "at",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "org_path",
+        "ip",
+        "request_id",
+        "chain",
+        "seq",
+    )
     list_filter = ("action",)
-    search_fields = ("actor_label", "action", "object_id", "org_path")
+    search_fields = ("actor_label", "action", "object_id", "org_path", "request_id")
     date_hierarchy = "at"
     list_select_related = False
 

@@ -12,6 +12,13 @@ primary key, every value normalised to text — computed in Python the same way 
 both databases), the backup file's own SHA-256, and a fingerprint of the key ids (not
 the keys) in the key file. Restoring checks the file against the manifest first, then
 recomputes every table's count and checksum and names the first that differs.
+
+The audit log's checkpoint file (``core.checkpoints``) is part of the set: it is copied
+to ``<file>.audit-checkpoints.jsonl`` *before* the database snapshot is taken, so every
+checkpoint in the copy describes entries the backup holds. Restoring notes the restore
+in the live checkpoint file (checkpoints after the copy's last line stop binding: the
+restored database never had their entries), and puts the copy back first if the live
+file is gone. The audit key is never part of the set: keep it apart.
 """
 
 import datetime as dt
@@ -31,7 +38,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from dangjian.core import crypto
+from dangjian.core import checkpoints, crypto
 from dangjian.core.excel import sha256_of
 
 FORMAT = 1
@@ -269,12 +276,37 @@ def _keys_section() -> dict:
     return {"fingerprint": crypto.fingerprint(kids), "kids": kids}
 
 
+def checkpoints_path(path: Path) -> Path:
+    return Path(f"{path}.audit-checkpoints.jsonl")
+
+
+def _copy_checkpoints(path: Path) -> dict:
+    """Copy the audit checkpoint file into the set (before the snapshot: see above)."""
+    source, target = checkpoints.path(), checkpoints_path(path)
+    target.unlink(missing_ok=True)
+    if not source.exists():
+        return {"file": None, "sha256": None, "upto": 0}
+    data = source.read_bytes()
+    lines = [json.loads(x) for x in data.decode().splitlines() if x.strip()]
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return {
+        "file": target.name,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "upto": lines[-1]["n"] if lines else 0,
+    }
+
+
 def create(path: Path, *, db: dict | None = None, progress: Progress | None = None) -> dict:
     """Write a backup to ``path`` and its manifest beside it; returns the manifest."""
     db = _db(db)
     vendor = vendor_of(db)
     path = Path(path).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
+    audit_section = _copy_checkpoints(path)
     partial = path.with_name(path.name + ".partial")
     partial.unlink(missing_ok=True)
     if vendor == "sqlite":
@@ -309,6 +341,7 @@ def create(path: Path, *, db: dict | None = None, progress: Progress | None = No
         "file_size": path.stat().st_size,
         "migrations": migrations,
         "keys": _keys_section(),
+        "audit": audit_section,
         "tables": stats,
     }
     manifest_path(path).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
@@ -369,7 +402,39 @@ def restore(path: Path, *, db: dict | None = None) -> tuple[dict, list[str]]:
         restore_cmd = [pg_binary("pg_restore"), "--clean", "--if-exists", "--no-owner"]
         _run([*restore_cmd, "--single-transaction", "--exit-on-error", *args, str(path)], env)
     actual, _ = stats_of(db)
+    _note_audit_restore(Path(path), manifest)
     return manifest, compare(manifest["tables"], actual)
+
+
+def _note_audit_restore(path: Path, manifest: dict) -> None:
+    """Tell the checkpoint file which checkpoints the restored log can still reach."""
+    from dangjian.core import audit
+
+    section = manifest.get("audit") or {"file": None, "upto": 0}
+    copy = checkpoints_path(path)
+    live = checkpoints.path()
+    if not live.exists() and section["file"] and copy.exists():
+        live.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(live, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(copy.read_bytes())
+    try:
+        audit.note_restore(upto=section["upto"], backup=path.name)
+    except Exception as exc:  # the key file missing or unreadable: say so, loudly
+        raise BackupError(f"数据库已恢复，但无法在审计检查点文件中记录此次恢复：{exc}") from exc
+
+
+def audit_problems(path: Path, manifest: dict) -> list[str]:
+    """The checkpoint copy of a backup set, checked against its manifest."""
+    section = manifest.get("audit")
+    if not section or not section["file"]:
+        return []
+    copy = checkpoints_path(path)
+    if not copy.exists():
+        return [f"备份集中缺少审计检查点文件：{copy}"]
+    if hashlib.sha256(copy.read_bytes()).hexdigest() != section["sha256"]:
+        return ["备份集中的审计检查点文件与清单不符：文件已损坏或被改动"]
+    return []
 
 
 @contextmanager
@@ -395,6 +460,8 @@ def verify(path: Path, *, db: dict | None = None) -> tuple[dict, list[str]]:
     manifest = read_manifest(path)
     if manifest["vendor"] != vendor_of(db):
         raise BackupError(MSG_VENDOR.format(backup=manifest["vendor"], current=vendor_of(db)))
+    if problems := audit_problems(Path(path), manifest):
+        return manifest, problems
     with _scratch(db) as target:
         if manifest["vendor"] == "sqlite":
             _sqlite_copy(_readonly(path), target)

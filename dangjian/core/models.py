@@ -19,12 +19,22 @@ class TimeStampedModel(models.Model):
 
 
 class AuditEntry(models.Model):
-    """One audited action. Append-only; each entry carries the hash of the one before.
+    """One audited action. Append-only; each entry carries the hash of the one before it
+    on its chain (see ``core.audit``: parallel chains, each a sequence 1, 2, 3 …).
 
-    ``org_path`` is the materialized path of the organisation the action concerns, so
-    the log itself can be scoped like everything else.
+    ``org`` is the organisation the action concerns: the log is scoped like everything
+    else, through the tree as it is now (entries without one are for superusers only).
+    ``org_path`` is where that organisation stood when the action happened — history,
+    kept for entries written before ``org`` existed and for reading the log as it was.
+    The foreign keys carry no database constraint: appending to the log must take no
+    lock on the rows it describes (see the lock order in ``core.audit``); their ids are
+    covered by the entry's hash, and deleting a referenced user or organisation is still
+    refused (PROTECT, enforced by Django).
     """
 
+    chain = models.PositiveSmallIntegerField("链")
+    seq = models.PositiveBigIntegerField("链内序号")
+    key_id = models.CharField("密钥编号", max_length=16, blank=True)
     at = models.DateTimeField("时间", db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -32,39 +42,62 @@ class AuditEntry(models.Model):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_constraint=False,
         related_name="+",
     )
     actor_label = models.CharField("操作人名称", max_length=150, blank=True)
     action = models.CharField("动作", max_length=64, db_index=True)
     object_type = models.CharField("对象类型", max_length=64, blank=True)
     object_id = models.CharField("对象编号", max_length=64, blank=True)
+    org = models.ForeignKey(
+        settings.ORG_MODEL,
+        verbose_name="所属组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        related_name="+",
+    )
     org_path = models.CharField("所属组织路径", max_length=255, blank=True, db_index=True)
     before = models.JSONField("变更前", null=True, blank=True)
     after = models.JSONField("变更后", null=True, blank=True)
     ip = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    request_id = models.CharField("请求编号", max_length=64, blank=True)
     prev_hash = models.CharField("前一条哈希", max_length=64)
     hash = models.CharField("本条哈希", max_length=64, unique=True)
+
+    objects = ScopedManager(org="org")
 
     class Meta:
         verbose_name = "审计日志"
         verbose_name_plural = "审计日志"
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="audit_entry_chain_seq"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"
 
 
 class AuditHead(models.Model):
-    """The single row that serialises appends to the chain (locked FOR UPDATE)."""
+    """The end of one audit chain: its last sequence number and hash.
 
-    last_hash = models.CharField(max_length=64)
+    A writer locks one head (the first free one, ``SKIP LOCKED``) for the rest of its
+    transaction, so writers spread over the chains instead of queueing on one row.
+    """
+
+    chain = models.PositiveSmallIntegerField("链", primary_key=True)
+    seq = models.PositiveBigIntegerField("最后序号", default=0)
+    last_hash = models.CharField("最后哈希", max_length=64)
 
     class Meta:
         verbose_name = "审计链头"
         verbose_name_plural = "审计链头"
+        ordering = ["chain"]
 
     def __str__(self) -> str:
-        return self.last_hash
+        return f"链 {self.chain} #{self.seq} {self.last_hash[:12]}"
 
 
 class StoredFile(TimeStampedModel):

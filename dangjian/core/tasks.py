@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from dangjian.core import jobs, rollups
+from dangjian.core import audit, jobs, rollups
 
 
 @jobs.periodic("* * * * *", name="core.rollups_refresh")
@@ -10,3 +10,9 @@ def rollups_refresh(*, at: dt.datetime) -> None:
     """Fold the organisations marked since the last run into the subtree totals, so a
     write shows in every ancestor's figures within a couple of minutes."""
     rollups.refresh()
+
+
+@jobs.periodic("*/5 * * * *", name="core.audit_seal")
+def audit_seal(*, at: dt.datetime) -> None:
+    """Checkpoint the audit chains outside the database (idempotent: nothing new, no line)."""
+    audit.seal(at=at)

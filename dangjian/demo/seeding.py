@@ -112,7 +112,8 @@ def wipe() -> dict[str, int]:
 
     A bulk SQL flush of the project's tables (foreign keys are checked at the end, so
     the order does not matter), with id sequences reset so a reseed gets the same ids.
-    The audit chain starts afresh with one ``demo.reset`` entry. Development only.
+    The audit chains start afresh with one ``demo.reset`` entry (and a restart line in
+    the checkpoint file). Development only.
     """
     if not settings.DEBUG:
         raise PermissionError(MSG_RESET_PRODUCTION)
@@ -132,6 +133,9 @@ def wipe() -> dict[str, int]:
     )
     connection.check_constraints()
     audit.record(actor=None, action="demo.reset", after=counts)
+    # The checkpoints outside the database describe the log just wiped: once the wipe
+    # has committed, say so in the checkpoint file, or `audit verify` reports the loss.
+    transaction.on_commit(lambda: audit.restart(reason="seed_demo --reset"))
     return counts
 
 

@@ -113,3 +113,40 @@ def test_postgres_programs_are_found_or_named():
         return
     for name in ("pg_dump", "pg_restore"):
         assert os.access(backup.pg_binary(name), os.X_OK)
+
+
+AFTER_BACKUP = """
+from django.db import transaction
+from dangjian.core import audit
+with transaction.atomic():
+    audit.record(actor=None, action="test.after_backup")
+result = audit.seal()["n"]
+"""
+
+
+def test_the_audit_checkpoints_travel_with_the_backup(site):
+    """The checkpoint file is in the set; a restore releases exactly the checkpoints the
+    restored log never reached, so `audit verify` passes again — and checks the rest."""
+    sealed = site.run("audit", "seal")
+    assert "已写检查点" in sealed.stdout
+    path = site.tmp / "with-checkpoints.bak"
+    made = site.run("backup", path)
+    copy = backup.checkpoints_path(path)
+    live = site.tmp / "var" / "audit_checkpoints.jsonl"
+    manifest = json.loads(backup.manifest_path(path).read_text())
+    assert str(copy) in made.stdout and manifest["audit"]["file"] == copy.name
+    assert copy.read_bytes() == live.read_bytes()
+    assert oct(copy.stat().st_mode & 0o777) == "0o600"
+    upto = manifest["audit"]["upto"]
+
+    later = site.python(AFTER_BACKUP)  # a checkpoint of entries the backup does not hold
+    assert later == upto + 1
+    site.run("restore", path, "--yes")
+    lines = [json.loads(x) for x in live.read_text().splitlines()]
+    assert (lines[-1]["kind"], lines[-1]["upto"]) == ("restore", upto)
+    assert "审计链完整" in site.run("audit", "verify").stdout
+
+    copy.write_text(copy.read_text().replace('"count":', '"count":1'))
+    verify = site.run("backup", "--verify", path, check=False)
+    assert verify.returncode == 1
+    assert "审计检查点文件与清单不符" in verify.stderr

@@ -3,7 +3,8 @@
     dangjian backup /backups/dangjian-$(date +%F).bak     # writes PATH and PATH.manifest.json
     dangjian backup --verify /backups/dangjian-2026-11-22.bak
 
---verify restores the backup into a scratch database (a temp file for SQLite, a
+The audit log's checkpoint file is copied beside it (PATH.audit-checkpoints.jsonl).
+--verify checks that copy against the manifest, restores the backup into a scratch database (a temp file for SQLite, a
 temporary database on the same PostgreSQL server), recomputes every table's row count
 and checksum and compares them with the manifest; exit status 1 names the first table
 that differs. The live database is not touched. See docs/operations.md.
@@ -40,7 +41,11 @@ class Command(BaseCommand):
                 f"{rows} 行）；清单：{backup.manifest_path(path)}"
             )
         )
-        self.stdout.write("提醒：密钥文件须另行备份，并与数据库备份分开存放")
+        if manifest["audit"]["file"]:
+            self.stdout.write(f"审计检查点：{backup.checkpoints_path(path)}")
+        self.stdout.write(
+            "提醒：密钥文件（字段加密密钥、审计密钥）须另行备份，并与数据库备份分开存放"
+        )
 
     def _verify(self, path: Path) -> None:
         manifest, problems = backup.verify(path)
