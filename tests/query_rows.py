@@ -171,7 +171,6 @@ def notifications(world: World, n: int) -> None:
             title=f"通知{i}",
             body="请按时参加组织生活",
             url="/orglife/mine/",
-            org_path=world.org["B1"].path,
             dedupe_key=f"querycount:{i}",
         )
 

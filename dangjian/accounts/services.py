@@ -90,7 +90,7 @@ def role_grant(
         actor=acting_user,
         action="role.grant",
         obj=assignment,
-        org_path=org.path,
+        org=org,
         after={"user": user.pk, "role": str(role), "org": org.pk},
         ip=ip,
     )
@@ -105,7 +105,7 @@ def role_revoke(*, acting_user, assignment: RoleAssignment, ip: str | None = Non
         actor=acting_user,
         action="role.revoke",
         obj=assignment,
-        org_path=assignment.org.path,
+        org=assignment.org,
         before={"user": assignment.user_id, "role": assignment.role},
         ip=ip,
     )

@@ -361,7 +361,7 @@ def record(
         actor=actor,
         action=f"{wf.name}.{action}",
         obj=case,
-        org_path=_org(wf, case).path,
+        org=_org(wf, case),
         before=before,
         after=audit.snapshot(case, wf.audited),
         ip=ip,

@@ -155,7 +155,7 @@ def account_for(*, book: str, holder: str, org: Model | None = None, actor=None)
                 actor=actor,
                 action="ledger.account_open",
                 obj=account,
-                org_path=org.path if org is not None else "",
+                org=org,
                 after={"book": book, "holder": holder, "org": org_id},
             )
             return account
@@ -167,7 +167,7 @@ def account_for(*, book: str, holder: str, org: Model | None = None, actor=None)
             actor=actor,
             action="ledger.account_move",
             obj=account,
-            org_path=org.path,
+            org=org,
             before={"org": before},
             after={"org": org_id},
         )
@@ -309,7 +309,7 @@ def post(
                 actor=actor,
                 action="ledger.post",
                 obj=written,
-                org_path=_org_path(locked),
+                org=locked.org,
                 after=_entry_snapshot(written),
             )
             return written

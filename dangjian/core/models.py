@@ -104,8 +104,9 @@ class StoredFile(TimeStampedModel):
     """An uploaded file (see ``core.uploads``): kept outside the web root as
     ``<key>.<ext>``; the client's file name is only metadata.
 
-    ``org_path`` is the organisation the file belongs to, so files scope like everything
-    else; they are served only through views that check the owning object's scope.
+    A file belongs to the object that holds it (a member's photo, a meeting's photos) and
+    is served only through views that check that object's scope, so it follows that
+    object through moves and transfers (no organisation path is copied here).
     """
 
     key = models.UUIDField("存储编号", unique=True, editable=False)
@@ -113,7 +114,6 @@ class StoredFile(TimeStampedModel):
     content_type = models.CharField("文件类型", max_length=64)
     size = models.PositiveBigIntegerField("大小（字节）")
     sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
-    org_path = models.CharField("所属组织路径", max_length=255, blank=True, db_index=True)
     purpose = models.CharField("用途", max_length=40)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -224,7 +224,6 @@ class Notification(models.Model):
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容", blank=True)
     url = models.CharField("链接", max_length=300, blank=True)
-    org_path = models.CharField("所属组织路径", max_length=255, blank=True)
     dedupe_key = models.CharField("去重键", max_length=120, null=True, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)

@@ -77,7 +77,6 @@ def send(
     title: str,
     body: str = "",
     url: str = "",
-    org_path: str = "",
     sms: bool = False,
     dedupe_key: str | None = None,
 ) -> int:
@@ -95,15 +94,14 @@ def send(
         for user in users:
             batch.append(user)
             if len(batch) >= BATCH:
-                created_users += _insert(batch, kind, title, body, url, org_path, dedupe_key)
+                created_users += _insert(batch, kind, title, body, url, dedupe_key)
                 batch = []
         if batch:
-            created_users += _insert(batch, kind, title, body, url, org_path, dedupe_key)
+            created_users += _insert(batch, kind, title, body, url, dedupe_key)
         if created_users:
             audit.record(
                 actor=None,
                 action="notify.send",
-                org_path=org_path,
                 after={"kind": kind, "title": title, "count": len(created_users), "sms": sms},
             )
     if sms:
@@ -111,7 +109,7 @@ def send(
     return len(created_users)
 
 
-def _insert(users, kind, title, body, url, org_path, dedupe_key) -> list:
+def _insert(users, kind, title, body, url, dedupe_key) -> list:
     if dedupe_key is not None:
         already = set(
             Notification.objects.filter(
@@ -126,7 +124,6 @@ def _insert(users, kind, title, body, url, org_path, dedupe_key) -> list:
             title=title[:200],
             body=body,
             url=url,
-            org_path=org_path,
             dedupe_key=dedupe_key,
         )
         for u in users

@@ -23,7 +23,7 @@ def model_update(
     changes: Mapping[str, Any],
     snapshot: Callable[[Model], dict],
     action: str,
-    org_path: Callable[[], str],
+    org: Callable[[], Model],
     validate: Callable[[], None] = lambda: None,
     ip: str | None = None,
 ) -> bool:
@@ -31,8 +31,8 @@ def model_update(
 
     An update that changes nothing writes nothing and leaves no audit entry, so a form
     submitted twice or an import re-run is not a second change in the log. ``validate``
-    raises one ValidationError with every problem; ``org_path`` is read after the change
-    (a member moved to another branch is filed under the new one). Returns whether the
+    raises one ValidationError with every problem; ``org`` is read after the change (a
+    member moved to another branch is filed under the new one). Returns whether the
     row was written.
     """
     before = snapshot(instance)
@@ -47,7 +47,7 @@ def model_update(
         actor=acting_user,
         action=action,
         obj=instance,
-        org_path=org_path(),
+        org=org(),
         before=before,
         after=after,
         ip=ip,

@@ -176,7 +176,6 @@ def store_bytes(
     data: bytes,
     content_type: str,
     original_name: str,
-    org_path: str,
     purpose: str,
     uploaded_by=None,
     width=None,
@@ -194,7 +193,6 @@ def store_bytes(
         content_type=content_type,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
-        org_path=org_path,
         purpose=purpose,
         uploaded_by=uploaded_by if getattr(uploaded_by, "is_authenticated", False) else None,
         width=width,
@@ -206,7 +204,7 @@ def store_bytes(
     return stored
 
 
-def store_image(upload, *, org_path: str, purpose: str, uploaded_by=None, field: str = "file"):
+def store_image(upload, *, purpose: str, uploaded_by=None, field: str = "file"):
     """Check, re-encode and store an uploaded image; ValidationError on ``field`` if not."""
     data = read_limited(upload, settings.UPLOAD_IMAGE_MAX_BYTES, field=field)
     encoded, content_type, width, height = reencode_image(data, field=field)
@@ -215,7 +213,6 @@ def store_image(upload, *, org_path: str, purpose: str, uploaded_by=None, field:
         data=encoded,
         content_type=content_type,
         original_name=f"{stem}.{EXTENSIONS[content_type]}",
-        org_path=org_path,
         purpose=purpose,
         uploaded_by=uploaded_by,
         width=width,
@@ -226,7 +223,6 @@ def store_image(upload, *, org_path: str, purpose: str, uploaded_by=None, field:
 def store_pdf(
     upload,
     *,
-    org_path: str,
     purpose: str,
     uploaded_by=None,
     field: str = "file",
@@ -240,7 +236,6 @@ def store_pdf(
         data=data,
         content_type="application/pdf",
         original_name=getattr(upload, "name", "") or "document.pdf",
-        org_path=org_path,
         purpose=purpose,
         uploaded_by=uploaded_by,
     )

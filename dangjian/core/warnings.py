@@ -270,7 +270,7 @@ def warning_raise(
             actor=None,
             action="warning.raise",
             obj=warning,
-            org_path=org.path,
+            org=org,
             after={**_snapshot(warning), "dedupe_key": dedupe_key},
         )
         _publish(
@@ -288,7 +288,6 @@ def warning_raise(
             title=f"{spec.label}预警",
             body=warning.title,
             url=url or _detail_url(warning),
-            org_path=org.path,
             dedupe_key=dedupe_key,
         )
     return warning
@@ -314,7 +313,6 @@ def _tell(user, warning: Warning, title: str, acting_user=None) -> None:
         title=title,
         body=warning.title,
         url=_detail_url(warning),
-        org_path=warning.org.path,
     )
 
 
@@ -340,7 +338,7 @@ def warning_assign(*, acting_user, warning: Warning, assignee, ip: str | None = 
         actor=acting_user,
         action="warning.assign",
         obj=warning,
-        org_path=warning.org.path,
+        org=warning.org,
         before=before,
         after=_snapshot(warning),
         ip=ip,
@@ -389,7 +387,7 @@ def warning_resolve(
         actor=acting_user,
         action="warning.resolve",
         obj=warning,
-        org_path=warning.org.path,
+        org=warning.org,
         before=before,
         after={**_snapshot(warning), "note": note},
         ip=ip,
@@ -435,7 +433,7 @@ def warnings_clear(
             actor=None,
             action="warning.resolve",
             obj=warning,
-            org_path=warning.org.path,
+            org=warning.org,
             before=before,
             after=_snapshot(warning),
         )

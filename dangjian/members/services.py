@@ -199,7 +199,7 @@ def member_create(
         actor=acting_user,
         action="member.create",
         obj=member,
-        org_path=branch.path,
+        org=branch,
         after=_snapshot(member),
         ip=ip,
     )
@@ -223,7 +223,7 @@ def member_update(*, acting_user, member: Member, ip: str | None = None, **chang
         changes=changes,
         snapshot=_snapshot,
         action="member.update",
-        org_path=lambda: member.branch.path,
+        org=lambda: member.branch,
         validate=lambda: _validate_update(member, changes, raw),
         ip=ip,
     ):
@@ -253,9 +253,7 @@ def member_reveal(*, acting_user, member: Member, ip: str | None = None) -> dict
 
     if not can_reveal(acting_user, member):
         authorize(acting_user, Perm.REVEAL_MEMBER, member.branch.path, view_perm=Perm.VIEW_MEMBER)
-    audit.record(
-        actor=acting_user, action="member.reveal", obj=member, org_path=member.branch.path, ip=ip
-    )
+    audit.record(actor=acting_user, action="member.reveal", obj=member, org=member.branch, ip=ip)
     return {"id_number": member.id_number, "phone": member.phone, "address": member.address}
 
 
@@ -410,7 +408,6 @@ def member_photo_set(*, acting_user, member: Member, upload, ip: str | None = No
             locked = Member.objects.select_for_update().get(pk=member.pk)
             stored = uploads.store_image(
                 upload,
-                org_path=member.branch.path,
                 purpose=PHOTO_PURPOSE,
                 uploaded_by=acting_user,
                 field="photo",
@@ -421,7 +418,7 @@ def member_photo_set(*, acting_user, member: Member, upload, ip: str | None = No
                 actor=acting_user,
                 action="member.photo",
                 obj=locked,
-                org_path=member.branch.path,
+                org=member.branch,
                 before=before,
                 after={
                     "photo": stored.sha256,

@@ -335,7 +335,7 @@ def meeting_create(
         actor=acting_user,
         action="orglife.meeting.create",
         obj=meeting,
-        org_path=branch.path,
+        org=branch,
         after={**_snapshot(meeting), "attendees": len(people)},
         ip=ip,
     )
@@ -346,7 +346,6 @@ def meeting_create(
         title=f"会议通知：{meeting.get_kind_display()}「{meeting.topic}」",
         body=f"{when:%Y年%m月%d日 %H:%M}，{meeting.place or '地点另行通知'}",
         url=reverse("orglife:detail", args=[meeting.pk]),
-        org_path=branch.path,
     )
     return meeting
 
@@ -383,7 +382,7 @@ def meeting_update(*, acting_user, meeting: Meeting, ip: str | None = None, **ch
         changes=changes,
         snapshot=_snapshot,
         action="orglife.meeting.update",
-        org_path=lambda: meeting.branch.path,
+        org=lambda: meeting.branch,
         validate=lambda: raise_if(_check_fields(meeting)),
         ip=ip,
     )
@@ -413,7 +412,7 @@ def meeting_cancel(*, acting_user, meeting: Meeting, reason: str, ip: str | None
         actor=acting_user,
         action="orglife.meeting.cancel",
         obj=meeting,
-        org_path=meeting.branch.path,
+        org=meeting.branch,
         after={"status": meeting.status, "reason": meeting.cancel_reason},
         ip=ip,
     )
@@ -423,7 +422,6 @@ def meeting_cancel(*, acting_user, meeting: Meeting, reason: str, ip: str | None
         title=f"会议取消：{meeting.get_kind_display()}「{meeting.topic}」",
         body=meeting.cancel_reason,
         url=reverse("orglife:detail", args=[meeting.pk]),
-        org_path=meeting.branch.path,
     )
     return meeting
 
@@ -475,7 +473,7 @@ def meeting_record(
         actor=acting_user,
         action="orglife.meeting.record",
         obj=meeting,
-        org_path=meeting.branch.path,
+        org=meeting.branch,
         before=before,
         after={"status": meeting.status, "minutes_chars": len(minutes)},
         ip=ip,
@@ -528,7 +526,7 @@ def _check_in(
         actor=acting_user,
         action="orglife.checkin",
         obj=attendance,
-        org_path=meeting.branch.path,
+        org=meeting.branch,
         after={"meeting": meeting.pk, "method": method, "distance_m": attendance.distance_m},
         ip=ip,
     )
@@ -638,7 +636,7 @@ def leave_request(
         actor=acting_user,
         action="orglife.leave",
         obj=attendance,
-        org_path=meeting.branch.path,
+        org=meeting.branch,
         after={"meeting": meeting.pk, "reason": attendance.leave_reason},
         ip=ip,
     )
@@ -700,7 +698,7 @@ def attendance_mark(
         actor=acting_user,
         action="orglife.attendance.mark",
         obj=attendance,
-        org_path=meeting.branch.path,
+        org=meeting.branch,
         before=before,
         after={"status": status, "member": member.pk, "reason": attendance.leave_reason},
         ip=ip,
@@ -732,7 +730,7 @@ def resolution_add(
         actor=acting_user,
         action="orglife.resolution.add",
         obj=resolution,
-        org_path=meeting.branch.path,
+        org=meeting.branch,
         after={"meeting": meeting.pk, "title": title},
         ip=ip,
     )
@@ -771,7 +769,7 @@ def resolution_vote(
         actor=acting_user,
         action="orglife.vote",
         obj=resolution,
-        org_path=meeting.branch.path,
+        org=meeting.branch,
         after={"choice": choice},
         ip=ip,
     )
@@ -799,7 +797,7 @@ def resolution_close(
         actor=acting_user,
         action="orglife.resolution.close",
         obj=resolution,
-        org_path=meeting.branch.path,
+        org=meeting.branch,
         after={
             "status": resolution.status,
             "for": resolution.votes_for,
@@ -833,7 +831,7 @@ def comment_add(*, acting_user, meeting: Meeting, text: str, ip: str | None = No
         actor=acting_user,
         action="orglife.comment",
         obj=comment,
-        org_path=meeting.branch.path,
+        org=meeting.branch,
         after={"meeting": meeting.pk, "chars": len(text)},
         ip=ip,
     )
@@ -863,7 +861,6 @@ def photo_add(
             raise_if(errors)
             stored = uploads.store_image(
                 upload,
-                org_path=locked.branch.path,
                 purpose=PHOTO_PURPOSE,
                 uploaded_by=acting_user,
                 field="photo",
@@ -878,7 +875,7 @@ def photo_add(
                 actor=acting_user,
                 action="orglife.photo",
                 obj=photo,
-                org_path=locked.branch.path,
+                org=locked.branch,
                 after={"meeting": locked.pk, "sha256": stored.sha256, "size": stored.size},
                 ip=ip,
             )
@@ -918,7 +915,7 @@ def village_assignment_add(
         actor=acting_user,
         action="orglife.village.add",
         obj=assignment,
-        org_path=member.branch.path,
+        org=member.branch,
         after={"member": member.pk, "village": village, "started_on": started_on.isoformat()},
         ip=ip,
     )

@@ -82,7 +82,6 @@ def meeting_reminders(*, at: dt.datetime) -> int:
             title=f"明天开会：{meeting.get_kind_display()}「{meeting.topic}」",
             body=f"{when:%m月%d日 %H:%M}，{meeting.place or '地点见会议通知'}",
             url=reverse("orglife:detail", args=[meeting.pk]),
-            org_path=meeting.branch.path,
             dedupe_key=f"orglife.reminder:{meeting.pk}",
         )
     return sent

@@ -96,7 +96,7 @@ def org_create_root(*, acting_user, ip: str | None = None, **fields) -> Organisa
         actor=acting_user,
         action="org.create",
         obj=org,
-        org_path=org.path,
+        org=org,
         after=_snapshot(org),
         ip=ip,
     )
@@ -139,7 +139,7 @@ def org_create(
         actor=acting_user,
         action="org.create",
         obj=org,
-        org_path=org.path,
+        org=org,
         after=_snapshot(org),
         ip=ip,
     )
@@ -158,7 +158,7 @@ def org_update(*, acting_user, org: Organisation, ip: str | None = None, **chang
         changes=changes,
         snapshot=_snapshot,
         action="org.update",
-        org_path=lambda: org.path,
+        org=lambda: org,
         validate=lambda: _validate_update(org, changes),
         ip=ip,
     )
@@ -211,7 +211,7 @@ def org_move(
         actor=acting_user,
         action="org.move",
         obj=org,
-        org_path=org.path,
+        org=org,
         before=before,
         after=_snapshot(org),
         ip=ip,
@@ -253,7 +253,7 @@ def org_dissolve(
         actor=acting_user,
         action="org.dissolve",
         obj=org,
-        org_path=org.path,
+        org=org,
         before=before,
         after=_snapshot(org),
         ip=ip,
@@ -297,7 +297,7 @@ def position_assign(
         actor=acting_user,
         action="position.assign",
         obj=position,
-        org_path=org.path,
+        org=org,
         after=audit.snapshot(position, ("org", "member", "title", "started_on")),
         ip=ip,
     )
@@ -317,7 +317,7 @@ def position_end(
         actor=acting_user,
         action="position.end",
         obj=position,
-        org_path=position.org.path,
+        org=position.org,
         after={"ended_on": ended_on.isoformat()},
         ip=ip,
     )

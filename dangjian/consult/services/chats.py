@@ -156,7 +156,7 @@ def chat_close(
         actor=acting_user,
         action="consult.chat.close",
         obj=chat,
-        org_path=chat.conversation.org.path if chat.conversation.org_id else "",
+        org=chat.conversation.org,
         after={"work_order": chat.work_order_id},
         ip=ip,
     )
@@ -175,5 +175,5 @@ def canned_create(*, acting_user, org: Organisation, title: str, text: str, cate
         errors["text"] = MSG_REPLY_SHORT if len(text) < REPLY_MIN else MSG_REPLY_LONG
     raise_if(errors)
     reply = CannedReply.objects.create(org=org, title=title, text=text, category=category)
-    audit.record(actor=acting_user, action="consult.canned.create", obj=reply, org_path=org.path)
+    audit.record(actor=acting_user, action="consult.canned.create", obj=reply, org=org)
     return reply

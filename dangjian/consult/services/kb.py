@@ -209,7 +209,7 @@ def _audit(user, action: str, entry: Entry, before: dict | None, ip: str | None)
         actor=user,
         action=action,
         obj=entry,
-        org_path=entry.org.path,
+        org=entry.org,
         before=before,
         after=_data(entry),
         ip=ip,
@@ -432,7 +432,7 @@ def entry_bulk_create(
     audit.record(
         actor=acting_user,
         action="kb.entry.import",
-        org_path=org.path,
+        org=org,
         after={"count": len(created), "published": sum(e.status == "published" for e in created)},
         ip=ip,
     )
@@ -572,7 +572,7 @@ def _audit_turn(user, action: str, result: "AskResult") -> None:
         actor=user if getattr(user, "is_authenticated", False) else None,
         action=action,
         obj=conversation,
-        org_path=conversation.org.path if conversation.org_id else "",
+        org=conversation.org,
         after={
             "message": result.message.pk,
             "entry": result.entry.pk if result.entry is not None else None,
@@ -706,7 +706,7 @@ def message_feedback(*, message: Message, helpful: bool) -> Message:
         actor=message.conversation.user,  # only the asker may give feedback (selectors)
         action="consult.feedback",
         obj=message,
-        org_path=message.conversation.org.path if message.conversation.org_id else "",
+        org=message.conversation.org,
         before={"feedback": before},
         after={"feedback": message.feedback},
     )

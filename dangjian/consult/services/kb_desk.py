@@ -150,7 +150,7 @@ def ivr_menu_replace(*, acting_user, org, options: list[dict], ip: str | None = 
     audit.record(
         actor=acting_user,
         action="consult.ivr.replace",
-        org_path=org.path,
+        org=org,
         before={"options": before},
         after={"options": [{"key": o.key, "label": o.label, "queue": o.queue} for o in created]},
         ip=ip,
@@ -173,7 +173,7 @@ def feedback_submit(*, user, kind: str, text: str, ip: str | None = None) -> Pla
         actor=user,
         action="consult.feedback.submit",
         obj=item,
-        org_path=item.org.path if item.org_id else "",
+        org=item.org,
         after={"kind": kind},
         ip=ip,
     )
@@ -200,7 +200,7 @@ def feedback_set_status(
         actor=acting_user,
         action="consult.feedback.status",
         obj=item,
-        org_path=item.org.path if item.org_id else "",
+        org=item.org,
         before=before,
         after={"status": item.status, "reply": item.reply},
         ip=ip,

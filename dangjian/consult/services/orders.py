@@ -139,7 +139,6 @@ def _notify_asker(order: WorkOrder, *, kind: str, title: str, body: str = "", ke
                 title=title,
                 body=body,
                 url=url,
-                org_path=path_of(order.asker_org),
                 dedupe_key=key,
             )
         elif order.phone:
@@ -296,7 +295,7 @@ def handoff(
             actor=acting_user if getattr(acting_user, "is_authenticated", False) else None,
             action="consult.chat.start",
             obj=chat,
-            org_path=path_of(conversation.org),
+            org=conversation.org,
             after={"agent": chat.agent_id, "conversation": conversation.pk},
         )
         return chat
@@ -422,7 +421,6 @@ def order_coordinate(
                 title=f"请就工单 {order.number} 回复{item.office}意见",
                 body=item.question[:200],
                 url=url,
-                org_path=item.org.path,
                 dedupe_key=f"consult.coordination:{item.pk}",
             )
         )
@@ -461,7 +459,6 @@ def coordination_answer(
                 kind="consult.coordination_answer",
                 title=f"{coordination.office}已回复工单 {order.number} 的意见",
                 url=reverse("consult:order_detail", args=[order.pk]),
-                org_path=order.org.path,
                 dedupe_key=f"consult.coordination_answer:{coordination.pk}",
             )
         )

@@ -162,7 +162,6 @@ def _reopened(order: WorkOrder, *, reason: str, **_) -> None:
                 title=f"工单 {order.number} 提问人不满意，已重新办理",
                 body=reason[:200],
                 url=reverse("consult:order_detail", args=[order.pk]),
-                org_path=order.org.path,
                 dedupe_key=f"consult.reopened:{order.pk}:{order.reopen_count}",
             )
         )
@@ -177,7 +176,6 @@ def _escalated(order: WorkOrder, *, level: int, upper, now) -> None:
         title=f"工单 {order.number} 超时未办，已升级至{upper.name}",
         body=order.summary,
         url=reverse("consult:order_detail", args=[order.pk]),
-        org_path=upper.path,
         dedupe_key=f"consult.escalate:{order.pk}:{order.reopen_count}:{level}",
     )
 
@@ -189,7 +187,6 @@ def _remind_to_rate(order: WorkOrder, *, now) -> int:
         title="您的咨询已答复，请对答复进行评价",
         body=order.summary,
         url=reverse("consult:my_order", args=[order.pk]),
-        org_path=path_of(order.asker_org),
         dedupe_key=f"consult.rate_reminder:{order.pk}:{order.answer_count}",
     )
 

@@ -36,9 +36,7 @@ def upload(data: bytes, name="photo.jpg", content_type="image/jpeg"):
 
 
 def store(data: bytes, name="photo.jpg", content_type="image/jpeg"):
-    return uploads.store_image(
-        upload(data, name, content_type), org_path="0001", purpose="test", field="photo"
-    )
+    return uploads.store_image(upload(data, name, content_type), purpose="test", field="photo")
 
 
 def refusal(data: bytes, name="photo.jpg", content_type="image/jpeg") -> str:
@@ -201,11 +199,11 @@ def test_pixel_guard_follows_the_setting(settings):
 
 def test_pdf_signature_table():
     stored = uploads.store_pdf(
-        upload(b"%PDF-1.4\n%%EOF", "报告.pdf", "application/pdf"), org_path="", purpose="t"
+        upload(b"%PDF-1.4\n%%EOF", "报告.pdf", "application/pdf"), purpose="t"
     )
     assert stored.content_type == "application/pdf"
     with pytest.raises(ValidationError):
-        uploads.store_pdf(upload(b"<html>", "x.pdf", "application/pdf"), org_path="", purpose="t")
+        uploads.store_pdf(upload(b"<html>", "x.pdf", "application/pdf"), purpose="t")
 
 
 def test_file_response_headers():
