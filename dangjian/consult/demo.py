@@ -46,9 +46,10 @@ from dangjian.consult.models import (
 from dangjian.consult.services import kb as services
 from dangjian.consult.services import kb_desk as desk
 from dangjian.consult.services import orders as services_orders
-from dangjian.core import calendar, notify
+from dangjian.core import calendar, notify, scope
 from dangjian.core.scope import Role
 from dangjian.demo.generator import REFERENCE_DATE
+from dangjian.orgs import tree
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Organisation
 
@@ -619,9 +620,8 @@ class Desk:
 
     def staff(self, path: str, table: dict[str, list]):
         """Someone at the nearest organisation at or above ``path`` holding a desk there."""
-        step = Organisation.steplen
-        for end in range(len(path), 0, -step):
-            users = table.get(path[:end])
+        for prefix in reversed(scope.ancestor_paths(path, include_self=True)):
+            users = table.get(prefix)
             if users:
                 return self.rng.choice(users)
         return self.root_user
@@ -864,9 +864,7 @@ def _phone(rng: random.Random) -> str:
 def _hotline(desk: Desk, when: dt.datetime, rng: random.Random) -> None:
     """An agent logs a call: answered on the phone, or filed for follow-up."""
     paths = sorted(desk.agents)
-    path = rng.choices(
-        paths, weights=[HOTLINE_DESKS.get(len(p) // Organisation.steplen, 1) for p in paths]
-    )[0]
+    path = rng.choices(paths, weights=[HOTLINE_DESKS.get(scope.path_depth(p), 1) for p in paths])[0]
     agent = rng.choice(desk.agents[path]) if paths else desk.root_user
     inside = [b for b in desk.branches if b.path.startswith(path)] if paths else desk.branches
     asker_org = rng.choice(inside) if inside and rng.random() < 0.75 else None
@@ -1063,7 +1061,7 @@ def _coordinate(desk, order, rng, agent, claimed: dt.datetime) -> dt.datetime | 
 
 
 def _parent(org: Organisation) -> Organisation:
-    return Organisation.objects.get(path=org.path[: -Organisation.steplen])
+    return tree.parent(org)
 
 
 def _claim(desk: Desk, order: WorkOrder, when: dt.datetime):

@@ -45,6 +45,7 @@ from django.utils import timezone
 from dangjian.core import audit
 from dangjian.core.calendar import add_workdays, work_hours_between
 from dangjian.core.errors import raise_if
+from dangjian.core.scope import path_above
 
 RATING_MIN, RATING_MAX = 1, 5
 COMMENT_MAX = 500
@@ -566,10 +567,8 @@ def org_above(org, levels: int):
     """The organisation ``levels`` steps above ``org`` in the tree as it is now (its
     materialized path cut short), or None above the root. The one place escalation
     finds where a case goes: after a move, the new ancestors, not the old ones."""
-    keep = len(org.path) - levels * org.steplen
-    if levels <= 0 or keep < org.steplen:
-        return None
-    return type(org).objects.get(path=org.path[:keep])
+    above = path_above(org.path, levels) if levels > 0 else ""
+    return type(org).objects.get(path=above) if above else None
 
 
 @transaction.atomic

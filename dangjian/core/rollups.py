@@ -55,7 +55,7 @@ from dangjian.core import locks
 from dangjian.core.calendar import TZ
 from dangjian.core.models import Rollup, RollupDirty, RollupRebuild
 from dangjian.core.periods import Period, parse_period
-from dangjian.core.scope import Perm
+from dangjian.core.scope import Perm, ancestor_paths
 
 CURRENT = ""  # the period of a snapshot metric: as things stand now
 LOCK = "core.rollups"
@@ -210,14 +210,11 @@ def _settle(org_ids: list[int]) -> None:
 def _chains(org_ids: Iterable[int]) -> dict[int, list[int]]:
     """Each organisation's ancestors and itself, root first (by materialized path)."""
     model = _org_model()
-    step = model.steplen
     paths = dict(model.objects.filter(pk__in=list(org_ids)).values_list("pk", "path"))
-    prefixes = {p[:i] for p in paths.values() for i in range(step, len(p) + 1, step)}
+    chains = {pk: ancestor_paths(path, include_self=True) for pk, path in paths.items()}
+    prefixes = {prefix for chain in chains.values() for prefix in chain}
     by_path = dict(model.objects.filter(path__in=prefixes).values_list("path", "pk"))
-    return {
-        pk: [by_path[p[:i]] for i in range(step, len(p) + 1, step) if p[:i] in by_path]
-        for pk, p in paths.items()
-    }
+    return {pk: [by_path[p] for p in chain if p in by_path] for pk, chain in chains.items()}
 
 
 def _apply(deltas: dict[RowKey, int], *, own: dict[RowKey, int] | None = None) -> None:
@@ -319,12 +316,10 @@ def rebuild(*, restart: bool = False, progress: Callable[[str], None] | None = N
 def _sum_up(own: dict[RowKey, int], paths: dict[int, str], ids: dict[str, int], floor: int):
     """Subtree totals from own figures: each figure added to its organisation and every
     ancestor whose path is at least ``floor`` long (and known in ``ids``)."""
-    step = _org_model().steplen
     totals: dict[RowKey, int] = defaultdict(int)
     for (org_id, metric, period, key), n in own.items():
-        path = paths[org_id]
-        for size in range(max(floor, step), len(path) + 1, step):
-            target = ids.get(path[:size])
+        for prefix in ancestor_paths(paths[org_id], include_self=True):
+            target = ids.get(prefix) if len(prefix) >= floor else None
             if target is not None:
                 totals[(target, metric, period, key)] += n
     return totals

@@ -206,7 +206,31 @@ def scope_paths(user, perm: Perm):
     return cache[perm]
 
 
-def common_path(paths: Iterable[str], steplen: int = 4) -> str:
+# --- Organisation paths ----------------------------------------------------------------
+# The materialized path of an organisation is its ancestors' paths followed by STEPLEN
+# characters of its own (treebeard: ``0001``, ``00010003``, ...). Every bit of arithmetic
+# on paths lives here, so no app slices a path by hand.
+
+STEPLEN = 4
+
+
+def ancestor_paths(path: str, *, include_self: bool = False) -> list[str]:
+    """The paths above ``path``, root first (and ``path`` last if asked)."""
+    last = len(path) // STEPLEN if include_self else len(path) // STEPLEN - 1
+    return [path[: i * STEPLEN] for i in range(1, last + 1)]
+
+
+def path_above(path: str, levels: int = 1) -> str:
+    """The path ``levels`` steps above ``path`` ('' above the root)."""
+    keep = len(path) - levels * STEPLEN
+    return path[:keep] if levels >= 0 and keep >= STEPLEN else ""
+
+
+def path_depth(path: str) -> int:
+    return len(path) // STEPLEN
+
+
+def common_path(paths: Iterable[str], steplen: int = STEPLEN) -> str:
     """The deepest organisation path above all of ``paths`` ('' when they share no root).
 
     Used to file a bulk write in the audit log under the organisation that covers it.

@@ -28,8 +28,6 @@ message. The domain events ``warning.raised``, ``warning.assigned`` and
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.apps import apps
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
@@ -175,8 +173,7 @@ def assignable_users(acting_user, warning: Warning) -> QuerySet:
     of an organisation above it — only those within the acting user's own scope, so the
     list never shows anyone above them."""
     org = warning.org
-    steplen = apps.get_model(settings.ORG_MODEL).steplen
-    chain = [org.path[: i * steplen] for i in range(1, len(org.path) // steplen + 1)]
+    chain = scope.ancestor_paths(org.path, include_self=True)
     paths = [p for p in chain if scope.covers(acting_user, Perm.VIEW_WARNING, p)]
     return (
         get_user_model()

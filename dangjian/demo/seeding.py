@@ -28,6 +28,7 @@ from dangjian.members import services as members
 from dangjian.members.choices import Status
 from dangjian.members.models import Member
 from dangjian.orgs import services as orgs
+from dangjian.orgs import tree
 from dangjian.orgs.choices import PositionTitle
 from dangjian.orgs.models import Organisation, Position
 
@@ -246,9 +247,7 @@ class Writer:
 
 
 def _org_path_names(org: Organisation) -> str:
-    prefixes = [org.path[: i * org.steplen] for i in range(1, org.depth + 1)]
-    names = Organisation.objects.filter(path__in=prefixes).order_by("depth")
-    return " / ".join(names.values_list("name", flat=True))
+    return " / ".join(each.name for each in tree.ancestors(org, include_self=True))
 
 
 def _pick_member(org: Organisation, title: str, used: set[int]) -> Member | None:

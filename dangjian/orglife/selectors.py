@@ -247,7 +247,7 @@ def _facts(orgs) -> tuple[list[rules.BranchFacts], dict[int, Organisation]]:
         if org.org_type == OrgType.BRANCH:
             branches[org.path] = org
         elif org.org_type == OrgType.GROUP:
-            groups.setdefault(org.path[: -org.steplen], []).append(
+            groups.setdefault(scope.path_above(org.path), []).append(
                 rules.OrgFacts(org.pk, org.founded_on, org.dissolved_on)
             )
     facts = [

@@ -18,7 +18,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.core import audit, notify, rollups, warnings
+from dangjian.core import audit, notify, rollups, scope, warnings
 from dangjian.core.calendar import TZ, is_workday
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import Perm, authorize, covers
@@ -44,6 +44,7 @@ from dangjian.orglife.models import (
     Vote,
 )
 from dangjian.orglife.warnings import THEME_DAY_MISSING
+from dangjian.orgs import tree
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Organisation, Position
 
@@ -301,7 +302,7 @@ def meeting_create(
     errors = _check_org(org, kind)
     branch = org
     if org.org_type == OrgType.GROUP:
-        branch = Organisation.objects.get(path=org.path[: -Organisation.steplen])
+        branch = tree.parent(org)
     meeting = Meeting(
         branch=branch,
         group=org if org.org_type == OrgType.GROUP else None,
@@ -937,7 +938,7 @@ def _branch_admins(branch: Organisation):
         ).distinct()
         if users.exists():
             return users
-        path = path[: -Organisation.steplen]
+        path = scope.path_above(path)
     return User.objects.none()
 
 

@@ -48,6 +48,7 @@ from dangjian.orglife.forms import (
 )
 from dangjian.orglife.models import Attendance
 from dangjian.orgs import selectors as org_selectors
+from dangjian.orgs import tree
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Organisation
 
@@ -179,7 +180,7 @@ def _plan_org(request, org_id):
 
 def _branch_of(org):
     if org.org_type == OrgType.GROUP:
-        return Organisation.objects.get(path=org.path[: -org.steplen])
+        return tree.parent(org)
     return org
 
 

@@ -6,7 +6,7 @@ from django.db.models import Q
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from dangjian.core.models import TimeStampedModel
-from dangjian.core.scope import ScopedManagerMixin, ScopedQuerySet
+from dangjian.core.scope import STEPLEN, ScopedManagerMixin, ScopedQuerySet
 from dangjian.orgs.choices import OrgType, PositionTitle
 from dangjian.orgs.rules import LEVEL_OF_TYPE
 
@@ -28,7 +28,7 @@ class Organisation(MP_Node, TimeStampedModel):
     ``path`` (from treebeard) is the key of the access rule: a subtree is a path prefix.
     """
 
-    steplen = 4
+    steplen = STEPLEN
 
     name = models.CharField("名称", max_length=120)
     org_type = models.CharField("类型", max_length=20, choices=OrgType.choices)

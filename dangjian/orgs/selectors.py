@@ -33,7 +33,7 @@ def org_children(user, org: Organisation) -> QuerySet[Organisation]:
 
 def org_visible_ancestors(user, org: Organisation) -> list[Organisation]:
     """Breadcrumb above ``org``, stopping at the user's scope: nothing above it leaks."""
-    prefixes = [org.path[: i * org.steplen] for i in range(1, org.depth)]
+    prefixes = scope.ancestor_paths(org.path)
     return list(org_queryset(user).filter(path__in=prefixes).order_by("depth"))
 
 

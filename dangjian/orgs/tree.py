@@ -14,7 +14,7 @@ answers through ``orgs.selectors`` first).
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from dangjian.core.scope import common_path
+from dangjian.core.scope import ancestor_paths, common_path, path_above
 from dangjian.members.choices import CURRENT_STATUSES
 from dangjian.orgs.choices import Level, OrgType
 from dangjian.orgs.models import Organisation, Position
@@ -23,7 +23,6 @@ from dangjian.orgs.rules import LEVEL_OF_TYPE
 if TYPE_CHECKING:
     from dangjian.members.models import Member
 
-STEPLEN = Organisation.steplen
 
 MSG_DIFFERENT_TREES = "两个组织不在同一棵组织树中，无法确定审批链"
 MSG_NEAREST_NEEDS_CRITERION = "请指定要查找的组织层级（level）或组织类型（org_type）"
@@ -45,13 +44,6 @@ class PostHolder(NamedTuple):
     org: Organisation
 
 
-def ancestor_paths(path: str, *, include_self: bool = False) -> list[str]:
-    """The paths above ``path``, root first (pure string work, no query)."""
-    depth = len(path) // STEPLEN
-    last = depth if include_self else depth - 1
-    return [path[: i * STEPLEN] for i in range(1, last + 1)]
-
-
 def _by_paths(paths: list[str], known: tuple[Organisation, ...] = ()) -> list[Organisation]:
     """The organisations at ``paths``, in that order, in at most one query.
 
@@ -67,9 +59,8 @@ def _by_paths(paths: list[str], known: tuple[Organisation, ...] = ()) -> list[Or
 
 def parent(org: Organisation) -> Organisation | None:
     """The organisation directly above ``org`` (None for a root)."""
-    if len(org.path) <= STEPLEN:
-        return None
-    return Organisation.objects.get(path=org.path[:-STEPLEN])
+    above = path_above(org.path)
+    return Organisation.objects.get(path=above) if above else None
 
 
 def ancestors(org: Organisation, *, include_self: bool = False) -> list[Organisation]:
@@ -120,7 +111,7 @@ def nearest_ancestor(
 
 def lowest_common_ancestor(a: Organisation, b: Organisation) -> Organisation | None:
     """The deepest organisation at or above both (None when they have different roots)."""
-    path = common_path([a.path, b.path], STEPLEN)
+    path = common_path([a.path, b.path])
     if not path:
         return None
     return _by_paths([path], known=(a, b))[0]
@@ -128,7 +119,7 @@ def lowest_common_ancestor(a: Organisation, b: Organisation) -> Organisation | N
 
 def approval_chain_paths(a_path: str, b_path: str) -> list[str]:
     """The paths of :func:`approval_chain` (pure string work, no query)."""
-    meet = common_path([a_path, b_path], STEPLEN)
+    meet = common_path([a_path, b_path])
     if not meet:
         raise DifferentTreesError
     up = [p for p in ancestor_paths(a_path, include_self=True) if len(p) > len(meet)]

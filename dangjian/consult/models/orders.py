@@ -23,7 +23,7 @@ from dangjian.core import crypto
 from dangjian.core.cases import CaseEvent, CaseModel
 from dangjian.core.fields import BlindIndex, EncryptedTextField
 from dangjian.core.models import TimeStampedModel
-from dangjian.core.scope import ALL, Perm, ScopedManager, path_q, scope_paths
+from dangjian.core.scope import ALL, Perm, ScopedManager, ancestor_paths, path_q, scope_paths
 
 __all__ = [
     "AgentPresence",
@@ -113,10 +113,7 @@ def _from_above(user, perm: Perm) -> Q | None:
     paths = scope_paths(user, perm)
     if not paths or paths is ALL or perm != Perm.HANDLE_CONSULT:
         return None
-    from dangjian.orgs.models import Organisation
-
-    step = Organisation.steplen
-    above = {p[:i] for p in paths for i in range(step, len(p), step)}
+    above = {prefix for path in paths for prefix in ancestor_paths(path)}
     return Q(org__path__in=above)
 
 

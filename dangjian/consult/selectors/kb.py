@@ -236,8 +236,7 @@ def ivr_org(user) -> Organisation | None:
     if top is None:
         return None
     owners = set(IvrOption.objects.values_list("org__path", flat=True).distinct())
-    for depth in range(top.depth, 0, -1):
-        path = top.path[: depth * Organisation.steplen]
+    for path in reversed(scope.ancestor_paths(top.path, include_self=True)):
         if path in owners:
             return Organisation.objects.get(path=path)
     return top

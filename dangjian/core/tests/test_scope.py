@@ -74,3 +74,14 @@ def test_tree_fixture_matches_its_description(cast):
     for key, parent, *_ in TREE:
         actual = Organisation.objects.get_parent(cast.org[key])
         assert (actual.pk if actual else None) == (cast.org[parent].pk if parent else None)
+
+
+def test_path_arithmetic_at_its_edges():
+    assert scope.ancestor_paths("000100020003") == ["0001", "00010002"]
+    assert scope.ancestor_paths("000100020003", include_self=True)[-1] == "000100020003"
+    assert scope.ancestor_paths("0001") == []
+    assert scope.path_above("000100020003") == "00010002"
+    assert scope.path_above("000100020003", 2) == "0001"
+    assert scope.path_above("000100020003", 3) == ""  # above the root
+    assert scope.path_above("0001") == ""
+    assert scope.path_depth("00010002") == 2
