@@ -12,6 +12,7 @@ draft/published). JSONL lines are the starter base's format:
 """
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -22,7 +23,16 @@ from openpyxl import Workbook
 
 from dangjian.consult.models import Entry, EntryKind, EntryStatus
 from dangjian.consult.services import kb as services
-from dangjian.core.excel import Column, RowError, SheetError, parse_date, read_sheet
+from dangjian.core.excel import (
+    LIMITS,
+    Budget,
+    Column,
+    RowError,
+    SheetError,
+    parse_date,
+    read_sheet,
+    text_lines,
+)
 
 COLUMNS = [
     Column("问题", "question", required=True),
@@ -57,6 +67,8 @@ FORMATS = {
     "jsonl": "application/x-ndjson; charset=utf-8",
 }
 MAX_ROWS = 50_000
+# The reader's own bounds (size, width, time), with this import's row limit.
+READ_LIMITS = dataclasses.replace(LIMITS, rows=MAX_ROWS)
 
 MSG_FORMAT = "只支持 .xlsx、.csv 与 .jsonl 文件"
 MSG_JSON = "不是有效的 JSON：{error}"
@@ -120,7 +132,7 @@ def _sheet_row(number: int, raw: dict[str, str], out: Parsed) -> None:
 
 
 def _read_sheet(path: Path) -> Parsed:
-    sheet = read_sheet(path, COLUMNS)
+    sheet = read_sheet(path, COLUMNS, limits=READ_LIMITS)
     out = Parsed()
     for number, raw in zip(sheet.row_numbers, sheet.rows, strict=True):
         _sheet_row(number, raw, out)
@@ -156,12 +168,13 @@ def _json_value(key: str, value, number: int, errors: list[RowError]):
 
 
 def _read_jsonl(path: Path) -> Parsed:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SheetError(MSG_ENCODING) from exc
+    lines = text_lines(
+        path, limits=READ_LIMITS, encodings=("utf-8-sig",), encoding_message=MSG_ENCODING
+    )
     out = Parsed()
-    for number, line in enumerate(text.splitlines(), 1):
+    budget = Budget(READ_LIMITS)
+    for number, line in enumerate(lines, 1):
+        budget.row(number + 1)  # a line is a row; there is no header line
         if not line.strip():
             continue
         try:
