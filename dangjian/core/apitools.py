@@ -20,6 +20,8 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 MSG_NOT_VISIBLE = "不存在或不在您的权限范围内"
 MSG_NUL = "文本中不能包含空字符（NUL）"
+MSG_BAD_MULTIPART = "请求体不是有效的 multipart/form-data（缺少或无效的 boundary）"
+MSG_BAD_REQUEST = "请求无效，无法解析"
 MAX_OFFSET = 2**31 - 1
 
 

@@ -1,12 +1,14 @@
 """The home page (who I am, where I hold roles, the size of what I can see) and the inbox."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.selectors import roles_of
 from dangjian.core import notify, scope
+from dangjian.core.apitools import MSG_BAD_REQUEST
 from dangjian.core.pages import paginate
 from dangjian.core.scope import Perm
 from dangjian.members.choices import CURRENT_STATUSES, Status
@@ -50,3 +52,11 @@ def inbox_open(request, pk: int):
     if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
         return redirect("inbox")
     return redirect(target)
+
+
+def bad_request(request, exception=None):
+    """handler400: a request Django could not parse (a multipart body without a boundary,
+    too many fields…) — JSON in the API's error format under /api/, a Chinese page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": MSG_BAD_REQUEST}, status=400)
+    return render(request, "400.html", status=400)
