@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from dangjian.core import idcard
-from dangjian.members import rules
+from dangjian.core.phone import normalize_phone
 from dangjian.members.choices import ETHNICITY_CHOICES, Education, Gender, Status
 from dangjian.members.models import Member
 from dangjian.orgs.forms import DateInput
@@ -107,7 +107,7 @@ class MemberForm(forms.Form):
     def clean_phone(self) -> str:
         value = self.cleaned_data["phone"]
         if value.strip():
-            rules.validate_phone(value)
+            return normalize_phone(value)
         return value
 
     def changes(self) -> dict:

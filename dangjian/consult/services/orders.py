@@ -10,7 +10,7 @@ their notifications carry dedupe keys.
 import datetime as dt
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -36,6 +36,7 @@ from dangjian.consult.models import (
 from dangjian.consult.models.orders import OPEN_STATUSES, UNCLAIMED_STATUSES
 from dangjian.core import audit, crypto, notify
 from dangjian.core.errors import raise_if
+from dangjian.core.phone import phone_or_blank
 from dangjian.core.scope import ALL, Perm, Role, authorize, covers, scope_paths
 from dangjian.orgs.models import Organisation
 
@@ -85,8 +86,6 @@ MSG_NOT_IN_CHAT = "您不是该会话的参与者"
 MSG_NOT_AGENT = "您不是12371坐席"
 MSG_ORG_OUTSIDE = "该组织不在您的受理范围内"
 
-_PHONE_CHARS = set("0123456789-+ ")
-
 
 # --- Small helpers
 
@@ -104,17 +103,11 @@ def _one_line(value: str | None) -> str:
 
 
 def normalize_phone(raw: str) -> str:
-    """Digits only (a +86 or 0086 prefix dropped); '' when it is not a plausible number."""
-    value = (raw or "").strip()
-    if not value or set(value) - _PHONE_CHARS:
+    """A mobile or a landline as core.phone writes it; '' when it is not a plausible number."""
+    try:
+        return phone_or_blank(raw, landline=True)
+    except ValidationError:
         return ""
-    digits = "".join(ch for ch in value if ch.isdigit())
-    for prefix in ("0086", "86"):
-        if len(digits) == 11 + len(prefix) and digits.startswith(prefix):
-            digits = digits[len(prefix) :]
-    mobile = len(digits) == 11 and digits.startswith("1")
-    landline = 10 <= len(digits) <= 12 and digits.startswith("0")
-    return digits if mobile or landline else ""
 
 
 def phone_digests(raw: str) -> list[str]:
