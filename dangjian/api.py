@@ -215,6 +215,9 @@ PYDANTIC_MESSAGES = {
     "date_parsing": "日期格式应为 YYYY-MM-DD",
     "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
     "date_from_datetime_inexact": "日期格式应为 YYYY-MM-DD",
+    "datetime_type": "时间格式应为 ISO 8601，如 2026-11-20T09:00:00+08:00",
+    "datetime_parsing": "时间格式应为 ISO 8601，如 2026-11-20T09:00:00+08:00",
+    "datetime_from_date_parsing": "时间格式应为 ISO 8601，如 2026-11-20T09:00:00+08:00",
     "enum": "取值无效，可选：{expected}",
     "literal_error": "取值无效，可选：{expected}",
     "greater_than_equal": "不能小于{ge}",
@@ -227,6 +230,7 @@ PYDANTIC_MESSAGES = {
     "dict_type": "请求体应为 JSON 对象",
     "extra_forbidden": "不允许的字段",
     "string_pattern_mismatch": "格式不正确",
+    "name_invalid": "{reason}",  # dangjian.core.text.Name: already in Chinese
 }
 
 # Service field names → the API's body field names (the API takes ids for relations).

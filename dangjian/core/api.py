@@ -6,7 +6,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from dangjian.core import notify
-from dangjian.core.apitools import Id, InSchema, Paging
+from dangjian.core.apitools import Id, InSchema, Paging, QuerySchema
 
 router = Router(tags=["inbox"])
 
@@ -21,7 +21,7 @@ class NotificationOut(Schema):
     read_at: dt.datetime | None
 
 
-class InboxFilter(Schema):
+class InboxFilter(QuerySchema):
     unread: bool | None = None
 
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from dangjian.core import crypto
 from dangjian.core.fields import BlindIndex, EncryptedTextField
 from dangjian.core.models import TimeStampedModel
+from dangjian.core.text import NameField
 from dangjian.members.choices import ETHNICITY_CHOICES, Education, Gender, Status
 from dangjian.members.rules import age_on
 
@@ -27,7 +28,7 @@ class Member(TimeStampedModel):
         BlindIndex(source="phone", digest="phone_digest", purpose=PHONE_INDEX),
     )
 
-    name = models.CharField("姓名", max_length=50, db_index=True)
+    name = NameField("姓名", max_length=50, db_index=True)
     gender = models.CharField("性别", max_length=1, choices=Gender.choices)
     ethnicity = models.CharField("民族", max_length=10, choices=ETHNICITY_CHOICES)
     birth_date = models.DateField("出生日期")

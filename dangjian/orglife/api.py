@@ -18,8 +18,17 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from dangjian.core import uploads
-from dangjian.core.apitools import Id, InSchema, Paging, filtered, invalid, resolve_in_scope
+from dangjian.core.apitools import (
+    Id,
+    InSchema,
+    Paging,
+    QuerySchema,
+    filtered,
+    invalid,
+    resolve_in_scope,
+)
 from dangjian.core.http import client_ip
+from dangjian.core.text import Name
 from dangjian.members import selectors as member_selectors
 from dangjian.orglife import checkin, rules, selectors, services
 from dangjian.orglife.choices import AttendanceStatus, MeetingKind, MeetingStatus, VoteChoice
@@ -68,7 +77,7 @@ def _local(moment: dt.datetime | None) -> dt.datetime | None:
 # --- Schemas
 
 
-class MeetingFilters(Schema):
+class MeetingFilters(QuerySchema):
     q: str | None = None
     kind: MeetingKind | None = None
     status: MeetingStatus | None = None
@@ -221,7 +230,7 @@ class MeetingDetailOut(MeetingOut):
 class MeetingCreateIn(InSchema):
     org_id: Id = Field(description="党支部；党小组会为党小组")
     kind: MeetingKind
-    topic: str
+    topic: Name
     starts_at: dt.datetime
     ends_at: dt.datetime
     place: str = ""
@@ -238,7 +247,7 @@ class MeetingCreateIn(InSchema):
 class MeetingPatchIn(InSchema):
     """Only the fields sent are changed."""
 
-    topic: str = None
+    topic: Name = None
     starts_at: dt.datetime = None
     ends_at: dt.datetime = None
     place: str = None
@@ -315,7 +324,7 @@ class QrOut(Schema):
 
 
 class ResolutionIn(InSchema):
-    title: str
+    title: Name
     text: str = ""
 
 
@@ -406,7 +415,7 @@ class ComplianceOut(Schema):
     behind: list[ComplianceRowOut]  # branches that missed a requirement
 
 
-class ComplianceQuery(Schema):
+class ComplianceQuery(QuerySchema):
     org_id: Id | None = Field(None, description="默认：本人权限范围的最上级组织")
     period: str | None = Field(
         None, description="2026-11（月）、2026Q4（季度）或 2026（年）；默认本月"
@@ -436,7 +445,7 @@ class WarningOut(Schema):
         return _local(obj.created_at)
 
 
-class WarningQuery(Schema):
+class WarningQuery(QuerySchema):
     org_id: Id | None = None
 
 
@@ -756,7 +765,7 @@ def photo_list(request, meeting_id: Id):
     return list(selectors.photos_for(selectors.meeting_get(request.user, meeting_id)))
 
 
-class PhotoQuery(Schema):
+class PhotoQuery(QuerySchema):
     # Optional in the schema so an out-of-scope meeting answers 404 before the query
     # is looked at; without it there is simply no such photo (404).
     photo_id: Id | None = None

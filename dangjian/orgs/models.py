@@ -6,6 +6,7 @@ from django.db.models import Q
 from treebeard.mp_tree import MP_Node
 
 from dangjian.core.models import TimeStampedModel
+from dangjian.core.text import NameField
 from dangjian.orgs.choices import OrgType, PositionTitle
 from dangjian.orgs.rules import LEVEL_OF_TYPE
 
@@ -20,7 +21,7 @@ class Organisation(MP_Node, TimeStampedModel):
 
     steplen = 4
 
-    name = models.CharField("名称", max_length=120)
+    name = NameField("名称", max_length=120)
     org_type = models.CharField("类型", max_length=20, choices=OrgType.choices)
     code = models.CharField("组织代码", max_length=24, unique=True, validators=[code_validator])
     founded_on = models.DateField("成立日期")

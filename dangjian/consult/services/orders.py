@@ -38,6 +38,7 @@ from dangjian.core import audit, crypto, notify
 from dangjian.core.errors import raise_if
 from dangjian.core.phone import phone_or_blank
 from dangjian.core.scope import ALL, Perm, Role, authorize, covers, scope_paths
+from dangjian.core.text import name_or_error
 from dangjian.orgs.models import Organisation
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ CHAT_TEXT_MAX = 1000
 OFFICE_MAX = 60
 PRESENCE_SECONDS = 60  # an agent unheard of for longer is offline, whatever the toggle
 
+MSG_CANNED_TITLE = "请填写标题（不超过60个字）"
 MSG_SUMMARY_SHORT = f"问题摘要不能少于{SUMMARY_MIN}个字"
 MSG_SUMMARY_LONG = f"问题摘要不能超过{SUMMARY_MAX}个字"
 MSG_DETAIL_LONG = f"详细内容不能超过{DETAIL_MAX}个字"
@@ -227,11 +229,17 @@ def _asker_org(user) -> Organisation | None:
 
 def _validate_new(order: WorkOrder, *, phone_raw: str, need_phone: bool, need_name: bool):
     errors: dict[str, str] = {}
-    order.summary = _one_line(order.summary)
+    order.summary, summary_problem = name_or_error(
+        order.summary, field_label="问题摘要", blank=True
+    )
     order.detail = _clean_text(order.detail)
     order.category = _one_line(order.category)
-    order.caller_name = _one_line(order.caller_name)
-    if len(order.summary) < SUMMARY_MIN:
+    order.caller_name, name_problem = name_or_error(
+        order.caller_name, field_label="姓名", blank=True
+    )
+    if summary_problem:
+        errors["summary"] = summary_problem
+    elif len(order.summary) < SUMMARY_MIN:
         errors["summary"] = MSG_SUMMARY_SHORT
     elif len(order.summary) > SUMMARY_MAX:
         errors["summary"] = MSG_SUMMARY_LONG
@@ -239,7 +247,9 @@ def _validate_new(order: WorkOrder, *, phone_raw: str, need_phone: bool, need_na
         errors["detail"] = MSG_DETAIL_LONG
     if len(order.category) > 40:
         errors["category"] = MSG_CATEGORY_LONG
-    if need_name and not order.caller_name:
+    if name_problem:
+        errors["caller_name"] = name_problem
+    elif need_name and not order.caller_name:
         errors["caller_name"] = MSG_NAME_REQUIRED
     elif len(order.caller_name) > NAME_MAX:
         errors["caller_name"] = MSG_NAME_LONG
@@ -768,7 +778,10 @@ def order_publish(
     if public:
         if order.status not in (OrderStatus.ANSWERED, OrderStatus.CLOSED):
             raise_if({"public": MSG_NOT_PUBLISHABLE})
-        question = _one_line(public_question) or order.public_question or order.summary
+        question, problem = name_or_error(public_question, field_label="公开问题", blank=True)
+        if problem:
+            raise_if({"public_question": problem})
+        question = question or order.public_question or order.summary
         if not SUMMARY_MIN <= len(question) <= SUMMARY_MAX:
             raise_if({"public_question": MSG_PUBLIC_QUESTION})
         order.public_question = question
@@ -980,9 +993,10 @@ def canned_create(*, acting_user, org: Organisation, title: str, text: str, cate
     """A reply template for the agents of ``org``'s subtree."""
     authorize(acting_user, Perm.HANDLE_CONSULT, org.path, view_perm=Perm.VIEW_ORG)
     errors = {}
-    title, text = _one_line(title), _clean_text(text)
-    if not title or len(title) > 60:
-        errors["title"] = "请填写标题（不超过60个字）"
+    title, problem = name_or_error(title, field_label="标题", blank_message=MSG_CANNED_TITLE)
+    text = _clean_text(text)
+    if problem or len(title) > 60:
+        errors["title"] = problem or MSG_CANNED_TITLE
     if len(text) < REPLY_MIN or len(text) > REPLY_MAX:
         errors["text"] = MSG_REPLY_SHORT if len(text) < REPLY_MIN else MSG_REPLY_LONG
     raise_if(errors)

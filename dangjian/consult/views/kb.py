@@ -32,12 +32,14 @@ from dangjian.core.http import client_ip
 from dangjian.core.pages import apply_errors, is_htmx, paginate, query_text, vary_on_htmx
 from dangjian.core.ratelimit import ratelimit
 from dangjian.core.scope import Perm, covers
+from dangjian.core.text import NameFormField
 from dangjian.orgs import selectors as org_selectors
 
 GET_POST = require_http_methods(["GET", "POST"])
 MSG_SAVED = "已保存"
 MSG_NOT_EDITOR = "您没有编辑知识库的权限"
 MSG_IMPORTED = "已导入 {created} 条（其中发布 {published} 条）"
+MSG_IMPORT_MERGED = "另有 {n} 行与前面的问题重复，已合并或跳过（如第{row}行：{message}）"
 MSG_IMPORT_FAILED = "文件中有 {n} 处错误，未导入任何条目。请改正后重新上传。"
 MSG_FEEDBACK_THANKS = "感谢您的意见，我们会认真研究并告知处理结果"
 MSG_THANKS = "感谢您的评价"
@@ -71,7 +73,7 @@ class AskForm(forms.Form):
 
 
 class EntryForm(forms.Form):
-    question = forms.CharField(label="标准问题", max_length=services.QUESTION_MAX)
+    question = NameFormField(label="标准问题", max_length=services.QUESTION_MAX)
     answer = forms.CharField(
         label="答案",
         max_length=services.ANSWER_MAX,
@@ -417,6 +419,14 @@ def kb_import(request):
             else:
                 if not outcome.errors:
                     messages.success(request, MSG_IMPORTED.format(**outcome.__dict__))
+                    if outcome.notes:
+                        first = outcome.notes[0]
+                        messages.warning(
+                            request,
+                            MSG_IMPORT_MERGED.format(
+                                n=len(outcome.notes), row=first.row, message=first.message
+                            ),
+                        )
                     return redirect(reverse("consult:kb_list") + "?all=1")
                 errors = outcome.errors
                 form.add_error(None, MSG_IMPORT_FAILED.format(n=len(errors)))
