@@ -20,15 +20,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "kb-sources"
 LETTERS = "ABCD"
+QUESTION_MAX = 200  # dangjian.consult.services.kb.QUESTION_MAX (read without Django here)
 
 XXQG_SOURCE = "学习强国题库（mondayfirst/XXQG_TiKu @ 6d80c85，GPL-3.0）"
 PEOPLE_SOURCE = "人民网党史题库（evlon/people-dangshi-auto @ 3072d6a，GPL-2.0）"
 
 
 def entry(question: str, answer: str, *, category: str, tags: list[str], source: str) -> dict:
-    """One line of the knowledge-base JSONL format."""
+    """One line of the knowledge-base JSONL format.
+
+    A stem longer than a knowledge-base question may be is cut (with …) and given whole at
+    the head of the answer. Stems the banks repeat are merged or skipped by the importer.
+    """
+    question = question.strip()
+    if len(question) > QUESTION_MAX:
+        answer = f"题目：{question}\n{answer}"
+        question = question[: QUESTION_MAX - 1] + "…"
     return {
-        "question": question.strip(),
+        "question": question,
         "answer": answer,
         "alternatives": [],
         "category": category,

@@ -15,9 +15,15 @@ list when it has not.
 import json
 import re
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -25,7 +31,7 @@ from ninja.parser import Parser
 from ninja.security import django_auth
 
 from dangjian.accounts.api import BearerAuth
-from dangjian.core.apitools import MSG_NUL
+from dangjian.core.apitools import MSG_BAD_MULTIPART, MSG_BAD_REQUEST, MSG_NUL
 from dangjian.core.errors import field_errors
 
 MSG_NOT_FOUND = "未找到"
@@ -118,6 +124,7 @@ VALIDATION_ERROR_SCHEMA = {
     "required": ["detail"],
 }
 ERROR_RESPONSES = {
+    400: ("请求体无法解析（如 multipart 缺少 boundary）", "Error"),
     401: ("未登录、令牌无效或用户名密码错误", "Error"),
     403: ("没有权限（或会话请求缺少 CSRF 令牌）", "Error"),
     404: ("不存在或不在权限范围内", "Error"),
@@ -135,6 +142,8 @@ def _error_codes(path: str, method: str, operation: dict) -> list[int]:
         codes.append(404)  # a path, query or body id naming an object outside the scope
     if method in ("post", "put", "patch"):
         codes.append(413)
+    if "multipart/form-data" in operation.get("requestBody", {}).get("content", {}):
+        codes.append(400)
     return codes
 
 
@@ -206,6 +215,9 @@ PYDANTIC_MESSAGES = {
     "date_parsing": "日期格式应为 YYYY-MM-DD",
     "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
     "date_from_datetime_inexact": "日期格式应为 YYYY-MM-DD",
+    "datetime_type": "时间格式应为 ISO 8601，如 2026-11-20T09:00:00+08:00",
+    "datetime_parsing": "时间格式应为 ISO 8601，如 2026-11-20T09:00:00+08:00",
+    "datetime_from_date_parsing": "时间格式应为 ISO 8601，如 2026-11-20T09:00:00+08:00",
     "enum": "取值无效，可选：{expected}",
     "literal_error": "取值无效，可选：{expected}",
     "greater_than_equal": "不能小于{ge}",
@@ -218,6 +230,7 @@ PYDANTIC_MESSAGES = {
     "dict_type": "请求体应为 JSON 对象",
     "extra_forbidden": "不允许的字段",
     "string_pattern_mismatch": "格式不正确",
+    "name_invalid": "{reason}",  # dangjian.core.text.Name: already in Chinese
 }
 
 # Service field names → the API's body field names (the API takes ids for relations).
@@ -262,6 +275,20 @@ def on_rule_error(request, exc: DjangoValidationError):
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request, exc):
     return api.create_response(request, {"detail": MSG_TOO_BIG}, status=413)
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request, exc):
+    """A multipart body without a (valid) boundary: the client's fault, a 400 — not the
+    500 (with a traceback, under DEBUG) that ninja's catch-all would answer."""
+    return api.create_response(request, {"detail": MSG_BAD_MULTIPART}, status=400)
+
+
+@api.exception_handler(BadRequest)
+@api.exception_handler(SuspiciousOperation)
+def on_bad_request(request, exc):
+    """Django's other unparseable-request errors (too many fields or files, …)."""
+    return api.create_response(request, {"detail": MSG_BAD_REQUEST}, status=400)
 
 
 @api.exception_handler(Http404)

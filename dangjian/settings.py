@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from dangjian.core.secrets import load_or_create_secret_key
+from dangjian.core.secrets import load_or_create_secret_key, private_dir
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -96,7 +96,7 @@ def _database() -> dict:
     url = os.environ.get("DATABASE_URL")
     if url:
         return dj_database_url.parse(url, conn_max_age=60)
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    private_dir(VAR_DIR)  # owner-only; the database file itself: core.apps
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("DANGJIAN_SQLITE", VAR_DIR / "dangjian.sqlite3"),
@@ -225,7 +225,13 @@ RATE_LIMITS = {
     "password-change": (10, 300),  # per user
     "sms": (1, 60),  # SMS codes (when they come), per phone number
     "public": (60, 60),  # unauthenticated public endpoints, per IP address
+    # The public question form (consult): posts per address before proof of work is asked
+    # (core.pow), orders per address and per confirmed phone.
+    "public-pow": (5, 3600),
+    "public-order-ip": (50, 86400),
+    "public-order-phone": (3, 86400),
 }
+POW_BITS = 16  # hashcash difficulty (core.pow): ~65,000 SHA-256 on average
 
 # Lockout after failed logins (django-axes, dangjian.accounts.lockout).
 AXES_FAILURE_LIMIT = int(os.environ.get("DANGJIAN_LOGIN_FAILURE_LIMIT", "5"))  # per account

@@ -30,3 +30,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "dangjian.core.views.bad_request"

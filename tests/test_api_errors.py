@@ -10,6 +10,7 @@ import pytest
 
 from dangjian.core import idcard
 from dangjian.core.models import AuditEntry
+from dangjian.core.phone import MSG_PHONE
 from dangjian.core.testing import new_id_number
 from dangjian.members import rules as member_rules
 from dangjian.members.models import Member
@@ -192,14 +193,14 @@ def test_bad_id_number(client, cast, admin, id_number, message):
 def test_bad_phone(client, cast, admin, phone):
     before = _state()
     response = _post(client, "/api/v1/members", _member_payload(cast, phone=phone), admin)
-    assert _errors(response) == {("body", "phone"): member_rules.MSG_PHONE}
+    assert _errors(response) == {("body", "phone"): MSG_PHONE}
     assert _state() == before
 
 
 def test_several_rule_errors_at_once(client, cast, admin):
     payload = _member_payload(cast, phone="123", status="probationary")
     errors = _errors(_post(client, "/api/v1/members", payload, admin))
-    assert errors[("body", "phone")] == member_rules.MSG_PHONE
+    assert errors[("body", "phone")] == MSG_PHONE
     assert errors[("body", "full_member_on")] == member_rules.MSG_PROBATION_HAS_FULL
 
 

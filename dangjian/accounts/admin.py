@@ -3,9 +3,10 @@ they are checked and audited like every other write; account edits are audited t
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice as UpstreamTOTPDevice
 
 from dangjian.accounts import services
-from dangjian.accounts.models import ApiToken, RoleAssignment, User
+from dangjian.accounts.models import ApiToken, RoleAssignment, TwoFactorDevice, User
 from dangjian.core import audit
 from dangjian.core.admin import ReadOnlyAdmin
 from dangjian.core.http import client_ip
@@ -73,3 +74,21 @@ class ApiTokenAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return True  # revoking a token is always safe
+
+
+# Devices live in accounts.TwoFactorDevice (seed encrypted); django-otp's own model keeps
+# an empty table, and its admin (which shows the seed as a QR code) is withdrawn.
+if admin.site.is_registered(UpstreamTOTPDevice):
+    admin.site.unregister(UpstreamTOTPDevice)
+
+
+@admin.register(TwoFactorDevice)
+class TwoFactorDeviceAdmin(ReadOnlyAdmin):
+    """Who has a second factor, never the seed. Deleting a device makes its user enrol anew."""
+
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
+    list_select_related = ("user",)
+    exclude = ("key",)
+
+    def has_delete_permission(self, request, obj=None):
+        return True

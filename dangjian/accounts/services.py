@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangjian.accounts.models import ApiToken, RoleAssignment, User
-from dangjian.accounts.twofactor import DEVICE_NAME, TOTPDevice
+from dangjian.accounts.twofactor import DEVICE_NAME, TwoFactorDevice
 from dangjian.core import audit, scope
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import Perm, Role, authorize
@@ -205,35 +205,37 @@ def password_change(*, user: User, old_password: str, new_password: str, ip: str
 
 
 @transaction.atomic
-def otp_enrol_start(*, user: User) -> TOTPDevice:
+def otp_enrol_start(*, user: User) -> TwoFactorDevice:
     """The user's unconfirmed TOTP device (a new random key), for the enrolment page.
 
     Refused when a confirmed device exists: a second device must never be added by
     someone who has only the password.
     """
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    if TwoFactorDevice.objects.filter(user=user, confirmed=True).exists():
         raise_if({"__all__": MSG_OTP_ALREADY})
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    device = TwoFactorDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+        device = TwoFactorDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
     return device
 
 
 @transaction.atomic
-def otp_device_provision(*, acting_user, user: User, key: str, ip: str | None = None) -> TOTPDevice:
+def otp_device_provision(
+    *, acting_user, user: User, key: str, ip: str | None = None
+) -> TwoFactorDevice:
     """Give ``user`` a confirmed TOTP device with a known hex key (the demo seeder only:
     real users enrol themselves, so nobody else ever knows their key). Idempotent."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    device = TwoFactorDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
     if device is not None:
         return device
-    device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, key=key, confirmed=True)
+    device = TwoFactorDevice.objects.create(user=user, name=DEVICE_NAME, key=key, confirmed=True)
     audit.record(
         actor=acting_user, action="auth.otp_provision", obj=device, after={"user": user.pk}, ip=ip
     )
     return device
 
 
-def otp_enrol_confirm(*, user: User, token: str, ip: str | None) -> TOTPDevice:
+def otp_enrol_confirm(*, user: User, token: str, ip: str | None) -> TwoFactorDevice:
     """Confirm the pending device with its first code; audited either way.
 
     Not one transaction: a failed code must still count against the device (throttling)
@@ -245,7 +247,7 @@ def otp_enrol_confirm(*, user: User, token: str, ip: str | None) -> TOTPDevice:
         if ok:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
-            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+            TwoFactorDevice.objects.filter(user=user, confirmed=False).delete()
         audit.record(
             actor=user,
             action="auth.otp_enrol" if ok else "auth.otp_failed",
@@ -258,14 +260,14 @@ def otp_enrol_confirm(*, user: User, token: str, ip: str | None) -> TOTPDevice:
     return device
 
 
-def otp_verify(*, user: User, token: str, ip: str | None) -> TOTPDevice:
+def otp_verify(*, user: User, token: str, ip: str | None) -> TwoFactorDevice:
     """Check a code against the user's confirmed device; audited either way.
 
     A code already used is refused (the device keeps the last time step it accepted),
     and repeated failures slow the device down (django-otp's throttling) — which is
     why this is not one transaction: a failure must be kept although it is refused.
     """
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    device = TwoFactorDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
     ok = device is not None and device.verify_token(token)
     with transaction.atomic():
         audit.record(

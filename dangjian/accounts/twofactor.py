@@ -11,8 +11,8 @@ import hashlib
 
 import segno
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from dangjian.accounts.models import TwoFactorDevice
 from dangjian.core.scope import Role
 
 TWO_FACTOR_ROLES = frozenset({Role.ADMIN, Role.LEADER, Role.AGENT})
@@ -40,13 +40,13 @@ def requires_2fa(user) -> bool:
         return False
     if "_requires_2fa" not in user.__dict__:
         user.__dict__["_requires_2fa"] = is_privileged(user) or (
-            TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+            TwoFactorDevice.objects.filter(user=user, confirmed=True).exists()
         )
     return user.__dict__["_requires_2fa"]
 
 
-def confirmed_device(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+def confirmed_device(user) -> TwoFactorDevice | None:
+    return TwoFactorDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
 def is_verified(request) -> bool:
@@ -55,7 +55,7 @@ def is_verified(request) -> bool:
     return bool(is_verified and is_verified())
 
 
-def current_code(device: TOTPDevice) -> str:
+def current_code(device: TwoFactorDevice) -> str:
     """The code the device shows now (tests, and the demo's ``totp_code`` command)."""
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
@@ -66,12 +66,12 @@ def demo_key(seed: int, username: str) -> str:
     return hashlib.sha256(f"dangjian-demo-totp:{seed}:{username}".encode()).hexdigest()[:40]
 
 
-def base32_secret(device: TOTPDevice) -> str:
+def base32_secret(device: TwoFactorDevice) -> str:
     """The secret as authenticator apps take it when typed in (groups of four)."""
     raw = base64.b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
 
-def qr_data_uri(device: TOTPDevice) -> str:
+def qr_data_uri(device: TwoFactorDevice) -> str:
     """The otpauth:// URI as an SVG QR code in a data: URI (CSP allows img-src data:)."""
     return segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2)

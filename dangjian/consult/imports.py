@@ -12,6 +12,7 @@ draft/published). JSONL lines are the starter base's format:
 """
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -22,7 +23,17 @@ from openpyxl import Workbook
 
 from dangjian.consult.models import Entry, EntryKind, EntryStatus
 from dangjian.consult.services import kb as services
-from dangjian.core.excel import Column, RowError, SheetError, parse_date, read_sheet
+from dangjian.core.excel import (
+    LIMITS,
+    Budget,
+    Column,
+    RowError,
+    SheetError,
+    parse_date,
+    read_sheet,
+    text_lines,
+)
+from dangjian.core.text import normalize_name
 
 COLUMNS = [
     Column("问题", "question", required=True),
@@ -57,6 +68,8 @@ FORMATS = {
     "jsonl": "application/x-ndjson; charset=utf-8",
 }
 MAX_ROWS = 50_000
+# The reader's own bounds (size, width, time), with this import's row limit.
+READ_LIMITS = dataclasses.replace(LIMITS, rows=MAX_ROWS)
 
 MSG_FORMAT = "只支持 .xlsx、.csv 与 .jsonl 文件"
 MSG_JSON = "不是有效的 JSON：{error}"
@@ -67,6 +80,8 @@ MSG_STATUS = "状态应为 草稿 或 已发布"
 MSG_EMPTY = "文件中没有数据行"
 MSG_TOO_MANY = f"单个文件最多 {MAX_ROWS} 条"
 MSG_ENCODING = "无法识别的文本编码（请使用 UTF-8）"
+MSG_MERGED = "与第{first}行问题、答案相同，已合并到第{first}行"
+MSG_SKIPPED = "与第{first}行问题相同而答案不同，已跳过（保留第{first}行）"
 
 _STATUS = {
     "": EntryStatus.DRAFT,
@@ -82,11 +97,13 @@ _TAG_SPLIT = re.compile(r"[、,，|;；\n]+")
 
 @dataclass
 class Parsed:
-    """The file's rows as service fields, each with its row/line number, and the errors."""
+    """The file's rows as service fields, each with its row/line number, the errors, and
+    the notes on rows merged into or skipped for an earlier row with the same question."""
 
     rows: list[dict] = field(default_factory=list)
     numbers: list[int] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    notes: list[RowError] = field(default_factory=list)
 
 
 def _split(text: str, pattern: re.Pattern) -> list[str]:
@@ -120,7 +137,7 @@ def _sheet_row(number: int, raw: dict[str, str], out: Parsed) -> None:
 
 
 def _read_sheet(path: Path) -> Parsed:
-    sheet = read_sheet(path, COLUMNS)
+    sheet = read_sheet(path, COLUMNS, limits=READ_LIMITS)
     out = Parsed()
     for number, raw in zip(sheet.row_numbers, sheet.rows, strict=True):
         _sheet_row(number, raw, out)
@@ -156,12 +173,13 @@ def _json_value(key: str, value, number: int, errors: list[RowError]):
 
 
 def _read_jsonl(path: Path) -> Parsed:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SheetError(MSG_ENCODING) from exc
+    lines = text_lines(
+        path, limits=READ_LIMITS, encodings=("utf-8-sig",), encoding_message=MSG_ENCODING
+    )
     out = Parsed()
-    for number, line in enumerate(text.splitlines(), 1):
+    budget = Budget(READ_LIMITS)
+    for number, line in enumerate(lines, 1):
+        budget.row(number + 1)  # a line is a row; there is no header line
         if not line.strip():
             continue
         try:
@@ -205,6 +223,44 @@ def read(path: Path) -> Parsed:
     return parsed
 
 
+def _question_key(question) -> str:
+    """The question as the services compare it (NFC, blanks collapsed)."""
+    return " ".join(normalize_name(question if isinstance(question, str) else "").split())
+
+
+def _merge_in(kept: dict, row: dict) -> None:
+    for key in ("alternatives", "tags"):
+        values = list(kept.get(key) or [])
+        values += [v for v in row.get(key) or [] if v not in values]
+        kept[key] = values
+
+
+def merge_duplicates(parsed: Parsed) -> None:
+    """One question, one entry: a later row repeating an earlier row's question is merged
+    into it when the answers agree (its alternatives and tags added), skipped when they
+    differ — either way noted, so a source with repeated stems imports instead of failing
+    on hundreds of duplicate errors. Duplicates of entries already in the database are
+    still errors (the services' rule): re-importing a file never doubles it."""
+    first: dict[str, int] = {}
+    rows, numbers = [], []
+    for number, row in zip(parsed.numbers, parsed.rows, strict=True):
+        key = _question_key(row.get("question"))
+        if key and key in first:
+            kept = first[key]
+            if (rows[kept].get("answer") or "").strip() == (row.get("answer") or "").strip():
+                _merge_in(rows[kept], row)
+                message = MSG_MERGED
+            else:
+                message = MSG_SKIPPED
+            parsed.notes.append(RowError(number, "", message.format(first=numbers[kept])))
+            continue
+        if key:
+            first[key] = len(rows)
+        rows.append(row)
+        numbers.append(number)
+    parsed.rows, parsed.numbers = rows, numbers
+
+
 def _column(field_name: str, jsonl: bool) -> str:
     if jsonl:
         return "owner_office" if field_name == "office" else field_name
@@ -214,6 +270,7 @@ def _column(field_name: str, jsonl: bool) -> str:
 def validate(*, org, path: Path, publish: bool = False) -> Parsed:
     """Every error in the file: format errors, then the services' rules per row."""
     parsed = read(path)
+    merge_duplicates(parsed)
     jsonl = Path(path).suffix.lower() in (".jsonl", ".ndjson")
     rows = [{**r, "status": EntryStatus.PUBLISHED} if publish else r for r in parsed.rows]
     for index, errors in services.entries_validate(org=org, rows=rows).items():
@@ -230,6 +287,7 @@ class Outcome:
     created: int
     published: int
     errors: list[RowError]
+    notes: list[RowError] = field(default_factory=list)  # duplicates merged or skipped
 
 
 def import_file(
@@ -238,12 +296,12 @@ def import_file(
     """Import the whole file, or nothing and the list of bad rows."""
     parsed = validate(org=org, path=path, publish=publish)
     if parsed.errors:
-        return Outcome(0, 0, parsed.errors)
+        return Outcome(0, 0, parsed.errors, parsed.notes)
     created = services.entry_bulk_create(
         acting_user=acting_user, org=org, rows=parsed.rows, publish=publish, ip=ip
     )
     published = sum(e.status == EntryStatus.PUBLISHED for e in created)
-    return Outcome(len(created), published, [])
+    return Outcome(len(created), published, [], parsed.notes)
 
 
 # --- Export

@@ -11,7 +11,15 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from dangjian.core import notify, warnings
-from dangjian.core.apitools import Id, InSchema, LocalDateTime, Paging, filtered, invalid
+from dangjian.core.apitools import (
+    Id,
+    InSchema,
+    LocalDateTime,
+    Paging,
+    QuerySchema,
+    filtered,
+    invalid,
+)
 from dangjian.core.errors import field_errors
 from dangjian.core.filters import WarningFilter
 from dangjian.core.http import client_ip
@@ -29,7 +37,7 @@ class NotificationOut(Schema):
     read_at: LocalDateTime | None
 
 
-class InboxFilter(Schema):
+class InboxFilter(QuerySchema):
     unread: bool | None = None
 
 

@@ -2,10 +2,19 @@
 
 A leaf module (no router imports), so app ``api.py`` files can import it in any order.
 The error format itself is rendered in ``dangjian/api.py``.
+
+Strict input (``StrictInput``, the base of every body ``InSchema`` and every query
+``QuerySchema``): pydantic's lax mode reads ``?until=0`` as 1970-01-01 and ``0``, ``1``,
+``yes``, ``off`` as booleans. Here a date is only an ISO 8601 date (``2026-11-20``), a
+date-time only an ISO 8601 date-time with a time (``2026-11-20T09:00:00+08:00``), and a
+boolean only ``true`` or ``false`` (JSON's own; in a query string, exactly those words).
+Anything else is a 422 on that parameter.
 """
 
 import datetime as dt
-from typing import Annotated
+import re
+import types
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from django.http import Http404
 from django.utils import timezone
@@ -13,7 +22,15 @@ from ninja import Field, Schema
 from ninja.conf import settings as ninja_settings
 from ninja.errors import ValidationError
 from ninja.pagination import LimitOffsetPagination
-from pydantic import AfterValidator, ConfigDict
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 # Database keys: positive and within a signed 64-bit integer. Larger ones cannot exist
 # and would overflow the database driver (a 500) instead of answering "not found".
@@ -32,6 +49,8 @@ LocalDateTime = Annotated[dt.datetime, AfterValidator(_in_local_time)]
 
 MSG_NOT_VISIBLE = "不存在或不在您的权限范围内"
 MSG_NUL = "文本中不能包含空字符（NUL）"
+MSG_BAD_MULTIPART = "请求体不是有效的 multipart/form-data（缺少或无效的 boundary）"
+MSG_BAD_REQUEST = "请求无效，无法解析"
 MAX_OFFSET = 2**31 - 1
 
 
@@ -50,11 +69,74 @@ class Paging(LimitOffsetPagination):
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
-class InSchema(Schema):
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?"
+)
+_BOOLEANS = {"true": True, "false": False}
+
+
+def strict_bool(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, str) and value in _BOOLEANS:
+        return _BOOLEANS[value]
+    raise PydanticCustomError("bool_parsing", "Input should be true or false")
+
+
+def strict_date(value: Any) -> Any:
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value  # pydantic still checks it is a real day
+    raise PydanticCustomError("date_parsing", "Input should be an ISO 8601 date")
+
+
+def strict_datetime(value: Any) -> Any:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATETIME.fullmatch(value):
+        return value
+    raise PydanticCustomError("datetime_parsing", "Input should be an ISO 8601 date-time")
+
+
+# For parameters declared on an operation itself (``publish: Form[Bool] = False``); fields
+# of StrictInput schemas get the same checks from their plain ``bool``/``dt.date`` types.
+Bool = Annotated[bool, BeforeValidator(strict_bool)]
+Date = Annotated[dt.date, BeforeValidator(strict_date)]
+DateTime = Annotated[dt.datetime, BeforeValidator(strict_datetime)]
+_CHECKS = {bool: strict_bool, dt.datetime: strict_datetime, dt.date: strict_date}
+
+
+def _check_for(annotation) -> Any:
+    """The strict check for a field typed bool/date/datetime (optional or not), else None."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        checks = {_check_for(a) for a in get_args(annotation) if a is not type(None)}
+        return checks.pop() if len(checks) == 1 else None
+    if get_origin(annotation) is Annotated:
+        return _check_for(get_args(annotation)[0])
+    return _CHECKS.get(annotation)
+
+
+class StrictInput(BaseModel):
+    """Dates, date-times and booleans as ISO 8601 and true/false only (module docstring)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_scalars(cls, value: Any, info: ValidationInfo) -> Any:
+        check = _check_for(cls.model_fields[info.field_name].annotation)
+        return check(value) if check else value
+
+
+class InSchema(StrictInput, Schema):
     """A request body: a field the endpoint does not know is an error, not ignored
     (a misspelt field in a PATCH would otherwise silently change nothing)."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class QuerySchema(StrictInput, Schema):
+    """Query parameters (``filters: Query[...]``), parsed strictly (module docstring)."""
 
 
 def invalid(loc: tuple[str, ...], msg: str, error_type: str = "invalid") -> ValidationError:

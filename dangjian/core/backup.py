@@ -40,6 +40,7 @@ from django.conf import settings
 
 from dangjian.core import checkpoints, crypto
 from dangjian.core.excel import sha256_of
+from dangjian.core.secrets import PRIVATE_FILE, private_dir, write_private
 
 FORMAT = 1
 PAGE = 5000
@@ -305,10 +306,11 @@ def create(path: Path, *, db: dict | None = None, progress: Progress | None = No
     db = _db(db)
     vendor = vendor_of(db)
     path = Path(path).resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     audit_section = _copy_checkpoints(path)
     partial = path.with_name(path.name + ".partial")
     partial.unlink(missing_ok=True)
+    partial.touch(mode=PRIVATE_FILE)  # owner-only before a byte of data is in it
     if vendor == "sqlite":
         _sqlite_copy(_sqlite_path(db), partial)  # one consistent snapshot, writers go on
         with closing(sqlite3.connect(partial)) as conn:
@@ -344,7 +346,7 @@ def create(path: Path, *, db: dict | None = None, progress: Progress | None = No
         "audit": audit_section,
         "tables": stats,
     }
-    manifest_path(path).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+    write_private(manifest_path(path), json.dumps(manifest, indent=2, ensure_ascii=False))
     return manifest
 
 

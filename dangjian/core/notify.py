@@ -19,6 +19,7 @@ from functools import cache
 
 from django.conf import settings
 from django.core.cache import cache as django_cache
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -26,6 +27,7 @@ from django.utils.module_loading import import_string
 
 from dangjian.core import audit
 from dangjian.core.models import Notification
+from dangjian.core.phone import normalize_phone
 from dangjian.core.ratelimit import hit
 
 log = logging.getLogger(__name__)
@@ -204,12 +206,22 @@ def _code_hash(code: str, phone: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), f"{phone}:{code}".encode(), "sha256").hexdigest()
 
 
-def sms_code_issue(phone: str, purpose: str) -> None:
+def _canonical(phone: str) -> str:
+    """The number as core.phone writes it: one limit and one code per number, however
+    it is typed (+86, dashes, blanks); a malformed number is refused before any count."""
+    try:
+        return normalize_phone(phone)
+    except ValidationError as exc:
+        raise SmsCodeError(exc.messages[0]) from None
+
+
+def sms_code_issue(phone: str, purpose: str) -> str:
     """Text a fresh 6-digit code for ``purpose``; at most one per phone per minute.
 
     Only a keyed hash of the code is kept, for five minutes and five attempts; issuing
-    a new code replaces the old one.
+    a new code replaces the old one. Returns the number as normalised.
     """
+    phone = _canonical(phone)
     if settings.RATE_LIMITS_ENABLED:
         wait = hit("sms", phone)
         if wait is not None:
@@ -221,10 +233,12 @@ def sms_code_issue(phone: str, purpose: str) -> None:
         timeout=CODE_SECONDS,
     )
     sms_backend().send(phone, f"【智慧党建】您的验证码是 {code}，5 分钟内有效。请勿告诉他人。")
+    return phone
 
 
 def sms_code_verify(phone: str, purpose: str, code: str) -> None:
     """Accept the code once: a correct code is consumed, so a replay is refused."""
+    phone = _canonical(phone)
     key = _code_key(phone, purpose)
     entry = django_cache.get(key)
     if entry is None or entry["attempts"] >= CODE_ATTEMPTS:

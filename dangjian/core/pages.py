@@ -49,14 +49,15 @@ def form_submit(
     form,
     save: Callable[[dict], Any],
     *,
-    success: str,
+    success: str | Callable[[Any], str],
     then: Callable[[Any], HttpResponse],
 ) -> HttpResponse | None:
     """The POST half of every form page: a valid form → the service (``save`` with the
     cleaned data) → a success message and the page ``then`` gives for its result.
 
     The service's refusals land on the form's fields. ``None`` means "render the form"
-    (a GET, an invalid form or a refusal), so a view reads::
+    (a GET, an invalid form or a refusal); ``success`` may be worded from the result
+    (工单号). A view reads::
 
         if response := form_submit(request, form, save, success=MSG, then=to_detail):
             return response
@@ -69,7 +70,7 @@ def form_submit(
     except ValidationError as exc:
         apply_errors(form, exc)
         return None
-    messages.success(request, success)
+    messages.success(request, success(result) if callable(success) else success)
     return then(result)
 
 

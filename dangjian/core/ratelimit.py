@@ -75,6 +75,13 @@ def hit(name: str, key: str) -> int | None:
     return None
 
 
+def over(name: str, key: str) -> bool:
+    """Whether ``key`` has used up limit ``name`` in its current window (counts nothing)."""
+    rate, _ = settings.RATE_LIMITS[name]
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return (cache.get(f"rl:{name}:{digest}") or 0) >= rate
+
+
 def too_many(request, seconds: int) -> HttpResponse:
     message = MSG_TOO_MANY.format(seconds=seconds)
     if request.path.startswith("/api/"):

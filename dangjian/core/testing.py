@@ -137,9 +137,10 @@ def is_privileged(user) -> bool:
 
 def give_totp_device(user, key: str = TOTP_KEY):
     """A confirmed TOTP device (the same known key for every test user)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from django.apps import apps
 
-    return TOTPDevice.objects.create(user=user, name="test", key=key, confirmed=True)
+    device_model = apps.get_model("accounts", "TwoFactorDevice")  # core names no domain app
+    return device_model.objects.create(user=user, name="test", key=key, confirmed=True)
 
 
 def totp_code(user) -> str:

@@ -5,11 +5,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.core import notify, scope, warnings
+from dangjian.core.apitools import MSG_BAD_REQUEST
 from dangjian.core.filters import WarningFilter
 from dangjian.core.http import client_ip
 from dangjian.core.pages import apply_errors, is_htmx, paginate, vary_on_htmx
@@ -176,3 +178,11 @@ def warning_assign(request, pk: int):
             return redirect("warning_detail", pk=warning.pk)
     context = _detail_context(request, warning, assign_form=form)
     return render(request, "core/warning_detail.html", context)
+
+
+def bad_request(request, exception=None):
+    """handler400: a request Django could not parse (a multipart body without a boundary,
+    too many fields…) — JSON in the API's error format under /api/, a Chinese page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": MSG_BAD_REQUEST}, status=400)
+    return render(request, "400.html", status=400)

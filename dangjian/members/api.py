@@ -13,9 +13,10 @@ from ninja.pagination import paginate
 
 from dangjian.core import exports as core_exports
 from dangjian.core import uploads
-from dangjian.core.apitools import Id, InSchema, Paging, filtered, resolve_in_scope
+from dangjian.core.apitools import Id, InSchema, Paging, QuerySchema, filtered, resolve_in_scope
 from dangjian.core.http import client_ip
 from dangjian.core.scope import Perm, authorize
+from dangjian.core.text import Name
 from dangjian.members import exports, selectors, services
 from dangjian.members.choices import AgeBand, Education, Gender
 from dangjian.members.choices import Status as MemberStatus
@@ -28,7 +29,7 @@ router = Router(tags=["members"])
 # --- Schemas
 
 
-class MemberFilters(Schema):
+class MemberFilters(QuerySchema):
     q: str | None = None
     status: MemberStatus | None = None
     education: Education | None = None
@@ -101,7 +102,7 @@ class MemberDetailOut(MemberOut):
 
 class MemberCreateIn(InSchema):
     branch_id: Id
-    name: str
+    name: Name
     id_number: str
     phone: str = ""
     address: str = ""
@@ -119,7 +120,7 @@ class MemberCreateIn(InSchema):
 class MemberPatchIn(InSchema):
     """Only the fields sent are changed; ``full_member_on`` and ``group_id`` may be null."""
 
-    name: str = None
+    name: Name = None
     gender: Gender = None
     ethnicity: str = None
     birth_date: dt.date = None

@@ -4,7 +4,8 @@ from django import forms
 from django.utils import timezone
 
 from dangjian.core import idcard
-from dangjian.members import rules
+from dangjian.core.phone import normalize_phone
+from dangjian.core.text import NameFormField
 from dangjian.members.choices import ETHNICITY_CHOICES, Education, Gender, Status
 from dangjian.members.models import Member
 from dangjian.orgs.forms import DateInput
@@ -21,7 +22,7 @@ class MemberForm(forms.Form):
     reveal): left blank they stay unchanged.
     """
 
-    name = forms.CharField(label=_label("name"), max_length=50)
+    name = NameFormField(label=_label("name"), max_length=50)
     id_number = forms.CharField(
         label=_label("id_number"),
         max_length=32,
@@ -107,7 +108,7 @@ class MemberForm(forms.Form):
     def clean_phone(self) -> str:
         value = self.cleaned_data["phone"]
         if value.strip():
-            rules.validate_phone(value)
+            return normalize_phone(value)
         return value
 
     def changes(self) -> dict:

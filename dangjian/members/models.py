@@ -9,6 +9,7 @@ from dangjian.core import crypto
 from dangjian.core.fields import BlindIndex, EncryptedTextField
 from dangjian.core.models import TimeStampedModel
 from dangjian.core.scope import Perm, ScopedManager
+from dangjian.core.text import NameField
 from dangjian.members.choices import ETHNICITY_CHOICES, Education, Gender, Status
 from dangjian.members.rules import age_on
 
@@ -34,7 +35,7 @@ class Member(TimeStampedModel):
         BlindIndex(source="phone", digest="phone_digest", purpose=PHONE_INDEX),
     )
 
-    name = models.CharField("姓名", max_length=50, db_index=True)
+    name = NameField("姓名", max_length=50, db_index=True)
     gender = models.CharField("性别", max_length=1, choices=Gender.choices)
     ethnicity = models.CharField("民族", max_length=10, choices=ETHNICITY_CHOICES)
     birth_date = models.DateField("出生日期")

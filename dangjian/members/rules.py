@@ -5,13 +5,10 @@ Sources:
   (预备期) is one year — a member becomes 正式 on conversion, not before a year is out.
 - GB 11643-1999: the birth date and sex are encoded in the citizen ID number, so the
   record must agree with it.
-- Mobile numbers: 11 digits beginning with 1 and a network digit 3–9 (工信部 numbering).
+- Mobile numbers: dangjian.core.phone (the one normaliser) decides.
 """
 
 import datetime as dt
-import re
-
-from django.core.exceptions import ValidationError
 
 from dangjian.core import idcard
 from dangjian.members.choices import Gender, Status
@@ -19,7 +16,6 @@ from dangjian.members.choices import Gender, Status
 MIN_JOIN_AGE = 18
 PROBATION_YEARS = 1
 
-MSG_PHONE = "手机号应为11位中国大陆手机号码"
 MSG_BIRTH_MISMATCH = "出生日期与公民身份号码不一致"
 MSG_GENDER_MISMATCH = "性别与公民身份号码不一致"
 MSG_JOIN_AGE = "入党时应年满18周岁"
@@ -28,24 +24,6 @@ MSG_FULL_TOO_EARLY = "转正日期应在入党日期满一年之后"
 MSG_FULL_FUTURE = "转正日期不能晚于今天"
 MSG_PROBATION_HAS_FULL = "预备党员不应有转正日期"
 MSG_FULL_NEEDS_DATE = "正式党员应填写转正日期"
-
-_PHONE = re.compile(r"^1[3-9]\d{9}$")
-
-
-def normalize_phone(raw: str) -> str:
-    """Drop blanks, dashes and a leading +86 / 0086."""
-    value = re.sub(r"[\s-]", "", raw or "")
-    for prefix in ("+86", "0086"):
-        if value.startswith(prefix):
-            value = value[len(prefix) :]
-    return value
-
-
-def validate_phone(raw: str) -> str:
-    value = normalize_phone(raw)
-    if not _PHONE.match(value):
-        raise ValidationError(MSG_PHONE, code="phone")
-    return value
 
 
 def add_years(day: dt.date, years: int) -> dt.date:

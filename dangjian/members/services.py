@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from dangjian.core import audit, crypto, idcard, rollups
 from dangjian.core.errors import raise_if, row_error
+from dangjian.core.phone import normalize_phone
 from dangjian.core.scope import Perm, authorize, common_path
 from dangjian.core.services import check_editable, model_update
 from dangjian.members import rules
@@ -131,7 +132,7 @@ def _apply_phone(member: Member, raw_phone: str | None, errors: dict[str, str]) 
         member.set_phone("")
         return
     try:
-        member.set_phone(rules.validate_phone(raw_phone))
+        member.set_phone(normalize_phone(raw_phone))
     except ValidationError as exc:
         errors["phone"] = exc.messages[0]
 

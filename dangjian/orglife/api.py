@@ -6,6 +6,7 @@ or one they are not called to, is a 404), writes through ``orglife.services``. A
 rule refusing a write is a 422 on the body field it concerns (``host_id``, ``token`` ...).
 """
 
+import datetime as dt
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
@@ -22,11 +23,13 @@ from dangjian.core.apitools import (
     InSchema,
     LocalDateTime,
     Paging,
+    QuerySchema,
     filtered,
     invalid,
     resolve_in_scope,
 )
 from dangjian.core.http import client_ip
+from dangjian.core.text import Name
 from dangjian.members import selectors as member_selectors
 from dangjian.orglife import checkin, rules, selectors, services
 from dangjian.orglife.choices import AttendanceStatus, MeetingKind, MeetingStatus, VoteChoice
@@ -71,7 +74,7 @@ def _as_api_fields(aliases: dict[str, str] | None = None):
 # --- Schemas
 
 
-class MeetingFilters(Schema):
+class MeetingFilters(QuerySchema):
     q: str | None = None
     kind: MeetingKind | None = None
     status: MeetingStatus | None = None
@@ -208,9 +211,9 @@ class MeetingDetailOut(MeetingOut):
 class MeetingCreateIn(InSchema):
     org_id: Id = Field(description="党支部；党小组会为党小组")
     kind: MeetingKind
-    topic: str
-    starts_at: LocalDateTime
-    ends_at: LocalDateTime
+    topic: Name
+    starts_at: dt.datetime
+    ends_at: dt.datetime
     place: str = ""
     latitude: float | None = None
     longitude: float | None = None
@@ -225,9 +228,9 @@ class MeetingCreateIn(InSchema):
 class MeetingPatchIn(InSchema):
     """Only the fields sent are changed."""
 
-    topic: str = None
-    starts_at: LocalDateTime = None
-    ends_at: LocalDateTime = None
+    topic: Name = None
+    starts_at: dt.datetime = None
+    ends_at: dt.datetime = None
     place: str = None
     latitude: float | None = None
     longitude: float | None = None
@@ -298,7 +301,7 @@ class QrOut(Schema):
 
 
 class ResolutionIn(InSchema):
-    title: str
+    title: Name
     text: str = ""
 
 
@@ -385,7 +388,7 @@ class ComplianceOut(Schema):
     behind: list[ComplianceRowOut]  # branches that missed a requirement
 
 
-class ComplianceQuery(Schema):
+class ComplianceQuery(QuerySchema):
     org_id: Id | None = Field(None, description="默认：本人权限范围的最上级组织")
     period: str | None = Field(
         None, description="2026-11（月）、2026Q4（季度）或 2026（年）；默认本月"
@@ -425,7 +428,7 @@ class ComplianceWarningOut(Schema):
         return obj.raised_at
 
 
-class ComplianceWarningQuery(Schema):
+class ComplianceWarningQuery(QuerySchema):
     org_id: Id | None = None
 
 
@@ -745,7 +748,7 @@ def photo_list(request, meeting_id: Id):
     return list(selectors.photos_for(selectors.meeting_get(request.user, meeting_id)))
 
 
-class PhotoQuery(Schema):
+class PhotoQuery(QuerySchema):
     # Optional in the schema so an out-of-scope meeting answers 404 before the query
     # is looked at; without it there is simply no such photo (404).
     photo_id: Id | None = None

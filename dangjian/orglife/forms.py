@@ -3,6 +3,7 @@ what is valid (a host from another branch, an end before the start ...)."""
 
 from django import forms
 
+from dangjian.core.text import NameFormField
 from dangjian.orglife.choices import AttendanceStatus, MeetingKind, VoteChoice
 from dangjian.orglife.models import DEFAULT_RADIUS_M, MAX_RADIUS_M, Meeting
 
@@ -26,7 +27,7 @@ class MeetingForm(forms.Form):
     """Plan (or edit) a meeting; host, recorder and 党小组 come from the branch roster."""
 
     kind = forms.ChoiceField(label=_label("kind"), choices=MeetingKind.choices)
-    topic = forms.CharField(label=_label("topic"), max_length=120)
+    topic = NameFormField(label=_label("topic"), max_length=120)
     starts_at = forms.DateTimeField(label=_label("starts_at"), widget=DateTimeInput())
     ends_at = forms.DateTimeField(label=_label("ends_at"), widget=DateTimeInput())
     place = forms.CharField(label=_label("place"), max_length=120, required=False)
@@ -92,7 +93,7 @@ class RecordForm(forms.Form):
 
 
 class ResolutionForm(forms.Form):
-    title = forms.CharField(label="表决事项", max_length=120)
+    title = NameFormField(label="表决事项", max_length=120)
     text = forms.CharField(
         label="内容", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )

@@ -23,6 +23,7 @@ from dangjian.core.calendar import TZ, is_workday
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import Perm, authorize, covers
 from dangjian.core.services import check_editable, model_update
+from dangjian.core.text import name_or_error
 from dangjian.members.choices import Status
 from dangjian.members.models import Member
 from dangjian.orglife import checkin, rules
@@ -245,9 +246,11 @@ def _check_org(org: Organisation, kind: str) -> dict[str, str]:
 
 def _check_fields(meeting: Meeting) -> dict[str, str]:
     errors: dict[str, str] = {}
-    meeting.topic = " ".join((meeting.topic or "").split())
-    if not meeting.topic:
-        errors["topic"] = MSG_TOPIC
+    meeting.topic, problem = name_or_error(
+        meeting.topic, field_label="会议主题", blank_message=MSG_TOPIC
+    )
+    if problem:
+        errors["topic"] = problem
     elif len(meeting.topic) > TOPIC_MAX:
         errors["topic"] = MSG_TOPIC_LONG
     if meeting.starts_at and meeting.ends_at:
@@ -717,12 +720,14 @@ def resolution_add(
     """Put a matter to the vote (表决事项)."""
     _require_recorder(acting_user, meeting)
     meeting = _lock(meeting)
-    title = " ".join((title or "").split())
+    title, problem = name_or_error(
+        title, field_label="表决事项", blank_message=MSG_RESOLUTION_TITLE
+    )
     errors = {}
     if meeting.status == MeetingStatus.CANCELLED:
         errors["meeting"] = MSG_CANCELLED
-    if not title:
-        errors["title"] = MSG_RESOLUTION_TITLE
+    if problem:
+        errors["title"] = problem
     elif len(title) > 120:
         errors["title"] = MSG_TOPIC_LONG.replace("会议主题", "表决事项")
     raise_if(errors)

@@ -10,9 +10,18 @@ from django.db.models.functions import Substr
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from dangjian.core.apitools import Id, InSchema, Paging, filtered, invalid, resolve_in_scope
+from dangjian.core.apitools import (
+    Id,
+    InSchema,
+    Paging,
+    QuerySchema,
+    filtered,
+    invalid,
+    resolve_in_scope,
+)
 from dangjian.core.http import client_ip
 from dangjian.core.scope import Perm, authorize, covers, get_or_404
+from dangjian.core.text import Name
 from dangjian.members.selectors import member_counts
 from dangjian.orgs import selectors, services, tree
 from dangjian.orgs.choices import OrgType
@@ -25,7 +34,7 @@ router = Router(tags=["orgs"])
 # --- Schemas
 
 
-class OrgFilters(Schema):
+class OrgFilters(QuerySchema):
     q: str | None = None
     org_type: OrgType | None = None
     active: bool | None = None
@@ -96,7 +105,7 @@ class ApprovalChainOut(Schema):
 
 class OrgCreateIn(InSchema):
     parent_id: Id
-    name: str
+    name: Name
     org_type: OrgType
     code: str
     founded_on: dt.date
@@ -107,7 +116,7 @@ class OrgCreateIn(InSchema):
 class OrgPatchIn(InSchema):
     """Only the fields sent are changed."""
 
-    name: str = None
+    name: Name = None
     org_type: OrgType = None
     code: str = None
     founded_on: dt.date = None

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from dangjian.core.text import NameFormField
 from dangjian.orgs.choices import OrgType, PositionTitle
 from dangjian.orgs.models import Organisation
 from dangjian.orgs.rules import ALLOWED_PARENTS
@@ -29,7 +30,7 @@ def child_types(parent_type: str) -> list[tuple[str, str]]:
 class OrgForm(forms.Form):
     """Create or edit an organisation's own fields."""
 
-    name = forms.CharField(label=_label("name"), max_length=120)
+    name = NameFormField(label=_label("name"), max_length=120)
     org_type = forms.ChoiceField(label=_label("org_type"), choices=OrgType.choices)
     code = forms.CharField(
         label=_label("code"),

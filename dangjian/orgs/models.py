@@ -7,6 +7,7 @@ from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from dangjian.core.models import TimeStampedModel
 from dangjian.core.scope import STEPLEN, ScopedManagerMixin, ScopedQuerySet
+from dangjian.core.text import NameField
 from dangjian.orgs.choices import OrgType, PositionTitle
 from dangjian.orgs.rules import LEVEL_OF_TYPE
 
@@ -30,7 +31,7 @@ class Organisation(MP_Node, TimeStampedModel):
 
     steplen = STEPLEN
 
-    name = models.CharField("名称", max_length=120)
+    name = NameField("名称", max_length=120)
     org_type = models.CharField("类型", max_length=20, choices=OrgType.choices)
     code = models.CharField("组织代码", max_length=24, unique=True, validators=[code_validator])
     founded_on = models.DateField("成立日期")

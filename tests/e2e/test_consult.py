@@ -80,3 +80,48 @@ def test_ask_handoff_answer_and_rate(browser, phone, live_server, e2e_cast):
     assert order.status == "closed" and order.rating == 5
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
+
+
+def _public_ask(page, base: str, *, solving: bool) -> None:
+    """A resident asks from the public site: name, phone, code by SMS, submit."""
+    from dangjian.core import notify
+
+    status = page.locator("#pow-status")
+    page.goto(f"{base}/consult/public/ask/")
+    if solving:
+        expect(status).to_have_text("安全验证已完成，可以提交。")
+    page.get_by_label("姓名").fill("李女士")
+    page.get_by_label("手机号").fill("137-1111-3333")
+    page.get_by_label("您的问题").fill(PUBLIC_QUESTION)
+    page.get_by_role("button", name="获取验证码").click()
+    expect(page.get_by_text("验证码已发送至")).to_be_visible()
+    code = re.search(r"验证码是 (\d{6})", notify.sms_outbox[-1][1]).group(1)
+    if solving:  # a new post, a new challenge: solved again before the button is enabled
+        expect(status).to_have_text("安全验证已完成，可以提交。")
+    page.get_by_label("短信验证码").fill(code)
+    page.get_by_role("button", name="提交", exact=True).click()
+    expect(page.get_by_text("留言已提交，工单号")).to_be_visible()
+    order = WorkOrder.objects.get(summary=PUBLIC_QUESTION)
+    assert (order.source, order.phone) == ("public", "13711113333")
+
+
+PUBLIC_QUESTION = "想咨询入党需要什么条件"
+
+
+def test_public_ask_without_javascript(browser, live_server, e2e_cast):
+    """At normal rates the form needs no script: two plain posts (code, then submit)."""
+    from tests.e2e.conftest import PHONE
+
+    context = browser.new_context(java_script_enabled=False, **PHONE)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    _public_ask(page, live_server.url, solving=False)
+    context.close()
+
+
+def test_public_ask_over_the_rate_needs_the_proof_of_work(phone, live_server, e2e_cast, settings):
+    """Above the low rate every post carries a solved challenge: the page's script
+    (SubtleCrypto SHA-256) solves it, then the resident goes on as before."""
+    settings.POW_BITS = 10
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "public-pow": (0, 3600)}
+    _public_ask(phone, live_server.url, solving=True)

@@ -3,9 +3,9 @@
 import re
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from dangjian.accounts.models import TwoFactorDevice
 from dangjian.accounts.twofactor import current_code
 from dangjian.core.testing import PASSWORD
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 
 def test_admin_enrols_and_reaches_the_tree(phone, live_server, e2e_cast):
     page = phone
-    TOTPDevice.objects.filter(user=e2e_cast.user["county_admin"]).delete()
+    TwoFactorDevice.objects.filter(user=e2e_cast.user["county_admin"]).delete()
     violations = []
     page.on(
         "console", lambda msg: "Content Security Policy" in msg.text and violations.append(msg.text)
@@ -27,7 +27,7 @@ def test_admin_enrols_and_reaches_the_tree(phone, live_server, e2e_cast):
     qr = page.get_by_role("img", name="动态验证码二维码")
     expect(qr).to_be_visible()
     assert page.evaluate("document.querySelector('img.qr').naturalWidth") > 0  # data: URI loads
-    device = TOTPDevice.objects.get(user=e2e_cast.user["county_admin"])
+    device = TwoFactorDevice.objects.get(user=e2e_cast.user["county_admin"])
     page.get_by_label("动态验证码").fill(current_code(device))
     page.get_by_role("button", name="完成绑定").click()
     expect(page).to_have_url(re.compile(r"/orgs/$"))

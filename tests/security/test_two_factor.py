@@ -7,11 +7,11 @@ from django.test import Client
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dangjian.accounts import api as accounts_api
 from dangjian.accounts import services
 from dangjian.accounts.middleware import MSG_2FA_REQUIRED, OPEN_DURING_2FA
+from dangjian.accounts.models import TwoFactorDevice
 from dangjian.accounts.twofactor import current_code, is_privileged, requires_2fa
 from dangjian.core.models import AuditEntry
 from dangjian.core.testing import PASSWORD, give_totp_device, login_verified, totp_code
@@ -94,13 +94,13 @@ def test_a_used_code_cannot_be_replayed(client, cast):
 
 
 def test_an_older_code_is_refused_after_a_newer_one(cast):
-    device = TOTPDevice.objects.get(user=cast.user["county_admin"])
+    device = TwoFactorDevice.objects.get(user=cast.user["county_admin"])
     assert device.verify_token(_code_at(device, 0))
     assert not device.verify_token(_code_at(device, -1))
 
 
 def test_repeated_wrong_codes_are_throttled(cast):
-    device = TOTPDevice.objects.get(user=cast.user["county_admin"])
+    device = TwoFactorDevice.objects.get(user=cast.user["county_admin"])
     good = current_code(device)
     assert not device.verify_token("000000" if good != "000000" else "111111")
     assert not device.verify_token(good)  # right code, but within the back-off delay
@@ -110,14 +110,14 @@ def test_repeated_wrong_codes_are_throttled(cast):
 
 def test_enrolment_for_a_privileged_user_without_a_device(client, cast):
     user = cast.user["county_admin"]
-    TOTPDevice.objects.filter(user=user).delete()
+    TwoFactorDevice.objects.filter(user=user).delete()
     response = _password_step(client, "county_admin")
     assert response["Location"].startswith(reverse("accounts:otp_enrol"))
     page = client.get(response["Location"])
     html = page.content.decode()
     assert page.status_code == 200
     assert 'src="data:image/svg+xml' in html and "密钥" in html
-    device = TOTPDevice.objects.get(user=user)
+    device = TwoFactorDevice.objects.get(user=user)
     assert not device.confirmed
     assert client.get(reverse("home")).status_code == 302  # nothing else until enrolled
     response = client.post(reverse("accounts:otp_enrol"), {"token": current_code(device)})
@@ -130,10 +130,10 @@ def test_enrolment_for_a_privileged_user_without_a_device(client, cast):
 
 def test_enrolment_with_a_wrong_code_binds_nothing(client, cast):
     user = cast.user["county_admin"]
-    TOTPDevice.objects.filter(user=user).delete()
+    TwoFactorDevice.objects.filter(user=user).delete()
     _password_step(client, "county_admin")
     client.get(reverse("accounts:otp_enrol"))
-    device = TOTPDevice.objects.get(user=user)
+    device = TwoFactorDevice.objects.get(user=user)
     wrong = f"{(int(current_code(device)) + 1) % 1_000_000:06d}"
     response = client.post(reverse("accounts:otp_enrol"), {"token": wrong})
     assert response.status_code == 200 and services.MSG_OTP_WRONG in response.content.decode()
@@ -148,14 +148,14 @@ def test_a_password_alone_cannot_enrol_a_second_device(client, cast):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:otp_verify"))
     client.post(reverse("accounts:otp_enrol"), {"token": "123456"})
-    assert TOTPDevice.objects.filter(user=cast.user["county_admin"]).count() == 1
+    assert TwoFactorDevice.objects.filter(user=cast.user["county_admin"]).count() == 1
 
 
 def test_members_may_enrol_of_their_own_accord(login, cast):
     client = login(cast.user["member"])
     assert client.get(reverse("home")).status_code == 200  # not required
     client.get(reverse("accounts:otp_enrol"))
-    device = TOTPDevice.objects.get(user=cast.user["member"])
+    device = TwoFactorDevice.objects.get(user=cast.user["member"])
     client.post(reverse("accounts:otp_enrol"), {"token": current_code(device)})
     device.refresh_from_db()
     assert device.confirmed
@@ -256,7 +256,7 @@ def test_token_with_the_code_is_issued_once_per_code(client, cast):
 
 
 def test_no_token_before_enrolment_on_the_web(client, cast):
-    TOTPDevice.objects.filter(user=cast.user["agent"]).delete()
+    TwoFactorDevice.objects.filter(user=cast.user["agent"]).delete()
     response = _token(client, "agent", otp="123456")
     assert response.status_code == 403
     assert response.json() == {"detail": accounts_api.MSG_OTP_NOT_ENROLLED}

@@ -31,10 +31,20 @@ from dangjian.consult.models import (
 from dangjian.consult.selectors import kb as selectors
 from dangjian.consult.services import kb as services
 from dangjian.consult.services import kb_desk as desk
-from dangjian.core.apitools import MSG_NUL, Id, InSchema, Paging, invalid, resolve_in_scope
+from dangjian.core.apitools import (
+    MSG_NUL,
+    Bool,
+    Id,
+    InSchema,
+    Paging,
+    QuerySchema,
+    invalid,
+    resolve_in_scope,
+)
 from dangjian.core.excel import SheetError
 from dangjian.core.http import client_ip
 from dangjian.core.ratelimit import hit, too_many
+from dangjian.core.text import Name
 from dangjian.orgs import selectors as org_selectors
 
 router = Router()
@@ -131,7 +141,7 @@ class EntryDetailOut(EntryOut):
         return selectors.can_edit(context["request"].user, obj)
 
 
-class EntryFilters(Schema):
+class EntryFilters(QuerySchema):
     q: str | None = None
     category: str | None = None
     status: EntryStatus | None = None
@@ -139,7 +149,7 @@ class EntryFilters(Schema):
 
 
 class EntryIn(InSchema):
-    question: str
+    question: Name
     answer: str
     alternatives: list[str] = []
     category: str = ""
@@ -156,7 +166,7 @@ class EntryIn(InSchema):
 class EntryPatchIn(InSchema):
     """Only the fields sent are changed; a published entry is live at once."""
 
-    question: str = None
+    question: Name = None
     answer: str = None
     alternatives: list[str] = None
     category: str = None
@@ -182,6 +192,7 @@ class VersionOut(Schema):
 class ImportOut(Schema):
     created: int
     published: int
+    merged: int = 0  # rows repeating an earlier question of the file: merged or skipped
 
 
 # --- The bot
@@ -352,6 +363,11 @@ entry_retire = _status_action("retire", services.entry_retire, "停用条目（�
 entry_restore = _status_action("restore", services.entry_restore, "恢复为草稿")
 
 
+# ``Form[Bool] = False`` loses its default in ninja (the strict validator's Annotated nests
+# inside Form's), so the form default is spelled out once here.
+FORM_FALSE = Form(False)
+
+
 @router.post(
     "/kb/import",
     response={201: ImportOut},
@@ -366,7 +382,7 @@ def entry_import(
     request,
     file: File[UploadedFile],
     org_id: Form[Id | None] = None,
-    publish: Form[bool] = False,
+    publish: Bool = FORM_FALSE,
 ):
     user = request.user
     if org_id is None:
@@ -403,7 +419,14 @@ def entry_import(
                 for e in outcome.errors
             ]
         )
-    return Status(201, {"created": outcome.created, "published": outcome.published})
+    return Status(
+        201,
+        {
+            "created": outcome.created,
+            "published": outcome.published,
+            "merged": len(outcome.notes),
+        },
+    )
 
 
 # --- 每日一答, the hotline menu, the 问题优化清单

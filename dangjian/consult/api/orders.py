@@ -14,9 +14,18 @@ from ninja.pagination import paginate
 from dangjian.consult.models import OrderKind, OrderSource, OrderStatus, Priority
 from dangjian.consult.selectors import orders as selectors
 from dangjian.consult.services import orders as services
-from dangjian.core.apitools import MSG_NUL, Id, InSchema, Paging, invalid, resolve_in_scope
+from dangjian.core.apitools import (
+    MSG_NUL,
+    Id,
+    InSchema,
+    Paging,
+    QuerySchema,
+    invalid,
+    resolve_in_scope,
+)
 from dangjian.core.http import client_ip
 from dangjian.core.ratelimit import ratelimit
+from dangjian.core.text import OptionalName
 from dangjian.orgs import selectors as org_selectors
 
 router = Router(tags=["12371 工单"])
@@ -111,7 +120,7 @@ class EventOut(Schema):
         return str(obj.actor) if obj.actor_id else None
 
 
-class OrderFilters(Schema):
+class OrderFilters(QuerySchema):
     status: OrderStatus | None = None
     source: OrderSource | None = None
     category: str | None = Field(None, max_length=40)
@@ -128,7 +137,7 @@ class MessageIn(InSchema):
 
 
 class HotlineIn(InSchema):
-    caller_name: str = Field("", max_length=50)
+    caller_name: OptionalName = Field("", max_length=50)
     phone: str = Field(..., max_length=30)
     category: str = Field("", max_length=40)
     summary: str = Field(..., max_length=200)
@@ -167,11 +176,11 @@ class ReopenIn(InSchema):
 
 class PublishIn(InSchema):
     public: bool
-    public_question: str = Field("", max_length=200)
+    public_question: OptionalName = Field("", max_length=200)
 
 
 class KbEntryIn(InSchema):
-    question: str = Field("", max_length=200)
+    question: OptionalName = Field("", max_length=200)
     answer: str = Field("", max_length=5000)
 
 
@@ -211,7 +220,7 @@ class ChatMessageOut(Schema):
     created_at: dt.datetime
 
 
-class ChatMessagesFilter(Schema):
+class ChatMessagesFilter(QuerySchema):
     after: int = Field(0, ge=0, le=2**63 - 1)
 
 
@@ -229,7 +238,7 @@ class ChatOut(Schema):
     work_order_id: int | None
 
 
-class StatsFilter(Schema):
+class StatsFilter(QuerySchema):
     org: Id | None = None
     since: dt.date | None = None
     until: dt.date | None = None

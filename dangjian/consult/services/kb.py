@@ -34,6 +34,7 @@ from dangjian.consult.models import (
 from dangjian.core import audit
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import Perm, authorize, covers
+from dangjian.core.text import MSG_INVISIBLE, invisible_characters, name_or_error, normalize_name
 
 QUESTION_MIN, QUESTION_MAX = 2, 200
 ANSWER_MAX = 20_000
@@ -90,13 +91,20 @@ def _today() -> dt.date:
 # --- Validation
 
 
+FIELD_LABELS = {"alternatives": "相似问法", "tags": "标签"}
+
+
 def _clean_list(values, *, limit: int, length: int, field_name: str, errors: dict) -> list[str]:
     """Stripped, de-duplicated, non-empty strings (order kept); too many or too long → error."""
     if isinstance(values, str):
         values = [values]
     cleaned: list[str] = []
     for value in values or ():
-        text = " ".join(str(value).split())
+        text = normalize_name(str(value))
+        if invisible_characters(text):
+            errors[field_name] = MSG_INVISIBLE.format(label=FIELD_LABELS[field_name])
+            continue
+        text = " ".join(text.split())
         if text and text not in cleaned:
             cleaned.append(text)
     if len(cleaned) > limit or any(len(v) > length for v in cleaned):
@@ -106,9 +114,11 @@ def _clean_list(values, *, limit: int, length: int, field_name: str, errors: dic
 
 def _clean(entry: Entry, errors: dict[str, str]) -> None:
     """Normalise the entry's text fields in place and collect every rule it breaks."""
-    entry.question = " ".join((entry.question or "").split())
+    entry.question, problem = name_or_error(entry.question, field_label="标准问题", blank=True)
     entry.answer = (entry.answer or "").strip()
-    if len(entry.question) < QUESTION_MIN:
+    if problem:
+        errors["question"] = problem
+    elif len(entry.question) < QUESTION_MIN:
         errors["question"] = MSG_QUESTION_SHORT
     elif len(entry.question) > QUESTION_MAX:
         errors["question"] = MSG_QUESTION_LONG

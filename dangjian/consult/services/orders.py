@@ -11,7 +11,7 @@ functions of the slot's time, and their notifications carry dedupe keys.
 import datetime as dt
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -69,7 +69,9 @@ from dangjian.consult.services.workflow import clean_text as _clean_text
 from dangjian.consult.services.workflow import one_line as _one_line
 from dangjian.core import audit, cases, crypto, notify
 from dangjian.core.errors import raise_if
+from dangjian.core.phone import phone_or_blank
 from dangjian.core.scope import ALL, Perm, Role, authorize, covers, scope_paths
+from dangjian.core.text import name_or_error
 from dangjian.orgs import tree
 from dangjian.orgs.models import Organisation
 
@@ -78,6 +80,7 @@ log = logging.getLogger(__name__)
 SUMMARY_MIN, SUMMARY_MAX = 2, 200
 NAME_MAX = 50
 
+MSG_CANNED_TITLE = "请填写标题（不超过60个字）"
 MSG_SUMMARY_SHORT = f"问题摘要不能少于{SUMMARY_MIN}个字"
 MSG_SUMMARY_LONG = f"问题摘要不能超过{SUMMARY_MAX}个字"
 MSG_DETAIL_LONG = f"详细内容不能超过{DETAIL_MAX}个字"
@@ -93,8 +96,6 @@ MSG_NOT_PUBLISHABLE = "只有已答复的工单可以公开"
 MSG_PUBLIC_QUESTION = f"请填写公开的问题（{SUMMARY_MIN}–{SUMMARY_MAX}个字，勿含姓名、电话）"
 MSG_ORG_OUTSIDE = "该组织不在您的受理范围内"
 
-_PHONE_CHARS = set("0123456789-+ ")
-
 
 # --- Small helpers
 
@@ -104,17 +105,11 @@ def _now() -> dt.datetime:
 
 
 def normalize_phone(raw: str) -> str:
-    """Digits only (a +86 or 0086 prefix dropped); '' when it is not a plausible number."""
-    value = (raw or "").strip()
-    if not value or set(value) - _PHONE_CHARS:
+    """A mobile or a landline as core.phone writes it; '' when it is not a plausible number."""
+    try:
+        return phone_or_blank(raw, landline=True)
+    except ValidationError:
         return ""
-    digits = "".join(ch for ch in value if ch.isdigit())
-    for prefix in ("0086", "86"):
-        if len(digits) == 11 + len(prefix) and digits.startswith(prefix):
-            digits = digits[len(prefix) :]
-    mobile = len(digits) == 11 and digits.startswith("1")
-    landline = 10 <= len(digits) <= 12 and digits.startswith("0")
-    return digits if mobile or landline else ""
 
 
 def phone_digests(raw: str) -> list[str]:
@@ -184,11 +179,17 @@ def _asker_org(user) -> Organisation | None:
 
 def _validate_new(order: WorkOrder, *, phone_raw: str, need_phone: bool, need_name: bool):
     errors: dict[str, str] = {}
-    order.summary = _one_line(order.summary)
+    order.summary, summary_problem = name_or_error(
+        order.summary, field_label="问题摘要", blank=True
+    )
     order.detail = _clean_text(order.detail)
     order.category = _one_line(order.category)
-    order.caller_name = _one_line(order.caller_name)
-    if len(order.summary) < SUMMARY_MIN:
+    order.caller_name, name_problem = name_or_error(
+        order.caller_name, field_label="姓名", blank=True
+    )
+    if summary_problem:
+        errors["summary"] = summary_problem
+    elif len(order.summary) < SUMMARY_MIN:
         errors["summary"] = MSG_SUMMARY_SHORT
     elif len(order.summary) > SUMMARY_MAX:
         errors["summary"] = MSG_SUMMARY_LONG
@@ -196,7 +197,9 @@ def _validate_new(order: WorkOrder, *, phone_raw: str, need_phone: bool, need_na
         errors["detail"] = MSG_DETAIL_LONG
     if len(order.category) > 40:
         errors["category"] = MSG_CATEGORY_LONG
-    if need_name and not order.caller_name:
+    if name_problem:
+        errors["caller_name"] = name_problem
+    elif need_name and not order.caller_name:
         errors["caller_name"] = MSG_NAME_REQUIRED
     elif len(order.caller_name) > NAME_MAX:
         errors["caller_name"] = MSG_NAME_LONG
@@ -514,7 +517,10 @@ def order_publish(
     if public:
         if order.status not in (OrderStatus.ANSWERED, OrderStatus.CLOSED):
             raise_if({"public": MSG_NOT_PUBLISHABLE})
-        question = _one_line(public_question) or order.public_question or order.summary
+        question, problem = name_or_error(public_question, field_label="公开问题", blank=True)
+        if problem:
+            raise_if({"public_question": problem})
+        question = question or order.public_question or order.summary
         if not SUMMARY_MIN <= len(question) <= SUMMARY_MAX:
             raise_if({"public_question": MSG_PUBLIC_QUESTION})
         order.public_question = question

@@ -19,7 +19,8 @@ from django.urls import reverse
 from dangjian.consult import rules
 from dangjian.consult.models import Coordination, OrderStatus, WorkOrder
 from dangjian.consult.models.orders import OPEN_STATUSES
-from dangjian.core import cases, notify
+from dangjian.consult.warnings import ORDER_OVERDUE
+from dangjian.core import cases, notify, warnings
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import Role
 
@@ -107,6 +108,7 @@ def _answer(order: WorkOrder, *, actor, now, text: str, **_) -> None:
     order.reply = text
     order.replied_by = actor
     order.answered_at = now
+    warnings.warnings_clear(kind=ORDER_OVERDUE.name, subject=order, now=now)
     order.answer_count += 1
     order.rating = None
     order.rated_at = None
@@ -177,6 +179,17 @@ def _escalated(order: WorkOrder, *, level: int, upper, now) -> None:
         body=order.summary,
         url=reverse("consult:order_detail", args=[order.pk]),
         dedupe_key=f"consult.escalate:{order.pk}:{order.reopen_count}:{level}",
+    )
+    warnings.warning_raise(
+        kind=ORDER_OVERDUE.name,
+        org=upper,
+        subject=order,
+        subject_label=f"工单 {order.number}",
+        title=f"工单 {order.number} 超时未办，已升级至{upper.name}",
+        due=order.resolution_due,
+        url=reverse("consult:order_detail", args=[order.pk]),
+        dedupe_key=f"consult.overdue:{order.pk}:{order.reopen_count}:{level}",
+        now=now,
     )
 
 

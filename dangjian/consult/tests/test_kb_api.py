@@ -221,7 +221,7 @@ def test_import_then_export_round_trips(cast, client, bearer):
         "/api/v1/consult/kb/import", {"file": upload, "publish": "true"}, **agent
     )
     assert response.status_code == 201, response.content
-    assert response.json() == {"created": 1, "published": 1}
+    assert response.json() == {"created": 1, "published": 1, "merged": 0}
     exported = client.get("/api/v1/consult/kb/export?format=jsonl", **agent)
     line = json.loads(exported.content.decode().splitlines()[0])
     assert (line["question"], line["tags"], line["status"]) == (

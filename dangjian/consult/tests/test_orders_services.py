@@ -298,6 +298,28 @@ def test_escalation_on_breach_is_idempotent(cast, staff, monkeypatch):
     assert list(order.events.values_list("action", flat=True)).count("escalate") == 2
 
 
+def test_each_escalation_is_a_warning_at_the_desk_it_reached_until_answered(
+    cast, staff, monkeypatch
+):
+    from dangjian.consult.tasks import orders as tasks
+    from dangjian.core.models import Warning
+
+    monkeypatch.setattr(services, "_now", lambda: _at(2026, 11, 20, 15, 30))
+    order = new_order(cast)
+    slot = _at(2026, 11, 23, 11, 15)
+    tasks.escalate_breached(at=slot)
+    tasks.escalate_breached(at=slot)  # the job again for the same slot: still one warning
+    open_ones = Warning.objects.filter(kind="consult.overdue", resolved_at__isnull=True)
+    assert list(open_ones.values_list("org", flat=True)) == [cast.org["C1"].pk]
+    tasks.escalate_breached(at=_at(2026, 11, 24, 11, 15))
+    assert set(open_ones.values_list("org", flat=True)) == {cast.org["C1"].pk, cast.org["P"].pk}
+    order.refresh_from_db()
+    services.order_claim(acting_user=staff["p_agent"], order=order)
+    services.order_reply(acting_user=staff["p_agent"], order=order, text="答复内容")
+    assert not open_ones.exists()
+    assert Warning.objects.filter(kind="consult.overdue", resolution="auto").count() == 2
+
+
 def test_an_answered_order_does_not_escalate(cast, staff, monkeypatch):
     monkeypatch.setattr(services, "_now", lambda: _at(2026, 11, 20, 15, 30))
     order = new_order(cast)

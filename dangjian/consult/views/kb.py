@@ -29,15 +29,25 @@ from dangjian.consult.services import kb as services
 from dangjian.consult.services import kb_desk as desk
 from dangjian.core.excel import SheetError
 from dangjian.core.http import client_ip
-from dangjian.core.pages import apply_errors, is_htmx, paginate, query_text, vary_on_htmx
+from dangjian.core.pages import (
+    apply_errors,
+    form_submit,
+    is_htmx,
+    paginate,
+    post_action,
+    query_text,
+    vary_on_htmx,
+)
 from dangjian.core.ratelimit import ratelimit
 from dangjian.core.scope import Perm, covers
+from dangjian.core.text import NameFormField
 from dangjian.orgs import selectors as org_selectors
 
 GET_POST = require_http_methods(["GET", "POST"])
 MSG_SAVED = "已保存"
 MSG_NOT_EDITOR = "您没有编辑知识库的权限"
 MSG_IMPORTED = "已导入 {created} 条（其中发布 {published} 条）"
+MSG_IMPORT_MERGED = "另有 {n} 行与前面的问题重复，已合并或跳过（如第{row}行：{message}）"
 MSG_IMPORT_FAILED = "文件中有 {n} 处错误，未导入任何条目。请改正后重新上传。"
 MSG_FEEDBACK_THANKS = "感谢您的意见，我们会认真研究并告知处理结果"
 MSG_THANKS = "感谢您的评价"
@@ -71,7 +81,7 @@ class AskForm(forms.Form):
 
 
 class EntryForm(forms.Form):
-    question = forms.CharField(label="标准问题", max_length=services.QUESTION_MAX)
+    question = NameFormField(label="标准问题", max_length=services.QUESTION_MAX)
     answer = forms.CharField(
         label="答案",
         max_length=services.ANSWER_MAX,
@@ -308,6 +318,10 @@ def _org_for_new(request):
     return org
 
 
+def _to_entry(entry):
+    return redirect("consult:kb_detail", entry.pk)
+
+
 @login_required
 @GET_POST
 def kb_create(request):
@@ -316,16 +330,16 @@ def kb_create(request):
     if not covers(request.user, Perm.EDIT_KB, org.path):
         raise PermissionDenied(MSG_NOT_EDITOR)
     form = EntryForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            entry = services.entry_create(
-                acting_user=request.user, org=org, ip=client_ip(request), **form.service_fields()
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, MSG_SAVED)
-            return redirect("consult:kb_detail", entry.pk)
+    if response := form_submit(
+        request,
+        form,
+        lambda _: services.entry_create(
+            acting_user=request.user, org=org, ip=client_ip(request), **form.service_fields()
+        ),
+        success=MSG_SAVED,
+        then=_to_entry,
+    ):
+        return response
     return render(request, "consult/kb/form.html", {"form": form, "org": org})
 
 
@@ -336,18 +350,19 @@ def kb_edit(request, pk):
     if not selectors.can_edit(request.user, entry):
         raise PermissionDenied(MSG_NOT_EDITOR)
     form = EntryForm(request.POST or None, initial=EntryForm.initial_of(entry))
-    if request.method == "POST" and form.is_valid():
-        fields = form.service_fields()
-        fields.pop("kind")
-        try:
-            services.entry_update(
-                acting_user=request.user, entry=entry, ip=client_ip(request), **fields
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, MSG_SAVED)
-            return redirect("consult:kb_detail", entry.pk)
+    if response := form_submit(
+        request,
+        form,
+        lambda _: services.entry_update(
+            acting_user=request.user,
+            entry=entry,
+            ip=client_ip(request),
+            **{k: v for k, v in form.service_fields().items() if k != "kind"},
+        ),
+        success=MSG_SAVED,
+        then=_to_entry,
+    ):
+        return response
     return render(request, "consult/kb/form.html", {"form": form, "entry": entry, "org": entry.org})
 
 
@@ -364,14 +379,12 @@ def kb_status(request, pk, action):
     if action not in ACTIONS:
         raise Http404("未找到")
     entry = selectors.entry_get(request.user, pk)
-    try:
-        ACTIONS[action](acting_user=request.user, entry=entry, ip=client_ip(request))
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, STATUS_DONE[action])
-    return redirect("consult:kb_detail", entry.pk)
+    post_action(
+        request,
+        lambda: ACTIONS[action](acting_user=request.user, entry=entry, ip=client_ip(request)),
+        success=STATUS_DONE[action],
+    )
+    return _to_entry(entry)
 
 
 @login_required
@@ -417,6 +430,14 @@ def kb_import(request):
             else:
                 if not outcome.errors:
                     messages.success(request, MSG_IMPORTED.format(**outcome.__dict__))
+                    if outcome.notes:
+                        first = outcome.notes[0]
+                        messages.warning(
+                            request,
+                            MSG_IMPORT_MERGED.format(
+                                n=len(outcome.notes), row=first.row, message=first.message
+                            ),
+                        )
                     return redirect(reverse("consult:kb_list") + "?all=1")
                 errors = outcome.errors
                 form.add_error(None, MSG_IMPORT_FAILED.format(n=len(errors)))
@@ -499,14 +520,14 @@ def hotline_edit(request):
 def feedback(request):
     """功能建议 / 使用问题: members submit; they see what became of theirs."""
     form = FeedbackForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            desk.feedback_submit(user=request.user, ip=client_ip(request), **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, MSG_FEEDBACK_THANKS)
-            return redirect("consult:feedback")
+    if response := form_submit(
+        request,
+        form,
+        lambda data: desk.feedback_submit(user=request.user, ip=client_ip(request), **data),
+        success=MSG_FEEDBACK_THANKS,
+        then=lambda _: redirect("consult:feedback"),
+    ):
+        return response
     mine = selectors.feedback_queryset(request.user).filter(user=request.user)[:20]
     return render(request, "consult/kb/feedback.html", {"form": form, "mine": mine})
 
@@ -535,17 +556,14 @@ def feedback_manage(request):
 def feedback_status(request, pk):
     item = selectors.feedback_get(request.user, pk)
     form = FeedbackStatusForm(request.POST)
-    if form.is_valid():
-        try:
-            desk.feedback_set_status(
-                acting_user=request.user, item=item, ip=client_ip(request), **form.cleaned_data
-            )
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-        else:
-            messages.success(request, MSG_SAVED)
-    else:
-        messages.error(request, "状态无效")
+    post_action(
+        request,
+        lambda: desk.feedback_set_status(
+            acting_user=request.user, item=item, ip=client_ip(request), **form.cleaned_data
+        ),
+        success=MSG_SAVED,
+        form=form,
+    )
     return redirect("consult:feedback_manage")
 
 

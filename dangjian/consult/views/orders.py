@@ -1,5 +1,5 @@
 """Pages of work orders: the agent console, hotline logging, order handling, live chats,
-the member's 我的咨询, the public 咨询列表 and leave-a-message form, statistics.
+the member's 我的咨询, the public 咨询列表, statistics (the public form: views.public).
 
 Views check access through the selectors, parse input with a form, and call one service;
 a refused write comes back as the form's Chinese error, never a 500.
@@ -24,15 +24,21 @@ from dangjian.consult.services import orders as services
 from dangjian.core import cases, scope
 from dangjian.core.errors import field_errors
 from dangjian.core.http import client_ip
-from dangjian.core.pages import apply_errors, is_htmx, paginate, query_text, vary_on_htmx
+from dangjian.core.pages import (
+    form_submit,
+    is_htmx,
+    paginate,
+    query_text,
+    vary_on_htmx,
+)
 from dangjian.core.ratelimit import ratelimit
 from dangjian.core.scope import Perm
+from dangjian.core.text import NameFormField
 from dangjian.orgs import selectors as org_selectors
 
 GET_POST = require_http_methods(["GET", "POST"])
 MSG_LOGGED = "来电已登记，工单号 {number}"
 MSG_SENT = "留言已提交，工单号 {number}。答复后会通知您。"
-MSG_PUBLIC_SENT = "留言已提交，工单号 {number}。答复后将以短信告知您。"
 MSG_DONE = {
     "claim": "已受理",
     "reply": "已答复，已通知提问人",
@@ -58,16 +64,16 @@ def _error_text(exc: ValidationError) -> str:
 # --- Forms (they parse; the services decide what is valid)
 
 
-def _text(label, max_length, required=True, rows=None, **attrs):
+def _text(label, max_length, required=True, rows=None, field=forms.CharField, **attrs):
     widget = forms.Textarea(attrs={"rows": rows, **attrs}) if rows else forms.TextInput(attrs)
-    return forms.CharField(label=label, max_length=max_length, required=required, widget=widget)
+    return field(label=label, max_length=max_length, required=required, widget=widget)
 
 
 class HotlineForm(forms.Form):
     """登记来电: phone first (caller history appears), then the gist; Enter submits."""
 
     phone = _text("来电号码", 30, autofocus=True, inputmode="tel", autocomplete="off")
-    caller_name = _text("来电人", 50, required=False, autocomplete="off")
+    caller_name = _text("来电人", 50, required=False, field=NameFormField, autocomplete="off")
     category = _text("咨询分类", 40, required=False, list="consult-categories")
     summary = _text("问题摘要", 200)
     priority = forms.ChoiceField(label="紧急程度", choices=Priority.choices, initial="normal")
@@ -81,13 +87,6 @@ class MessageForm(forms.Form):
     category = _text("分类", 40, required=False, list="consult-categories")
     summary = _text("标题", 200)
     detail = _text("具体内容", 5000, required=False, rows=5)
-
-
-class PublicForm(forms.Form):
-    caller_name = _text("姓名", 50, autocomplete="name")
-    phone = _text("手机号", 30, inputmode="tel", autocomplete="tel")
-    summary = _text("您的问题", 200)
-    detail = _text("补充说明", 5000, required=False, rows=4)
 
 
 class ReplyForm(forms.Form):
@@ -186,16 +185,14 @@ def hotline(request):
     """登记来电 (the console's form also posts here)."""
     _require_staff(request.user)
     form = HotlineForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            order = services.hotline_log(
-                acting_user=request.user, ip=client_ip(request), **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, MSG_LOGGED.format(number=order.number))
-            return redirect("consult:order_console")
+    if response := form_submit(
+        request,
+        form,
+        lambda data: services.hotline_log(acting_user=request.user, ip=client_ip(request), **data),
+        success=lambda order: MSG_LOGGED.format(number=order.number),
+        then=lambda _: redirect("consult:order_console"),
+    ):
+        return response
     context = {"form": form, "categories": kb_selectors.categories()}
     return render(request, "consult/orders/hotline.html", context)
 
@@ -449,20 +446,20 @@ def live_chat_close(request, pk):
 def message_new(request):
     """有话向党说 / 有事找党帮."""
     form = MessageForm(request.POST or None, initial={"kind": request.GET.get("kind", "help")})
-    if request.method == "POST" and form.is_valid():
-        try:
-            order = services.order_create(
-                acting_user=request.user,
-                source="web",
-                asker=request.user,
-                ip=client_ip(request),
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, MSG_SENT.format(number=order.number))
-            return redirect("consult:my_order", order.pk)
+    if response := form_submit(
+        request,
+        form,
+        lambda data: services.order_create(
+            acting_user=request.user,
+            source="web",
+            asker=request.user,
+            ip=client_ip(request),
+            **data,
+        ),
+        success=lambda order: MSG_SENT.format(number=order.number),
+        then=lambda order: redirect("consult:my_order", order.pk),
+    ):
+        return response
     context = {"form": form, "categories": kb_selectors.categories()}
     return render(request, "consult/orders/message.html", context)
 
@@ -499,16 +496,16 @@ def my_order(request, pk):
 def my_order_rate(request, pk):
     order = selectors.own_order(request.user, pk)
     form = RateForm(request.POST)
-    if form.is_valid():
-        try:
-            services.order_rate(
-                acting_user=request.user, order=order, ip=client_ip(request), **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, MSG_DONE["rate"])
-            return redirect("consult:my_order", pk)
+    if response := form_submit(
+        request,
+        form,
+        lambda data: services.order_rate(
+            acting_user=request.user, order=order, ip=client_ip(request), **data
+        ),
+        success=MSG_DONE["rate"],
+        then=lambda _: redirect("consult:my_order", pk),
+    ):
+        return response
     context = _my_context(order, request.user, rate_form=form)
     return render(request, "consult/orders/my_detail.html", context, status=422)
 
@@ -518,19 +515,16 @@ def my_order_rate(request, pk):
 def my_order_reopen(request, pk):
     order = selectors.own_order(request.user, pk)
     form = ReopenForm(request.POST)
-    if form.is_valid():
-        try:
-            services.order_reopen(
-                acting_user=request.user,
-                order=order,
-                ip=client_ip(request),
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, MSG_DONE["reopen"])
-            return redirect("consult:my_order", pk)
+    if response := form_submit(
+        request,
+        form,
+        lambda data: services.order_reopen(
+            acting_user=request.user, order=order, ip=client_ip(request), reason=data["reason"]
+        ),
+        success=MSG_DONE["reopen"],
+        then=lambda _: redirect("consult:my_order", pk),
+    ):
+        return response
     context = _my_context(order, request.user, reopen_form=form)
     return render(request, "consult/orders/my_detail.html", context, status=422)
 
@@ -544,24 +538,6 @@ def public_questions(request):
     """咨询列表: answered questions an agent published, asker anonymised."""
     page_obj = paginate(request, selectors.public_questions())
     return render(request, "consult/orders/public_list.html", {"page_obj": page_obj})
-
-
-@GET_POST
-@ratelimit("public")
-def public_ask(request):
-    """A resident's question from the public site: name and phone, no account."""
-    form = PublicForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            order = services.order_create(
-                acting_user=None, source="public", ip=client_ip(request), **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, MSG_PUBLIC_SENT.format(number=order.number))
-            return redirect("consult:public_questions")
-    return render(request, "consult/orders/public_ask.html", {"form": form})
 
 
 # --- Statistics
@@ -620,6 +596,5 @@ urlpatterns = [
     path("my/<int:pk>/rate/", my_order_rate, name="my_order_rate"),
     path("my/<int:pk>/reopen/", my_order_reopen, name="my_order_reopen"),
     path("public/", public_questions, name="public_questions"),
-    path("public/ask/", public_ask, name="public_ask"),
     path("stats/", order_stats, name="order_stats"),
 ]

@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from dangjian.core import idcard
+from dangjian.core.phone import MSG_PHONE, normalize_phone
 from dangjian.members import rules
 from dangjian.members.choices import Gender, Status
 
@@ -75,7 +76,7 @@ def test_record_must_agree_with_the_id_number():
     "raw", ["13812345678", "138 1234 5678", "+86 138-1234-5678", "008613812345678"]
 )
 def test_phone_normalisation(raw):
-    assert rules.validate_phone(raw) == "13812345678"
+    assert normalize_phone(raw) == "13812345678"
 
 
 @pytest.mark.parametrize(
@@ -83,8 +84,8 @@ def test_phone_normalisation(raw):
 )
 def test_bad_phones(raw):
     with pytest.raises(ValidationError) as exc:
-        rules.validate_phone(raw)
-    assert exc.value.messages == [rules.MSG_PHONE]
+        normalize_phone(raw)
+    assert exc.value.messages == [MSG_PHONE]
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from django.http import Http404
 
 from dangjian.core import idcard
 from dangjian.core.models import AuditEntry
+from dangjian.core.phone import MSG_PHONE
 from dangjian.core.testing import new_id_number
 from dangjian.members import rules, services
 from dangjian.members.models import Member
@@ -47,7 +48,7 @@ def test_audit_holds_masked_values_only(cast):
     [
         ({"id_number": "530102950808002"}, "id_number", idcard.MSG_LEGACY),
         ({"id_number": "530102199508080020"}, "id_number", idcard.MSG_CHECK),
-        ({"phone": "12345"}, "phone", rules.MSG_PHONE),
+        ({"phone": "12345"}, "phone", MSG_PHONE),
         (
             {"joined_on": dt.date(2013, 8, 7), "full_member_on": None, "status": "probationary"},
             "joined_on",

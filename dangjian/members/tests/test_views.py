@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from dangjian.core import idcard
 from dangjian.core.models import AuditEntry
+from dangjian.core.phone import MSG_PHONE
 from dangjian.core.testing import new_id_number
 from dangjian.members import rules, services
 from dangjian.members.models import Member
@@ -294,7 +295,7 @@ def test_create_through_the_page(login, cast):
     [
         ({"id_number": "530102950808002"}, "id_number", idcard.MSG_LEGACY),
         ({"id_number": "530102199508080020"}, "id_number", idcard.MSG_CHECK),
-        ({"phone": "12345"}, "phone", rules.MSG_PHONE),
+        ({"phone": "12345"}, "phone", MSG_PHONE),
         ({"gender": "M"}, "gender", rules.MSG_GENDER_MISMATCH),
         (
             {"joined_on": "2010-07-01", "full_member_on": "2011-07-01"},

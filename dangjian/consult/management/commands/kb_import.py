@@ -43,6 +43,7 @@ class Command(BaseCommand):
                 failed += 1
                 continue
             if outcome.errors:
+                self._notes(path, outcome.notes)
                 failed += 1
                 self.stderr.write(f"{path}：{len(outcome.errors)} 处错误，未导入任何条目")
                 for error in outcome.errors[:SHOWN_ERRORS]:
@@ -55,8 +56,19 @@ class Command(BaseCommand):
                     f"{path}：导入 {outcome.created} 条，其中发布 {outcome.published} 条"
                 )
             )
+            self._notes(path, outcome.notes)
         if failed:
             raise CommandError(f"{failed} 个文件未导入")
+
+    def _notes(self, path: Path, notes) -> None:
+        """Rows repeating an earlier question: merged or skipped (imports.merge_duplicates)."""
+        if not notes:
+            return
+        self.stdout.write(f"{path}：{len(notes)} 行与前面的问题重复，已合并或跳过")
+        for note in notes[:SHOWN_ERRORS]:
+            self.stdout.write(f"  {note}")
+        if len(notes) > SHOWN_ERRORS:
+            self.stdout.write(f"  （另有 {len(notes) - SHOWN_ERRORS} 行）")
 
     def _org(self, code: str | None) -> Organisation:
         if code:
