@@ -131,7 +131,7 @@ class WarningKindOut(Schema):
     doc: str
 
 
-class WarningListQuery(Schema):
+class WarningListQuery(QuerySchema):
     kind: str | None = Field(None, max_length=64, description="预警类型（见 /warnings/kinds）")
     state: Literal["open", "resolved", "all"] = Field("open", description="未解除、已解除或全部")
     org: Id | None = Field(None, description="只看该组织及其下级（范围外的组织：空列表）")

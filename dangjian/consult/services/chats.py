@@ -24,13 +24,14 @@ from dangjian.consult.models import (
 )
 from dangjian.consult.services.workflow import MSG_REPLY_LONG, MSG_REPLY_SHORT, REPLY_MAX, REPLY_MIN
 from dangjian.consult.services.workflow import clean_text as _clean_text
-from dangjian.consult.services.workflow import one_line as _one_line
 from dangjian.core import audit
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import Perm, authorize, covers, scope_paths
+from dangjian.core.text import name_or_error
 from dangjian.orgs.models import Organisation
 
 CHAT_TEXT_MAX = 1000
+MSG_CANNED_TITLE = "请填写标题（不超过60个字）"
 PRESENCE_SECONDS = 60  # an agent unheard of for longer is offline, whatever the toggle
 
 MSG_CHAT_CLOSED = "会话已结束"
@@ -168,9 +169,10 @@ def canned_create(*, acting_user, org: Organisation, title: str, text: str, cate
     """A reply template for the agents of ``org``'s subtree."""
     authorize(acting_user, Perm.HANDLE_CONSULT, org.path, view_perm=Perm.VIEW_ORG)
     errors = {}
-    title, text = _one_line(title), _clean_text(text)
-    if not title or len(title) > 60:
-        errors["title"] = "请填写标题（不超过60个字）"
+    title, problem = name_or_error(title, field_label="标题", blank_message=MSG_CANNED_TITLE)
+    text = _clean_text(text)
+    if problem or len(title) > 60:
+        errors["title"] = problem or MSG_CANNED_TITLE
     if len(text) < REPLY_MIN or len(text) > REPLY_MAX:
         errors["text"] = MSG_REPLY_SHORT if len(text) < REPLY_MIN else MSG_REPLY_LONG
     raise_if(errors)

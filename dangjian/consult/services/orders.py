@@ -80,7 +80,6 @@ log = logging.getLogger(__name__)
 SUMMARY_MIN, SUMMARY_MAX = 2, 200
 NAME_MAX = 50
 
-MSG_CANNED_TITLE = "请填写标题（不超过60个字）"
 MSG_SUMMARY_SHORT = f"问题摘要不能少于{SUMMARY_MIN}个字"
 MSG_SUMMARY_LONG = f"问题摘要不能超过{SUMMARY_MAX}个字"
 MSG_DETAIL_LONG = f"详细内容不能超过{DETAIL_MAX}个字"
