@@ -305,7 +305,7 @@ def test_entry_import(client, cast, bearer, user_key):
             expected = 201 if edits_kb(user_key, org_key) else 403
         _check(response, expected, before)
         if expected == 201:
-            assert response.json() == {"created": 1, "published": 0}
+            assert response.json() == {"created": 1, "published": 0, "merged": 0}
             assert Entry.objects.get(question=f"{org_key}导入的问题？").org_id == data["org_id"]
 
 
