@@ -91,10 +91,45 @@ TEMPLATES = [
 ]
 
 
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+# PostgreSQL connections (docs/operations.md, "Connection budget"): each app-server
+# process keeps a pool of at most DB_POOL_MAX connections, at least its thread count;
+# the sum over every process (app servers × workers × DB_POOL_MAX, plus Celery workers
+# and beat) stays below the server's max_connections. A request that waits longer than
+# DB_POOL_TIMEOUT seconds for a connection is answered 503 (dangjian.core.failures).
+DB_POOL = os.environ.get("DANGJIAN_DB_POOL", "1") == "1"
+DB_POOL_MIN = _env_int("DANGJIAN_DB_POOL_MIN", 1)
+DB_POOL_MAX = _env_int("DANGJIAN_DB_POOL_MAX", 8)
+DB_POOL_TIMEOUT = float(os.environ.get("DANGJIAN_DB_POOL_TIMEOUT", "3"))
+DB_CONNECT_TIMEOUT = _env_int("DANGJIAN_DB_CONNECT_TIMEOUT", 3)
+
+
+def _postgresql(url: str) -> dict:
+    """Pooled (psycopg_pool) or persistent connections, checked before use either way:
+    after a database restart the first request gets a live connection, not a dead one."""
+    db = dj_database_url.parse(url, conn_max_age=0 if DB_POOL else 60, conn_health_checks=True)
+    options = db.setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
+    if DB_POOL:
+        options["pool"] = {
+            "min_size": DB_POOL_MIN,
+            "max_size": DB_POOL_MAX,
+            "timeout": DB_POOL_TIMEOUT,
+            "max_idle": 300,
+            "reconnect_timeout": 30,
+        }
+    return db
+
+
 def _database() -> dict:
     url = os.environ.get("DATABASE_URL")
+    if url and url.startswith(("postgres://", "postgresql://")):
+        return _postgresql(url)
     if url:
-        return dj_database_url.parse(url, conn_max_age=60)
+        return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",

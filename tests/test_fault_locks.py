@@ -188,6 +188,7 @@ def test_parallel_checkins_and_comments_on_one_meeting(committed_cast):
 
     threads = [threading.Thread(target=work, args=(checker(u),)) for u in checkers]
     threads += [threading.Thread(target=work, args=(commenter(u),)) for u in commenters]
+    connections.close_all()  # back to the pool for the threads' use
     for thread in threads:
         thread.start()
     for thread in threads:
