@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "dangjian.accounts.middleware.AccessGateMiddleware",  # 2FA pending / password expired
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # lockouts of logins not handled by our views
+    "dangjian.core.failures.FailureMiddleware",  # outages → 503/507 (and handler500)
 ]
 
 ROOT_URLCONF = "dangjian.urls"
