@@ -225,12 +225,16 @@ if TRUST_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Cache: local memory per process by default; Redis (shared by every app server, so
-# rate limits hold across them) when REDIS_URL is set (needs the `redis` package).
+# rate limits hold across them) when REDIS_URL is set. Losing Redis is survivable
+# (dangjian.core.cache): reads miss, writes are skipped, and the rate limiter counts in
+# the database until Redis answers again. Short timeouts keep an unreachable host from
+# holding requests.
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "dangjian.core.cache.ResilientRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
     }
 else:

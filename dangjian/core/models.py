@@ -509,3 +509,22 @@ class RollupRebuild(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.chunks_done}/{self.chunks_total}"
+
+
+class RateCounter(models.Model):
+    """A rate-limit window counted in the database while the shared cache (Redis) is
+    unreachable (see ``core.ratelimit``): limits hold across every app server even
+    then. Expired windows are reused by their key and swept daily."""
+
+    key = models.CharField("键", max_length=100, unique=True)
+    count = models.PositiveIntegerField("次数", default=0)
+    started_at = models.DateTimeField("窗口开始")
+    expires_at = models.DateTimeField("窗口结束", db_index=True)
+
+    class Meta:
+        verbose_name = "限流计数"
+        verbose_name_plural = "限流计数"
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from dangjian.core import jobs, rollups
+from dangjian.core import jobs, ratelimit, rollups
 
 
 @jobs.periodic("* * * * *", name="core.rollups_refresh")
@@ -10,3 +10,10 @@ def rollups_refresh(*, at: dt.datetime) -> None:
     """Fold the organisations marked since the last run into the subtree totals, so a
     write shows in every ancestor's figures within a couple of minutes."""
     rollups.refresh()
+
+
+@jobs.periodic("17 3 * * *", name="core.ratelimit_sweep")
+def ratelimit_sweep(*, at: dt.datetime) -> None:
+    """Remove the rate-limit windows counted in the database (during a cache outage)
+    that have ended."""
+    ratelimit.sweep_database_counters(at)
