@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dangjian.core.health.HealthMiddleware",  # /healthz, /readyz: before anything else
     "django.middleware.security.SecurityMiddleware",
     "dangjian.core.headers.SecurityHeadersMiddleware",  # CSP, Permissions-Policy
     "dangjian.core.uploads.RequestSizeLimitMiddleware",  # 413 before reading a huge body
