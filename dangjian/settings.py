@@ -248,9 +248,32 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_TASK_ACKS_LATE = True  # a task killed with its worker is delivered again
+# A task is acknowledged when it has finished, not when it starts: if its worker dies
+# (SIGKILL, OOM, a power cut) the broker delivers it again, at once when only a pool
+# process died (reject on worker lost), after the visibility timeout when the whole
+# worker did. Tasks are idempotent; periodic jobs hold a lease (JOB_LEASE_SECONDS,
+# dangjian.core.jobs) so a redelivered job never runs twice at once, and a run whose
+# worker died is run again. The visibility timeout must exceed the longest task and the
+# longest countdown (events.redeliver: 2 minutes); see docs/operations.md.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _env_int("DANGJIAN_TASK_VISIBILITY_SECONDS", 900),
+    "unacked_restore_interval": _env_int("DANGJIAN_TASK_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": _env_int("DANGJIAN_TASK_RESTORE_THROTTLE", 6),
+    "socket_connect_timeout": 2,
+}
+# Publishing while the broker is away fails within about a second (answered 503).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.3,
+    "interval_max": 0.5,
+}
+JOB_LEASE_SECONDS = _env_int("DANGJIAN_JOB_LEASE_SECONDS", 60)
 
 # Notifications (dangjian.core.notify): the SMS gateway adapter. The console backend
 # writes messages to the log; a real gateway implements core.notify.SmsBackend.
