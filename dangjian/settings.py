@@ -121,7 +121,9 @@ def _postgresql(url: str) -> dict:
             "max_size": DB_POOL_MAX,
             "timeout": DB_POOL_TIMEOUT,
             "max_idle": 300,
-            "reconnect_timeout": 30,
+            # A failing reconnection is given up after this long and started afresh by
+            # the next request, so its back-off never outlasts an outage by much.
+            "reconnect_timeout": 5,
         }
     return db
 

@@ -73,7 +73,9 @@ def test_a_dead_run_is_marked_lost_and_run_again_once(cast, slow_job, fields):
     dead = _running(**fields)
     assert jobs.is_stale(dead)
     faultjob.slow_job(at=SLOT)  # the dead run had written its effect already
-    record = jobs.run(faultjob.NAME, SLOT)
+    # The slot as read back from the database (UTC): the job still sees it in Beijing
+    # time, so its dedupe key is the same.
+    record = jobs.run(faultjob.NAME, SLOT.astimezone(dt.UTC))
     assert record.status == JobRun.Status.DONE and record.attempt == 2
     dead.refresh_from_db()
     assert dead.status == JobRun.Status.LOST and dead.error == jobs.MSG_LOST

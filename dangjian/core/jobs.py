@@ -153,10 +153,12 @@ def _claim(job: PeriodicJob, slot: dt.datetime, force: bool):
 
     with transaction.atomic():
         serialize(f"job:{job.name}")
-        if not force and is_done(job.name, slot):
+        # Decided on the rows as locked: a run that finishes meanwhile (its last save
+        # takes no advisory lock) is seen done here, never run a third time.
+        runs = list(JobRun.objects.select_for_update(no_key=True).filter(name=job.name, slot=slot))
+        if not force and any(r.status == JobRun.Status.DONE for r in runs):
             return None
         now = timezone.now()
-        runs = JobRun.objects.select_for_update(no_key=True).filter(name=job.name, slot=slot)
         held = [r for r in runs if r.status == JobRun.Status.RUNNING]
         if any(not is_stale(r, now) for r in held):
             return None
@@ -214,6 +216,7 @@ def run(name: str, at: dt.datetime, *, force: bool = False):
     stays due.
     """
     job = get(name)
+    at = at.astimezone(TZ)  # the same slot reads the same (e.g. in dedupe keys) on every run
     record = _claim(job, at, force)
     if record is None:
         return None
