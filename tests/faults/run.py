@@ -252,6 +252,7 @@ class Suite:
         os.chmod(self.work, 0o755)
         self.recorder = Recorder()
         self.failures: list[str] = []
+        self.checks = 0
         self.figures: dict[str, dict] = {}
         self.mounted = False
         self.processes: list[services.Process] = []
@@ -285,6 +286,7 @@ class Suite:
             "CELERY_BROKER_URL": f"redis://{HOST}:{redis_port}/0",
             "DANGJIAN_VAR_DIR": str(var),
             "DANGJIAN_ALLOWED_HOSTS": HOST,
+            "DANGJIAN_DB_POOL_MIN": "4",  # = threads: no growing on the first burst
             "DANGJIAN_DB_POOL_MAX": "4",
             "DANGJIAN_DB_POOL_TIMEOUT": "2",
             "DANGJIAN_JOB_LEASE_SECONDS": "6",
@@ -346,6 +348,7 @@ class Suite:
     # --- helpers -------------------------------------------------------------------
 
     def check(self, condition: bool, message: str) -> None:
+        self.checks += 1
         if not condition:
             self.failures.append(f"[{self.recorder.phase}] {message}")
             print(f"  FAIL {message}", flush=True)
@@ -647,9 +650,11 @@ class Suite:
             self.report()
         finally:
             self.teardown()
-        print(f"\n{len(self.failures)} failed checks in {time.monotonic() - began:.0f} s")
+        print(f"\nfault suite: {time.monotonic() - began:.0f} s")
         for failure in self.failures:
             print("  -", failure)
+        failed = len(self.failures)
+        print(f"faults: {self.checks - failed} passed, {failed} failed")
         return 1 if self.failures else 0
 
 
