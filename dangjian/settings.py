@@ -116,6 +116,7 @@ def _postgresql(url: str) -> dict:
     options = db.setdefault("OPTIONS", {})
     options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
     if DB_POOL:
+        db["ENGINE"] = "dangjian.core.pgpool"  # Django's, purging dead connections at once
         options["pool"] = {
             "min_size": DB_POOL_MIN,
             "max_size": DB_POOL_MAX,
