@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: demo test install browser lint serve clean bench
+.PHONY: demo test install browser lint serve clean bench faults
 
 install: $(STAMP)
 
@@ -41,6 +41,14 @@ test: install browser
 bench: install
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
+
+# Fault suite (not part of `make test`): its own PostgreSQL, Redis, gunicorn, Celery worker
+# and beat on 127.0.0.1 under a mixed load; stops the database, the cache, kills the
+# worker, exhausts connections, fills the upload disk. Needs Debian's postgresql and
+# redis-server; run as root for the tmpfs upload disk. See docs/operations.md.
+faults: install
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
+	$(BIN)/python -m tests.faults.run $(FAULTS_ARGS)
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

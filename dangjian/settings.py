@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dangjian.core.health.HealthMiddleware",  # /healthz, /readyz: before anything else
     "dangjian.core.context.RequestContextMiddleware",  # request id, address, actor → audit
     "django.middleware.security.SecurityMiddleware",
     "dangjian.core.headers.SecurityHeadersMiddleware",  # CSP, Permissions-Policy
@@ -70,6 +71,7 @@ MIDDLEWARE = [
     "dangjian.accounts.middleware.AccessGateMiddleware",  # 2FA pending / password expired
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # lockouts of logins not handled by our views
+    "dangjian.core.failures.FailureMiddleware",  # outages → 503/507 (and handler500)
 ]
 
 ROOT_URLCONF = "dangjian.urls"
@@ -92,10 +94,48 @@ TEMPLATES = [
 ]
 
 
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+# PostgreSQL connections (docs/operations.md, "Connection budget"): each app-server
+# process keeps a pool of at most DB_POOL_MAX connections, at least its thread count;
+# the sum over every process (app servers × workers × DB_POOL_MAX, plus Celery workers
+# and beat) stays below the server's max_connections. A request that waits longer than
+# DB_POOL_TIMEOUT seconds for a connection is answered 503 (dangjian.core.failures).
+DB_POOL = os.environ.get("DANGJIAN_DB_POOL", "1") == "1"
+DB_POOL_MIN = _env_int("DANGJIAN_DB_POOL_MIN", 1)
+DB_POOL_MAX = _env_int("DANGJIAN_DB_POOL_MAX", 8)
+DB_POOL_TIMEOUT = float(os.environ.get("DANGJIAN_DB_POOL_TIMEOUT", "3"))
+DB_CONNECT_TIMEOUT = _env_int("DANGJIAN_DB_CONNECT_TIMEOUT", 3)
+
+
+def _postgresql(url: str) -> dict:
+    """Pooled (psycopg_pool) or persistent connections, checked before use either way:
+    after a database restart the first request gets a live connection, not a dead one."""
+    db = dj_database_url.parse(url, conn_max_age=0 if DB_POOL else 60, conn_health_checks=True)
+    options = db.setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
+    if DB_POOL:
+        db["ENGINE"] = "dangjian.core.pgpool"  # Django's, purging dead connections at once
+        options["pool"] = {
+            "min_size": DB_POOL_MIN,
+            "max_size": DB_POOL_MAX,
+            "timeout": DB_POOL_TIMEOUT,
+            "max_idle": 300,
+            # A failing reconnection is given up after this long and started afresh by
+            # the next request, so its back-off never outlasts an outage by much.
+            "reconnect_timeout": 5,
+        }
+    return db
+
+
 def _database() -> dict:
     url = os.environ.get("DATABASE_URL")
+    if url and url.startswith(("postgres://", "postgresql://")):
+        return _postgresql(url)
     if url:
-        return dj_database_url.parse(url, conn_max_age=60)
+        return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     private_dir(VAR_DIR)  # owner-only; the database file itself: core.apps
     return {
         "ENGINE": "django.db.backends.sqlite3",
@@ -190,12 +230,16 @@ if TRUST_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Cache: local memory per process by default; Redis (shared by every app server, so
-# rate limits hold across them) when REDIS_URL is set (needs the `redis` package).
+# rate limits hold across them) when REDIS_URL is set. Losing Redis is survivable
+# (dangjian.core.cache): reads miss, writes are skipped, and the rate limiter counts in
+# the database until Redis answers again. Short timeouts keep an unreachable host from
+# holding requests.
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "dangjian.core.cache.ResilientRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
     }
 else:
@@ -208,9 +252,32 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_TASK_ACKS_LATE = True  # a task killed with its worker is delivered again
+# A task is acknowledged when it has finished, not when it starts: if its worker dies
+# (SIGKILL, OOM, a power cut) the broker delivers it again, at once when only a pool
+# process died (reject on worker lost), after the visibility timeout when the whole
+# worker did. Tasks are idempotent; periodic jobs hold a lease (JOB_LEASE_SECONDS,
+# dangjian.core.jobs) so a redelivered job never runs twice at once, and a run whose
+# worker died is run again. The visibility timeout must exceed the longest task and the
+# longest countdown (events.redeliver: 2 minutes); see docs/operations.md.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _env_int("DANGJIAN_TASK_VISIBILITY_SECONDS", 900),
+    "unacked_restore_interval": _env_int("DANGJIAN_TASK_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": _env_int("DANGJIAN_TASK_RESTORE_THROTTLE", 6),
+    "socket_connect_timeout": 2,
+}
+# Publishing while the broker is away fails within about a second (answered 503).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.3,
+    "interval_max": 0.5,
+}
+JOB_LEASE_SECONDS = _env_int("DANGJIAN_JOB_LEASE_SECONDS", 60)
 
 # Notifications (dangjian.core.notify): the SMS gateway adapter. The console backend
 # writes messages to the log; a real gateway implements core.notify.SmsBackend.

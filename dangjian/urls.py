@@ -14,6 +14,8 @@ from dangjian.core.views import (
 )
 from dangjian.home.views import home
 
+handler500 = "dangjian.core.failures.server_error"  # outages met by middleware → 503/507
+
 urlpatterns = [
     path("", home, name="home"),
     path("inbox/", inbox, name="inbox"),

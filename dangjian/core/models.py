@@ -181,14 +181,16 @@ class ImportJob(TimeStampedModel):
 class JobRun(models.Model):
     """One run of a periodic job for one scheduled slot (see ``core.jobs``).
 
-    A run that never finishes (the process was killed) stays ``running``; the slot is
-    still due, so the next ``run_jobs --due`` runs it again — jobs are idempotent.
+    A running run renews its lease (``heartbeat_at``) while it works. One whose lease
+    ran out, or whose process (``owner``, host:pid) is gone, died with its worker: it is
+    marked ``lost`` and its slot run again (``attempt`` + 1) — jobs are idempotent.
     """
 
     class Status(models.TextChoices):
         RUNNING = "running", "运行中"
         DONE = "done", "已完成"
         FAILED = "failed", "失败"
+        LOST = "lost", "进程中断（已重跑）"
 
     name = models.CharField("任务", max_length=100)
     slot = models.DateTimeField("计划时间")
@@ -196,6 +198,9 @@ class JobRun(models.Model):
     started_at = models.DateTimeField("开始时间")
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
     error = models.TextField("错误", blank=True)
+    heartbeat_at = models.DateTimeField("租约续期时间", null=True, blank=True)
+    owner = models.CharField("运行进程", max_length=200, blank=True)
+    attempt = models.PositiveSmallIntegerField("第几次运行", default=1)
 
     class Meta:
         verbose_name = "定时任务记录"
@@ -541,3 +546,22 @@ class RollupRebuild(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.chunks_done}/{self.chunks_total}"
+
+
+class RateCounter(models.Model):
+    """A rate-limit window counted in the database while the shared cache (Redis) is
+    unreachable (see ``core.ratelimit``): limits hold across every app server even
+    then. Expired windows are reused by their key and swept daily."""
+
+    key = models.CharField("键", max_length=100, unique=True)
+    count = models.PositiveIntegerField("次数", default=0)
+    started_at = models.DateTimeField("窗口开始")
+    expires_at = models.DateTimeField("窗口结束", db_index=True)
+
+    class Meta:
+        verbose_name = "限流计数"
+        verbose_name_plural = "限流计数"
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -11,9 +11,15 @@ the request. Over the limit the request is answered 429 with a Chinese message a
 never runs. Works on page views and on django-ninja operations alike.
 
 The counters live in the default cache: per process with the default local-memory
-cache, shared by every app server when REDIS_URL points the cache at Redis.
+cache, shared by every app server when REDIS_URL points the cache at Redis. While Redis
+is unreachable the counters move to the database (:class:`~dangjian.core.models.
+RateCounter`, one row per key, shared by every app server too): logins keep working
+and the limits keep holding — not fail-open. When Redis answers again counting goes
+back to it with fresh windows, so across the switch a key may get up to twice its limit
+once; the lockout after failed logins (django-axes) lives in the database throughout.
 """
 
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -22,9 +28,12 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 
+from dangjian.core.failures import CacheUnavailable
 from dangjian.core.http import client_ip
 
 MSG_TOO_MANY = "请求过于频繁，请 {seconds} 秒后再试"
@@ -59,20 +68,56 @@ def hit(name: str, key: str) -> int | None:
     rate, period = settings.RATE_LIMITS[name]
     now = time.time()
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    counter, started = f"rl:{name}:{digest}", f"rl:{name}:{digest}:start"
+    counter = f"rl:{name}:{digest}"
+    try:
+        count, started = _count_in_cache(counter, period, now)
+    except CacheUnavailable:
+        count, started = _count_in_database(counter, period)
+    if count > rate:
+        return max(1, int(started + period - now))
+    return None
+
+
+def _count_in_cache(counter: str, period: int, now: float) -> tuple[int, float]:
+    """This request's number in the window, and when the window opened (epoch seconds)."""
+    started = f"{counter}:start"
     if cache.add(counter, 1, timeout=period):
         cache.set(started, now, timeout=period)
-        count = 1
-    else:
-        try:
-            count = cache.incr(counter)
-        except ValueError:  # expired between add and incr: a new window
-            cache.set(counter, 1, timeout=period)
-            cache.set(started, now, timeout=period)
-            count = 1
-    if count > rate:
-        return max(1, int(cache.get(started, now) + period - now))
-    return None
+        return 1, now
+    try:
+        count = cache.incr(counter)
+    except ValueError:  # expired between add and incr: a new window
+        cache.set(counter, 1, timeout=period)
+        cache.set(started, now, timeout=period)
+        return 1, now
+    return count, cache.get(started, now)
+
+
+def _count_in_database(counter: str, period: int) -> tuple[int, float]:
+    """The same count kept in the database, for while the cache is unreachable."""
+    from dangjian.core.models import RateCounter
+
+    now = timezone.now()
+    window = {"count": 1, "started_at": now, "expires_at": now + dt.timedelta(seconds=period)}
+    with transaction.atomic():
+        row, created = RateCounter.objects.select_for_update(no_key=True).get_or_create(
+            key=counter, defaults=window
+        )
+        if not created:
+            if row.expires_at <= now:
+                for field, value in window.items():
+                    setattr(row, field, value)
+            else:
+                row.count += 1
+            row.save(update_fields=list(window))
+    return row.count, row.started_at.timestamp()
+
+
+def sweep_database_counters(now: dt.datetime | None = None) -> int:
+    """Delete the database windows that have ended; returns how many."""
+    from dangjian.core.models import RateCounter
+
+    return RateCounter.objects.filter(expires_at__lte=now or timezone.now()).delete()[0]
 
 
 def over(name: str, key: str) -> bool:

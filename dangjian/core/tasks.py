@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from dangjian.core import audit, jobs, rollups
+from dangjian.core import audit, jobs, ratelimit, rollups
 
 
 @jobs.periodic("* * * * *", name="core.rollups_refresh")
@@ -16,3 +16,10 @@ def rollups_refresh(*, at: dt.datetime) -> None:
 def audit_seal(*, at: dt.datetime) -> None:
     """Checkpoint the audit chains outside the database (idempotent: nothing new, no line)."""
     audit.seal(at=at)
+
+
+@jobs.periodic("17 3 * * *", name="core.ratelimit_sweep")
+def ratelimit_sweep(*, at: dt.datetime) -> None:
+    """Remove the rate-limit windows counted in the database (during a cache outage)
+    that have ended."""
+    ratelimit.sweep_database_counters(at)

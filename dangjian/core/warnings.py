@@ -294,7 +294,9 @@ def _lock_for_change(acting_user, warning: Warning) -> Warning:
     """The row, locked, once the acting user may change it (404 if not even visible)."""
     scope.authorize(acting_user, Perm.CHANGE_ORG, warning.org.path, view_perm=Perm.VIEW_WARNING)
     locked = (
-        Warning.objects.select_for_update(of=("self",)).select_related("org").get(pk=warning.pk)
+        Warning.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("org")
+        .get(pk=warning.pk)
     )
     raise_if({"__all__": MSG_RESOLVED} if not locked.is_open else {})
     return locked
@@ -422,7 +424,9 @@ def warnings_clear(
         lookup["period"] = period
     if not lookup:
         raise ValueError("warnings_clear needs org, subject, dedupe_key or period")
-    rows = Warning.objects.select_for_update(of=("self",)).select_related("org", "assignee")
+    rows = Warning.objects.select_for_update(no_key=True, of=("self",)).select_related(
+        "org", "assignee"
+    )
     cleared = 0
     for warning in rows.filter(kind=kind, resolved_at__isnull=True, **lookup).order_by("pk"):
         before = _close(warning, resolution=Resolution.AUTO, note="", by=None, now=now)

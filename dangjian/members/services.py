@@ -10,6 +10,7 @@ from django.utils import timezone
 from dangjian.core import audit, crypto, idcard, rollups
 from dangjian.core.errors import raise_if, row_error
 from dangjian.core.phone import normalize_phone
+from dangjian.core.retry import retry_conflicts
 from dangjian.core.scope import Perm, authorize, common_path
 from dangjian.core.services import check_editable, model_update
 from dangjian.members import rules
@@ -207,12 +208,17 @@ def member_create(
     return member
 
 
+@retry_conflicts
 @transaction.atomic
 def member_update(*, acting_user, member: Member, ip: str | None = None, **changes) -> Member:
     """Change a member's record. Moving to another branch needs change scope on both."""
     check_editable(changes, EDITABLE_FIELDS)
     authorize(acting_user, Perm.CHANGE_MEMBER, member.branch.path, view_perm=Perm.VIEW_MEMBER)
-    member = Member.objects.select_for_update().select_related("branch").get(pk=member.pk)
+    member = (
+        Member.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("branch")
+        .get(pk=member.pk)
+    )
     old_branch_id = member.branch_id
     raw = {name: changes.pop(name, None) for name in ("id_number", "phone", "address")}
     if "branch" in changes:
@@ -406,7 +412,7 @@ def member_photo_set(*, acting_user, member: Member, upload, ip: str | None = No
     stored = None
     try:
         with transaction.atomic():
-            locked = Member.objects.select_for_update().get(pk=member.pk)
+            locked = Member.objects.select_for_update(no_key=True).get(pk=member.pk)
             stored = uploads.store_image(
                 upload,
                 purpose=PHOTO_PURPOSE,

@@ -21,6 +21,7 @@ from django.utils import timezone
 from dangjian.core import audit, notify, rollups, scope, warnings
 from dangjian.core.calendar import TZ, is_workday
 from dangjian.core.errors import raise_if
+from dangjian.core.retry import retry_conflicts
 from dangjian.core.scope import Perm, authorize, covers
 from dangjian.core.services import check_editable, model_update
 from dangjian.core.text import name_or_error
@@ -171,7 +172,7 @@ def _require_recorder(user, meeting: Meeting) -> None:
 
 def _lock(meeting: Meeting) -> Meeting:
     return (
-        Meeting.objects.select_for_update(of=("self",))
+        Meeting.objects.select_for_update(no_key=True, of=("self",))
         .select_related("branch", "group")
         .get(pk=meeting.pk)
     )
@@ -275,6 +276,7 @@ def _check_fields(meeting: Meeting) -> dict[str, str]:
     return errors
 
 
+@retry_conflicts
 @transaction.atomic
 def meeting_create(
     *,
@@ -369,6 +371,7 @@ def _choose_attendees(org, kind, attendees, errors: dict[str, str]) -> list[Memb
     return people
 
 
+@retry_conflicts
 @transaction.atomic
 def meeting_update(*, acting_user, meeting: Meeting, ip: str | None = None, **changes) -> Meeting:
     """Change a planned (or held) meeting's details; a cancelled one is final."""
@@ -397,6 +400,7 @@ def meeting_update(*, acting_user, meeting: Meeting, ip: str | None = None, **ch
     return meeting
 
 
+@retry_conflicts
 @transaction.atomic
 def meeting_cancel(*, acting_user, meeting: Meeting, reason: str, ip: str | None = None) -> Meeting:
     """Cancel a planned meeting, with a reason; attendees are told."""
@@ -430,6 +434,7 @@ def meeting_cancel(*, acting_user, meeting: Meeting, reason: str, ip: str | None
     return meeting
 
 
+@retry_conflicts
 @transaction.atomic
 def meeting_record(
     *,
@@ -493,7 +498,7 @@ def _attendance_of(user, meeting: Meeting) -> Attendance:
     if own is None:
         raise ValidationError({"member": MSG_NOT_MEMBER_USER})
     try:
-        return Attendance.objects.select_for_update().get(meeting=meeting, member_id=own)
+        return Attendance.objects.select_for_update(no_key=True).get(meeting=meeting, member_id=own)
     except Attendance.DoesNotExist:
         raise ValidationError({"member": MSG_NOT_ATTENDEE}) from None
 
@@ -537,6 +542,7 @@ def _check_in(
     return attendance
 
 
+@retry_conflicts
 @transaction.atomic
 def checkin_by_qr(
     *,
@@ -558,6 +564,7 @@ def checkin_by_qr(
     return _check_in(acting_user, meeting, CheckinMethod.QR, now, ip)
 
 
+@retry_conflicts
 @transaction.atomic
 def checkin_by_location(
     *,
@@ -593,6 +600,7 @@ def checkin_by_location(
     return _check_in(acting_user, meeting, CheckinMethod.LOCATION, now, ip, distance)
 
 
+@retry_conflicts
 @transaction.atomic
 def checkin_online(
     *, acting_user, meeting: Meeting, now: dt.datetime | None = None, ip: str | None = None
@@ -608,6 +616,7 @@ def checkin_online(
     return _check_in(acting_user, meeting, CheckinMethod.ONLINE, now, ip)
 
 
+@retry_conflicts
 @transaction.atomic
 def leave_request(
     *,
@@ -647,6 +656,7 @@ def leave_request(
     return attendance
 
 
+@retry_conflicts
 @transaction.atomic
 def attendance_mark(
     *,
@@ -713,6 +723,7 @@ def attendance_mark(
 # --- Resolutions and votes -----------------------------------------------------------
 
 
+@retry_conflicts
 @transaction.atomic
 def resolution_add(
     *, acting_user, meeting: Meeting, title: str, text: str = "", ip: str | None = None
@@ -743,6 +754,7 @@ def resolution_add(
     return resolution
 
 
+@retry_conflicts
 @transaction.atomic
 def resolution_vote(
     *, acting_user, resolution: Resolution, choice: str, ip: str | None = None
@@ -750,7 +762,7 @@ def resolution_vote(
     """One vote per member with voting rights on the roster; never changed once cast."""
     meeting = resolution.meeting
     _require_visible(acting_user, meeting)
-    resolution = Resolution.objects.select_for_update().get(pk=resolution.pk)
+    resolution = Resolution.objects.select_for_update(no_key=True).get(pk=resolution.pk)
     attendance = _attendance_of(acting_user, meeting)
     errors = {}
     if choice not in VoteChoice.values:
@@ -782,6 +794,7 @@ def resolution_vote(
     return vote
 
 
+@retry_conflicts
 @transaction.atomic
 def resolution_close(
     *, acting_user, resolution: Resolution, now: dt.datetime | None = None, ip: str | None = None
@@ -790,7 +803,7 @@ def resolution_close(
     on the roster voted for it."""
     meeting = resolution.meeting
     _require_recorder(acting_user, meeting)
-    resolution = Resolution.objects.select_for_update().get(pk=resolution.pk)
+    resolution = Resolution.objects.select_for_update(no_key=True).get(pk=resolution.pk)
     raise_if(
         {"resolution": MSG_RESOLUTION_CLOSED} if resolution.status != ResolutionStatus.OPEN else {}
     )
@@ -819,6 +832,7 @@ def resolution_close(
 # --- Comments and photos -------------------------------------------------------------
 
 
+@retry_conflicts
 @transaction.atomic
 def comment_add(*, acting_user, meeting: Meeting, text: str, ip: str | None = None) -> Comment:
     """A remark on the meeting by anyone who may see it (online participants above all)."""
@@ -847,6 +861,7 @@ def comment_add(*, acting_user, meeting: Meeting, text: str, ip: str | None = No
 PHOTO_PURPOSE = "orglife.photo"
 
 
+@retry_conflicts
 def photo_add(
     *, acting_user, meeting: Meeting, upload, caption: str = "", ip: str | None = None
 ) -> MeetingPhoto:
@@ -895,6 +910,7 @@ def photo_add(
 # --- Village work teams --------------------------------------------------------------
 
 
+@retry_conflicts
 @transaction.atomic
 def village_assignment_add(
     *,

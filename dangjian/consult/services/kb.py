@@ -191,7 +191,7 @@ def bump_generation(entry_ids) -> int:
     ids = list(entry_ids)
     if not ids:
         return KbGeneration.objects.get_or_create(pk=1)[0].value
-    row, _ = KbGeneration.objects.select_for_update().get_or_create(pk=1)
+    row, _ = KbGeneration.objects.select_for_update(no_key=True).get_or_create(pk=1)
     row.value += 1
     row.save(update_fields=["value"])
     Entry.objects.filter(pk__in=ids).update(generation=row.value)

@@ -435,7 +435,9 @@ def coordination_answer(
 ) -> Coordination:
     """An office's input on an order (handlers of that office's organisation)."""
     authorize(acting_user, Perm.HANDLE_CONSULT, coordination.org.path, view_perm=Perm.VIEW_CONSULT)
-    coordination = Coordination.objects.select_for_update().get(pk=coordination.pk)
+    coordination = Coordination.objects.select_for_update(no_key=True, of=("self",)).get(
+        pk=coordination.pk
+    )
     if coordination.answered_at is not None:
         raise_if({"answer": MSG_ALREADY_ANSWERED})
     answer = _clean_text(answer)

@@ -95,7 +95,7 @@ class Command(BaseCommand):
         for offset in range(0, len(rows), batch_size):
             batch = rows[offset : offset + batch_size]
             with transaction.atomic():
-                locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+                locked = ImportJob.objects.select_for_update(no_key=True).get(pk=job.pk)
                 if locked.rows_done != done:
                     raise CommandError("另一个导入进程正在处理该文件，已停止")
                 services.member_bulk_create(acting_user=user, rows=batch)

@@ -1,0 +1,1 @@
+"""The fault suite (issue 19): `make faults`, see run.py."""
