@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -254,15 +254,3 @@ def position_end(request, pk, position_id):
         success=f"{position.member.name}已离任{position.get_title_display()}",
     )
     return _to_detail(org)
-    try:
-        services.position_end(
-            acting_user=request.user,
-            position=position,
-            ended_on=form.cleaned_data["ended_on"],
-            ip=client_ip(request),
-        )
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, f"{position.member.name}已离任{position.get_title_display()}")
-    return redirect("orgs:detail", org.pk)
