@@ -48,10 +48,17 @@ def _snapshot(spec: Spec, obj: Obj):
     return AuditEntry.objects.count(), row, spec.state() if spec.state else None
 
 
-def _send(client, access: Access, ctx: Context, obj: Obj, headers: dict):
-    url = access.url(obj)
+def _request(access: Access, ctx: Context, obj: Obj) -> tuple[str, dict, dict | None]:
+    """The URL, query and body (made before the state is read: a body may write rows)."""
+    if access.before is not None:
+        access.before(ctx, obj)
     query = access.query(ctx, obj) if access.query else {}
     body = access.body(ctx, obj) if access.body else None
+    return access.url(obj), query, body
+
+
+def _send(client, access: Access, request, headers: dict):
+    url, query, body = request
     call = getattr(client, access.method)
     if access.method == "get":
         return call(url, query, **headers)
@@ -63,6 +70,15 @@ def _send(client, access: Access, ctx: Context, obj: Obj, headers: dict):
     if access.method == "post":
         return call(url, body or {}, **headers)
     return call(url, urlencode(body or {}), "application/x-www-form-urlencoded", **headers)
+
+
+def _shown(response) -> str:
+    """The start of an answer, readable (JSON with its Chinese as it is)."""
+    try:
+        text = json.dumps(response.json(), ensure_ascii=False)
+    except (ValueError, TypeError):
+        text = response.content[:300].decode(errors="replace")
+    return " ".join(text.split())[:160]
 
 
 def _authenticate(client, ctx: Context, access: Access, user_key: str) -> dict:
@@ -86,11 +102,12 @@ def _one(client, ctx: Context, access: Access, obj: Obj, want: int, headers: dic
         unchanged = unchanged(ctx.user, obj)
     audited = None if want >= 400 or unchanged else access.audit_count
     still = unchanged or (want >= 400 and access.writes)
+    request = _request(access, ctx, obj)
     before = _snapshot(ctx.spec, obj) if still or audited is not None else None
-    response = _send(client, access, ctx, obj, headers)
+    response = _send(client, access, request, headers)
     got = response.status_code
     if got != want:
-        return f"{got} != {want} {response.content[:200]!r}"
+        return f"{got} != {want} {_shown(response)}"
     if before is not None:
         after = _snapshot(ctx.spec, obj)
         if still and after != before:
@@ -111,6 +128,7 @@ def run(client, cast, spec: Spec, access: Access) -> list[str]:
     kind = spec.kind(access.obj)
     objects = ctx.objects(access.obj)
     assert objects, f"the maker of {kind.name!r} made nothing"
+    ctx.sealed = True
     wrong = []
     for user_key in access.users:
         cache.clear()  # rate-limit counters: each user starts afresh

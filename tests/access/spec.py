@@ -37,6 +37,7 @@ from dangjian.core.testing import USER_KEYS, USERS, granted_orgs
 EVERYONE = "everyone"  # view rule: every logged-in user sees it (published entries)
 KIND = "kind"  # an endpoint's view rule: the kind's (the default)
 AUTO = "auto"  # audited: 1 for writes (not GET), unchecked for reads
+NOBODY = "nobody"  # a perm no role carries, not even the superuser's: only ``may_also``
 
 Rule = Callable[[str, "Obj"], bool]  # (user key, object) → whether the rule holds
 
@@ -59,7 +60,8 @@ class Kind:
 
     name: str
     make: Callable[["Context"], list[Obj]]
-    view: Any  # the Perm that shows an object's organisation, EVERYONE, or None (only ``also``)
+    view: Any  # the Perm that shows an object's organisation, EVERYONE, or None (only ``also``;
+    # not even the superuser: one's own conversation)
     also: Rule | None = None  # seen outside the subtree rule (one's own, an attendee)
 
 
@@ -68,7 +70,7 @@ class Access:
     """What every declared request shares (see the module doc for the oracle)."""
 
     obj: str  # the Kind it acts on
-    perm: Any = None  # the Perm it needs beyond seeing the object (None: seeing is enough)
+    perm: Any = None  # the Perm it needs beyond seeing it (None: seeing is enough; or NOBODY)
     view_perm: Any = KIND  # overrides the kind's view rule
     also: Rule | None = None  # overrides the kind's also rule
     may_also: Rule | None = None  # allowed without ``perm`` (a member's own record)
@@ -77,6 +79,8 @@ class Access:
     refused: int = 403
     outcome: Callable[[str, Obj], int] | None = None  # allowed, but the domain answers this
     expect: Callable[[str, Obj], int | None] | None = None  # the whole oracle, where it differs
+    before: Callable[["Context", Obj], None] | None = None  # arranges the object for the
+    # acting user inside the request's savepoint (an order claimed by them)
     body: Callable[["Context", Obj], dict] | None = None
     query: Callable[["Context", Obj], dict] | None = None
     multipart: bool = False
@@ -156,9 +160,12 @@ class Context:
         self.spec = spec
         self.user = ""  # the user key of the request being made
         self._made: dict[str, list[Obj]] = {}
+        self.sealed = False
 
     def objects(self, kind: str) -> list[Obj]:
         if kind not in self._made:
+            # Made inside a request's savepoint, they would vanish with its rollback.
+            assert not self.sealed, f"make {kind!r} before the requests start"
             self._made[kind] = self.spec.kind(kind).make(self)
         return self._made[kind]
 
@@ -178,10 +185,18 @@ def role_of(user_key: str):
     return USERS[user_key][0] if user_key in USERS else None
 
 
-def sees(user_key: str, obj: Obj, view, also: Rule | None) -> bool:
-    if view == EVERYONE:
+def holds(user_key: str, perm, obj: Obj) -> bool:
+    """Whether the user holds ``perm`` over the object's organisation (the superuser holds
+    every permission over everything, objects of no organisation included)."""
+    if perm is None or perm == NOBODY:
+        return False
+    if user_key == "root":
         return True
-    if view is not None and obj.org is not None and obj.org in granted(user_key, view):
+    return obj.org is not None and obj.org in granted(user_key, perm)
+
+
+def sees(user_key: str, obj: Obj, view, also: Rule | None) -> bool:
+    if view == EVERYONE or holds(user_key, view, obj):
         return True
     return bool(also and also(user_key, obj))
 
@@ -196,8 +211,7 @@ def expected(access: Access, kind: Kind, user_key: str, obj: Obj) -> int:
     if not sees(user_key, obj, view, also):
         return access.hidden
     if access.perm is not None and not (
-        (obj.org is not None and obj.org in granted(user_key, access.perm))
-        or (access.may_also and access.may_also(user_key, obj))
+        holds(user_key, access.perm, obj) or (access.may_also and access.may_also(user_key, obj))
     ):
         return access.refused
     return access.outcome(user_key, obj) if access.outcome else access.ok
