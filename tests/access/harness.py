@@ -145,3 +145,13 @@ def run(client, cast, spec: Spec, access: Access) -> list[str]:
             if problem:
                 wrong.append(f"{user_key} × {obj.key}: {problem}")
     return wrong
+
+
+def kind_home(name: str):
+    """The spec and kind ``name`` of the module that declares it first (apps in
+    INSTALLED_APPS order: a module's own kinds before a later module's reuse of them)."""
+    for spec in specs():
+        for kind in spec.kinds:
+            if kind.name == name:
+                return spec, kind
+    raise LookupError(f"no module declares the kind {name!r}")
