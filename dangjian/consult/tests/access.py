@@ -207,12 +207,7 @@ KINDS = [
     ),
     _kind("consult_chat", lambda ctx: consult_objects(ctx.cast)["chat"], VIEW_CONSULT, in_chat),
     _kind("kb_entry", lambda ctx: kb_entries(ctx.cast), EDIT_KB, published),
-    _kind(
-        "kb_entry_any_status",
-        lambda ctx: kb_entries(ctx.cast, (*STATUSES, "retired")),
-        EDIT_KB,
-        published,
-    ),
+    _kind("kb_entry_retired", lambda ctx: kb_entries(ctx.cast, ("retired",)), EDIT_KB),
     _kind("kb_conversation", lambda ctx: kb_conversations(ctx.cast)["conversation"], None, own),
     _kind("kb_message", lambda ctx: kb_conversations(ctx.cast)["message"], None, own),
     _kind("feedback", lambda ctx: feedback_objects(ctx.cast), CHANGE_ORG, own),
@@ -394,11 +389,15 @@ ENDPOINTS = [
         body=lambda ctx, obj: {"answer": "每月交纳一次。"},
         check=_new_version,
     ),
+    # A draft or a published entry is published or retired; a retired one restored (to a
+    # draft); asking for the status an entry already has is a 422.
     *[
-        Endpoint(
-            "post", f"{ENTRY}/{action}", obj="kb_entry_any_status", **EDIT, **_status_action(action)
-        )
-        for action in TARGET
+        Endpoint("post", f"{ENTRY}/{action}", obj=kind, **EDIT, **_status_action(action))
+        for action, kind in [
+            ("publish", "kb_entry"),
+            ("retire", "kb_entry"),
+            ("restore", "kb_entry_retired"),
+        ]
     ],
     Endpoint(
         "post",
@@ -547,10 +546,9 @@ PAGES = [
     Page(
         "post",
         "consult:kb_status",
-        obj="kb_entry_any_status",
+        obj="kb_entry",
         **EDIT,
         ok=302,
-        unchanged=lambda u, obj: obj.data["status"] == "retired",  # told so, on the page
         args=lambda obj: [obj.pk, "retire"],
     ),
     Page("post", "consult:chat_handoff", obj="kb_conversation", ok=302, audited=None),
