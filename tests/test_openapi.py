@@ -112,10 +112,10 @@ def _params(schema, method, path) -> dict[str, dict]:
 
 def test_schema_lists_every_endpoint(schema):
     listed = {(m, p) for p, ops in schema["paths"].items() for m in ops}
-    # Equal, not a subset: a new endpoint must be added here and to its domain's access
-    # matrix (tests/test_access_api.py, test_access_orglife.py, test_access_consult.py,
-    # test_access_consult_kb.py, test_access_warnings.py) in the same change. (tests/security/ derives its IDOR,
-    # unauthenticated, injection and fuzz cases from the schema itself.)
+    # Equal, not a subset: a new endpoint must be added here and to its module's access
+    # matrix (dangjian/<app>/tests/access.py; tests/access/test_complete.py checks it) in
+    # the same change. (tests/security/ derives its IDOR, unauthenticated, injection and
+    # fuzz cases from the schema itself.)
     assert listed == ENDPOINTS
     assert schema["info"]["title"] == "智慧党建 API"
 

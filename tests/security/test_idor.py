@@ -1,9 +1,9 @@
 """IDOR across the whole API, generated from the OpenAPI schema itself.
 
 For every operation with an ``{id}``-like path parameter, users at several levels call
-it with the id of every object of that kind outside their scope (the oracle in
-``dangjian.core.testing``, not ``core.scope``, says which): the answer is 404 — exactly
-as if the object did not exist — and nothing changes. Unauthenticated calls answer 401
+it with the id of every object of that kind outside their scope (the access matrix's
+objects and oracle, tests/access/spec.py, not ``core.scope``, say which): the answer is
+404 — exactly as if the object did not exist — and nothing changes. Unauthenticated calls answer 401
 (except the few operations open to visitors by design, listed in PUBLIC_OPERATIONS).
 A new endpoint is covered automatically; a path parameter not in PATH_PARAM_KINDS
 fails the suite until someone says what it names.
@@ -12,9 +12,11 @@ fails the suite until someone says what it names.
 import pytest
 
 from dangjian.core.models import AuditEntry, StoredFile
-from dangjian.core.testing import BRANCHES, ORG_KEYS, sees_member, sees_org, sees_warnings
+from dangjian.core.testing import ORG_KEYS, sees_org
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organisation
+from tests.access.harness import kind_home
+from tests.access.spec import Context, visible
 from tests.security.apischema import (
     PATH_PARAM_KINDS,
     call,
@@ -22,12 +24,7 @@ from tests.security.apischema import (
     minimal_query,
     operations,
 )
-from tests.test_access_consult import consult_objects, sees_consult
-from tests.test_access_consult_kb import kb_objects, sees_entry
-from tests.test_access_orglife import sees_orglife
-from tests.test_access_warnings import warning_objects
 
-MEMBER_KEYS = [f"{b}m{i}" for b in BRANCHES for i in (1, 2)]
 # Users at every level, and beside them (the outsider holds no role at all).
 ATTACKERS = [
     "city_admin",
@@ -66,54 +63,11 @@ def _state():
     )
 
 
-def _meetings(cast) -> dict[str, int]:
-    """One meeting per branch (written directly: no audit entry, so _state is unchanged)."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from dangjian.orglife.models import Meeting
-
-    start = timezone.now() + dt.timedelta(days=1)
-    return {
-        b: Meeting.objects.create(
-            branch=cast.org[b],
-            kind="theme_day",
-            topic="主题党日",
-            starts_at=start,
-            ends_at=start + dt.timedelta(hours=2),
-        ).pk
-        for b in BRANCHES
-    }
-
-
-def _outside(user_key: str, kind: str, cast) -> list[int]:
-    if kind == "org":
-        return [cast.org[k].pk for k in ORG_KEYS if not sees_org(user_key, k)]
-    if kind == "meeting":
-        if not hasattr(cast, "meetings"):
-            cast.meetings = _meetings(cast)
-        return [pk for b, pk in cast.meetings.items() if not sees_orglife(user_key, b)]
-    if kind == "warning":
-        if not hasattr(cast, "warnings"):
-            cast.warnings = warning_objects(cast)
-        return [pk for key, pk in cast.warnings.items() if not sees_warnings(user_key, key)]
-    if kind.startswith("consult_"):
-        if not hasattr(cast, "consult"):
-            cast.consult = consult_objects(cast)
-        made = cast.consult[kind.removeprefix("consult_")]
-        return [pk for county, pk in made.items() if not sees_consult(user_key, county)]
-    if kind.startswith("kb_"):
-        if not hasattr(cast, "kb"):
-            cast.kb = kb_objects(cast)
-        if kind == "kb_entry":  # published entries are public: only drafts can be outside
-            return [
-                pk for o, pk in cast.kb["draft"].items() if not sees_entry(user_key, o, "draft")
-            ]
-        # A conversation and its messages are their asker's alone.
-        made = cast.kb[kind.removeprefix("kb_")]
-        return [pk for asker, pk in made.items() if asker != user_key]
-    return [cast.member[k].pk for k in MEMBER_KEYS if not sees_member(user_key, k)]
+def _objects(kind: str, cast):
+    """The access matrix's objects of ``kind`` (the module that owns the kind makes them,
+    one per organisation, county, asker … across the tree) and its visibility rule."""
+    spec, rule = kind_home(kind)
+    return rule, Context(cast, spec).objects(kind)
 
 
 def _inside_ids(user_key: str, cast) -> dict:
@@ -132,14 +86,15 @@ def test_every_path_parameter_is_classified():
 @pytest.mark.parametrize("op", OPS, ids=lambda op: op.id)
 def test_out_of_scope_ids_are_404(client, cast, bearer, op):
     headers = {u: bearer(cast.user[u]) for u in ATTACKERS}
+    kinds = [PATH_PARAM_KINDS[p] for p in op.path_params]
+    assert len(set(kinds)) == 1, "one kind of object per path"
+    rule, objects = _objects(kinds[0], cast)
     before = _state()
     checked = 0
     for user_key in ATTACKERS:
-        kinds = [PATH_PARAM_KINDS[p] for p in op.path_params]
-        assert len(set(kinds)) == 1, "one kind of object per path"
         ids = _inside_ids(user_key, cast)
         body, query = minimal_body(SCHEMA, op, ids), minimal_query(SCHEMA, op, ids)
-        for pk in _outside(user_key, kinds[0], cast):
+        for pk in [obj.pk for obj in objects if not visible(rule, user_key, obj)]:
             url = op.path
             for name in op.path_params:
                 url = url.replace("{" + name + "}", str(pk))
@@ -187,8 +142,9 @@ def test_unauthenticated_is_401(client, cast, op):
             "{" + name + "}", str((cast.org["P"] if kind == "org" else cast.member["B4m1"]).pk)
         )
     before = _state()
-    for auth in (None, "Bearer dj_forged", "Basic cm9vdDpyb290"):
+    for auth in (None, "Bearer dj_forged", "Bearer ", "Basic cm9vdDpyb290"):
         headers = {"HTTP_AUTHORIZATION": auth} if auth else {}
         response = call(client, op, url, body=minimal_body(SCHEMA, op, {}), headers=headers)
         assert response.status_code == 401, (op.id, auth, response.content[:200])
+        assert response.json() == {"detail": "未登录或令牌无效"}
     assert _state() == before

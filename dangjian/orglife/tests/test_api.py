@@ -1,5 +1,5 @@
 """The orglife API: planning with field-level errors, check-in by token and location,
-votes, compliance, and the demo seeder (the access matrix is tests/test_access_orglife.py)."""
+votes, compliance, and the demo seeder (the access matrix: orglife/tests/access.py)."""
 
 import datetime as dt
 
