@@ -268,11 +268,6 @@ def path_q(paths, field: str) -> Q:
     return q
 
 
-def scoped(qs: QuerySet, user, perm: Perm, *, path_field: str) -> QuerySet:
-    """Filter ``qs`` to the rows ``user`` may see (or change) under ``perm``."""
-    return qs.filter(path_q(scope_paths(user, perm), path_field))
-
-
 # --- Declarative scope ------------------------------------------------------------------
 
 AlsoRule = Callable[[object, "Perm"], Q | None]
@@ -358,11 +353,6 @@ def org_model() -> type[models.Model]:
     from django.conf import settings
 
     return apps.get_model(settings.ORG_MODEL)
-
-
-def visible_org_of(instance: models.Model):
-    """The organisation a scoped row belongs to, through its declared key chain."""
-    return type(instance)._scope.org_of(instance)
 
 
 def covers(user, perm: Perm, path: str) -> bool:
