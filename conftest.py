@@ -20,7 +20,7 @@ def pytest_configure(config):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Build the cast once per test database; each test then runs in a rolled-back transaction."""
-    from dangjian.core.testing import build_cast
+    from tests.kit import build_cast
 
     with django_db_blocker.unblock():
         pytest.dangjian_cast = build_cast()
@@ -29,7 +29,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture
 def cast(db):
     """The shared cast (tree, members, users), reloaded fresh for this test."""
-    from dangjian.core.testing import reload
+    from tests.kit import reload
 
     return reload(pytest.dangjian_cast)
 
@@ -53,8 +53,8 @@ def _fresh_cache():
 @pytest.fixture
 def login(client):
     """Log ``client`` in as a user of the cast (session auth, as the pages use), with the
-    second factor passed for users who need one (dangjian.core.testing.login_verified)."""
-    from dangjian.core.testing import login_verified
+    second factor passed for users who need one (tests.kit.login_verified)."""
+    from tests.kit import login_verified
 
     def _login(user):
         return login_verified(client, user)

@@ -83,8 +83,8 @@ def main() -> None:
 
     from dangjian.accounts.models import User
     from dangjian.accounts.services import token_issue
-    from dangjian.core.testing import login_verified
     from dangjian.orgs.models import Organisation
+    from tests.kit import login_verified
 
     if not Organisation.objects.exists():
         province.generate()

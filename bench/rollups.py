@@ -88,10 +88,10 @@ def upkeep(superuser, say) -> list[tuple[str, float, str]]:
     import datetime as dt
 
     from dangjian.core import rollups
-    from dangjian.core.testing import new_id_number
     from dangjian.members import services as members
     from dangjian.orgs import services as orgs
     from dangjian.orgs.models import Organisation
+    from tests.kit import new_id_number
 
     rows = []
     rng = random.Random(2026)

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from dangjian.core.calendar import TZ
-from dangjian.core.testing import BRANCHES, new_id_number
+from tests.kit import BRANCHES, new_id_number
 
 # The past month the makers' meetings and warnings fall in (compliance is asked for it).
 PERIOD = "2025-03"

@@ -11,12 +11,12 @@ import pytest
 from dangjian.core import idcard
 from dangjian.core.models import AuditEntry
 from dangjian.core.phone import MSG_PHONE
-from dangjian.core.testing import new_id_number
 from dangjian.members import rules as member_rules
 from dangjian.members.models import Member
 from dangjian.orgs import rules as org_rules
 from dangjian.orgs import services as org_services
 from dangjian.orgs.models import Organisation
+from tests.kit import new_id_number
 
 
 @pytest.fixture

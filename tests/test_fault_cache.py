@@ -15,7 +15,7 @@ from dangjian.core import cache as resilient
 from dangjian.core import ratelimit
 from dangjian.core.failures import CacheUnavailable
 from dangjian.core.models import RateCounter
-from dangjian.core.testing import PASSWORD
+from tests.kit import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -169,8 +169,8 @@ def _wait_for(predicate, seconds: float = 90) -> None:
 def test_a_job_whose_worker_is_killed_runs_again_exactly_once(tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("the worker is another process: it needs the PostgreSQL test database")
-    from dangjian.core.testing import build_cast
     from dangjian.orgs.models import Organisation
+    from tests.kit import build_cast
 
     if not Organisation.objects.exists():  # a previous transactional test flushed it
         pytest.dangjian_cast = build_cast()

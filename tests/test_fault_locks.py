@@ -15,10 +15,10 @@ from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 
 from dangjian.core import retry
-from dangjian.core.testing import PASSWORD, new_id_number
 from dangjian.orglife import services
 from dangjian.orglife.choices import AttendanceStatus
 from dangjian.orglife.models import Attendance, Comment, Meeting
+from tests.kit import PASSWORD, new_id_number
 
 VENUE = (25.0406, 102.7122)
 ROUNDS = 200
@@ -95,8 +95,8 @@ def test_a_transaction_inside_another_is_not_retried(db):
 @pytest.fixture
 def committed_cast(transactional_db):
     """The cast in a transactional test (a previous one may have flushed it)."""
-    from dangjian.core.testing import build_cast, reload
     from dangjian.orgs.models import Organisation
+    from tests.kit import build_cast, reload
 
     if not Organisation.objects.exists():
         pytest.dangjian_cast = build_cast()

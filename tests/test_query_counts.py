@@ -308,7 +308,7 @@ def _size(response, body: bytes) -> int:
 def _clients(world: World) -> dict[tuple[str, bool], Client]:
     """A session client per page user and a bearer-token client per API user."""
     from dangjian.accounts.services import token_issue
-    from dangjian.core.testing import login_verified
+    from tests.kit import login_verified
 
     clients = {}
     for target in TARGETS:
@@ -356,7 +356,7 @@ def _grow(world: World, counts: dict[str, int]) -> None:
 @pytest.fixture(scope="module")
 def measured(django_db_setup, django_db_blocker):
     """(before, after) measures of every case, over rows built once for the module."""
-    from dangjian.core.testing import reload
+    from tests.kit import reload
 
     # Every member list is a bulk read before and after (its audit entry in both counts);
     # no request of the run is rate-limited.

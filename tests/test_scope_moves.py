@@ -12,11 +12,11 @@ import pytest
 
 from dangjian.core import scope
 from dangjian.core.scope import REGISTRY, Perm
-from dangjian.core.testing import TREE, USER_KEYS, granted_orgs
 from dangjian.members import services as members
 from dangjian.orglife import services as orglife
 from dangjian.orgs import services as orgs
 from dangjian.orgs.models import Organisation
+from tests.kit import TREE, USER_KEYS, granted_orgs
 
 # One move of every kind of organisation that can move, each to a parent of a type its
 # rules allow, outside its own subtree. A city needs a second province to move to.

@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from dangjian.accounts.models import RoleAssignment, User
 from dangjian.core import scope
 from dangjian.core.scope import Perm, Role, role_perms
-from dangjian.core.testing import new_id_number
 from dangjian.members import services as members
 from dangjian.members.models import Member
 from dangjian.orgs import services as orgs
 from dangjian.orgs.models import Organisation
+from tests.kit import new_id_number
 
 MAX_NODES = 9
 

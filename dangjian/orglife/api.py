@@ -634,17 +634,10 @@ def meeting_qr(request, meeting_id: Id):
     token = checkin.qr_token_for(meeting, now)
     return {
         "token": token,
-        "url": request.build_absolute_uri(checkin_url(meeting, token)),
+        "url": request.build_absolute_uri(checkin.checkin_url(meeting, token)),
         "refresh_in": checkin.seconds_to_rotation(now),
         "valid_for": checkin.VALID_SECONDS,
     }
-
-
-def checkin_url(meeting, token: str) -> str:
-    """The member's check-in page the QR code points at."""
-    from urllib.parse import urlencode
-
-    return f"{reverse('orglife:checkin', args=[meeting.pk])}?{urlencode({'t': token})}"
 
 
 @router.post("/meetings/{meeting_id}/leave", response=AttendanceOut, summary="本人请假（需事由）")

@@ -10,8 +10,10 @@ id, so a token for meeting A never checks into meeting B.
 
 import datetime as dt
 import math
+from urllib.parse import urlencode
 
 from django.core import signing
+from django.urls import reverse
 from django.utils import timezone
 
 SALT = "dangjian.orglife.checkin.qr"
@@ -22,6 +24,11 @@ CLOCK_SKEW_SECONDS = 5  # app servers' clocks may differ a little
 MSG_TOKEN_FORGED = "签到二维码无效，请扫描会场屏幕上的二维码"
 MSG_TOKEN_EXPIRED = "签到二维码已过期，请重新扫描会场屏幕上的最新二维码"
 MSG_TOKEN_OTHER_MEETING = "该二维码不是本次会议的签到码"
+
+
+def checkin_url(meeting, token: str) -> str:
+    """The member's check-in page the QR code points at (a path; callers make it absolute)."""
+    return f"{reverse('orglife:checkin', args=[meeting.pk])}?{urlencode({'t': token})}"
 
 
 class TokenError(Exception):

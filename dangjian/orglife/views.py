@@ -512,10 +512,8 @@ def _qr_svg(url: str) -> str:
 
 
 def _qr_context(request, meeting) -> dict:
-    from dangjian.orglife.api import checkin_url
-
     now = timezone.now()
-    url = request.build_absolute_uri(checkin_url(meeting, qr.qr_token_for(meeting, now)))
+    url = request.build_absolute_uri(qr.checkin_url(meeting, qr.qr_token_for(meeting, now)))
     return {
         "meeting": meeting,
         "qr_svg": _qr_svg(url),

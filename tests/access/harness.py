@@ -90,7 +90,7 @@ def _shown(response) -> str:
 def _authenticate(client, ctx: Context, access: Access, user_key: str) -> dict:
     """Bearer token for the API, a verified session for the pages."""
     from dangjian.accounts.services import token_issue
-    from dangjian.core.testing import login_verified
+    from tests.kit import login_verified
 
     user = ctx.cast.user[user_key]
     if isinstance(access, Endpoint):

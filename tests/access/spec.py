@@ -13,7 +13,7 @@ A module lists, in ``dangjian/<app>/tests/access.py``, a ``SPEC = Spec(...)`` wi
 
 The shared test sends every declared request as every user of the cast to every object
 of its kind and expects what the oracle derives from the tree's description
-(``dangjian.core.testing.granted_orgs``, which walks TREE/USERS, not ``core.scope``):
+(``tests.kit.granted_orgs``, which walks TREE/USERS, not ``core.scope``):
 
     not visible (view permission over the object's organisation, or the kind's or the
     endpoint's ``also`` rule)                               → ``hidden`` (404)
@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from dangjian.core.testing import USER_KEYS, USERS, granted_orgs
+from tests.kit import USER_KEYS, USERS, granted_orgs
 
-# The organisation of a tree object is given by its key in dangjian.core.testing.TREE.
+# The organisation of a tree object is given by its key in tests.kit.TREE.
 EVERYONE = "everyone"  # view rule: every logged-in user sees it (published entries)
 KIND = "kind"  # an endpoint's view rule: the kind's (the default)
 AUTO = "auto"  # audited: 1 for writes (not GET), unchecked for reads

@@ -67,8 +67,8 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def e2e_cast(live_server):
     """The shared cast, (re)built if a previous transactional test flushed it."""
-    from dangjian.core.testing import build_cast, reload
     from dangjian.orgs.models import Organisation
+    from tests.kit import build_cast, reload
 
     if not Organisation.objects.exists():
         pytest.dangjian_cast = build_cast()

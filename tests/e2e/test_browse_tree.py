@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dangjian.accounts.models import User
-from dangjian.core.testing import PASSWORD, totp_code
+from tests.kit import PASSWORD, totp_code
 
 pytestmark = pytest.mark.e2e
 

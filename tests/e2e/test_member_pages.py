@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing import PASSWORD
 from tests.e2e.test_browse_tree import enter_totp_code
+from tests.kit import PASSWORD
 
 pytestmark = pytest.mark.e2e
 

@@ -8,11 +8,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from dangjian.core.testing import PASSWORD
 from dangjian.orglife import checkin
 from dangjian.orglife.models import Meeting
 from tests.e2e.conftest import PHONE
 from tests.e2e.test_browse_tree import enter_totp_code
+from tests.kit import PASSWORD
 
 pytestmark = pytest.mark.e2e
 

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from dangjian.accounts.models import TwoFactorDevice
 from dangjian.accounts.twofactor import current_code
-from dangjian.core.testing import PASSWORD
+from tests.kit import PASSWORD
 
 pytestmark = pytest.mark.e2e
 

@@ -21,9 +21,9 @@ def seed() -> dict:
 
     from dangjian.accounts import services as accounts
     from dangjian.accounts.services import token_issue
-    from dangjian.core.testing import PASSWORD, build_cast, new_id_number
     from dangjian.members import services as members
     from dangjian.orglife import services as orglife
+    from tests.kit import PASSWORD, build_cast, new_id_number
 
     cast = build_cast()
     root, branch = cast.user["root"], cast.org["B1"]

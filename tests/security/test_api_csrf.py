@@ -8,9 +8,9 @@ import pytest
 from django.test import Client
 
 from dangjian.core.models import AuditEntry, StoredFile
-from dangjian.core.testing import login_verified
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organisation
+from tests.kit import login_verified
 from tests.security.apischema import WRITE_METHODS, call, minimal_body, operations
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from tests.security.scratch import Site
 
 VENDOR = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
 
-BUILD = "from dangjian.core.testing import build_cast\nbuild_cast()\nresult = 1"
+BUILD = "from tests.kit import build_cast\nbuild_cast()\nresult = 1"
 STATE = """
 from dangjian.core import backup
 from dangjian.members.models import Member

@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.db import connection
 
 from dangjian.core import crypto
-from dangjian.core.testing import new_id_number
 from dangjian.members import services
 from dangjian.members.models import Member
+from tests.kit import new_id_number
 
 ALGS = [crypto.AES_256_GCM, crypto.SM4]
 

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from dangjian.core.testing import PASSWORD, login_verified
+from tests.kit import PASSWORD, login_verified
 from tests.security.urlwalk import api_routes, page_routes
 
 pytestmark = pytest.mark.django_db

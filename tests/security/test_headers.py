@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dangjian.core.testing import login_verified
+from tests.kit import login_verified
 from tests.security.urlwalk import all_routes
 
 pytestmark = pytest.mark.django_db

@@ -12,11 +12,11 @@ fails the suite until someone says what it names.
 import pytest
 
 from dangjian.core.models import AuditEntry, StoredFile
-from dangjian.core.testing import ORG_KEYS, sees_org
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organisation
 from tests.access.harness import kind_home
 from tests.access.spec import Context, visible
+from tests.kit import ORG_KEYS, sees_org
 from tests.security.apischema import (
     PATH_PARAM_KINDS,
     call,

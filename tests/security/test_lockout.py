@@ -8,7 +8,7 @@ from django.urls import reverse
 from dangjian.accounts.lockout import MSG_LOCKED
 from dangjian.accounts.views import MSG_LOGIN_FAILED
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing import PASSWORD
+from tests.kit import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from dangjian.accounts.middleware import MSG_PASSWORD_EXPIRED
 from dangjian.accounts.models import ApiToken, PasswordHistory, User
 from dangjian.accounts.validators import MSG_CLASSES, MSG_REUSED, password_expired
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing import PASSWORD
+from tests.kit import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +169,7 @@ def test_an_expired_password_allows_nothing_but_changing_it(login, cast):
 
 
 def test_login_with_an_expired_password_goes_to_the_change_page(client, cast):
-    from dangjian.core.testing import totp_code
+    from tests.kit import totp_code
 
     admin = cast.user["county_admin"]
     _age(admin, 91)
@@ -180,7 +180,7 @@ def test_login_with_an_expired_password_goes_to_the_change_page(client, cast):
 
 def test_no_api_token_with_an_expired_password(client, cast):
     from dangjian.accounts.api import MSG_PASSWORD_EXPIRED as API_MSG
-    from dangjian.core.testing import totp_code
+    from tests.kit import totp_code
 
     admin = cast.user["county_admin"]
     _age(admin, 91)

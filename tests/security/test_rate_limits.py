@@ -6,7 +6,7 @@ from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
 from dangjian.core import ratelimit
-from dangjian.core.testing import PASSWORD
+from tests.kit import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

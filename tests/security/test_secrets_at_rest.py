@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice as UpstreamDevice
 from dangjian.accounts.models import TwoFactorDevice
 from dangjian.accounts.twofactor import current_code
 from dangjian.core import checks
-from dangjian.core.testing import TOTP_KEY, give_totp_device
+from tests.kit import TOTP_KEY, give_totp_device
 from tests.security.scratch import Site
 
 

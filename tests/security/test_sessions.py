@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from dangjian.accounts.middleware import MSG_IDLE, SESSION_SEEN, SESSION_STARTED
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing import PASSWORD
+from tests.kit import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

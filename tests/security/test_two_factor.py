@@ -14,7 +14,7 @@ from dangjian.accounts.middleware import MSG_2FA_REQUIRED, OPEN_DURING_2FA
 from dangjian.accounts.models import TwoFactorDevice
 from dangjian.accounts.twofactor import current_code, is_privileged, requires_2fa
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing import PASSWORD, give_totp_device, login_verified, totp_code
+from tests.kit import PASSWORD, give_totp_device, login_verified, totp_code
 from tests.security.urlwalk import api_routes, page_routes
 
 pytestmark = pytest.mark.django_db

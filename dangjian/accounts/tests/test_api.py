@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from dangjian.accounts.models import ApiToken
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing import PASSWORD, login_verified, totp_code
+from tests.kit import PASSWORD, login_verified, totp_code
 
 
 def _token(client, username, password=PASSWORD, **extra):

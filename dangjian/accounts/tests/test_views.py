@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from dangjian.accounts.views import MSG_LOGIN_FAILED
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing import PASSWORD, totp_code
+from tests.kit import PASSWORD, totp_code
 
 pytestmark = pytest.mark.django_db
 

@@ -35,10 +35,10 @@ from dangjian.consult.models import (
     WorkOrder,
 )
 from dangjian.consult.permissions import EDIT_KB, HANDLE_CONSULT, VIEW_CONSULT
-from dangjian.core.testing import BRANCHES, ORG_KEYS, USER_KEYS
 from dangjian.orgs.permissions import CHANGE_ORG, VIEW_ORG
 from dangjian.orgs.tests.access import orgs
 from tests.access.spec import NOBODY, Endpoint, Kind, Obj, Page, Spec
+from tests.kit import BRANCHES, ORG_KEYS, USER_KEYS
 
 API = "/api/v1/consult"
 ORDER = f"{API}/orders/{{order_id}}"
@@ -311,7 +311,7 @@ def _entry(method, suffix, **kw) -> Endpoint:
 def _own_org(ctx) -> int:
     """An organisation the acting user sees (theirs; the province for the superuser and
     the outsider), so that the only thing wrong with a refused request is its object."""
-    from dangjian.core.testing import USERS
+    from tests.kit import USERS
 
     return ctx.cast.org[USERS.get(ctx.user, (None, "P"))[1]].pk
 

@@ -22,9 +22,9 @@ from dangjian.consult.tests.access import (
 )
 from dangjian.core.models import AuditEntry
 from dangjian.core.scope import Role
-from dangjian.core.testing import BRANCHES, ORG_KEYS, USER_KEYS, changes_org, sees_org
 from tests.access.lists import api_ids
 from tests.access.spec import granted, holds, role_of, visible
+from tests.kit import BRANCHES, ORG_KEYS, USER_KEYS, changes_org, sees_org
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from dangjian.core import notify
 from dangjian.core.models import AuditEntry, Notification, Warning
 from dangjian.core.permissions import VIEW_WARNING
 from dangjian.core.scope import Perm
-from dangjian.core.testing import ORG_KEYS, USER_KEYS, changes_org
 from tests.access.spec import Endpoint, Kind, Obj, Page, Spec
+from tests.kit import ORG_KEYS, USER_KEYS, changes_org
 
 KIND = "orglife.theme_day_missing"
 API = "/api/v1/warnings/{warning_id}"

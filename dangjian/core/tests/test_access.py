@@ -1,5 +1,5 @@
 """Warnings (预警) beyond the declared matrix (dangjian/core/tests/access.py): the lists
-(API and page) show exactly the oracle's warnings (``dangjian.core.testing.sees_warnings``:
+(API and page) show exactly the oracle's warnings (``tests.kit.sees_warnings``:
 leaders and admins over the organisation), filters never widen them; field-level 422s;
 resolving and assigning through the pages; the list's query count.
 """
@@ -12,14 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.models import AuditEntry, Warning
-from dangjian.core.testing import (
+from dangjian.core.tests.access import KIND, warnings
+from tests.kit import (
     ORG_KEYS,
     USER_KEYS,
     ancestors_or_self,
     login_verified,
     sees_warnings,
 )
-from dangjian.core.tests.access import KIND, warnings
 
 
 @pytest.fixture

@@ -298,8 +298,8 @@ def test_rating_reminder_after_the_workdays_once(cast):
 @pytest.fixture
 def committed_cast(transactional_db):
     """The cast in a transactional test (a previous one may have flushed it)."""
-    from dangjian.core.testing import build_cast, reload
     from dangjian.orgs.models import Organisation
+    from tests.kit import build_cast, reload
 
     if not Organisation.objects.exists():
         pytest.dangjian_cast = build_cast()

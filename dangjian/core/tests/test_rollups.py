@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from dangjian.core import jobs, rollups
 from dangjian.core.calendar import TZ
 from dangjian.core.models import Rollup, RollupRebuild
-from dangjian.core.testing import new_id_number
 from dangjian.members import metrics as member_metrics
 from dangjian.members import services as members
 from dangjian.members.choices import CURRENT_STATUSES, AgeBand
@@ -24,6 +23,7 @@ from dangjian.orglife.choices import MeetingStatus
 from dangjian.orglife.models import Meeting
 from dangjian.orgs import services as orgs
 from dangjian.orgs.models import Organisation
+from tests.kit import new_id_number
 
 MEMBER_FIELDS = {
     "members.sex": "gender",

@@ -6,10 +6,10 @@ from hypothesis import strategies as st
 from dangjian.accounts.models import RoleAssignment, User
 from dangjian.core import scope
 from dangjian.core.scope import Perm, Role, role_perms
-from dangjian.core.testing import ORG_KEYS, TREE, ancestors_or_self
 from dangjian.members.selectors import member_queryset
 from dangjian.orgs.models import Organisation
 from dangjian.orgs.selectors import org_queryset
+from tests.kit import ORG_KEYS, TREE, ancestors_or_self
 
 GRANTS = st.lists(st.tuples(st.sampled_from(ORG_KEYS), st.sampled_from(list(Role))), max_size=4)
 BRANCH_OF_MEMBER = {

@@ -11,7 +11,7 @@ from django.http import Http404
 from dangjian.core import events, warnings
 from dangjian.core.calendar import TZ
 from dangjian.core.models import AuditEntry, Notification, Warning
-from dangjian.core.testing import ORG_KEYS, USER_KEYS, sees_warnings
+from tests.kit import ORG_KEYS, USER_KEYS, sees_warnings
 
 KIND = "testing.overdue"
 DUE = dt.datetime(2026, 11, 30, 18, tzinfo=TZ)

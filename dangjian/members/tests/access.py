@@ -9,7 +9,6 @@ the branch is not visible, 403 without the right).
 
 import datetime as dt
 
-from dangjian.core.testing import BRANCHES, changes_org, new_id_number
 from dangjian.members.models import Member
 from dangjian.members.permissions import (
     CHANGE_MEMBER,
@@ -20,6 +19,7 @@ from dangjian.members.permissions import (
 from dangjian.orgs.models import Organisation
 from dangjian.orgs.permissions import VIEW_ORG
 from tests.access.spec import Endpoint, Kind, Obj, Page, Spec
+from tests.kit import BRANCHES, changes_org, new_id_number
 from tests.security.apischema import jpeg_upload
 
 API = "/api/v1/members"

@@ -5,7 +5,8 @@ say no more, and an organisation filter never widens them."""
 import pytest
 from django.urls import reverse
 
-from dangjian.core.testing import (
+from tests.access.lists import api_ids, page_ids
+from tests.kit import (
     BRANCHES,
     ORG_KEYS,
     USER_KEYS,
@@ -15,7 +16,6 @@ from dangjian.core.testing import (
     sees_members_of,
     sees_org,
 )
-from tests.access.lists import api_ids, page_ids
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing import new_id_number
 from dangjian.members.models import Member
+from tests.kit import new_id_number
 
 ITEM_FIELDS = {
     "id",

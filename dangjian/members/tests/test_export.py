@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 from dangjian.core.exports import MSG_TOO_MANY
 from dangjian.core.models import AuditEntry
 from dangjian.core.scope import Role
-from dangjian.core.testing import BRANCHES, USER_KEYS, USERS, sees_members_of
 from dangjian.members import services
 from dangjian.members.models import Member
+from tests.kit import BRANCHES, USER_KEYS, USERS, sees_members_of
 
 pytestmark = pytest.mark.django_db
 MEMBER_KEYS = [f"{b}m{i}" for b in BRANCHES for i in (1, 2)]

@@ -8,9 +8,9 @@ from openpyxl import Workbook, load_workbook
 
 from dangjian.core import excel
 from dangjian.core.models import ImportJob
-from dangjian.core.testing import new_id_number
 from dangjian.members import imports
 from dangjian.members.models import Member
+from tests.kit import new_id_number
 
 HEADER = [c.header for c in imports.COLUMNS]
 

@@ -9,9 +9,9 @@ from PIL import Image
 
 from dangjian.core import uploads
 from dangjian.core.models import AuditEntry, StoredFile
-from dangjian.core.testing import USER_KEYS, changes_org, sees_member
 from dangjian.members import services
 from dangjian.members.models import Member
+from tests.kit import USER_KEYS, changes_org, sees_member
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.http import Http404
 from dangjian.core import idcard
 from dangjian.core.models import AuditEntry
 from dangjian.core.phone import MSG_PHONE
-from dangjian.core.testing import new_id_number
 from dangjian.members import rules, services
 from dangjian.members.models import Member
+from tests.kit import new_id_number
 
 
 def _create(cast, user="branch_admin", branch="B1", **overrides):

@@ -10,10 +10,10 @@ from django.utils import timezone
 from dangjian.core import idcard
 from dangjian.core.models import AuditEntry
 from dangjian.core.phone import MSG_PHONE
-from dangjian.core.testing import new_id_number
 from dangjian.members import rules, services
 from dangjian.members.models import Member
 from dangjian.members.rules import add_years
+from tests.kit import new_id_number
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}

@@ -13,13 +13,13 @@ import datetime as dt
 
 from django.utils import timezone
 
-from dangjian.core.testing import BRANCHES, ancestors_or_self
 from dangjian.orglife import checkin, services
 from dangjian.orglife.models import Attendance, Meeting, MeetingPhoto, Resolution
 from dangjian.orglife.permissions import CHANGE_ORGLIFE, VIEW_ORGLIFE
 from dangjian.orgs.models import Organisation
 from dangjian.orgs.tests.access import orgs
 from tests.access.spec import Endpoint, Kind, Obj, Page, Spec
+from tests.kit import BRANCHES, ancestors_or_self
 from tests.security.apischema import jpeg_upload
 
 API = "/api/v1/orglife/meetings/{meeting_id}"

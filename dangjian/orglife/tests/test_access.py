@@ -7,12 +7,12 @@ import re
 import pytest
 from django.urls import reverse
 
-from dangjian.core.testing import BRANCHES, ORG_KEYS, USER_KEYS, login_verified, sees_org
 from dangjian.orglife import rules, services
 from dangjian.orglife.permissions import VIEW_ORGLIFE
 from dangjian.orglife.tests.access import SPEC
 from tests.access.lists import api_ids
 from tests.access.spec import Context, granted, visible
+from tests.kit import BRANCHES, ORG_KEYS, USER_KEYS, login_verified, sees_org
 
 pytestmark = pytest.mark.django_db
 

@@ -273,9 +273,9 @@ def test_bad_coordinates(cast, meeting, lat, lng):
 
 
 def test_members_aged_60_are_marked_by_the_recorder(cast):
-    from dangjian.core.testing import new_id_number
     from dangjian.members import services as members
     from dangjian.orglife import selectors
+    from tests.kit import new_id_number
 
     elder = members.member_create(
         acting_user=cast.user["root"], branch=cast.org["B1"], name="老党员",

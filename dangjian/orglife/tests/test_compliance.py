@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dangjian.core.calendar import TZ
-from dangjian.core.testing import BRANCHES, USER_KEYS, sees_org
 from dangjian.orglife import rules, selectors, services
 from dangjian.orglife.choices import MeetingKind, MeetingStatus
 from dangjian.orglife.models import Meeting
+from tests.kit import BRANCHES, USER_KEYS, sees_org
 
 TODAY = dt.date(2026, 12, 10)
 
@@ -91,7 +91,7 @@ def test_branch_founded_this_month_is_not_behind(cast):
 
 @pytest.mark.parametrize("user_key", USER_KEYS)
 def test_table_follows_scope(cast, user_key):
-    from dangjian.core.testing import USERS
+    from tests.kit import USERS
 
     user = cast.user[user_key]
     sees = sees_org(user_key, "T1") and (

@@ -11,12 +11,12 @@ from PIL import Image
 
 from dangjian.core.calendar import TZ
 from dangjian.core.models import AuditEntry, Notification
-from dangjian.core.testing import USER_KEYS, changes_org, sees_org
 from dangjian.orglife import selectors, services
 from dangjian.orglife.choices import AttendanceStatus, MeetingStatus, ResolutionStatus
 from dangjian.orglife.models import Attendance, Meeting, Vote
 from dangjian.orgs import services as orgs
 from dangjian.orgs.models import Organisation
+from tests.kit import USER_KEYS, changes_org, sees_org
 
 START = dt.datetime(2026, 11, 20, 9, 0, tzinfo=TZ)  # a Friday (workday)
 SATURDAY = dt.datetime(2026, 11, 21, 9, 0, tzinfo=TZ)

@@ -8,11 +8,11 @@ cannot have children, an organisation with members cannot be dissolved) the answ
 
 import datetime as dt
 
-from dangjian.core.testing import ORG_KEYS, TREE, ancestors_or_self, changes_org, sees_org
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organisation, Position
 from dangjian.orgs.permissions import CHANGE_ORG, VIEW_ORG
 from tests.access.spec import Endpoint, Kind, Obj, Page, Spec
+from tests.kit import ORG_KEYS, TREE, ancestors_or_self, changes_org, sees_org
 
 TYPE_OF = {key: org_type for key, _, _, org_type, _ in TREE}
 CHILD_TYPE = {

@@ -8,8 +8,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from dangjian.core.testing import ORG_KEYS, USER_KEYS, ancestors_or_self, login_verified, sees_org
 from tests.access.lists import api_ids, page_ids
+from tests.kit import ORG_KEYS, USER_KEYS, ancestors_or_self, login_verified, sees_org
 
 pytestmark = pytest.mark.django_db
 
