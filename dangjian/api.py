@@ -233,9 +233,6 @@ PYDANTIC_MESSAGES = {
     "name_invalid": "{reason}",  # dangjian.core.text.Name: already in Chinese
 }
 
-# Service field names → the API's body field names (the API takes ids for relations).
-FIELD_ALIASES = {"parent": "parent_id", "branch": "branch_id", "group": "group_id"}
-
 
 def _chinese(error: dict) -> dict:
     if "msg_zh" in error:  # raised by an endpoint (core.apitools), already in Chinese
@@ -262,7 +259,7 @@ def on_schema_error(request, exc: NinjaValidationError):
 def on_rule_error(request, exc: DjangoValidationError):
     detail = [
         {
-            "loc": ["body", FIELD_ALIASES.get(field, field)] if field != "__all__" else ["body"],
+            "loc": ["body", field] if field != "__all__" else ["body"],
             "msg": msg,
             "type": "rule",
         }

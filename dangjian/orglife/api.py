@@ -7,9 +7,7 @@ rule refusing a write is a 422 on the body field it concerns (``host_id``, ``tok
 """
 
 import datetime as dt
-from contextlib import contextmanager
 
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +22,7 @@ from dangjian.core.apitools import (
     LocalDateTime,
     Paging,
     QuerySchema,
+    api_fields,
     filtered,
     invalid,
     resolve_in_scope,
@@ -52,23 +51,9 @@ MSG_CHECKIN_HOW = "请提供签到二维码（token）或定位坐标（lat、ln
 MSG_NO_SCOPE = "您没有可查看的组织生活范围"
 
 
-@contextmanager
-def _as_api_fields(aliases: dict[str, str] | None = None):
-    """Re-raise a service's ValidationError under the API's field names.
-
-    Errors about the meeting as a whole (cancelled, check-in closed) sit at ``["body"]``.
-    """
-    names = {**FIELD_ALIASES, **(aliases or {})}
-    try:
-        yield
-    except ValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            raise
-        renamed = {}
-        for field, errors in exc.error_dict.items():
-            target = "__all__" if field == "meeting" else names.get(field, field)
-            renamed.setdefault(target, []).extend(errors)
-        raise ValidationError(renamed) from None
+# A service's errors about the meeting as a whole (cancelled, check-in closed) sit at
+# ["body"].
+as_api_fields = api_fields(FIELD_ALIASES, whole=("meeting",))
 
 
 # --- Schemas
@@ -504,7 +489,7 @@ def meeting_create(request, payload: MeetingCreateIn):
     fields = payload.model_dump(
         exclude={"org_id", "host_id", "recorder_id", "attendee_ids"}, exclude_none=True
     )
-    with _as_api_fields():
+    with as_api_fields:
         meeting = services.meeting_create(
             acting_user=user,
             org=org,
@@ -528,7 +513,7 @@ def meeting_update(request, meeting_id: Id, payload: MeetingPatchIn):
             changes[name.removesuffix("_id")] = resolve_in_scope(
                 member_selectors.member_get, user, getattr(payload, name), field=name
             )
-    with _as_api_fields():
+    with as_api_fields:
         services.meeting_update(acting_user=user, meeting=meeting, ip=client_ip(request), **changes)
     return selectors.meeting_get(user, meeting_id)
 
@@ -536,7 +521,7 @@ def meeting_update(request, meeting_id: Id, payload: MeetingPatchIn):
 @router.post("/meetings/{meeting_id}/cancel", response=MeetingDetailOut, summary="取消会议")
 def meeting_cancel(request, meeting_id: Id, payload: ReasonIn):
     meeting = selectors.meeting_get(request.user, meeting_id)
-    with _as_api_fields():
+    with as_api_fields:
         services.meeting_cancel(
             acting_user=request.user, meeting=meeting, reason=payload.reason, ip=client_ip(request)
         )
@@ -550,7 +535,7 @@ def meeting_cancel(request, meeting_id: Id, payload: ReasonIn):
 )
 def meeting_record(request, meeting_id: Id, payload: RecordIn):
     meeting = selectors.meeting_get(request.user, meeting_id)
-    with _as_api_fields():
+    with as_api_fields:
         services.meeting_record(
             acting_user=request.user,
             meeting=meeting,
@@ -580,7 +565,7 @@ def attendance_mark(request, meeting_id: Id, payload: MarkIn):
     member = resolve_in_scope(
         member_selectors.member_get, user, payload.member_id, field="member_id"
     )
-    with _as_api_fields({"status": "status", "reason": "reason"}):
+    with as_api_fields:
         return services.attendance_mark(
             acting_user=user,
             meeting=meeting,
@@ -603,7 +588,7 @@ def meeting_checkin(request, meeting_id: Id, payload: CheckinIn):
     ways.append(payload.online)
     if sum(ways) != 1 or (ways[1] and (payload.lat is None or payload.lng is None)):
         raise invalid(("body",), MSG_CHECKIN_HOW, "checkin_method")
-    with _as_api_fields():
+    with as_api_fields:
         if payload.token is not None:
             return services.checkin_by_qr(
                 acting_user=user, meeting=meeting, token=payload.token, ip=client_ip(request)
@@ -643,7 +628,7 @@ def meeting_qr(request, meeting_id: Id):
 @router.post("/meetings/{meeting_id}/leave", response=AttendanceOut, summary="本人请假（需事由）")
 def meeting_leave(request, meeting_id: Id, payload: ReasonIn):
     meeting = selectors.meeting_get(request.user, meeting_id)
-    with _as_api_fields():
+    with as_api_fields:
         return services.leave_request(
             acting_user=request.user, meeting=meeting, reason=payload.reason, ip=client_ip(request)
         )
@@ -659,7 +644,7 @@ def meeting_leave(request, meeting_id: Id, payload: ReasonIn):
 )
 def resolution_add(request, meeting_id: Id, payload: ResolutionIn):
     meeting = selectors.meeting_get(request.user, meeting_id)
-    with _as_api_fields():
+    with as_api_fields:
         resolution = services.resolution_add(
             acting_user=request.user,
             meeting=meeting,
@@ -693,7 +678,7 @@ def _with_my_vote(request, resolution):
 )
 def resolution_vote(request, meeting_id: Id, payload: VoteIn):
     resolution = _resolution(request, meeting_id, payload.resolution_id)
-    with _as_api_fields():
+    with as_api_fields:
         services.resolution_vote(
             acting_user=request.user,
             resolution=resolution,
@@ -710,7 +695,7 @@ def resolution_vote(request, meeting_id: Id, payload: VoteIn):
 )
 def resolution_close(request, meeting_id: Id, payload: ResolutionRefIn):
     resolution = _resolution(request, meeting_id, payload.resolution_id)
-    with _as_api_fields():
+    with as_api_fields:
         services.resolution_close(
             acting_user=request.user, resolution=resolution, ip=client_ip(request)
         )
@@ -729,7 +714,7 @@ def comment_list(request, meeting_id: Id):
 @router.post("/meetings/{meeting_id}/comments", response={201: CommentOut}, summary="发表留言")
 def comment_add(request, meeting_id: Id, payload: CommentIn):
     meeting = selectors.meeting_get(request.user, meeting_id)
-    with _as_api_fields():
+    with as_api_fields:
         comment = services.comment_add(
             acting_user=request.user, meeting=meeting, text=payload.text, ip=client_ip(request)
         )
@@ -778,7 +763,7 @@ def photo_file(request, meeting_id: Id, query: Query[PhotoQuery]):
 )
 def photo_add(request, meeting_id: Id, photo: File[UploadedFile], caption: Form[str] = ""):
     meeting = selectors.meeting_get(request.user, meeting_id)
-    with _as_api_fields():
+    with as_api_fields:
         item = services.photo_add(
             acting_user=request.user,
             meeting=meeting,
