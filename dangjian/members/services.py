@@ -11,7 +11,7 @@ from dangjian.core import audit, crypto, idcard, rollups
 from dangjian.core.errors import raise_if, row_error
 from dangjian.core.phone import normalize_phone
 from dangjian.core.retry import retry_conflicts
-from dangjian.core.scope import Perm, authorize, common_path
+from dangjian.core.scope import Perm, authorize, common_path, within
 from dangjian.core.services import check_editable, model_update
 from dangjian.members import rules
 from dangjian.members.choices import Gender
@@ -66,7 +66,7 @@ def _check_placement(branch: Organisation, group: Organisation | None) -> dict[s
     elif not branch.is_active:
         errors["branch"] = MSG_BRANCH_DISSOLVED
     if group is not None and (
-        group.org_type != OrgType.GROUP or not group.path.startswith(branch.path)
+        group.org_type != OrgType.GROUP or not within(group.path, branch.path)
     ):
         errors["group"] = MSG_GROUP_OUTSIDE
     return errors

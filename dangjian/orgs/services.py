@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from dangjian.core import audit, locks, rollups
 from dangjian.core.errors import raise_if, row_error
-from dangjian.core.scope import Perm, authorize, common_path
+from dangjian.core.scope import Perm, authorize, common_path, within
 from dangjian.core.services import check_editable, model_update
 from dangjian.members.selectors import current_member_count
 from dangjian.orgs import rules
@@ -195,7 +195,7 @@ def org_move(
     errors = {}
     if org.depth == 1:
         errors["parent"] = MSG_MOVE_ROOT
-    elif new_parent.path.startswith(org.path):
+    elif within(new_parent.path, org.path):
         errors["parent"] = MSG_MOVE_INTO_SELF
     elif not new_parent.is_active:
         errors["parent"] = MSG_PARENT_DISSOLVED
