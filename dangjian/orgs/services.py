@@ -245,17 +245,13 @@ def org_dissolve(
     if not (reason or "").strip():
         errors["reason"] = MSG_REASON_REQUIRED
     raise_if(errors)
-    before = _snapshot(org)
-    org.dissolved_on = dissolved_on
-    org.dissolve_reason = reason.strip()
-    org.save(update_fields=["dissolved_on", "dissolve_reason", "updated_at"])
-    audit.record(
-        actor=acting_user,
+    model_update(
+        acting_user=acting_user,
+        instance=org,
+        changes={"dissolved_on": dissolved_on, "dissolve_reason": reason.strip()},
+        snapshot=_snapshot,
         action="org.dissolve",
-        obj=org,
-        org=org,
-        before=before,
-        after=_snapshot(org),
+        org=lambda: org,
         ip=ip,
     )
     return org
