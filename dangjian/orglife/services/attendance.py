@@ -10,6 +10,7 @@ from dangjian.core import audit
 from dangjian.core.calendar import is_workday
 from dangjian.core.errors import raise_if
 from dangjian.core.retry import retry_conflicts
+from dangjian.core.text import one_line
 from dangjian.members.models import Member
 from dangjian.orglife import checkin, rules
 from dangjian.orglife.choices import AttendanceStatus, CheckinMethod, MeetingStatus
@@ -178,7 +179,7 @@ def leave_request(
     now = now or timezone.now()
     meeting = _lock(meeting)
     attendance = _attendance_of(acting_user, meeting)
-    reason = " ".join((reason or "").split())
+    reason = one_line(reason)
     errors = {}
     if meeting.status == MeetingStatus.CANCELLED:
         errors["meeting"] = MSG_CANCELLED
@@ -226,7 +227,7 @@ def attendance_mark(
         errors["meeting"] = MSG_CANCELLED
     if status not in (AttendanceStatus.PRESENT, AttendanceStatus.LEAVE, AttendanceStatus.ABSENT):
         errors["status"] = MSG_BAD_STATUS
-    reason = " ".join((reason or "").split())
+    reason = one_line(reason)
     if status == AttendanceStatus.LEAVE and not reason:
         errors["reason"] = MSG_LEAVE_REASON
     attendance = Attendance.objects.filter(meeting=meeting, member=member).first()

@@ -5,6 +5,7 @@ from django.db import transaction
 from dangjian.core import audit
 from dangjian.core.errors import raise_if
 from dangjian.core.retry import retry_conflicts
+from dangjian.core.text import one_line
 from dangjian.orglife.choices import MeetingStatus
 from dangjian.orglife.models import Comment, Meeting, MeetingPhoto
 from dangjian.orglife.services.common import (
@@ -78,7 +79,7 @@ def photo_add(
             photo = MeetingPhoto.objects.create(
                 meeting=locked,
                 file=stored,
-                caption=" ".join((caption or "").split())[:120],
+                caption=one_line(caption)[:120],
                 uploaded_by=acting_user,
             )
             audit.record(

@@ -13,7 +13,7 @@ from dangjian.core.errors import raise_if
 from dangjian.core.retry import retry_conflicts
 from dangjian.core.scope import Perm, authorize
 from dangjian.core.services import check_editable, model_update
-from dangjian.core.text import name_or_error
+from dangjian.core.text import name_or_error, one_line
 from dangjian.members.models import Member
 from dangjian.orglife import rules
 from dangjian.orglife.choices import AttendanceStatus, MeetingKind, MeetingStatus
@@ -249,7 +249,7 @@ def meeting_cancel(*, acting_user, meeting: Meeting, reason: str, ip: str | None
     """Cancel a planned meeting, with a reason; attendees are told."""
     _require_change(acting_user, meeting)
     meeting = _lock(meeting)
-    reason = " ".join((reason or "").split())
+    reason = one_line(reason)
     errors = {}
     if meeting.status != MeetingStatus.PLANNED:
         errors["status"] = MSG_NOT_PLANNED

@@ -9,6 +9,7 @@ from dangjian.core import audit
 from dangjian.core.errors import raise_if
 from dangjian.core.retry import retry_conflicts
 from dangjian.core.scope import Perm, authorize
+from dangjian.core.text import one_line
 from dangjian.members.models import Member
 from dangjian.orglife.models import VillageAssignment
 
@@ -29,7 +30,7 @@ def village_assignment_add(
 ) -> VillageAssignment:
     """Post a member to a village work team (驻村工作队) for a period."""
     authorize(acting_user, Perm.CHANGE_ORGLIFE, member.branch.path, view_perm=Perm.VIEW_MEMBER)
-    village = " ".join((village or "").split())
+    village = one_line(village)
     errors = {}
     if not village:
         errors["village"] = MSG_VILLAGE
