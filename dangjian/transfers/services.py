@@ -150,7 +150,15 @@ def transfer_apply(
     TransferStep.objects.bulk_create(
         TransferStep(transfer=transfer, seq=i, org=org) for i, org in enumerate(chain)
     )
-    cases.record(transfer, "create", actor=acting_user, from_status="", now=now, ip=ip)
+    cases.record(
+        transfer,
+        "create",
+        actor=acting_user,
+        from_status="",
+        note=f"提交转接申请（{transfer.get_scope_display()}，共{len(chain)}个审批环节）：{reason}",
+        now=now,
+        ip=ip,
+    )
     notify_member_on_commit(
         transfer, f"您的组织关系转接申请已提交，待{chain[0].name}审批（共{len(chain)}个环节）"
     )

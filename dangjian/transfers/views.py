@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -106,7 +107,7 @@ def detail(request, pk):
             "can": selectors.actions_for(request.user, transfer),
             "note_form": NoteForm(),
             "reason_form": ReasonForm(),
-            "receipt_form": ReceiptForm(),
+            "receipt_form": ReceiptForm(initial={"received_on": timezone.localdate()}),
             "mine": request.user.member_id == transfer.member_id,
         },
     )
