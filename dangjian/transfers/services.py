@@ -22,6 +22,7 @@ from django.utils import timezone
 from dangjian.core import audit, cases, events
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import Perm, authorize
+from dangjian.core.templatetags.ui import cn_date
 from dangjian.members import services as member_services
 from dangjian.members.choices import CURRENT_STATUSES
 from dangjian.members.models import Member
@@ -196,7 +197,7 @@ def transfer_approve(
         notify_member_on_commit(
             transfer,
             f"您的组织关系转接已审批通过，介绍信已开具，请于"
-            f"{transfer.letter_valid_until:%Y年%m月%d日}前到{transfer.destination}报到",
+            f"{cn_date(transfer.letter_valid_until)}前到{transfer.destination}报到",
         )
     else:
         notify_member_on_commit(
@@ -238,7 +239,7 @@ def transfer_reissue(*, acting_user, transfer: Transfer, ip: str | None = None) 
     cases.transition(transfer, "reissue", actor=acting_user, ip=ip)
     notify_member_on_commit(
         transfer,
-        f"您的组织关系介绍信已重新开具，有效期至{transfer.letter_valid_until:%Y年%m月%d日}",
+        f"您的组织关系介绍信已重新开具，有效期至{cn_date(transfer.letter_valid_until)}",
     )
     return transfer
 

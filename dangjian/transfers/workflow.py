@@ -29,6 +29,7 @@ from dangjian.core import cases, notify
 from dangjian.core import warnings as core_warnings
 from dangjian.core.calendar import TZ, add_workdays
 from dangjian.core.scope import Role
+from dangjian.core.templatetags.ui import cn_date
 from dangjian.transfers import rules
 from dangjian.transfers.choices import Decision
 from dangjian.transfers.choices import TransferStatus as S
@@ -102,14 +103,14 @@ def receipt_in_time(transfer, actor, *, received_on: dt.date | None = None, **_)
         return None
     if received_on < transfer.letter_issued_on:
         return cases.Refusal(
-            MSG_RECEIVED_EARLY.format(issued=f"{transfer.letter_issued_on:%Y年%m月%d日}"),
+            MSG_RECEIVED_EARLY.format(issued=cn_date(transfer.letter_issued_on)),
             field="received_on",
         )
     if received_on > timezone.localdate():
         return cases.Refusal(MSG_RECEIVED_FUTURE, field="received_on")
     if not rules.is_valid(transfer.letter_valid_until, received_on):
         return cases.Refusal(
-            MSG_LETTER_EXPIRED.format(until=f"{transfer.letter_valid_until:%Y年%m月%d日}"),
+            MSG_LETTER_EXPIRED.format(until=cn_date(transfer.letter_valid_until)),
             field="received_on",
         )
     return None
@@ -169,7 +170,7 @@ def issue_letter(transfer, *, now, **_) -> str:
         transfer.letter_valid_until + dt.timedelta(days=1), dt.time.min, TZ
     )
     _reset_escalation(transfer)
-    return f"开具介绍信，有效期至{transfer.letter_valid_until:%Y年%m月%d日}"
+    return f"开具介绍信，有效期至{cn_date(transfer.letter_valid_until)}"
 
 
 def approve_final(transfer, *, actor, now, reason: str = "", **kwargs) -> str:
@@ -197,7 +198,7 @@ def record_receipt(transfer, *, actor, now, received_on: dt.date, note: str = ""
     transfer.received_by = actor
     transfer.receipt_note = (note or "").strip()[:REASON_MAX]
     transfer.answered_at = now
-    return f"{transfer.destination}已接收（{received_on:%Y年%m月%d日}）"
+    return f"{transfer.destination}已接收（{cn_date(received_on)}）"
 
 
 # --- Escalation

@@ -74,5 +74,9 @@ def test_member_applies_approvers_approve_letter_verifies(browser, phone, live_s
     committee.get_by_role("button", name="确认接收").click()
     expect(committee.get_by_text("组织关系转接完成")).to_be_visible()
     assert Member.objects.get(pk=e2e_cast.member["B1m1"].pk).branch_id == e2e_cast.org["B2"].pk
+    member.goto(detail)
+    member.get_by_role("button", name="大字模式").click()
+    expect(member.locator("#status")).to_have_text("已转接")
+    _shot(member, "detail-elder-390")
     overflow = member.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
