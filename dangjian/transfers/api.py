@@ -104,7 +104,7 @@ class TransferOut(Schema):
         return obj.current_org.name
 
 
-class StepOut(Schema):
+class TransferStepOut(Schema):
     seq: int
     org_id: int
     org_name: str
@@ -117,7 +117,7 @@ class StepOut(Schema):
         return obj.org.name
 
 
-class EventOut(Schema):
+class TransferEventOut(Schema):
     action: str
     to_status: str
     note: str
@@ -131,8 +131,8 @@ class TransferDetailOut(TransferOut):
     letter_valid_until: dt.date | None
     received_on: dt.date | None
     receipt_note: str
-    steps: list[StepOut]
-    history: list[EventOut]
+    steps: list[TransferStepOut]
+    history: list[TransferEventOut]
 
     @staticmethod
     def resolve_steps(obj) -> list:
@@ -143,7 +143,7 @@ class TransferDetailOut(TransferOut):
         return selectors.history_of(obj)
 
 
-class ApplyIn(InSchema):
+class TransferApplyIn(InSchema):
     member_id: Id
     reason: str = Field(..., max_length=200)
     to_org_id: Id | None = None
@@ -151,26 +151,26 @@ class ApplyIn(InSchema):
     external_scope: TransferScope | None = None
 
 
-class NoteIn(InSchema):
+class TransferNoteIn(InSchema):
     note: str = Field("", max_length=200)
 
 
-class ReasonIn(InSchema):
+class TransferReasonIn(InSchema):
     reason: str = Field("", max_length=200)
 
 
-class ReceiptIn(InSchema):
+class TransferReceiptIn(InSchema):
     received_on: Date
     note: str = Field("", max_length=200)
 
 
-class DestinationOut(Schema):
+class TransferDestinationOut(Schema):
     id: int
     name: str
     code: str
 
 
-class DestinationQuery(QuerySchema):
+class TransferDestinationQuery(QuerySchema):
     q: str = Field("", max_length=60)
 
 
@@ -182,17 +182,17 @@ def transfer_list(request, filters: Query[TransferFilters]):
 
 @router.get(
     "/destinations",
-    response=list[DestinationOut],
+    response=list[TransferDestinationOut],
     summary="可转入的党支部（全平台，按名称或代码查找，最多20个）",
 )
-def destinations(request, query: Query[DestinationQuery]):
+def destinations(request, query: Query[TransferDestinationQuery]):
     return list(selectors.destination_search(query.q.replace("\x00", "").strip()))
 
 
 @router.post(
     "", response={201: TransferDetailOut}, summary="申请组织关系转接（本人或党支部代为申请）"
 )
-def transfer_apply(request, payload: ApplyIn):
+def transfer_apply(request, payload: TransferApplyIn):
     user = request.user
     member = resolve_in_scope(
         member_selectors.member_get, user, payload.member_id, field="member_id"
@@ -221,7 +221,7 @@ def transfer_detail(request, transfer_id: Id):
 
 
 @router.post("/{transfer_id}/approve", response=TransferDetailOut, summary="当前环节审批同意")
-def transfer_approve(request, transfer_id: Id, payload: NoteIn):
+def transfer_approve(request, transfer_id: Id, payload: TransferNoteIn):
     transfer = selectors.transfer_get(request.user, transfer_id)
     with _as_api_fields():
         services.transfer_approve(
@@ -231,7 +231,7 @@ def transfer_approve(request, transfer_id: Id, payload: NoteIn):
 
 
 @router.post("/{transfer_id}/reject", response=TransferDetailOut, summary="当前环节退回（需理由）")
-def transfer_reject(request, transfer_id: Id, payload: ReasonIn):
+def transfer_reject(request, transfer_id: Id, payload: TransferReasonIn):
     transfer = selectors.transfer_get(request.user, transfer_id)
     with _as_api_fields():
         services.transfer_reject(
@@ -246,7 +246,7 @@ def transfer_reject(request, transfer_id: Id, payload: ReasonIn):
 @router.post(
     "/{transfer_id}/withdraw", response=TransferDetailOut, summary="撤回申请（首个环节审批前）"
 )
-def transfer_withdraw(request, transfer_id: Id, payload: ReasonIn):
+def transfer_withdraw(request, transfer_id: Id, payload: TransferReasonIn):
     transfer = selectors.transfer_get(request.user, transfer_id)
     with _as_api_fields():
         services.transfer_withdraw(
@@ -275,7 +275,7 @@ def transfer_reissue(request, transfer_id: Id):
     response=TransferDetailOut,
     summary="登记回执（接收方；转出平台外的由转出方登记）；完成后党员转入新党支部",
 )
-def transfer_receipt(request, transfer_id: Id, payload: ReceiptIn):
+def transfer_receipt(request, transfer_id: Id, payload: TransferReceiptIn):
     transfer = selectors.transfer_get(request.user, transfer_id)
     with _as_api_fields():
         services.transfer_receive(
