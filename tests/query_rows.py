@@ -323,6 +323,49 @@ def conversation_subject(world: World, n: int) -> None:
 
 # Kind of row → its maker, in the order they run (a meeting subject after the members
 # it calls, daily answers after the entries they pick from).
+def transfers(world: World, n: int) -> None:
+    """``n`` withdrawn transfers from every branch (and of B1m1, the ``member`` user's own)."""
+    from dangjian.transfers import services
+
+    others = {"B1": "B2", "B2": "B3", "B3": "B4", "B4": "B1"}
+    movers = [(f"{key}m2", others[key]) for key in BRANCHES] + [("B1m1", "B3")]
+    for _ in range(n):
+        for member_key, to in movers:
+            transfer = services.transfer_apply(
+                acting_user=world.root,
+                member=world.cast.member[member_key],
+                reason=f"工作调动{_n()}",
+                to_branch=world.org[to],
+            )
+            services.transfer_withdraw(acting_user=world.root, transfer=transfer)
+
+
+def transfer_subject(world: World, n: int) -> None:
+    """A B1 → B3 transfer, approved, its letter reissued ``n`` times; the new subject."""
+    from dangjian.members import services as members
+    from dangjian.transfers import services
+
+    i = _n()
+    member = members.member_create(
+        acting_user=world.root,
+        branch=world.org["B1"],
+        name=f"转接党员{i}",
+        id_number=new_id_number(dt.date(1980, 1, 1)),
+        ethnicity="汉族",
+        education="bachelor",
+        joined_on=dt.date(2005, 7, 1),
+        status="probationary",
+    )
+    transfer = services.transfer_apply(
+        acting_user=world.root, member=member, reason="升学", to_branch=world.org["B3"]
+    )
+    while transfer.status == "pending":
+        services.transfer_approve(acting_user=world.root, transfer=transfer)
+    for _ in range(n):
+        services.transfer_reissue(acting_user=world.root, transfer=transfer)
+    world.subject["transfer"] = transfer.pk
+
+
 ROW_MAKERS: dict[str, Callable[[World, int], None]] = {
     "members": members,
     "orgs": orgs,
@@ -339,4 +382,6 @@ ROW_MAKERS: dict[str, Callable[[World, int], None]] = {
     "order_subject": order_subject,
     "chat_subject": chat_subject,
     "conversation_subject": conversation_subject,
+    "transfers": transfers,
+    "transfer_subject": transfer_subject,
 }

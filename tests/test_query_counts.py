@@ -61,6 +61,8 @@ def _api(op: str, url: str, rows: tuple[str, ...], users=ADMINS, label="") -> Ta
 
 
 API_TARGETS = [
+    _api("transfers", "transfers?limit=100", ("transfers",), MEMBER_TOO),
+    _api("transfers/destinations", "transfers/destinations", ("orgs",), MEMBER_TOO),
     _api("orgs", "orgs?limit=100", ("orgs", "members")),
     _api("orgs/{org_id}/children", "orgs/{T1}/children?limit=100", ("orgs", "members")),
     _api("members", "members?limit=100", ("members",)),
@@ -133,6 +135,9 @@ def _page(name: str, url: str, rows: tuple[str, ...], users=ADMINS, label="") ->
 
 
 PAGE_TARGETS = [
+    _page("transfers:list", "/transfers/", ("transfers",), MEMBER_TOO),
+    _page("transfers:detail", "/transfers/{transfer}/", ("transfer_subject",)),
+    _page("transfers:apply", "/transfers/apply/?q=党支部", ("orgs",), ("member",)),
     _page("home", "/", ("members", "orgs"), MEMBER_TOO),
     _page("inbox", "/inbox/", ("notifications",), MEMBER_TOO),
     _page("orgs:tree", "/orgs/", ("orgs", "members")),
@@ -220,8 +225,10 @@ NOT_LIST_PAGES = {
         "consult:order_publish", "consult:order_to_kb", "consult:coordination_answer",
         "consult:live_chat_send", "consult:live_chat_close", "consult:message_new",
         "consult:my_order_rate", "consult:my_order_reopen", "consult:public_ask",
-        "warning_resolve", "warning_assign",
+        "warning_resolve", "warning_assign", "transfers:apply_for", "transfers:approve",
+        "transfers:reject", "transfers:withdraw", "transfers:reissue", "transfers:receipt",
     },
+    "a document or a verdict about one letter": {"transfers:letter", "transfers:verify"},
 }  # fmt: skip
 
 # List operations whose length is fixed by code, not by data (nothing to grow).
@@ -248,6 +255,8 @@ MORE = {
     "order_subject": 6,
     "chat_subject": 10,
     "conversation_subject": 6,
+    "transfers": 4,
+    "transfer_subject": 5,
 }
 TARGETS = API_TARGETS + PAGE_TARGETS
 CASES = [(t, u) for t in TARGETS for u in t.users]

@@ -464,3 +464,32 @@ def member_bulk_read_record(
         after={"count": count, "first": first, "filters": filters, "channel": channel},
         ip=ip,
     )
+
+
+@transaction.atomic
+def member_move(
+    *, acting_user, member: Member, branch: Organisation, reason: str, ip: str | None = None
+) -> Member:
+    """Move a member to ``branch`` on a completed 组织关系转接 (their group is cleared).
+
+    The receiving side acts, so the change right is checked over the new branch only:
+    the release by the old side is the caller's to have established (transfers' approval
+    chain). History is kept in the audit log (the branch before and after, and why).
+    """
+    authorize(acting_user, Perm.CHANGE_MEMBER, branch.path, view_perm=Perm.VIEW_ORG)
+    member = Member.objects.select_for_update(no_key=True, of=("self",)).get(pk=member.pk)
+    raise_if(_check_placement(branch, None))
+    before, old_branch_id = _snapshot(member), member.branch_id
+    member.branch, member.group = branch, None
+    member.save(update_fields=["branch", "group", "updated_at"])
+    rollups.mark_dirty(old_branch_id, branch.pk)
+    audit.record(
+        actor=acting_user,
+        action="member.move",
+        obj=member,
+        org=branch,
+        before=before,
+        after={**_snapshot(member), "reason": reason},
+        ip=ip,
+    )
+    return member

@@ -27,6 +27,8 @@ PATH_PARAM_KINDS = {
     "message_id": "kb_message",
     # 预警: by the organisation they were raised against (leaders and admins above see it).
     "warning_id": "warning",
+    # 组织关系转接: by the sending branch (the receiving side and the member see it too).
+    "transfer_id": "transfer",
 }
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
