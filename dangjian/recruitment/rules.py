@@ -147,7 +147,9 @@ def next_step(state: str) -> Step | None:
 
 def stage_of(state: str) -> int | None:
     """The stage an applicant in ``state`` is in: the stage of the step they are working
-    towards (a new activist is in stage 2; approved members are in stage 5)."""
+    towards (a new activist is in stage 2); once approved, a 预备党员 is in stage 5."""
+    if state == "approve":
+        return 5
     upcoming = next_step(state)
     return upcoming.stage if upcoming is not None else None
 

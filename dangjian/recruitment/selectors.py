@@ -108,8 +108,7 @@ def pipeline(user, org, year: int | None = None) -> Pipeline:
     overdue warnings of the subtree."""
     year = year or timezone.localdate().year
     figures = rollups.breakdown(user, org, "recruitment.stage")
-    stages = [(key, label, figures.get(key, 0)) for key, label in rules.STAGE_SHORT.items()]
-    stages = [(str(k), label, n) for k, label, n in stages]
+    stages = [(str(n), label, figures.get(str(n), 0)) for n, label in rules.STAGE_SHORT.items()]
     admitted = rollups.total(user, org, "recruitment.admitted", str(year))
     plan = (
         RecruitmentPlan.objects.visible_to(user, Perm.VIEW_RECRUITMENT)

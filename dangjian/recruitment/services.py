@@ -434,6 +434,18 @@ def document_add(*, acting_user, applicant: Applicant, kind: str, upload, title:
     return document
 
 
+@transaction.atomic
+def record_printed(*, acting_user, applicant: Applicant, ip=None) -> None:
+    """Audit a print of the applicant's record (it carries personal data)."""
+    audit.record(
+        actor=acting_user,
+        action="recruitment.applicant.print",
+        obj=applicant,
+        org=applicant.branch,
+        ip=ip,
+    )
+
+
 # --- Plans
 
 

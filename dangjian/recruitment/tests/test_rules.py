@@ -31,7 +31,11 @@ def test_order_each_step_follows_the_one_before():
     assert rules.next_step("oath").key == "conversion_apply"
     assert rules.next_step("archive") is None
     assert rules.stage_of("apply") == 1 and rules.stage_of("talk") == 2
-    assert rules.stage_of("approve") == 4 and rules.stage_of("approval_filed") == 5
+    assert (
+        rules.stage_of("upper_talk") == 4
+        and rules.stage_of("approve") == 5
+        and rules.stage_of("approval_filed") == 5
+    )
 
 
 @pytest.mark.parametrize(
