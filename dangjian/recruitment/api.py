@@ -17,9 +17,10 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from dangjian.core import uploads
+from dangjian.core import scope, uploads
 from dangjian.core.apitools import Id, InSchema, LocalDateTime, Paging, QuerySchema
 from dangjian.core.http import client_ip
+from dangjian.core.scope import Perm
 from dangjian.orgs import selectors as org_selectors
 from dangjian.recruitment import rules, selectors, services
 
@@ -384,6 +385,8 @@ def pipeline(request, query: Query[PipelineQuery]):
     user = request.user
     if query.org is not None:
         org = org_selectors.org_get(user, query.org)
+        if not scope.covers(user, Perm.VIEW_RECRUITMENT, org.path):
+            raise Http404("未找到")
     else:
         org = selectors.default_org(user)
         if org is None:

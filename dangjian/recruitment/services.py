@@ -4,7 +4,7 @@ step's history and audit entry)."""
 import dataclasses
 import datetime as dt
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,6 +37,7 @@ MSG_DOC_CLOSED = "该档案已归档或终止，不能再上传材料"
 MSG_NOTE_LONG = "情况说明不能超过2000字"
 MSG_QUOTA = "计划发展人数应为0到1000000之间的整数"
 MSG_YEAR = "年度应在2000到2100之间"
+MSG_OWN_RECORD = "申请人本人不能办理发展步骤"
 NOTE_MAX = 2000
 
 
@@ -77,6 +78,15 @@ class _Stored:
             uploads.discard(stored)
 
 
+def _authorize_change(user, applicant: Applicant) -> None:
+    """CHANGE_RECRUITMENT over the branch; the applicant themself sees their record but
+    may not run its steps (403, not 404)."""
+    own = applicant.user_id is not None and applicant.user_id == getattr(user, "pk", None)
+    if own and not scope.covers(user, Perm.CHANGE_RECRUITMENT, applicant.branch.path):
+        raise PermissionDenied(MSG_OWN_RECORD)
+    authorize(user, Perm.CHANGE_RECRUITMENT, applicant.branch.path, view_perm=Perm.VIEW_RECRUITMENT)
+
+
 # --- Application (step 1)
 
 
@@ -99,7 +109,7 @@ def applicant_create(
 ) -> Applicant:
     """Receive an 入党申请书 (step 1): the applicant is registered with the branch, age
     ≥ 18 on the day (细则第六条), the letter itself uploaded."""
-    authorize(acting_user, Perm.CHANGE_RECRUITMENT, branch.path, view_perm=Perm.VIEW_ORG)
+    authorize(acting_user, Perm.CHANGE_RECRUITMENT, branch.path, view_perm=Perm.VIEW_RECRUITMENT)
     errors = _check_branch(branch)
     applicant = Applicant(
         branch=branch,
@@ -233,9 +243,7 @@ def step_do(
     """Record step ``step`` (a key of :data:`rules.STEP`, or ``extend``) as done on
     ``done_on``. Refused (a Chinese message at the field) when it is not the next step,
     when its time rule fails, or when its input is incomplete; writes nothing then."""
-    authorize(
-        acting_user, Perm.CHANGE_RECRUITMENT, applicant.branch.path, view_perm=Perm.VIEW_RECRUITMENT
-    )
+    _authorize_change(acting_user, applicant)
     if (step not in STEP and step != EXTEND) or step == "apply":
         raise ValidationError({"step": "没有该步骤"})
     note = (note or "").strip()
@@ -384,9 +392,7 @@ def write_step(
 @transaction.atomic
 def applicant_terminate(*, acting_user, applicant: Applicant, reason: str, ip=None) -> Applicant:
     """终止发展: the application ends here (the reason is kept in its history)."""
-    authorize(
-        acting_user, Perm.CHANGE_RECRUITMENT, applicant.branch.path, view_perm=Perm.VIEW_RECRUITMENT
-    )
+    _authorize_change(acting_user, applicant)
     reason = (reason or "").strip()
     raise_if({"reason": MSG_NOTE_LONG} if len(reason) > NOTE_MAX else {})
     cases.transition(applicant, TERMINATE, actor=acting_user, reason=reason, ip=ip)

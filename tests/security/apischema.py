@@ -27,6 +27,8 @@ PATH_PARAM_KINDS = {
     "message_id": "kb_message",
     # 预警: by the organisation they were raised against (leaders and admins above see it).
     "warning_id": "warning",
+    # 发展党员: applicants by their branch (and the applicant themself, with an account).
+    "applicant_id": "applicant",
 }
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
