@@ -146,12 +146,13 @@ def next_step(state: str) -> Step | None:
 
 
 def stage_of(state: str) -> int | None:
-    """The stage an applicant in ``state`` is in: the stage of the step they are working
-    towards (a new activist is in stage 2); once approved, a 预备党员 is in stage 5."""
-    if state == "approve":
+    """The stage an applicant in ``state`` (their last step done) is in: that step's
+    stage — after the talk still an applicant, after 指定培养联系人 an activist in
+    cultivation — except that once approved (17, 18) they are a 预备党员, stage 5."""
+    if state in ("approve", "approval_filed"):
         return 5
-    upcoming = next_step(state)
-    return upcoming.stage if upcoming is not None else None
+    step = STEP.get(state)
+    return step.stage if step is not None else None
 
 
 # --- Dates

@@ -31,7 +31,8 @@ def applicant_list(user, *, org=None, stage: int | None = None, q: str = "") -> 
 
 
 STAGE_STATES = {
-    n: tuple(s.key for s in rules.SEQUENCE if rules.stage_of(s.key) == n) for n in rules.STAGES
+    n: tuple(s.key for s in rules.SEQUENCE if rules.stage_of(s.key) == n and s.key != "archive")
+    for n in rules.STAGES
 }
 
 

@@ -30,7 +30,8 @@ def test_order_each_step_follows_the_one_before():
     assert rules.previous_step("probation_review").key == "oath"
     assert rules.next_step("oath").key == "conversion_apply"
     assert rules.next_step("archive") is None
-    assert rules.stage_of("apply") == 1 and rules.stage_of("talk") == 2
+    assert rules.stage_of("apply") == 1 and rules.stage_of("talk") == 1
+    assert rules.stage_of("contacts") == 2 and rules.stage_of("training") == 3
     assert (
         rules.stage_of("upper_talk") == 4
         and rules.stage_of("approve") == 5
