@@ -321,6 +321,7 @@ def _register_routers() -> None:
     from dangjian.members.api import router as members_router
     from dangjian.orglife.api import router as orglife_router
     from dangjian.orgs.api import router as orgs_router
+    from dangjian.recruitment.api import router as recruitment_router
     from dangjian.transfers.api import router as transfers_router
 
     api.add_router("/auth", accounts_router)
@@ -331,6 +332,7 @@ def _register_routers() -> None:
     api.add_router("/orglife", orglife_router)
     api.add_router("/consult", consult_router)
     api.add_router("/transfers", transfers_router)
+    api.add_router("/recruitment", recruitment_router)
 
 
 _register_routers()

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "dangjian.orglife",
     "dangjian.consult",
     "dangjian.transfers",
+    "dangjian.recruitment",
     "dangjian.home",
     "dangjian.demo",
 ]

@@ -30,6 +30,7 @@ urlpatterns = [
     path("orglife/", include("dangjian.orglife.urls")),
     path("consult/", include("dangjian.consult.urls")),
     path("transfers/", include("dangjian.transfers.urls")),
+    path("recruitment/", include("dangjian.recruitment.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

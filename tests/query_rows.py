@@ -321,6 +321,60 @@ def conversation_subject(world: World, n: int) -> None:
         kb.ask(user=world.user["member"], conversation=conversation, entry=entry)
 
 
+def _pdf() -> SimpleUploadedFile:
+    return SimpleUploadedFile("材料.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+
+
+def _applicant(world: World, branch: str, applied_on: dt.date):
+    from dangjian.recruitment import services
+
+    i = _n()
+    return services.applicant_create(
+        acting_user=world.root,
+        branch=world.org[branch],
+        name=f"申请人{i}",
+        id_number=new_id_number(dt.date(1985, 1 + i % 12, 1)),
+        ethnicity="汉族",
+        education="bachelor",
+        applied_on=applied_on,
+        document=_pdf(),
+    )
+
+
+def applicants(world: World, n: int) -> None:
+    """``n`` applicants per branch, half of them already talked to (发展党员)."""
+    from dangjian.recruitment import services
+
+    for branch in BRANCHES:
+        for k in range(n):
+            applicant = _applicant(world, branch, dt.date(2025, 3, 3))
+            if k % 2:
+                services.step_do(
+                    acting_user=world.root,
+                    applicant=applicant,
+                    step="talk",
+                    done_on=dt.date(2025, 3, 10),
+                )
+
+
+def applicant_subject(world: World, n: int) -> None:
+    """A B1 activist with ``n`` half-yearly reviews, each with a document (全程纪实)."""
+    from dangjian.recruitment import services
+
+    applicant = _applicant(world, "B1", dt.date(2010, 3, 1))
+    contact = world.cast.member["B1m1"].pk
+    steps = [
+        ("talk", dt.date(2010, 3, 10), {}),
+        ("activist", dt.date(2010, 4, 1), {}),
+        ("activist_filed", dt.date(2010, 4, 2), {}),
+        ("contacts", dt.date(2010, 4, 3), {"contact_ids": [contact]}),
+    ]
+    steps += [("review", dt.date(2010, 5, 1) + dt.timedelta(days=k), {"document": _pdf()}) for k in range(n)]  # fmt: skip
+    for key, on, extra in steps:
+        services.step_do(acting_user=world.root, applicant=applicant, step=key, done_on=on, **extra)
+    world.subject["applicant"] = applicant.pk
+
+
 # Kind of row → its maker, in the order they run (a meeting subject after the members
 # it calls, daily answers after the entries they pick from).
 def transfers(world: World, n: int) -> None:
@@ -384,4 +438,6 @@ ROW_MAKERS: dict[str, Callable[[World, int], None]] = {
     "conversation_subject": conversation_subject,
     "transfers": transfers,
     "transfer_subject": transfer_subject,
+    "applicants": applicants,
+    "applicant_subject": applicant_subject,
 }

@@ -105,6 +105,15 @@ ENDPOINTS = {
     ("post", "/api/v1/consult/chats/{chat_id}/messages"),
     ("post", "/api/v1/consult/chats/{chat_id}/close"),
     ("get", "/api/v1/consult/stats"),
+    # 发展党员
+    ("get", "/api/v1/recruitment/applicants"),
+    ("post", "/api/v1/recruitment/applicants"),
+    ("get", "/api/v1/recruitment/applicants/{applicant_id}"),
+    ("post", "/api/v1/recruitment/applicants/{applicant_id}/steps"),
+    ("post", "/api/v1/recruitment/applicants/{applicant_id}/terminate"),
+    ("get", "/api/v1/recruitment/applicants/{applicant_id}/document-file"),
+    ("get", "/api/v1/recruitment/pipeline"),
+    ("put", "/api/v1/recruitment/plans"),
 }
 
 

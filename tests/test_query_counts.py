@@ -127,6 +127,12 @@ API_TARGETS = [
     ),
     _api("consult/chats/{chat_id}/messages", "consult/chats/{chat}/messages", ("chat_subject",)),
     _api("consult/stats", "consult/stats", ("orders",)),
+    _api("recruitment/applicants", "recruitment/applicants?limit=100", ("applicants",)),
+    _api(
+        "recruitment/applicants/{applicant_id}",
+        "recruitment/applicants/{applicant}",
+        ("applicant_subject",),  # its steps and their documents
+    ),
 ]
 
 
@@ -196,6 +202,10 @@ PAGE_TARGETS = [
     _page("consult:my_order", "/consult/my/{order}/", ("order_subject",), ("member",)),
     _page("consult:public_questions", "/consult/public/", ("orders",), (*ADMINS, VISITOR)),
     _page("consult:order_stats", "/consult/stats/", ("orders",)),
+    _page("recruitment:index", "/recruitment/", ("applicants",)),
+    _page("recruitment:pipeline", "/recruitment/org/{T1}/", ("applicants",)),
+    _page("recruitment:detail", "/recruitment/{applicant}/", ("applicant_subject",)),
+    _page("recruitment:record_pdf", "/recruitment/{applicant}/record.pdf", ("applicant_subject",)),
 ]
 
 # Page routes that show no list whose length depends on the data, by why.
@@ -206,7 +216,8 @@ NOT_LIST_PAGES = {
     },
     "one object (its own fields; the lists inside details are targets above)": {
         "members:detail", "members:reveal", "members:photo", "orglife:photo",
-        "consult:kb_detail", "warning_detail",
+        "consult:kb_detail", "warning_detail", "recruitment:document",
+        "members:birthday", "members:birthday_card",
     },
     "the check-in screen: a QR code and the attendance summary's figures": {
         "orglife:screen", "orglife:screen_qr",
@@ -227,6 +238,8 @@ NOT_LIST_PAGES = {
         "consult:my_order_rate", "consult:my_order_reopen", "consult:public_ask",
         "warning_resolve", "warning_assign", "transfers:apply_for", "transfers:approve",
         "transfers:reject", "transfers:withdraw", "transfers:reissue", "transfers:receipt",
+        "recruitment:create", "recruitment:step",
+        "recruitment:terminate", "recruitment:document_add", "recruitment:plan",
     },
     "a document or a verdict about one letter": {"transfers:letter", "transfers:verify"},
 }  # fmt: skip
@@ -257,6 +270,8 @@ MORE = {
     "conversation_subject": 6,
     "transfers": 4,
     "transfer_subject": 5,
+    "applicants": 4,
+    "applicant_subject": 5,
 }
 TARGETS = API_TARGETS + PAGE_TARGETS
 CASES = [(t, u) for t in TARGETS for u in t.users]

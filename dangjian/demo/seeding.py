@@ -38,6 +38,7 @@ DOMAIN_SEEDERS: list[str] = [
     "dangjian.consult.demo.seed",
     "dangjian.orglife.demo.seed",
     "dangjian.transfers.demo.seed",
+    "dangjian.recruitment.demo.seed",
 ]
 
 DEMO_PASSWORD = "Dangjian@2026"  # every demo account's password (passes the policy)

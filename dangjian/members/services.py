@@ -14,7 +14,7 @@ from dangjian.core.retry import retry_conflicts
 from dangjian.core.scope import Perm, authorize, common_path, within
 from dangjian.core.services import check_editable, model_update
 from dangjian.members import rules
-from dangjian.members.choices import Gender
+from dangjian.members.choices import Gender, Status
 from dangjian.members.models import ID_INDEX, Member
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Organisation
@@ -493,3 +493,57 @@ def member_move(
         ip=ip,
     )
     return member
+
+
+# --- Admission and conversion (发展党员, called by dangjian.recruitment) ---
+
+MSG_NOT_PROBATIONARY = "只有预备党员可以转为正式党员"
+
+
+@transaction.atomic
+def member_admit(
+    *,
+    acting_user,
+    branch: Organisation,
+    name: str,
+    id_number: str,
+    ethnicity: str,
+    education: str,
+    joined_on: dt.date,
+    occupation: str = "",
+    phone: str = "",
+    group: Organisation | None = None,
+    ip: str | None = None,
+) -> Member:
+    """Register an approved applicant as a 预备党员 of ``branch``; ``joined_on`` is the
+    day the branch meeting accepted them (党章第七条: probation counts from then)."""
+    return member_create(
+        acting_user=acting_user,
+        branch=branch,
+        name=name,
+        id_number=id_number,
+        ethnicity=ethnicity,
+        education=education,
+        joined_on=joined_on,
+        status=Status.PROBATIONARY,
+        occupation=occupation,
+        phone=phone,
+        group=group,
+        ip=ip,
+    )
+
+
+@transaction.atomic
+def member_convert(
+    *, acting_user, member: Member, full_member_on: dt.date, ip: str | None = None
+) -> Member:
+    """预备党员 → 正式党员 as of ``full_member_on`` (the day probation ended)."""
+    if member.status != Status.PROBATIONARY:
+        raise ValidationError({"status": MSG_NOT_PROBATIONARY})
+    return member_update(
+        acting_user=acting_user,
+        member=member,
+        status=Status.FULL,
+        full_member_on=full_member_on,
+        ip=ip,
+    )

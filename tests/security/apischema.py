@@ -29,6 +29,8 @@ PATH_PARAM_KINDS = {
     "warning_id": "warning",
     # 组织关系转接: by the sending branch (the receiving side and the member see it too).
     "transfer_id": "transfer",
+    # 发展党员: applicants by their branch (and the applicant themself, with an account).
+    "applicant_id": "applicant",
 }
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
