@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "dangjian.members",
     "dangjian.orglife",
     "dangjian.consult",
+    "dangjian.mobility",
     "dangjian.home",
     "dangjian.demo",
 ]

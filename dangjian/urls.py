@@ -29,6 +29,7 @@ urlpatterns = [
     path("members/", include("dangjian.members.urls")),
     path("orglife/", include("dangjian.orglife.urls")),
     path("consult/", include("dangjian.consult.urls")),
+    path("mobility/", include("dangjian.mobility.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
