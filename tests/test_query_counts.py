@@ -125,6 +125,14 @@ API_TARGETS = [
     ),
     _api("consult/chats/{chat_id}/messages", "consult/chats/{chat}/messages", ("chat_subject",)),
     _api("consult/stats", "consult/stats", ("orders",)),
+    _api("mobility/registrations", "mobility/registrations?limit=100", ("mobile_registrations",)),
+    _api(
+        "mobility/registrations/{registration_id}/participation",
+        "mobility/registrations/{mobile_registration}/participation?limit=100",
+        ("registration_subject",),
+    ),
+    _api("mobility/lost", "mobility/lost?limit=100", ("lost_contacts",)),
+    _api("mobility/lost/{lost_id}", "mobility/lost/{lost}", ("lost_subject",)),
 ]
 
 
@@ -191,6 +199,13 @@ PAGE_TARGETS = [
     _page("consult:my_order", "/consult/my/{order}/", ("order_subject",), ("member",)),
     _page("consult:public_questions", "/consult/public/", ("orders",), (*ADMINS, VISITOR)),
     _page("consult:order_stats", "/consult/stats/", ("orders",)),
+    _page("mobility:list", "/mobility/?status=active", ("mobile_registrations",)),
+    _page("mobility:detail", "/mobility/{mobile_registration}/", ("registration_subject",)),
+    _page("mobility:groups", "/mobility/groups/", ("mobile_registrations",)),
+    _page("mobility:group", "/mobility/groups/{mobile_group}/", ("mobile_group_subject",)),
+    _page("mobility:lost", "/mobility/lost/", ("lost_contacts",)),
+    _page("mobility:lost_detail", "/mobility/lost/{lost}/", ("lost_subject",)),
+    _page("mobility:lapse", "/mobility/lapse/{lapse_member}/", ("lapse_subject",)),
 ]
 
 # Page routes that show no list whose length depends on the data, by why.
@@ -201,7 +216,7 @@ NOT_LIST_PAGES = {
     },
     "one object (its own fields; the lists inside details are targets above)": {
         "members:detail", "members:reveal", "members:photo", "orglife:photo",
-        "consult:kb_detail", "warning_detail",
+        "consult:kb_detail", "warning_detail", "mobility:card", "mobility:verify",
     },
     "the check-in screen: a QR code and the attendance summary's figures": {
         "orglife:screen", "orglife:screen_qr",
@@ -220,7 +235,10 @@ NOT_LIST_PAGES = {
         "consult:order_publish", "consult:order_to_kb", "consult:coordination_answer",
         "consult:live_chat_send", "consult:live_chat_close", "consult:message_new",
         "consult:my_order_rate", "consult:my_order_reopen", "consult:public_ask",
-        "warning_resolve", "warning_assign",
+        "warning_resolve", "warning_assign", "mobility:register", "mobility:participation_add",
+        "mobility:end", "mobility:set_group", "mobility:group_create", "mobility:lost_create",
+        "mobility:attempt_add", "mobility:lost_close", "mobility:excuse_add",
+        "mobility:assignment_add", "mobility:assignment_done",
     },
 }  # fmt: skip
 
@@ -248,6 +266,12 @@ MORE = {
     "order_subject": 6,
     "chat_subject": 10,
     "conversation_subject": 6,
+    "mobile_registrations": 5,
+    "registration_subject": 6,
+    "lost_contacts": 5,
+    "lost_subject": 6,
+    "mobile_group_subject": 5,
+    "lapse_subject": 5,
 }
 TARGETS = API_TARGETS + PAGE_TARGETS
 CASES = [(t, u) for t in TARGETS for u in t.users]

@@ -40,7 +40,7 @@ MSG_HOST_SELF = "流入地党组织不能是该党员所在的党支部"
 MSG_PLACE_NEEDED = "平台外组织请填写流入地点"
 MSG_ENDED = "该流动党员登记已结束"
 MSG_HELD_RANGE = "活动日期应在外出日期之后、今天之前"
-MSG_NO_RECORD = "您没有权限为该流动党员记录活动"
+MSG_NO_CHANGE = "您没有权限执行此操作"
 MSG_GROUP_OTHER_HOST = "流动党小组应属于该党员的流入地党组织"
 MSG_GROUP_OUTSIDE = "流动党小组只能在平台内的流入地党组织设立"
 MSG_GROUP_NAME_TAKEN = "该组织已有同名的流动党小组"
@@ -166,6 +166,21 @@ def registration_create(
     return registration
 
 
+def _authorize_row(acting_user, row, allowed: bool) -> None:
+    """404 if the row is not visible to the user at all (a registration from either
+    side, one's own work), 403 if it is but ``allowed`` (the change right on the side
+    that acts) is not held."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    if allowed:
+        return
+    seen = type(row).objects.visible_to(acting_user, Perm.VIEW_MOBILITY)
+    if not seen.filter(pk=row.pk).exists():
+        raise Http404("未找到")
+    raise PermissionDenied(MSG_NO_CHANGE)
+
+
 def _lock(model, obj):
     return model.objects.select_for_update(no_key=True, of=("self",)).get(pk=obj.pk)
 
@@ -177,7 +192,9 @@ def registration_end(
     """The home branch ends the registration (returned, relationship transferred …); the
     card stops verifying as valid."""
     branch = registration.member.branch
-    authorize(acting_user, Perm.CHANGE_MOBILITY, branch.path, view_perm=Perm.VIEW_MOBILITY)
+    _authorize_row(
+        acting_user, registration, scope.covers(acting_user, Perm.CHANGE_MOBILITY, branch.path)
+    )
     registration = _lock(Registration, registration)
     errors: dict[str, str] = {}
     if not registration.is_active:
@@ -224,10 +241,7 @@ def participation_add(
     note: str = "",
 ) -> Participation:
     """Record an activity the mobile member took part in at the host."""
-    if not can_record(acting_user, registration):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied(MSG_NO_RECORD)
+    _authorize_row(acting_user, registration, can_record(acting_user, registration))
     registration = _lock(Registration, registration)
     errors: dict[str, str] = {}
     if not registration.is_active:
@@ -294,11 +308,10 @@ def registration_set_group(
     """The host places a mobile member in one of its 流动党小组 (None: in none)."""
     if registration.host_org_id is None:
         raise ValidationError({"group_id": MSG_GROUP_OUTSIDE})
-    authorize(
+    _authorize_row(
         acting_user,
-        Perm.CHANGE_MOBILITY,
-        registration.host_org.path,
-        view_perm=Perm.VIEW_MOBILITY,
+        registration,
+        scope.covers(acting_user, Perm.CHANGE_MOBILITY, registration.host_org.path),
     )
     registration = _lock(Registration, registration)
     errors = {}
@@ -480,7 +493,9 @@ def assignment_create(
 def assignment_done(*, acting_user, assignment: WorkAssignment, done_on: dt.date) -> WorkAssignment:
     """The branch records that the work was done (and the flag clears on the next run)."""
     branch = assignment.member.branch
-    authorize(acting_user, Perm.CHANGE_MOBILITY, branch.path, view_perm=Perm.VIEW_MOBILITY)
+    _authorize_row(
+        acting_user, assignment, scope.covers(acting_user, Perm.CHANGE_MOBILITY, branch.path)
+    )
     assignment = _lock(WorkAssignment, assignment)
     errors: dict[str, str] = {}
     if assignment.done_on is not None:

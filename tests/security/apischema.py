@@ -27,6 +27,11 @@ PATH_PARAM_KINDS = {
     "message_id": "kb_message",
     # 预警: by the organisation they were raised against (leaders and admins above see it).
     "warning_id": "warning",
+    # 流动党员: a registration by the home branch and the host organisation (and its
+    # member); 失联 cases and work assigned by the member's branch.
+    "registration_id": "mobile_registration",
+    "lost_id": "lost_contact",
+    "assignment_id": "work_assignment",
 }
 WRITE_METHODS = ("post", "put", "patch", "delete")
 

@@ -136,7 +136,7 @@ def test_groups_at_the_host(cast):
     with pytest.raises(ValidationError) as exc:
         services.registration_set_group(acting_user=host, registration=reg, group=other)
     assert exc.value.message_dict == {"group_id": [services.MSG_GROUP_OTHER_HOST]}
-    with pytest.raises(Http404):
+    with pytest.raises(PermissionDenied):  # the home side sees it, the host places
         services.registration_set_group(
             acting_user=cast.user["branch_admin"], registration=reg, group=None
         )
