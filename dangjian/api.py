@@ -319,6 +319,7 @@ def _register_routers() -> None:
     from dangjian.core.api import router as inbox_router
     from dangjian.core.api import warnings_router
     from dangjian.members.api import router as members_router
+    from dangjian.mobility.api import router as mobility_router
     from dangjian.orglife.api import router as orglife_router
     from dangjian.orgs.api import router as orgs_router
     from dangjian.recruitment.api import router as recruitment_router
@@ -333,6 +334,7 @@ def _register_routers() -> None:
     api.add_router("/consult", consult_router)
     api.add_router("/transfers", transfers_router)
     api.add_router("/recruitment", recruitment_router)
+    api.add_router("/mobility", mobility_router)
 
 
 _register_routers()

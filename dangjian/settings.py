@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "dangjian.consult",
     "dangjian.transfers",
     "dangjian.recruitment",
+    "dangjian.mobility",
     "dangjian.home",
     "dangjian.demo",
 ]

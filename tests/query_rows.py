@@ -375,6 +375,161 @@ def applicant_subject(world: World, n: int) -> None:
     world.subject["applicant"] = applicant.pk
 
 
+def _new_member(world: World, branch: str):
+    from dangjian.members import services
+
+    i = _n()
+    return services.member_create(
+        acting_user=world.root,
+        branch=world.org[branch],
+        name=f"流动党员{i}",
+        id_number=new_id_number(dt.date(1960 + i % 20, 1 + i % 12, 2), male=i % 2 == 0),
+        ethnicity="汉族",
+        education="bachelor",
+        joined_on=dt.date(2005, 7, 1),
+        full_member_on=dt.date(2006, 7, 1),
+        status="full",
+    )
+
+
+def _local_today() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+MOBILE_HOST = {"B1": "B3", "B2": "B4", "B3": "B1", "B4": "B2"}
+
+
+def _register(world: World, branch: str):
+    from dangjian.mobility import rules, services
+
+    today = _local_today()
+    return services.registration_create(
+        acting_user=world.root,
+        member=_new_member(world, branch),
+        reason="外出务工",
+        away_since=today - dt.timedelta(days=30),
+        expected_until=rules.add_months(today, 8),
+        host_code=world.org[MOBILE_HOST[branch]].code,
+    )
+
+
+def mobile_registrations(world: World, n: int) -> None:
+    """``n`` new members of every branch registered as mobile, each hosted by another
+    branch, half of them in a 流动党小组 at the host."""
+    from dangjian.mobility import services
+
+    for branch in BRANCHES:
+        for k in range(n):
+            registration = _register(world, branch)
+            if k % 2 == 0:
+                group = services.group_create(
+                    acting_user=world.root,
+                    host_org=registration.host_org,
+                    name=f"流动党小组{_n()}",
+                )
+                services.registration_set_group(
+                    acting_user=world.root, registration=registration, group=group
+                )
+
+
+def registration_subject(world: World, n: int) -> None:
+    """A B1 member's registration with ``n`` activities recorded at the host."""
+    from dangjian.mobility import services
+
+    registration = _register(world, "B1")
+    for _ in range(n):
+        services.participation_add(
+            acting_user=world.root,
+            registration=registration,
+            held_on=_local_today(),
+            kind="meeting",
+            title=f"流入地活动{_n()}",
+        )
+    world.subject["mobile_registration"] = registration.pk
+
+
+def lost_contacts(world: World, n: int) -> None:
+    """``n`` lost-contact cases per branch, each with a search attempt."""
+    from dangjian.mobility import services
+
+    for branch in BRANCHES:
+        for _ in range(n):
+            case = services.lost_mark(
+                acting_user=world.root,
+                member=_new_member(world, branch),
+                since=_local_today() - dt.timedelta(days=40),
+                circumstances="联系不上",
+            )
+            services.attempt_add(
+                acting_user=world.root,
+                case=case,
+                tried_on=_local_today(),
+                method="phone",
+                result="无人接听",
+            )
+
+
+def lost_subject(world: World, n: int) -> None:
+    """A B1 lost-contact case with ``n`` search attempts."""
+    from dangjian.mobility import services
+
+    case = services.lost_mark(
+        acting_user=world.root,
+        member=_new_member(world, "B1"),
+        since=_local_today() - dt.timedelta(days=40),
+        circumstances="外出后失联",
+    )
+    for _ in range(n):
+        services.attempt_add(
+            acting_user=world.root,
+            case=case,
+            tried_on=_local_today(),
+            method="relatives",
+            result=f"亲属不知去向{_n()}",
+        )
+    world.subject["lost"] = case.pk
+
+
+def mobile_group_subject(world: World, n: int) -> None:
+    """A 流动党小组 at B1 with ``n`` mobile members from B3."""
+    from dangjian.mobility import services
+
+    group = services.group_create(
+        acting_user=world.root, host_org=world.org["B1"], name=f"在华山流动党小组{_n()}"
+    )
+    for _ in range(n):
+        services.registration_set_group(
+            acting_user=world.root, registration=_register(world, "B3"), group=group
+        )
+    world.subject["mobile_group"] = group.pk
+
+
+def lapse_subject(world: World, n: int) -> None:
+    """A B1 member with ``n`` pieces of assigned work and good reasons."""
+    from dangjian.mobility import services
+
+    member = _new_member(world, "B1")
+    today = _local_today()
+    for _ in range(n):
+        services.assignment_create(
+            acting_user=world.root,
+            member=member,
+            title=f"工作{_n()}",
+            assigned_on=today,
+            due_on=today,
+        )
+        services.excuse_record(
+            acting_user=world.root,
+            member=member,
+            condition="work",
+            reason=f"因病{_n()}",
+            valid_from=today,
+        )
+    world.subject["lapse_member"] = member.pk
+
+
 # Kind of row → its maker, in the order they run (a meeting subject after the members
 # it calls, daily answers after the entries they pick from).
 def transfers(world: World, n: int) -> None:
@@ -440,4 +595,10 @@ ROW_MAKERS: dict[str, Callable[[World, int], None]] = {
     "transfer_subject": transfer_subject,
     "applicants": applicants,
     "applicant_subject": applicant_subject,
+    "mobile_registrations": mobile_registrations,
+    "registration_subject": registration_subject,
+    "lost_contacts": lost_contacts,
+    "lost_subject": lost_subject,
+    "mobile_group_subject": mobile_group_subject,
+    "lapse_subject": lapse_subject,
 }

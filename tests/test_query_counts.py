@@ -133,6 +133,14 @@ API_TARGETS = [
         "recruitment/applicants/{applicant}",
         ("applicant_subject",),  # its steps and their documents
     ),
+    _api("mobility/registrations", "mobility/registrations?limit=100", ("mobile_registrations",)),
+    _api(
+        "mobility/registrations/{registration_id}/participation",
+        "mobility/registrations/{mobile_registration}/participation?limit=100",
+        ("registration_subject",),
+    ),
+    _api("mobility/lost", "mobility/lost?limit=100", ("lost_contacts",)),
+    _api("mobility/lost/{lost_id}", "mobility/lost/{lost}", ("lost_subject",)),
 ]
 
 
@@ -206,6 +214,13 @@ PAGE_TARGETS = [
     _page("recruitment:pipeline", "/recruitment/org/{T1}/", ("applicants",)),
     _page("recruitment:detail", "/recruitment/{applicant}/", ("applicant_subject",)),
     _page("recruitment:record_pdf", "/recruitment/{applicant}/record.pdf", ("applicant_subject",)),
+    _page("mobility:list", "/mobility/?status=active", ("mobile_registrations",)),
+    _page("mobility:detail", "/mobility/{mobile_registration}/", ("registration_subject",)),
+    _page("mobility:groups", "/mobility/groups/", ("mobile_registrations",)),
+    _page("mobility:group", "/mobility/groups/{mobile_group}/", ("mobile_group_subject",)),
+    _page("mobility:lost", "/mobility/lost/", ("lost_contacts",)),
+    _page("mobility:lost_detail", "/mobility/lost/{lost}/", ("lost_subject",)),
+    _page("mobility:lapse", "/mobility/lapse/{lapse_member}/", ("lapse_subject",)),
 ]
 
 # Page routes that show no list whose length depends on the data, by why.
@@ -218,6 +233,7 @@ NOT_LIST_PAGES = {
         "members:detail", "members:reveal", "members:photo", "orglife:photo",
         "consult:kb_detail", "warning_detail", "recruitment:document",
         "members:birthday", "members:birthday_card",
+        "mobility:card", "mobility:verify",
     },
     "the check-in screen: a QR code and the attendance summary's figures": {
         "orglife:screen", "orglife:screen_qr",
@@ -240,6 +256,10 @@ NOT_LIST_PAGES = {
         "transfers:reject", "transfers:withdraw", "transfers:reissue", "transfers:receipt",
         "recruitment:create", "recruitment:step",
         "recruitment:terminate", "recruitment:document_add", "recruitment:plan",
+        "mobility:register", "mobility:participation_add",
+        "mobility:end", "mobility:set_group", "mobility:group_create", "mobility:lost_create",
+        "mobility:attempt_add", "mobility:lost_close", "mobility:excuse_add",
+        "mobility:assignment_add", "mobility:assignment_done",
     },
     "a document or a verdict about one letter": {"transfers:letter", "transfers:verify"},
 }  # fmt: skip
@@ -272,6 +292,12 @@ MORE = {
     "transfer_subject": 5,
     "applicants": 4,
     "applicant_subject": 5,
+    "mobile_registrations": 5,
+    "registration_subject": 6,
+    "lost_contacts": 5,
+    "lost_subject": 6,
+    "mobile_group_subject": 5,
+    "lapse_subject": 5,
 }
 TARGETS = API_TARGETS + PAGE_TARGETS
 CASES = [(t, u) for t in TARGETS for u in t.users]

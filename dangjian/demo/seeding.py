@@ -39,6 +39,7 @@ DOMAIN_SEEDERS: list[str] = [
     "dangjian.orglife.demo.seed",
     "dangjian.transfers.demo.seed",
     "dangjian.recruitment.demo.seed",
+    "dangjian.mobility.demo.seed",
 ]
 
 DEMO_PASSWORD = "Dangjian@2026"  # every demo account's password (passes the policy)

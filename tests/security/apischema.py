@@ -31,6 +31,11 @@ PATH_PARAM_KINDS = {
     "transfer_id": "transfer",
     # 发展党员: applicants by their branch (and the applicant themself, with an account).
     "applicant_id": "applicant",
+    # 流动党员: a registration by the home branch and the host organisation (and its
+    # member); 失联 cases and work assigned by the member's branch.
+    "registration_id": "mobile_registration",
+    "lost_id": "lost_contact",
+    "assignment_id": "work_assignment",
 }
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
