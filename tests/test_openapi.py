@@ -95,6 +95,20 @@ ENDPOINTS = {
     ("post", "/api/v1/consult/chats/{chat_id}/messages"),
     ("post", "/api/v1/consult/chats/{chat_id}/close"),
     ("get", "/api/v1/consult/stats"),
+    ("get", "/api/v1/mobility/registrations"),
+    ("post", "/api/v1/mobility/registrations"),
+    ("get", "/api/v1/mobility/registrations/{registration_id}"),
+    ("get", "/api/v1/mobility/registrations/{registration_id}/participation"),
+    ("post", "/api/v1/mobility/registrations/{registration_id}/participation"),
+    ("post", "/api/v1/mobility/registrations/{registration_id}/end"),
+    ("get", "/api/v1/mobility/lost"),
+    ("post", "/api/v1/mobility/lost"),
+    ("get", "/api/v1/mobility/lost/{lost_id}"),
+    ("post", "/api/v1/mobility/lost/{lost_id}/attempts"),
+    ("post", "/api/v1/mobility/lost/{lost_id}/outcome"),
+    ("post", "/api/v1/mobility/assignments"),
+    ("post", "/api/v1/mobility/assignments/{assignment_id}/done"),
+    ("post", "/api/v1/mobility/excuses"),
 }
 
 
