@@ -114,6 +114,20 @@ ENDPOINTS = {
     ("get", "/api/v1/recruitment/applicants/{applicant_id}/document-file"),
     ("get", "/api/v1/recruitment/pipeline"),
     ("put", "/api/v1/recruitment/plans"),
+    ("get", "/api/v1/mobility/registrations"),
+    ("post", "/api/v1/mobility/registrations"),
+    ("get", "/api/v1/mobility/registrations/{registration_id}"),
+    ("get", "/api/v1/mobility/registrations/{registration_id}/participation"),
+    ("post", "/api/v1/mobility/registrations/{registration_id}/participation"),
+    ("post", "/api/v1/mobility/registrations/{registration_id}/end"),
+    ("get", "/api/v1/mobility/lost"),
+    ("post", "/api/v1/mobility/lost"),
+    ("get", "/api/v1/mobility/lost/{lost_id}"),
+    ("post", "/api/v1/mobility/lost/{lost_id}/attempts"),
+    ("post", "/api/v1/mobility/lost/{lost_id}/outcome"),
+    ("post", "/api/v1/mobility/assignments"),
+    ("post", "/api/v1/mobility/assignments/{assignment_id}/done"),
+    ("post", "/api/v1/mobility/excuses"),
 }
 
 
