@@ -12,6 +12,8 @@ from dangjian.core.pages import (
     edit_submit,
     form_submit,
     is_htmx,
+    list_filter,
+    list_results,
     paginate,
     post_action,
     vary_on_htmx,
@@ -79,11 +81,8 @@ def children(request, pk):
 @login_required
 @require_GET
 def search(request):
-    filterset = OrgFilter(
-        request.GET or None, queryset=selectors.org_queryset(request.user), request=request
-    )
-    valid = not filterset.is_bound or filterset.is_valid()
-    results = filterset.qs if valid else filterset.queryset.none()
+    filterset = list_filter(request, OrgFilter, selectors.org_queryset(request.user), hidden=())
+    results, _ = list_results(filterset)
     text = (request.GET.get("q") or "").strip()
     context = {"filterset": filterset, "q": text, "searched": filterset.is_bound}
     if is_htmx(request) and not text and request.headers.get("HX-Target") == "search-results":
