@@ -19,6 +19,15 @@ def member_queryset(user) -> QuerySet[Member]:
     return Member.objects.visible_to(user, Perm.VIEW_MEMBER).select_related("branch", "group")
 
 
+def with_scope_total(user, qs: QuerySet[Member], filters: dict) -> QuerySet[Member]:
+    """The unfiltered list counted from the rollups (exact, as :func:`status_breakdown`):
+    a province's list pages without counting its 2.6 million rows each time."""
+    if any(value not in (None, "") for value in filters.values()):
+        return qs
+    figures = _scope_status_figures(user)
+    return qs if figures is None else qs.with_count(sum(figures.values()))
+
+
 def member_get(user, member_id) -> Member:
     return scope.get_or_404(member_queryset(user), pk=member_id)
 

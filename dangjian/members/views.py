@@ -65,6 +65,9 @@ def member_list(request):
     filterset = _filterset(request)
     valid = not filterset.is_bound or filterset.is_valid()
     results = filterset.qs if valid else filterset.queryset.none()
+    if valid:
+        used = filterset.form.cleaned_data if filterset.is_bound else {}
+        results = selectors.with_scope_total(request.user, results, used)
     org_id = filterset.form.cleaned_data.get("org") if filterset.is_bound and valid else None
     org = None
     if org_id is not None:
