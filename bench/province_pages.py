@@ -110,6 +110,7 @@ def main() -> None:
 
     from dangjian.accounts.models import User
     from dangjian.accounts.services import token_issue
+    from dangjian.core.scope import path_above
     from dangjian.orgs.models import Organisation
     from tests.kit import login_verified
 
@@ -119,8 +120,11 @@ def main() -> None:
         User.objects.create_superuser("bench_root", "bench@example.cn", "Bench-Passw0rd!")
     )
     root = Organisation.objects.get(depth=1)
-    city = Organisation.objects.filter(depth=2).order_by("path").first()
-    county = Organisation.objects.filter(depth=3, path__startswith=city.path).first()
+    # a county in the middle of the province (its branches' ids are neither the first nor
+    # the last), and its city
+    counties = Organisation.objects.filter(depth=3).order_by("path")
+    county = counties[counties.count() // 2]
+    city = Organisation.objects.get(path=path_above(county.path))
     users = {
         "county": (bench_user("bench_county_admin", county, superuser), county),
         "province": (bench_user("bench_province_admin", root, superuser), root),
