@@ -15,7 +15,7 @@ Every request is measured twice in the same run, alternating: as the code stands
 with the optimisations of issue 9 part 6 switched off (:func:`baseline`): the scope
 filter joining every row to its organisation's path instead of the semi-join through
 the key, and subtree member counts counted directly instead of read from the rollups
-(their exact form). The table gives both medians and the ratio. ``--explain`` prints
+(their exact form), with PostgreSQL's default JIT and parallel workers. The table gives both medians and the ratio. ``--explain`` prints
 ``EXPLAIN ANALYZE`` of the slowest query of the slowest request. Reads only, apart from
 the bench users and their tokens.
 """
@@ -84,16 +84,23 @@ def explain(sql: str) -> str:
 
 @contextlib.contextmanager
 def baseline():
-    """The code as it was before issue 9 part 6: the path join, and direct counts."""
+    """The code as it was before issue 9 part 6: the path join, direct counts, and the
+    server's defaults for JIT and parallel workers."""
+    from django.db import connection
+
     from dangjian.core import rollups, scope
 
     saved = scope.Scope.subtrees_q, rollups._settled
     scope.Scope.subtrees_q = lambda self, paths: scope.path_q(paths, self.path_field)
     rollups._settled = lambda: False
+    with connection.cursor() as cur:
+        cur.execute("SET jit = DEFAULT; SET max_parallel_workers_per_gather = DEFAULT")
     try:
         yield
     finally:
         scope.Scope.subtrees_q, rollups._settled = saved
+        with connection.cursor() as cur:
+            cur.execute("SET jit = off; SET max_parallel_workers_per_gather = 0")
 
 
 def main() -> None:
@@ -126,7 +133,7 @@ def main() -> None:
     county = counties[counties.count() // 2]
     city = Organisation.objects.get(path=path_above(county.path))
     users = {
-        "county": (bench_user("bench_county_admin", county, superuser), county),
+        "county": (bench_user(f"bench_county_admin_{county.pk}", county, superuser), county),
         "province": (bench_user("bench_province_admin", root, superuser), root),
     }
     api = Client()
