@@ -12,12 +12,12 @@ the warning list (API and page). Each request goes through Django's test client 
 whole middleware stack, no network).
 
 Every request is measured twice in the same run, alternating: as the code stands, and
-with the optimisations of issue 9 part 6 switched off (:func:`baseline`): the scope
-filter joining every row to its organisation's path instead of the semi-join through
-the key, and subtree member counts counted directly instead of read from the rollups
-(their exact form), with PostgreSQL's default JIT and parallel workers. The table gives both medians and the ratio. ``--explain`` prints
-``EXPLAIN ANALYZE`` of the slowest query of the slowest request. Reads only, apart from
-the bench users and their tokens.
+with the optimisations of issue 9 part 6 switched off (:func:`baseline`): subtree
+member counts (the member list's total, the home page's figures, the organisations'
+member counts) counted directly instead of read from the rollups in their exact form,
+and PostgreSQL's default JIT and parallel workers. The table gives both medians and the
+ratio. ``--explain`` prints ``EXPLAIN ANALYZE`` of the slowest query of the slowest
+request. Reads only, apart from the bench users and their tokens.
 """
 
 import argparse
@@ -84,21 +84,20 @@ def explain(sql: str) -> str:
 
 @contextlib.contextmanager
 def baseline():
-    """The code as it was before issue 9 part 6: the path join, direct counts, and the
-    server's defaults for JIT and parallel workers."""
+    """The code as it was before issue 9 part 6: direct counts, and the server's
+    defaults for JIT and parallel workers."""
     from django.db import connection
 
-    from dangjian.core import rollups, scope
+    from dangjian.core import rollups
 
-    saved = scope.Scope.subtrees_q, rollups._settled
-    scope.Scope.subtrees_q = lambda self, paths: scope.path_q(paths, self.path_field)
+    saved = rollups._settled
     rollups._settled = lambda: False
     with connection.cursor() as cur:
         cur.execute("SET jit = DEFAULT; SET max_parallel_workers_per_gather = DEFAULT")
     try:
         yield
     finally:
-        scope.Scope.subtrees_q, rollups._settled = saved
+        rollups._settled = saved
         with connection.cursor() as cur:
             cur.execute("SET jit = off; SET max_parallel_workers_per_gather = 0")
 

@@ -299,7 +299,7 @@ class ScopedQuerySet(QuerySet):
         capacity over a subtree (12371 staff), without their own rows (their questions).
         """
         rule: Scope = self.model._scope
-        visible = rule.subtrees_q(scope_paths(user, perm))
+        visible = path_q(scope_paths(user, perm), rule.path_field)
         if also and rule.also is not None and getattr(user, "is_authenticated", False):
             extra = rule.also(user, perm)
             if extra is not None:
@@ -319,19 +319,6 @@ class Scope:
     @property
     def path_field(self) -> str:
         return f"{self.org}__path" if self.org else "path"
-
-    def subtrees_q(self, paths) -> Q:
-        """Rows whose organisation lies in one of the subtrees at ``paths`` (or ALL).
-
-        Through the key: ``branch_id IN (the subtrees' organisation ids)``, a semi-join the
-        database narrows first (the organisations by their path index, then the rows by
-        their foreign-key index), instead of joining every row to its organisation and
-        testing the path before sorting and counting.
-        """
-        if not self.org or paths is ALL or not paths:
-            return path_q(paths, self.path_field)
-        orgs = org_model()._base_manager.filter(path_q(paths, "path")).values("pk")
-        return Q(**{f"{self.org}__in": orgs})
 
     def org_of(self, instance: models.Model):
         """The organisation ``instance`` belongs to now (None when it has none)."""
