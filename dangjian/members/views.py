@@ -63,6 +63,9 @@ MORE_FILTERS = ("status", "education", "gender", "ethnicity", "age_band")
 def member_list(request):
     filterset = _filterset(request)
     results, org = list_results(filterset, lambda pk: _visible_org(request.user, pk))
+    if not filterset.is_bound or filterset.form.is_valid():
+        used = filterset.form.cleaned_data if filterset.is_bound else {}
+        results = selectors.with_scope_total(request.user, results, used)
     page_obj = paginate(request, results)
     first = page_obj.start_index() - 1 if page_obj.paginator.count else 0
     if services.is_bulk_read(count=len(page_obj), first=first):

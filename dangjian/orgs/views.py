@@ -19,7 +19,7 @@ from dangjian.core.pages import (
     vary_on_htmx,
 )
 from dangjian.core.scope import Perm
-from dangjian.members.selectors import current_member_count, member_counts
+from dangjian.members.selectors import member_counts
 from dangjian.orgs import selectors, services
 from dangjian.orgs.filters import OrgFilter
 from dangjian.orgs.forms import (
@@ -107,7 +107,7 @@ def detail(request, pk):
         "positions": list(selectors.current_positions(org)),
         "end_form": EndPositionForm() if can_change else None,
         "secretary": selectors.secretary_of(org),
-        "member_count": current_member_count(org) if sees_members else None,
+        "member_count": member_counts(user, [org])[org.pk],
         "sees_members": sees_members,
         "can_change": can_change,
         "can_add_child": can_change and org.is_active and bool(child_types(org.org_type)),
