@@ -28,7 +28,8 @@ urlpatterns = [
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
     path("orglife/", include("dangjian.orglife.urls")),
-    path("consult/", include("dangjian.consult.urls")),
+    path("consult/", include("dangjian.knowledge.urls")),
+    path("consult/", include("dangjian.desk.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -176,7 +176,7 @@ def notifications(world: World, n: int) -> None:
 
 
 def _entry(world: World, org_key: str, *, publish: bool, **fields):
-    from dangjian.consult.services import kb
+    from dangjian.knowledge.services import kb
 
     i = _n()
     data = {
@@ -201,7 +201,7 @@ def kb_entries(world: World, n: int) -> None:
 
 def kb_versions(world: World, n: int) -> None:
     """A K1 entry edited ``n`` times (its history); the new subject."""
-    from dangjian.consult.services import kb
+    from dangjian.knowledge.services import kb
 
     entry = _entry(world, "K1", publish=False)
     for _ in range(n):
@@ -211,7 +211,7 @@ def kb_versions(world: World, n: int) -> None:
 
 def daily(world: World, n: int) -> None:
     """``n`` more days of 每日一答 (each picks a published entry; one is made per day)."""
-    from dangjian.consult.services import kb_desk
+    from dangjian.knowledge.services import daily as kb_desk
 
     for _ in range(n):
         _entry(world, "P", publish=True)
@@ -220,7 +220,7 @@ def daily(world: World, n: int) -> None:
 
 def ivr(world: World, n: int) -> None:
     """The province hotline's voice menu, ``n`` options longer (at most the menu's 9)."""
-    from dangjian.consult.services import kb_desk
+    from dangjian.knowledge.services import daily as kb_desk
 
     world.ivr_options = min(world.ivr_options + n, kb_desk.IVR_MAX)
     options = [
@@ -231,7 +231,7 @@ def ivr(world: World, n: int) -> None:
 
 
 def feedback(world: World, n: int) -> None:
-    from dangjian.consult.services import kb_desk
+    from dangjian.knowledge.services import daily as kb_desk
 
     for k in range(n):
         kind = ("suggestion", "problem")[k % 2]
@@ -241,7 +241,7 @@ def feedback(world: World, n: int) -> None:
 def orders(world: World, n: int) -> None:
     """Per round: a member's web question, and a hotline call from CALLER_PHONE about B1
     answered on the phone and published to the public list."""
-    from dangjian.consult.services import orders as services
+    from dangjian.desk.services import orders as services
 
     agent = world.user["agent"]
     for _ in range(n):
@@ -267,7 +267,7 @@ def orders(world: World, n: int) -> None:
 def order_subject(world: World, n: int) -> None:
     """A member's order claimed by the agent, coordinated with ``n`` offices (each
     answering), then replied: its history and coordinations grow with ``n``."""
-    from dangjian.consult.services import orders as services
+    from dangjian.desk.services import orders as services
 
     agent, member = world.user["agent"], world.user["member"]
     order = services.order_create(
@@ -291,9 +291,9 @@ def order_subject(world: World, n: int) -> None:
 
 def chat_subject(world: World, n: int) -> None:
     """A live chat between the member and the online agent, ``n`` turns more."""
-    from dangjian.consult.models import ChatSession
-    from dangjian.consult.services import kb
-    from dangjian.consult.services import orders as services
+    from dangjian.desk.models import ChatSession
+    from dangjian.desk.services import orders as services
+    from dangjian.knowledge.services import kb
 
     if "chat" not in world.subject:
         services.presence_set(user=world.user["agent"], online=True)
@@ -309,8 +309,8 @@ def chat_subject(world: World, n: int) -> None:
 
 def conversation_subject(world: World, n: int) -> None:
     """The member's conversation with the bot, ``n`` answered turns more."""
-    from dangjian.consult.models import Conversation
-    from dangjian.consult.services import kb
+    from dangjian.knowledge.models import Conversation
+    from dangjian.knowledge.services import kb
 
     if "conversation" not in world.subject:
         conversation = kb.conversation_start(user=world.user["member"])
