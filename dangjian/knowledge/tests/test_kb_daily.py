@@ -36,7 +36,9 @@ def test_a_run_killed_midway_resumes_without_duplicates(cast):
 
 def test_days_do_not_repeat_an_entry_while_others_remain(cast):
     make_base(cast.org["P"])
-    picks = [daily_services.daily_pick(day=AT.date() + dt.timedelta(days=i)).entry_id for i in range(3)]
+    picks = [
+        daily_services.daily_pick(day=AT.date() + dt.timedelta(days=i)).entry_id for i in range(3)
+    ]
     assert len(set(picks)) == 3
     assert daily_services.daily_pick(day=AT.date()).entry_id == picks[0]  # stable for its day
 
