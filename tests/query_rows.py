@@ -211,31 +211,31 @@ def kb_versions(world: World, n: int) -> None:
 
 def daily(world: World, n: int) -> None:
     """``n`` more days of 每日一答 (each picks a published entry; one is made per day)."""
-    from dangjian.knowledge.services import daily as kb_desk
+    from dangjian.knowledge.services import daily as daily_services
 
     for _ in range(n):
         _entry(world, "P", publish=True)
-        kb_desk.daily_pick(day=dt.date(2025, 1, 1) + dt.timedelta(days=_n()))
+        daily_services.daily_pick(day=dt.date(2025, 1, 1) + dt.timedelta(days=_n()))
 
 
 def ivr(world: World, n: int) -> None:
     """The province hotline's voice menu, ``n`` options longer (at most the menu's 9)."""
-    from dangjian.knowledge.services import daily as kb_desk
+    from dangjian.desk.services import ivr
 
-    world.ivr_options = min(world.ivr_options + n, kb_desk.IVR_MAX)
+    world.ivr_options = min(world.ivr_options + n, ivr.IVR_MAX)
     options = [
         {"key": str(k + 1), "label": f"选项{k + 1}", "queue": "综合", "category": "党费"}
         for k in range(world.ivr_options)
     ]
-    kb_desk.ivr_menu_replace(acting_user=world.root, org=world.org["P"], options=options)
+    ivr.ivr_menu_replace(acting_user=world.root, org=world.org["P"], options=options)
 
 
 def feedback(world: World, n: int) -> None:
-    from dangjian.knowledge.services import daily as kb_desk
+    from dangjian.desk.services import feedback as services
 
     for k in range(n):
         kind = ("suggestion", "problem")[k % 2]
-        kb_desk.feedback_submit(user=world.user["member"], kind=kind, text=f"建议增加功能{_n()}")
+        services.feedback_submit(user=world.user["member"], kind=kind, text=f"建议增加功能{_n()}")
 
 
 def orders(world: World, n: int) -> None:

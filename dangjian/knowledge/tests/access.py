@@ -307,8 +307,8 @@ SPEC = Spec(
     kinds=KINDS,
     endpoints=[*ENDPOINTS, *PAGES],
     exempt={
-        "GET /api/v1/consult/kb/entries": "a list: exactly the scope, desk/tests/test_access.py",
-        "GET /api/v1/consult/kb/export": "exactly the visible entries, desk/tests/test_access.py",
+        "GET /api/v1/consult/kb/entries": "a list: exactly the scope, knowledge/tests/test_access.py",
+        "GET /api/v1/consult/kb/export": "exactly the visible entries, knowledge/tests/test_access.py",
         "GET /api/v1/consult/daily": "the same answer for everyone: desk/tests/test_access.py",
     },
     state=state,

@@ -1,14 +1,13 @@
 """Pages: the member chat (plain POST and htmx), knowledge-base search and editing,
-每日一答, the hotline script and the 问题优化清单."""
+每日一答 (the desk's hotline script and 问题优化清单: desk/tests/test_hotline_feedback.py)."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from dangjian.desk.models import PlatformFeedback
 from dangjian.knowledge import handoff, index
 from dangjian.knowledge.models import Entry, Message
-from dangjian.knowledge.services import daily as desk
+from dangjian.knowledge.services import daily as daily_services
 from dangjian.knowledge.services import kb as services
 from dangjian.knowledge.tests.kb_helpers import ScriptedEngine, make_base, make_entry
 
@@ -155,42 +154,9 @@ def test_daily_archive(cast, client, login):
     make_base(cast.org["P"])
     import datetime as dt
 
-    desk.daily_pick(day=dt.date(2026, 11, 1))
+    daily_services.daily_pick(day=dt.date(2026, 11, 1))
     login(cast.user["member"])
     assert "2026年11月1日" in client.get("/consult/daily/").content.decode()
-
-
-def test_hotline_script_for_staff_and_menu_edit_for_admins(cast, client, login):
-    login(cast.user["province_admin"])
-    response = client.post(
-        "/consult/hotline/edit/", {"menu": "1 | 入党咨询 | 发展党员 | 入党\n0 | 人工服务 | 综合"}
-    )
-    assert response.status_code == 302
-    bad = client.post("/consult/hotline/edit/", {"menu": "1 | 甲 | 乙\n1 | 丙 | 丁"})
-    assert "第2行" in bad.content.decode()
-    login(cast.user["agent"])
-    text = client.get("/consult/hotline/").content.decode()
-    assert "入党咨询" in text and "人工服务" in text
-    assert client.get("/consult/hotline/edit/").status_code == 403
-    login(cast.user["member"])
-    assert client.get("/consult/hotline/").status_code == 403
-
-
-def test_platform_feedback_from_member_to_admin(cast, client, login):
-    login(cast.user["member"])
-    client.post("/consult/feedback/", {"kind": "suggestion", "text": "希望增加夜间模式。"})
-    item = PlatformFeedback.objects.get()
-    assert item.org == cast.org["B1"]
-    assert client.get("/consult/feedback/manage/").status_code == 403
-    login(cast.user["sibling_county_admin"])
-    assert "夜间模式" not in client.get("/consult/feedback/manage/").content.decode()
-    url = f"/consult/feedback/{item.pk}/status/"
-    assert client.post(url, {"status": "accepted"}).status_code == 404
-    login(cast.user["county_admin"])
-    assert "夜间模式" in client.get("/consult/feedback/manage/").content.decode()
-    client.post(url, {"status": "done", "reply": "已上线"})
-    item.refresh_from_db()
-    assert (item.status, item.reply) == ("done", "已上线")
 
 
 def test_pages_have_no_inline_scripts_or_styles(cast, client, login):
