@@ -49,7 +49,9 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.members",
     "dangjian.orglife",
-    "dangjian.consult",
+    "dangjian.consult",  # only the migration history of the two apps below
+    "dangjian.knowledge",
+    "dangjian.desk",
     "dangjian.transfers",
     "dangjian.recruitment",
     "dangjian.mobility",
