@@ -169,6 +169,7 @@ def group_queryset(user) -> QuerySet[MobileGroup]:
         .annotate(
             size=Count("registrations", filter=Q(registrations__status=RegistrationStatus.ACTIVE))
         )
+        .order_by("host_org_id", "name")
     )
 
 
@@ -202,7 +203,7 @@ def lost_list(user, filters: dict | None = None) -> QuerySet[LostContact]:
         qs = qs.filter(status=filters["status"])
     if filters.get("q"):
         qs = qs.filter(member__name__icontains=filters["q"].strip())
-    return qs
+    return qs.order_by("-since", "-pk")
 
 
 def lost_get(user, pk) -> LostContact:

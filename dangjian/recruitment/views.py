@@ -5,14 +5,13 @@ documents, and the form of the next step), the printable record (PDF), documents
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.core import cases, scope, uploads
+from dangjian.core import cases, pdf, scope, uploads
 from dangjian.core.http import client_ip
 from dangjian.core.pages import apply_errors, form_submit, paginate, post_action, query_text
 from dangjian.core.scope import Perm
@@ -271,11 +270,9 @@ def document(request, pk, doc_id):
 def record_pdf(request, pk):
     """The printable record (发展党员全程纪实表), a PDF rendered by WeasyPrint with
     Debian's CJK fonts; every print is audited."""
-    from weasyprint import HTML
-
     applicant = selectors.applicant_get(request.user, pk)
     records = selectors.timeline(applicant)
-    html = render_to_string(
+    document = pdf.render_pdf(
         "recruitment/record_pdf.html",
         {
             "applicant": applicant,
@@ -285,9 +282,7 @@ def record_pdf(request, pk):
             "sponsors": list(applicant.sponsors.all()),
             "printed": timezone.localtime(),
         },
+        stylesheet="css/pdf-recruitment-record.css",
     )
-    pdf = HTML(string=html).write_pdf()
     services.record_printed(acting_user=request.user, applicant=applicant, ip=client_ip(request))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="recruitment-{applicant.pk}.pdf"'
-    return response
+    return pdf.pdf_response(document, f"recruitment-{applicant.pk}.pdf")

@@ -10,7 +10,7 @@ import datetime as dt
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -308,13 +308,4 @@ def transfer_letter(request, transfer_id: Id):
     services.letter_download_record(
         acting_user=request.user, transfer=transfer, ip=client_ip(request)
     )
-    return pdf_response(transfer, request)
-
-
-def pdf_response(transfer, request) -> HttpResponse:
-    response = HttpResponse(
-        letter.render_pdf(transfer, request.build_absolute_uri), content_type="application/pdf"
-    )
-    response["Content-Disposition"] = f'attachment; filename="letter-{transfer.pk}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return letter.pdf_response(transfer, request)

@@ -7,10 +7,11 @@ and the QR code; a tear-off 回执 at the foot for the receiving organisation.
 """
 
 import segno
-from django.template.loader import render_to_string
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from dangjian.core import pdf
 from dangjian.transfers import selectors
 from dangjian.transfers.models import Transfer
 
@@ -46,7 +47,17 @@ def context(transfer: Transfer, build_absolute_uri) -> dict:
 
 
 def render_pdf(transfer: Transfer, build_absolute_uri) -> bytes:
-    from weasyprint import HTML
+    return pdf.render_pdf(
+        "transfers/letter_pdf.html",
+        context(transfer, build_absolute_uri),
+        stylesheet="css/pdf-transfer-letter.css",
+    )
 
-    html = render_to_string("transfers/letter_pdf.html", context(transfer, build_absolute_uri))
-    return HTML(string=html).write_pdf()
+
+def pdf_response(transfer: Transfer, request) -> HttpResponse:
+    """The letter as a download; the page and the API answer with the same file."""
+    return pdf.pdf_response(
+        render_pdf(transfer, request.build_absolute_uri),
+        f"letter-{transfer.pk}.pdf",
+        attachment=True,
+    )

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian.core.http import client_ip
 from dangjian.core.pages import form_submit, paginate, post_action, query_text
 from dangjian.members import selectors as member_selectors
-from dangjian.transfers import api, selectors, services
+from dangjian.transfers import letter as letter_pdf
+from dangjian.transfers import selectors, services
 from dangjian.transfers.filters import TransferFilter
 from dangjian.transfers.forms import ApplyForm, NoteForm, ReasonForm, ReceiptForm
 
@@ -207,7 +208,7 @@ def letter(request, pk):
     services.letter_download_record(
         acting_user=request.user, transfer=transfer, ip=client_ip(request)
     )
-    return api.pdf_response(transfer, request)
+    return letter_pdf.pdf_response(transfer, request)
 
 
 @never_cache

@@ -77,6 +77,8 @@ CREATED = (
     "knowledge.entry",
     "desk.platformfeedback",
     "desk.workorder",
+    "mobility.lostcontact",
+    "mobility.workassignment",
 )
 # Reads that leave an audit entry by design (who exported what).
 EXPORTS = Q(action__startswith="member.export") | Q(action="kb.entry.export")
