@@ -321,6 +321,7 @@ def _register_routers() -> None:
     from dangjian.consult.api import router as consult_router
     from dangjian.core.api import router as inbox_router
     from dangjian.core.api import warnings_router
+    from dangjian.dues.api import router as dues_router
     from dangjian.members.api import router as members_router
     from dangjian.orglife.api import router as orglife_router
     from dangjian.orgs.api import router as orgs_router
@@ -332,6 +333,7 @@ def _register_routers() -> None:
     api.add_router("/warnings", warnings_router)
     api.add_router("/orglife", orglife_router)
     api.add_router("/consult", consult_router)
+    api.add_router("/dues", dues_router)
 
 
 _register_routers()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.members",
     "dangjian.orglife",
+    "dangjian.dues",
     "dangjian.consult",
     "dangjian.home",
     "dangjian.demo",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
     path("orglife/", include("dangjian.orglife.urls")),
+    path("dues/", include("dangjian.dues.urls")),
     path("consult/", include("dangjian.consult.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
