@@ -323,6 +323,36 @@ def conversation_subject(world: World, n: int) -> None:
 
 # Kind of row → its maker, in the order they run (a meeting subject after the members
 # it calls, daily answers after the entries they pick from).
+def dues_bills(world: World, n: int) -> None:
+    """``n`` more months of bills for each branch's first member (B1m1 is the ``member``
+    user's own), every other one paid in cash: bills, arrears and payments all grow."""
+    from dangjian.dues import rules, services
+    from dangjian.members.models import Member
+
+    first = [world.cast.member[f"{b}m1"] for b in BRANCHES]
+    if not hasattr(world, "dues_month"):
+        world.dues_month = dt.date(2024, 12, 1)
+        for member in first:
+            services.base_set(
+                acting_user=world.root,
+                member=member,
+                category="employed",
+                effective_month=dt.date(2021, 1, 1),
+                base_fen=400000,
+            )
+    for _ in range(n):
+        month = world.dues_month
+        world.dues_month = rules.add_months(month, -1)
+        services.bills_issue(
+            month=month, members=Member.objects.filter(pk__in=[m.pk for m in first])
+        )
+        if _n() % 2:
+            for member in first:
+                services.payment_record(
+                    acting_user=world.root, member=member, months=[month], channel="cash"
+                )
+
+
 ROW_MAKERS: dict[str, Callable[[World, int], None]] = {
     "members": members,
     "orgs": orgs,
@@ -339,4 +369,5 @@ ROW_MAKERS: dict[str, Callable[[World, int], None]] = {
     "order_subject": order_subject,
     "chat_subject": chat_subject,
     "conversation_subject": conversation_subject,
+    "dues_bills": dues_bills,
 }

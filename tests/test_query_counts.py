@@ -125,6 +125,9 @@ API_TARGETS = [
     ),
     _api("consult/chats/{chat_id}/messages", "consult/chats/{chat}/messages", ("chat_subject",)),
     _api("consult/stats", "consult/stats", ("orders",)),
+    _api("dues/bills/mine", "dues/bills/mine?limit=100", ("dues_bills",), ("member",)),
+    _api("dues/arrears", "dues/arrears?limit=100", ("dues_bills",)),
+    _api("dues/payments", "dues/payments?limit=100", ("dues_bills",), MEMBER_TOO),
 ]
 
 
@@ -191,6 +194,9 @@ PAGE_TARGETS = [
     _page("consult:my_order", "/consult/my/{order}/", ("order_subject",), ("member",)),
     _page("consult:public_questions", "/consult/public/", ("orders",), (*ADMINS, VISITOR)),
     _page("consult:order_stats", "/consult/stats/", ("orders",)),
+    _page("dues:mine", "/dues/", ("dues_bills",), ("member",)),
+    _page("dues:arrears", "/dues/arrears/", ("dues_bills",)),
+    _page("dues:report", "/dues/report/{K1}/?period=2024", ("dues_bills", "orgs")),
 ]
 
 # Page routes that show no list whose length depends on the data, by why.
@@ -201,7 +207,7 @@ NOT_LIST_PAGES = {
     },
     "one object (its own fields; the lists inside details are targets above)": {
         "members:detail", "members:reveal", "members:photo", "orglife:photo",
-        "consult:kb_detail", "warning_detail",
+        "consult:kb_detail", "warning_detail", "dues:receipt",
     },
     "the check-in screen: a QR code and the attendance summary's figures": {
         "orglife:screen", "orglife:screen_qr",
@@ -220,7 +226,7 @@ NOT_LIST_PAGES = {
         "consult:order_publish", "consult:order_to_kb", "consult:coordination_answer",
         "consult:live_chat_send", "consult:live_chat_close", "consult:message_new",
         "consult:my_order_rate", "consult:my_order_reopen", "consult:public_ask",
-        "warning_resolve", "warning_assign",
+        "warning_resolve", "warning_assign", "dues:sandbox_pay",
     },
 }  # fmt: skip
 
@@ -248,6 +254,7 @@ MORE = {
     "order_subject": 6,
     "chat_subject": 10,
     "conversation_subject": 6,
+    "dues_bills": 6,
 }
 TARGETS = API_TARGETS + PAGE_TARGETS
 CASES = [(t, u) for t in TARGETS for u in t.users]

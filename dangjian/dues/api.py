@@ -95,7 +95,9 @@ class PayOut(Schema):
 
 @router.post("/pay", response={201: PayOut}, summary="网上缴纳：创建支付订单")
 def pay(request, body: PayIn):
-    member = selectors.member_get(request.auth, request.auth.member_id or 0)
+    member = selectors.own_member(request.auth)
+    if member is None:
+        raise invalid(("body", "months"), "当前账号未关联党员信息")
     payment, url = services.payment_start(
         acting_user=request.auth, member=member, months=body.months, provider=body.provider
     )
@@ -107,23 +109,26 @@ def pay(request, body: PayIn):
     }
 
 
-@router.post(
-    "/notify/{provider}",
-    auth=None,
-    url_name="dues_notify",
-    summary="支付渠道异步通知（验签）",
-    response={200: dict, 400: dict},
-)
-def notify(request, provider: str):
-    try:
+def _notify_endpoint(provider: providers.Provider):
+    def notify(request):
         outcome = services.notice_receive(
-            provider=provider, body=request.body, headers=request.headers
+            provider=provider.name, body=request.body, headers=request.headers
         )
-    except providers.ProviderError:
-        return 400, {"code": "FAIL", "message": "不支持的支付渠道"}
-    if outcome == "forged":
-        return 400, {"code": "FAIL", "message": "签名校验失败"}
-    return 200, providers.get(provider).ack()
+        if outcome == "forged":
+            return 400, {"code": "FAIL", "message": "签名校验失败"}
+        return 200, provider.ack()
+
+    router.post(
+        f"/notify/{provider.name}",
+        auth=None,
+        url_name=f"dues_notify_{provider.name}",
+        summary=f"{provider.label}异步通知（验签；伪造、重放的通知不改变任何数据）",
+        response={200: dict, 400: dict},
+    )(notify)
+
+
+for _provider in providers.PROVIDERS.values():
+    _notify_endpoint(_provider)
 
 
 class PaymentOut(Schema):
@@ -206,7 +211,7 @@ def base_set(request, member_id: Id, body: BaseIn):
 
 
 class RecordIn(InSchema):
-    months: list[dt.date] = Field(min_length=1, max_length=60)
+    months: list[dt.date] = Field(max_length=60)
     channel: Channel
     payer_kind: PayerKind = PayerKind.SELF
     payer_name: str = Field("", max_length=50)

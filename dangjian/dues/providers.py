@@ -91,7 +91,7 @@ class Sandbox(Provider):
             out_trade_no=out_trade_no,
             txn_id="SBX" + secrets.token_hex(12),
             amount_fen=amount_fen,
-            notify_url=reverse("api:dues_notify", kwargs={"provider": self.name}),
+            notify_url=reverse(f"api:dues_notify_{self.name}"),
             return_url=reverse("dues:mine"),
         )
         return Order(pay_url=reverse("dues:sandbox_pay", args=[out_trade_no]))

@@ -109,3 +109,18 @@ def member_get(user, pk):
     return scope.get_or_404(
         Member.objects.visible_to(user, Perm.VIEW_DUES).select_related("branch"), pk=pk
     )
+
+
+def own_member(user):
+    """The member record linked to ``user`` (None if none): one's own dues."""
+    from dangjian.members.models import Member
+
+    own = getattr(user, "member_id", None)
+    if not own:
+        return None
+    return (
+        Member.objects.visible_to(user, Perm.VIEW_MEMBER)
+        .select_related("branch")
+        .filter(pk=own)
+        .first()
+    )

@@ -18,7 +18,7 @@ equal the settled bills, and the member accounts equal money received but not ap
 import datetime as dt
 import secrets
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -59,6 +59,11 @@ def _member_path(member) -> str:
 
 
 def _authorize(acting_user, member) -> None:
+    """CHANGE_DUES over the member's branch; a member who sees their own dues but may not
+    change them is refused (403), anyone else who cannot see them gets a 404."""
+    own = getattr(acting_user, "member_id", None) == member.pk
+    if own and not scope.covers(acting_user, Perm.CHANGE_DUES, _member_path(member)):
+        raise PermissionDenied("您没有权限执行此操作")
     scope.authorize(acting_user, Perm.CHANGE_DUES, _member_path(member), view_perm=Perm.VIEW_DUES)
 
 

@@ -18,16 +18,10 @@ from dangjian.dues.models import BillStatus, SandboxTrade
 from dangjian.orgs import selectors as org_selectors
 
 
-def _member(user):
-    if not getattr(user, "member_id", None):
-        return None
-    return selectors.member_get(user, user.member_id)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def mine(request):
-    member = _member(request.user)
+    member = selectors.own_member(request.user)
     if request.method == "POST" and member is not None:
         try:
             months = [dt.date.fromisoformat(m) for m in request.POST.getlist("months")]

@@ -27,6 +27,8 @@ PATH_PARAM_KINDS = {
     "message_id": "kb_message",
     # 预警: by the organisation they were raised against (leaders and admins above see it).
     "warning_id": "warning",
+    # 党费: payments by the member's branch (a member sees their own).
+    "payment_id": "dues_payment",
 }
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
