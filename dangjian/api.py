@@ -233,9 +233,6 @@ PYDANTIC_MESSAGES = {
     "name_invalid": "{reason}",  # dangjian.core.text.Name: already in Chinese
 }
 
-# Service field names → the API's body field names (the API takes ids for relations).
-FIELD_ALIASES = {"parent": "parent_id", "branch": "branch_id", "group": "group_id"}
-
 
 def _chinese(error: dict) -> dict:
     if "msg_zh" in error:  # raised by an endpoint (core.apitools), already in Chinese
@@ -262,7 +259,7 @@ def on_schema_error(request, exc: NinjaValidationError):
 def on_rule_error(request, exc: DjangoValidationError):
     detail = [
         {
-            "loc": ["body", FIELD_ALIASES.get(field, field)] if field != "__all__" else ["body"],
+            "loc": ["body", field] if field != "__all__" else ["body"],
             "msg": msg,
             "type": "rule",
         }
@@ -323,8 +320,11 @@ def _register_routers() -> None:
     from dangjian.core.api import warnings_router
     from dangjian.dues.api import router as dues_router
     from dangjian.members.api import router as members_router
+    from dangjian.mobility.api import router as mobility_router
     from dangjian.orglife.api import router as orglife_router
     from dangjian.orgs.api import router as orgs_router
+    from dangjian.recruitment.api import router as recruitment_router
+    from dangjian.transfers.api import router as transfers_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/orgs", orgs_router)
@@ -333,6 +333,9 @@ def _register_routers() -> None:
     api.add_router("/warnings", warnings_router)
     api.add_router("/orglife", orglife_router)
     api.add_router("/consult", consult_router)
+    api.add_router("/transfers", transfers_router)
+    api.add_router("/recruitment", recruitment_router)
+    api.add_router("/mobility", mobility_router)
     api.add_router("/dues", dues_router)
 
 

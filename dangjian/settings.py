@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "dangjian.orglife",
     "dangjian.dues",
     "dangjian.consult",
+    "dangjian.transfers",
+    "dangjian.recruitment",
+    "dangjian.mobility",
     "dangjian.home",
     "dangjian.demo",
 ]

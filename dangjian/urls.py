@@ -30,6 +30,9 @@ urlpatterns = [
     path("orglife/", include("dangjian.orglife.urls")),
     path("dues/", include("dangjian.dues.urls")),
     path("consult/", include("dangjian.consult.urls")),
+    path("transfers/", include("dangjian.transfers.urls")),
+    path("recruitment/", include("dangjian.recruitment.urls")),
+    path("mobility/", include("dangjian.mobility.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -321,8 +321,260 @@ def conversation_subject(world: World, n: int) -> None:
         kb.ask(user=world.user["member"], conversation=conversation, entry=entry)
 
 
+def _pdf() -> SimpleUploadedFile:
+    return SimpleUploadedFile("材料.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+
+
+def _applicant(world: World, branch: str, applied_on: dt.date):
+    from dangjian.recruitment import services
+
+    i = _n()
+    return services.applicant_create(
+        acting_user=world.root,
+        branch=world.org[branch],
+        name=f"申请人{i}",
+        id_number=new_id_number(dt.date(1985, 1 + i % 12, 1)),
+        ethnicity="汉族",
+        education="bachelor",
+        applied_on=applied_on,
+        document=_pdf(),
+    )
+
+
+def applicants(world: World, n: int) -> None:
+    """``n`` applicants per branch, half of them already talked to (发展党员)."""
+    from dangjian.recruitment import services
+
+    for branch in BRANCHES:
+        for k in range(n):
+            applicant = _applicant(world, branch, dt.date(2025, 3, 3))
+            if k % 2:
+                services.step_do(
+                    acting_user=world.root,
+                    applicant=applicant,
+                    step="talk",
+                    done_on=dt.date(2025, 3, 10),
+                )
+
+
+def applicant_subject(world: World, n: int) -> None:
+    """A B1 activist with ``n`` half-yearly reviews, each with a document (全程纪实)."""
+    from dangjian.recruitment import services
+
+    applicant = _applicant(world, "B1", dt.date(2010, 3, 1))
+    contact = world.cast.member["B1m1"].pk
+    steps = [
+        ("talk", dt.date(2010, 3, 10), {}),
+        ("activist", dt.date(2010, 4, 1), {}),
+        ("activist_filed", dt.date(2010, 4, 2), {}),
+        ("contacts", dt.date(2010, 4, 3), {"contact_ids": [contact]}),
+    ]
+    steps += [("review", dt.date(2010, 5, 1) + dt.timedelta(days=k), {"document": _pdf()}) for k in range(n)]  # fmt: skip
+    for key, on, extra in steps:
+        services.step_do(acting_user=world.root, applicant=applicant, step=key, done_on=on, **extra)
+    world.subject["applicant"] = applicant.pk
+
+
+def _new_member(world: World, branch: str):
+    from dangjian.members import services
+
+    i = _n()
+    return services.member_create(
+        acting_user=world.root,
+        branch=world.org[branch],
+        name=f"流动党员{i}",
+        id_number=new_id_number(dt.date(1960 + i % 20, 1 + i % 12, 2), male=i % 2 == 0),
+        ethnicity="汉族",
+        education="bachelor",
+        joined_on=dt.date(2005, 7, 1),
+        full_member_on=dt.date(2006, 7, 1),
+        status="full",
+    )
+
+
+def _local_today() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+MOBILE_HOST = {"B1": "B3", "B2": "B4", "B3": "B1", "B4": "B2"}
+
+
+def _register(world: World, branch: str):
+    from dangjian.mobility import rules, services
+
+    today = _local_today()
+    return services.registration_create(
+        acting_user=world.root,
+        member=_new_member(world, branch),
+        reason="外出务工",
+        away_since=today - dt.timedelta(days=30),
+        expected_until=rules.add_months(today, 8),
+        host_code=world.org[MOBILE_HOST[branch]].code,
+    )
+
+
+def mobile_registrations(world: World, n: int) -> None:
+    """``n`` new members of every branch registered as mobile, each hosted by another
+    branch, half of them in a 流动党小组 at the host."""
+    from dangjian.mobility import services
+
+    for branch in BRANCHES:
+        for k in range(n):
+            registration = _register(world, branch)
+            if k % 2 == 0:
+                group = services.group_create(
+                    acting_user=world.root,
+                    host_org=registration.host_org,
+                    name=f"流动党小组{_n()}",
+                )
+                services.registration_set_group(
+                    acting_user=world.root, registration=registration, group=group
+                )
+
+
+def registration_subject(world: World, n: int) -> None:
+    """A B1 member's registration with ``n`` activities recorded at the host."""
+    from dangjian.mobility import services
+
+    registration = _register(world, "B1")
+    for _ in range(n):
+        services.participation_add(
+            acting_user=world.root,
+            registration=registration,
+            held_on=_local_today(),
+            kind="meeting",
+            title=f"流入地活动{_n()}",
+        )
+    world.subject["mobile_registration"] = registration.pk
+
+
+def lost_contacts(world: World, n: int) -> None:
+    """``n`` lost-contact cases per branch, each with a search attempt."""
+    from dangjian.mobility import services
+
+    for branch in BRANCHES:
+        for _ in range(n):
+            case = services.lost_mark(
+                acting_user=world.root,
+                member=_new_member(world, branch),
+                since=_local_today() - dt.timedelta(days=40),
+                circumstances="联系不上",
+            )
+            services.attempt_add(
+                acting_user=world.root,
+                case=case,
+                tried_on=_local_today(),
+                method="phone",
+                result="无人接听",
+            )
+
+
+def lost_subject(world: World, n: int) -> None:
+    """A B1 lost-contact case with ``n`` search attempts."""
+    from dangjian.mobility import services
+
+    case = services.lost_mark(
+        acting_user=world.root,
+        member=_new_member(world, "B1"),
+        since=_local_today() - dt.timedelta(days=40),
+        circumstances="外出后失联",
+    )
+    for _ in range(n):
+        services.attempt_add(
+            acting_user=world.root,
+            case=case,
+            tried_on=_local_today(),
+            method="relatives",
+            result=f"亲属不知去向{_n()}",
+        )
+    world.subject["lost"] = case.pk
+
+
+def mobile_group_subject(world: World, n: int) -> None:
+    """A 流动党小组 at B1 with ``n`` mobile members from B3."""
+    from dangjian.mobility import services
+
+    group = services.group_create(
+        acting_user=world.root, host_org=world.org["B1"], name=f"在华山流动党小组{_n()}"
+    )
+    for _ in range(n):
+        services.registration_set_group(
+            acting_user=world.root, registration=_register(world, "B3"), group=group
+        )
+    world.subject["mobile_group"] = group.pk
+
+
+def lapse_subject(world: World, n: int) -> None:
+    """A B1 member with ``n`` pieces of assigned work and good reasons."""
+    from dangjian.mobility import services
+
+    member = _new_member(world, "B1")
+    today = _local_today()
+    for _ in range(n):
+        services.assignment_create(
+            acting_user=world.root,
+            member=member,
+            title=f"工作{_n()}",
+            assigned_on=today,
+            due_on=today,
+        )
+        services.excuse_record(
+            acting_user=world.root,
+            member=member,
+            condition="work",
+            reason=f"因病{_n()}",
+            valid_from=today,
+        )
+    world.subject["lapse_member"] = member.pk
+
+
 # Kind of row → its maker, in the order they run (a meeting subject after the members
 # it calls, daily answers after the entries they pick from).
+def transfers(world: World, n: int) -> None:
+    """``n`` withdrawn transfers from every branch (and of B1m1, the ``member`` user's own)."""
+    from dangjian.transfers import services
+
+    others = {"B1": "B2", "B2": "B3", "B3": "B4", "B4": "B1"}
+    movers = [(f"{key}m2", others[key]) for key in BRANCHES] + [("B1m1", "B3")]
+    for _ in range(n):
+        for member_key, to in movers:
+            transfer = services.transfer_apply(
+                acting_user=world.root,
+                member=world.cast.member[member_key],
+                reason=f"工作调动{_n()}",
+                to_branch=world.org[to],
+            )
+            services.transfer_withdraw(acting_user=world.root, transfer=transfer)
+
+
+def transfer_subject(world: World, n: int) -> None:
+    """A B1 → B3 transfer, approved, its letter reissued ``n`` times; the new subject."""
+    from dangjian.members import services as members
+    from dangjian.transfers import services
+
+    i = _n()
+    member = members.member_create(
+        acting_user=world.root,
+        branch=world.org["B1"],
+        name=f"转接党员{i}",
+        id_number=new_id_number(dt.date(1980, 1, 1)),
+        ethnicity="汉族",
+        education="bachelor",
+        joined_on=dt.date(2005, 7, 1),
+        status="probationary",
+    )
+    transfer = services.transfer_apply(
+        acting_user=world.root, member=member, reason="升学", to_branch=world.org["B3"]
+    )
+    while transfer.status == "pending":
+        services.transfer_approve(acting_user=world.root, transfer=transfer)
+    for _ in range(n):
+        services.transfer_reissue(acting_user=world.root, transfer=transfer)
+    world.subject["transfer"] = transfer.pk
+
+
 def dues_bills(world: World, n: int) -> None:
     """``n`` more months of bills for each branch's first member (B1m1 is the ``member``
     user's own), every other one paid in cash: bills, arrears and payments all grow."""
@@ -369,5 +621,15 @@ ROW_MAKERS: dict[str, Callable[[World, int], None]] = {
     "order_subject": order_subject,
     "chat_subject": chat_subject,
     "conversation_subject": conversation_subject,
+    "transfers": transfers,
+    "transfer_subject": transfer_subject,
+    "applicants": applicants,
+    "applicant_subject": applicant_subject,
+    "mobile_registrations": mobile_registrations,
+    "registration_subject": registration_subject,
+    "lost_contacts": lost_contacts,
+    "lost_subject": lost_subject,
+    "mobile_group_subject": mobile_group_subject,
+    "lapse_subject": lapse_subject,
     "dues_bills": dues_bills,
 }

@@ -51,6 +51,16 @@ ENDPOINTS = {
     ("get", "/api/v1/orglife/meetings/{meeting_id}/photo-file"),
     ("get", "/api/v1/orglife/compliance"),
     ("get", "/api/v1/orglife/warnings"),
+    ("get", "/api/v1/transfers"),
+    ("post", "/api/v1/transfers"),
+    ("get", "/api/v1/transfers/destinations"),
+    ("get", "/api/v1/transfers/{transfer_id}"),
+    ("post", "/api/v1/transfers/{transfer_id}/approve"),
+    ("post", "/api/v1/transfers/{transfer_id}/reject"),
+    ("post", "/api/v1/transfers/{transfer_id}/withdraw"),
+    ("post", "/api/v1/transfers/{transfer_id}/reissue"),
+    ("post", "/api/v1/transfers/{transfer_id}/receipt"),
+    ("get", "/api/v1/transfers/{transfer_id}/letter"),
     # 预警 (core warnings) of the caller's subtree
     ("get", "/api/v1/warnings"),
     ("get", "/api/v1/warnings/kinds"),
@@ -95,6 +105,15 @@ ENDPOINTS = {
     ("post", "/api/v1/consult/chats/{chat_id}/messages"),
     ("post", "/api/v1/consult/chats/{chat_id}/close"),
     ("get", "/api/v1/consult/stats"),
+    # 发展党员
+    ("get", "/api/v1/recruitment/applicants"),
+    ("post", "/api/v1/recruitment/applicants"),
+    ("get", "/api/v1/recruitment/applicants/{applicant_id}"),
+    ("post", "/api/v1/recruitment/applicants/{applicant_id}/steps"),
+    ("post", "/api/v1/recruitment/applicants/{applicant_id}/terminate"),
+    ("get", "/api/v1/recruitment/applicants/{applicant_id}/document-file"),
+    ("get", "/api/v1/recruitment/pipeline"),
+    ("put", "/api/v1/recruitment/plans"),
 }
 
 

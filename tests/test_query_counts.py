@@ -61,6 +61,8 @@ def _api(op: str, url: str, rows: tuple[str, ...], users=ADMINS, label="") -> Ta
 
 
 API_TARGETS = [
+    _api("transfers", "transfers?limit=100", ("transfers",), MEMBER_TOO),
+    _api("transfers/destinations", "transfers/destinations", ("orgs",), MEMBER_TOO),
     _api("orgs", "orgs?limit=100", ("orgs", "members")),
     _api("orgs/{org_id}/children", "orgs/{T1}/children?limit=100", ("orgs", "members")),
     _api("members", "members?limit=100", ("members",)),
@@ -125,6 +127,20 @@ API_TARGETS = [
     ),
     _api("consult/chats/{chat_id}/messages", "consult/chats/{chat}/messages", ("chat_subject",)),
     _api("consult/stats", "consult/stats", ("orders",)),
+    _api("recruitment/applicants", "recruitment/applicants?limit=100", ("applicants",)),
+    _api(
+        "recruitment/applicants/{applicant_id}",
+        "recruitment/applicants/{applicant}",
+        ("applicant_subject",),  # its steps and their documents
+    ),
+    _api("mobility/registrations", "mobility/registrations?limit=100", ("mobile_registrations",)),
+    _api(
+        "mobility/registrations/{registration_id}/participation",
+        "mobility/registrations/{mobile_registration}/participation?limit=100",
+        ("registration_subject",),
+    ),
+    _api("mobility/lost", "mobility/lost?limit=100", ("lost_contacts",)),
+    _api("mobility/lost/{lost_id}", "mobility/lost/{lost}", ("lost_subject",)),
     _api("dues/bills/mine", "dues/bills/mine?limit=100", ("dues_bills",), ("member",)),
     _api("dues/arrears", "dues/arrears?limit=100", ("dues_bills",)),
     _api("dues/payments", "dues/payments?limit=100", ("dues_bills",), MEMBER_TOO),
@@ -136,6 +152,9 @@ def _page(name: str, url: str, rows: tuple[str, ...], users=ADMINS, label="") ->
 
 
 PAGE_TARGETS = [
+    _page("transfers:list", "/transfers/", ("transfers",), MEMBER_TOO),
+    _page("transfers:detail", "/transfers/{transfer}/", ("transfer_subject",)),
+    _page("transfers:apply", "/transfers/apply/?q=党支部", ("orgs",), ("member",)),
     _page("home", "/", ("members", "orgs"), MEMBER_TOO),
     _page("inbox", "/inbox/", ("notifications",), MEMBER_TOO),
     _page("orgs:tree", "/orgs/", ("orgs", "members")),
@@ -194,6 +213,17 @@ PAGE_TARGETS = [
     _page("consult:my_order", "/consult/my/{order}/", ("order_subject",), ("member",)),
     _page("consult:public_questions", "/consult/public/", ("orders",), (*ADMINS, VISITOR)),
     _page("consult:order_stats", "/consult/stats/", ("orders",)),
+    _page("recruitment:index", "/recruitment/", ("applicants",)),
+    _page("recruitment:pipeline", "/recruitment/org/{T1}/", ("applicants",)),
+    _page("recruitment:detail", "/recruitment/{applicant}/", ("applicant_subject",)),
+    _page("recruitment:record_pdf", "/recruitment/{applicant}/record.pdf", ("applicant_subject",)),
+    _page("mobility:list", "/mobility/?status=active", ("mobile_registrations",)),
+    _page("mobility:detail", "/mobility/{mobile_registration}/", ("registration_subject",)),
+    _page("mobility:groups", "/mobility/groups/", ("mobile_registrations",)),
+    _page("mobility:group", "/mobility/groups/{mobile_group}/", ("mobile_group_subject",)),
+    _page("mobility:lost", "/mobility/lost/", ("lost_contacts",)),
+    _page("mobility:lost_detail", "/mobility/lost/{lost}/", ("lost_subject",)),
+    _page("mobility:lapse", "/mobility/lapse/{lapse_member}/", ("lapse_subject",)),
     _page("dues:mine", "/dues/", ("dues_bills",), ("member",)),
     _page("dues:arrears", "/dues/arrears/", ("dues_bills",)),
     _page("dues:report", "/dues/report/{K1}/?period=2024", ("dues_bills", "orgs")),
@@ -207,7 +237,10 @@ NOT_LIST_PAGES = {
     },
     "one object (its own fields; the lists inside details are targets above)": {
         "members:detail", "members:reveal", "members:photo", "orglife:photo",
-        "consult:kb_detail", "warning_detail", "dues:receipt",
+        "consult:kb_detail", "warning_detail", "recruitment:document",
+        "members:birthday", "members:birthday_card",
+        "mobility:card", "mobility:verify",
+        "dues:receipt",
     },
     "the check-in screen: a QR code and the attendance summary's figures": {
         "orglife:screen", "orglife:screen_qr",
@@ -226,8 +259,17 @@ NOT_LIST_PAGES = {
         "consult:order_publish", "consult:order_to_kb", "consult:coordination_answer",
         "consult:live_chat_send", "consult:live_chat_close", "consult:message_new",
         "consult:my_order_rate", "consult:my_order_reopen", "consult:public_ask",
-        "warning_resolve", "warning_assign", "dues:sandbox_pay",
+        "warning_resolve", "warning_assign", "transfers:apply_for", "transfers:approve",
+        "transfers:reject", "transfers:withdraw", "transfers:reissue", "transfers:receipt",
+        "recruitment:create", "recruitment:step",
+        "recruitment:terminate", "recruitment:document_add", "recruitment:plan",
+        "mobility:register", "mobility:participation_add",
+        "mobility:end", "mobility:set_group", "mobility:group_create", "mobility:lost_create",
+        "mobility:attempt_add", "mobility:lost_close", "mobility:excuse_add",
+        "mobility:assignment_add", "mobility:assignment_done",
+        "dues:sandbox_pay",
     },
+    "a document or a verdict about one letter": {"transfers:letter", "transfers:verify"},
 }  # fmt: skip
 
 # List operations whose length is fixed by code, not by data (nothing to grow).
@@ -254,6 +296,16 @@ MORE = {
     "order_subject": 6,
     "chat_subject": 10,
     "conversation_subject": 6,
+    "transfers": 4,
+    "transfer_subject": 5,
+    "applicants": 4,
+    "applicant_subject": 5,
+    "mobile_registrations": 5,
+    "registration_subject": 6,
+    "lost_contacts": 5,
+    "lost_subject": 6,
+    "mobile_group_subject": 5,
+    "lapse_subject": 5,
     "dues_bills": 6,
 }
 TARGETS = API_TARGETS + PAGE_TARGETS

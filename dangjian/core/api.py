@@ -3,10 +3,8 @@ state; /api/v1/warnings, the warnings (预警) of the caller's subtree, resolved
 assigned by those who hold the change right over the warning's organisation."""
 
 import datetime as dt
-from contextlib import contextmanager
 from typing import Literal
 
-from django.core.exceptions import ValidationError
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
@@ -17,10 +15,10 @@ from dangjian.core.apitools import (
     LocalDateTime,
     Paging,
     QuerySchema,
+    api_fields,
     filtered,
     invalid,
 )
-from dangjian.core.errors import field_errors
 from dangjian.core.filters import WarningFilter
 from dangjian.core.http import client_ip
 
@@ -77,7 +75,7 @@ def inbox_read(request, payload: ReadIn):
 # --- /api/v1/warnings: 预警 of the caller's subtree ---------------------------------------
 
 warnings_router = Router(tags=["warnings"])
-WARNING_FIELDS = {"assignee": "assignee_id"}
+as_api_fields = api_fields({"assignee": "assignee_id"})
 
 
 class WarningOut(Schema):
@@ -149,18 +147,6 @@ class WarningAssignIn(InSchema):
     assignee_id: Id | None = Field(description="责任人用户编号；null 取消指派")
 
 
-@contextmanager
-def _as_api_fields():
-    """A service's field errors under the API's names (``assignee`` → ``assignee_id``)."""
-    try:
-        yield
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        raise ValidationError(
-            {WARNING_FIELDS.get(f, f): msgs for f, msgs in errors.items()}
-        ) from None
-
-
 @warnings_router.get("", response=list[WarningOut], summary="预警列表（所辖组织；可筛选）")
 @paginate(Paging)
 def warning_list(request, query: Query[WarningListQuery]):
@@ -184,7 +170,7 @@ def warning_detail(request, warning_id: Id):
 def warning_resolve(request, warning_id: Id, payload: WarningResolveIn):
     warning = warnings.warning_get(request.user, warning_id)
     warnings.require_change(request.user, warning)
-    with _as_api_fields():
+    with as_api_fields:
         warnings.warning_resolve(
             acting_user=request.user,
             warning=warning,
@@ -208,7 +194,7 @@ def warning_assign(request, warning_id: Id, payload: WarningAssignIn):
         )
         if assignee is None:
             raise invalid(("body", "assignee_id"), warnings.MSG_ASSIGNEE, "not_assignable")
-    with _as_api_fields():
+    with as_api_fields:
         warnings.warning_assign(
             acting_user=request.user, warning=warning, assignee=assignee, ip=client_ip(request)
         )

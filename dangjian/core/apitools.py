@@ -14,8 +14,11 @@ Anything else is a 422 on that parameter.
 import datetime as dt
 import re
 import types
+from collections.abc import Iterable, Mapping
+from contextlib import ContextDecorator
 from typing import Annotated, Any, Union, get_args, get_origin
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Schema
@@ -142,6 +145,45 @@ class QuerySchema(StrictInput, Schema):
 def invalid(loc: tuple[str, ...], msg: str, error_type: str = "invalid") -> ValidationError:
     """A 422 for one parameter, in the same shape as a pydantic error."""
     return ValidationError([{"loc": loc, "msg_zh": msg, "type": error_type}])
+
+
+class api_fields(ContextDecorator):
+    """Re-raise a service's ValidationError under the API's body field names.
+
+    Services name fields as the models do (``branch``, ``host``, ``attendees``); the API
+    takes ids for relations (``branch_id``, ``host_id``, ``attendee_ids``). A router
+    declares its mapping once and wraps the service calls, as a context manager or a
+    decorator::
+
+        as_api_fields = api_fields({"branch": "branch_id"}, whole=("meeting",))
+
+        with as_api_fields:
+            services.member_update(...)
+
+    Fields named in ``whole`` are about the object as a whole (a cancelled meeting) and
+    are reported at ``["body"]``; unmapped names pass through unchanged. The 422 itself
+    is rendered by ``dangjian/api.py``.
+    """
+
+    def __init__(self, aliases: Mapping[str, str] | None = None, *, whole: Iterable[str] = ()):
+        self.aliases = dict(aliases or {})
+        self.whole = frozenset(whole)
+
+    def rename(self, field: str) -> str:
+        return "__all__" if field in self.whole else self.aliases.get(field, field)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc is None or not isinstance(exc, DjangoValidationError):
+            return False
+        if not hasattr(exc, "error_dict"):
+            return False
+        renamed: dict[str, list] = {}
+        for field, errors in exc.error_dict.items():
+            renamed.setdefault(self.rename(field), []).extend(errors)
+        raise DjangoValidationError(renamed) from None
 
 
 def resolve_in_scope(getter, user, pk, *, field: str):

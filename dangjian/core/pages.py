@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from dangjian.core.errors import field_errors
 
 PAGE_SIZE = 20
+MSG_NO_CHANGES = "没有修改任何内容"
 
 
 def is_htmx(request) -> bool:
@@ -72,6 +73,29 @@ def form_submit(
         return None
     messages.success(request, success(result) if callable(success) else success)
     return then(result)
+
+
+def edit_submit(
+    request,
+    form,
+    update: Callable[[dict], Any],
+    *,
+    instance,
+    success: str | Callable[[Any], str],
+    then: Callable[[Any], HttpResponse],
+    changes: Callable[[], dict] | None = None,
+) -> HttpResponse | None:
+    """``form_submit`` for an edit page: only the changed fields go to the service
+    (``update(changes)``), and a form that changes nothing says so and goes to
+    ``then(instance)`` without calling it. ``changes`` reads the form's changes where
+    they are not simply its changed fields (secrets left blank to keep them)."""
+    changed: dict = {}
+    if request.method == "POST" and form.is_valid():
+        changed = changes() if changes else {n: form.cleaned_data[n] for n in form.changed_data}
+        if not changed:
+            messages.info(request, MSG_NO_CHANGES)
+            return then(instance)
+    return form_submit(request, form, lambda _: update(changed), success=success, then=then)
 
 
 def post_action(request, act: Callable[[], Any], *, success: str, form=None) -> bool:

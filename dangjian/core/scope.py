@@ -226,6 +226,11 @@ def path_above(path: str, levels: int = 1) -> str:
     return path[:keep] if levels >= 0 and keep >= STEPLEN else ""
 
 
+def within(path: str, top: str) -> bool:
+    """Whether the organisation at ``path`` is ``top`` or below it."""
+    return path.startswith(top)
+
+
 def path_depth(path: str) -> int:
     return len(path) // STEPLEN
 
@@ -358,7 +363,7 @@ def org_model() -> type[models.Model]:
 def covers(user, perm: Perm, path: str) -> bool:
     """Whether the organisation at ``path`` lies in the user's scope for ``perm``."""
     paths = scope_paths(user, perm)
-    return paths is ALL or any(path.startswith(p) for p in paths)
+    return paths is ALL or any(within(path, p) for p in paths)
 
 
 def get_or_404(qs: QuerySet, **lookup):

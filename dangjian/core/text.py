@@ -49,6 +49,11 @@ def normalize_name(value: str | None) -> str:
     return _EDGES.sub("", unicodedata.normalize("NFC", value or ""))
 
 
+def one_line(value: str | None) -> str:
+    """Free text as one line: every run of blanks (newlines too) one space, ends stripped."""
+    return " ".join((value or "").split())
+
+
 def invisible_characters(text: str) -> list[str]:
     """The control/format characters in ``text``, as U+XXXX, for messages and logs."""
     return [f"U+{ord(ch):04X}" for ch in text if unicodedata.category(ch) in _REFUSED_CATEGORIES]

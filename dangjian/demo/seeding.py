@@ -37,6 +37,9 @@ from dangjian.orgs.models import Organisation, Position
 DOMAIN_SEEDERS: list[str] = [
     "dangjian.consult.demo.seed",
     "dangjian.orglife.demo.seed",
+    "dangjian.transfers.demo.seed",
+    "dangjian.recruitment.demo.seed",
+    "dangjian.mobility.demo.seed",
 ]
 
 DEMO_PASSWORD = "Dangjian@2026"  # every demo account's password (passes the policy)

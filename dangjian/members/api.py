@@ -13,7 +13,15 @@ from ninja.pagination import paginate
 
 from dangjian.core import exports as core_exports
 from dangjian.core import uploads
-from dangjian.core.apitools import Id, InSchema, Paging, QuerySchema, filtered, resolve_in_scope
+from dangjian.core.apitools import (
+    Id,
+    InSchema,
+    Paging,
+    QuerySchema,
+    api_fields,
+    filtered,
+    resolve_in_scope,
+)
 from dangjian.core.http import client_ip
 from dangjian.core.scope import Perm, authorize
 from dangjian.core.text import Name
@@ -24,6 +32,8 @@ from dangjian.members.filters import MemberFilter
 from dangjian.orgs import selectors as org_selectors
 
 router = Router(tags=["members"])
+# Service field names → the API's body field names (organisations are sent as ids).
+as_api_fields = api_fields({"branch": "branch_id", "group": "group_id"})
 
 
 # --- Schemas
@@ -226,15 +236,16 @@ def member_create(request, payload: MemberCreateIn):
     authorize(user, Perm.CHANGE_MEMBER, branch.path, view_perm=Perm.VIEW_ORG)
     group = resolve_in_scope(org_selectors.org_get, user, payload.group_id, field="group_id")
     fields = payload.model_dump(exclude={"branch_id", "group_id", "gender", "birth_date"})
-    member = services.member_create(
-        acting_user=user,
-        branch=branch,
-        group=group,
-        gender=payload.gender or "",
-        birth_date=payload.birth_date,
-        ip=client_ip(request),
-        **fields,
-    )
+    with as_api_fields:
+        member = services.member_create(
+            acting_user=user,
+            branch=branch,
+            group=group,
+            gender=payload.gender or "",
+            birth_date=payload.birth_date,
+            ip=client_ip(request),
+            **fields,
+        )
     return Status(201, selectors.member_get(user, member.pk))
 
 
@@ -252,7 +263,8 @@ def member_update(request, member_id: Id, payload: MemberPatchIn):
         changes["group"] = resolve_in_scope(
             org_selectors.org_get, user, changes.pop("group_id"), field="group_id"
         )
-    services.member_update(acting_user=user, member=member, ip=client_ip(request), **changes)
+    with as_api_fields:
+        services.member_update(acting_user=user, member=member, ip=client_ip(request), **changes)
     return selectors.member_get(user, member_id)
 
 

@@ -9,6 +9,7 @@ object outside scope. The rules are members.services' own (member_bulk_validate)
 
 from dangjian.core import scope
 from dangjian.core.excel import Column, RowError, Sheet, parse_date
+from dangjian.core.imports import Importer
 from dangjian.core.scope import Perm
 from dangjian.members import services
 from dangjian.members.choices import Education, Status
@@ -105,3 +106,16 @@ def service_rows(user, sheet: Sheet, start: int = 0) -> tuple[list[dict], list[R
             errors.append(RowError(number, FIELD_COLUMN.get(field, field), message))
     errors.sort(key=lambda e: e.row)
     return ([] if errors else converted), errors
+
+
+def _write(user, rows: list[dict]) -> None:
+    services.member_bulk_create(acting_user=user, rows=rows)
+
+
+IMPORTER = Importer(
+    kind=KIND,
+    columns=COLUMNS,
+    convert=service_rows,
+    write=_write,
+    audit_action="member.import",
+)

@@ -11,10 +11,10 @@ from dangjian.core import audit, crypto, idcard, rollups
 from dangjian.core.errors import raise_if, row_error
 from dangjian.core.phone import normalize_phone
 from dangjian.core.retry import retry_conflicts
-from dangjian.core.scope import Perm, authorize, common_path
+from dangjian.core.scope import Perm, authorize, common_path, within
 from dangjian.core.services import check_editable, model_update
 from dangjian.members import rules
-from dangjian.members.choices import Gender
+from dangjian.members.choices import Gender, Status
 from dangjian.members.models import ID_INDEX, Member
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Organisation
@@ -66,7 +66,7 @@ def _check_placement(branch: Organisation, group: Organisation | None) -> dict[s
     elif not branch.is_active:
         errors["branch"] = MSG_BRANCH_DISSOLVED
     if group is not None and (
-        group.org_type != OrgType.GROUP or not group.path.startswith(branch.path)
+        group.org_type != OrgType.GROUP or not within(group.path, branch.path)
     ):
         errors["group"] = MSG_GROUP_OUTSIDE
     return errors
@@ -462,5 +462,88 @@ def member_bulk_read_record(
         actor=acting_user,
         action="member.bulk_read",
         after={"count": count, "first": first, "filters": filters, "channel": channel},
+        ip=ip,
+    )
+
+
+@transaction.atomic
+def member_move(
+    *, acting_user, member: Member, branch: Organisation, reason: str, ip: str | None = None
+) -> Member:
+    """Move a member to ``branch`` on a completed 组织关系转接 (their group is cleared).
+
+    The receiving side acts, so the change right is checked over the new branch only:
+    the release by the old side is the caller's to have established (transfers' approval
+    chain). History is kept in the audit log (the branch before and after, and why).
+    """
+    authorize(acting_user, Perm.CHANGE_MEMBER, branch.path, view_perm=Perm.VIEW_ORG)
+    member = Member.objects.select_for_update(no_key=True, of=("self",)).get(pk=member.pk)
+    raise_if(_check_placement(branch, None))
+    before, old_branch_id = _snapshot(member), member.branch_id
+    member.branch, member.group = branch, None
+    member.save(update_fields=["branch", "group", "updated_at"])
+    rollups.mark_dirty(old_branch_id, branch.pk)
+    audit.record(
+        actor=acting_user,
+        action="member.move",
+        obj=member,
+        org=branch,
+        before=before,
+        after={**_snapshot(member), "reason": reason},
+        ip=ip,
+    )
+    return member
+
+
+# --- Admission and conversion (发展党员, called by dangjian.recruitment) ---
+
+MSG_NOT_PROBATIONARY = "只有预备党员可以转为正式党员"
+
+
+@transaction.atomic
+def member_admit(
+    *,
+    acting_user,
+    branch: Organisation,
+    name: str,
+    id_number: str,
+    ethnicity: str,
+    education: str,
+    joined_on: dt.date,
+    occupation: str = "",
+    phone: str = "",
+    group: Organisation | None = None,
+    ip: str | None = None,
+) -> Member:
+    """Register an approved applicant as a 预备党员 of ``branch``; ``joined_on`` is the
+    day the branch meeting accepted them (党章第七条: probation counts from then)."""
+    return member_create(
+        acting_user=acting_user,
+        branch=branch,
+        name=name,
+        id_number=id_number,
+        ethnicity=ethnicity,
+        education=education,
+        joined_on=joined_on,
+        status=Status.PROBATIONARY,
+        occupation=occupation,
+        phone=phone,
+        group=group,
+        ip=ip,
+    )
+
+
+@transaction.atomic
+def member_convert(
+    *, acting_user, member: Member, full_member_on: dt.date, ip: str | None = None
+) -> Member:
+    """预备党员 → 正式党员 as of ``full_member_on`` (the day probation ended)."""
+    if member.status != Status.PROBATIONARY:
+        raise ValidationError({"status": MSG_NOT_PROBATIONARY})
+    return member_update(
+        acting_user=acting_user,
+        member=member,
+        status=Status.FULL,
+        full_member_on=full_member_on,
         ip=ip,
     )

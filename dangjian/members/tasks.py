@@ -4,6 +4,7 @@ import datetime as dt
 
 from dangjian.core import jobs, rollups
 from dangjian.core.calendar import TZ
+from dangjian.members import birthdays  # noqa: F401  registers members.political_birthdays
 from dangjian.members.metrics import branches_crossing_bands
 
 # Re-mark a week of birthdays, so a few missed days (an outage) are caught up; after a

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangjian.members import views
+from dangjian.members import birthday_views, views
 
 app_name = "members"
 urlpatterns = [
@@ -12,4 +12,6 @@ urlpatterns = [
     path("export/", views.export, name="export"),
     path("<int:pk>/photo/", views.photo, name="photo"),
     path("<int:pk>/photo/upload/", views.photo_upload, name="photo_upload"),
+    path("birthday/", birthday_views.birthday, name="birthday"),
+    path("birthday/card.png", birthday_views.birthday_card, name="birthday_card"),
 ]

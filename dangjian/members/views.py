@@ -12,7 +12,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian.core import scope, uploads
 from dangjian.core.exports import ExportRefused
 from dangjian.core.http import client_ip
-from dangjian.core.pages import form_submit, is_htmx, paginate, post_action, vary_on_htmx
+from dangjian.core.pages import (
+    edit_submit,
+    form_submit,
+    is_htmx,
+    paginate,
+    post_action,
+    vary_on_htmx,
+)
 from dangjian.core.scope import Perm
 from dangjian.members import exports, selectors, services
 from dangjian.members.filters import MemberFilter
@@ -22,7 +29,6 @@ from dangjian.orgs.choices import OrgType
 from dangjian.orgs.rules import can_hold_members
 
 MSG_SAVED = "已保存"
-MSG_NO_CHANGES = "没有修改任何内容"
 MSG_PHOTO_SAVED = "证件照已更新"
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -157,15 +163,14 @@ def edit(request, pk):
         groups=_groups(request.user, member.branch),
         editing=member,
     )
-    if request.method == "POST" and form.is_valid() and not form.changes():
-        messages.info(request, MSG_NO_CHANGES)
-        return _to_detail(member)
-    if response := form_submit(
+    if response := edit_submit(
         request,
         form,
-        lambda _: services.member_update(
-            acting_user=request.user, member=member, ip=client_ip(request), **form.changes()
+        lambda changes: services.member_update(
+            acting_user=request.user, member=member, ip=client_ip(request), **changes
         ),
+        instance=member,
+        changes=form.changes,
         success=MSG_SAVED,
         then=_to_detail,
     ):

@@ -8,7 +8,7 @@ called to, whatever their roles).
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from dangjian.core import scope, warnings
@@ -198,6 +198,43 @@ def member_attendance_rate(member: Member, period: str | rules.Period) -> Member
         leave=Count("pk", filter=Q(status=AttendanceStatus.LEAVE)),
     )
     return MemberRate(**counts)
+
+
+def attendance_spans(
+    member_ids: list[int], until: dt.date
+) -> dict[int, tuple[dt.date | None, dt.date]]:
+    """For each member called to any held meeting (that counts for them) up to ``until``:
+    (the last day they attended or were excused — 请假 — or None, the first day they were
+    called). One grouped query for the batch; members never called are absent.
+
+    For other apps' rules over many members (mobility's 自行脱党 flag); scope is the
+    caller's: it names members it already holds.
+    """
+    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, TZ)
+    rows = (
+        Attendance.objects.filter(
+            member_id__in=member_ids,
+            counted=True,
+            meeting__status=MeetingStatus.HELD,
+            meeting__starts_at__lt=end,
+        )
+        .order_by()
+        .values("member_id")
+        .annotate(
+            last=Max(
+                "meeting__starts_at",
+                filter=Q(status__in=(AttendanceStatus.PRESENT, AttendanceStatus.LEAVE)),
+            ),
+            first=Min("meeting__starts_at"),
+        )
+    )
+    return {
+        row["member_id"]: (
+            timezone.localtime(row["last"], TZ).date() if row["last"] else None,
+            timezone.localtime(row["first"], TZ).date(),
+        )
+        for row in rows
+    }
 
 
 # --- Resolutions, comments, photos ---------------------------------------------------

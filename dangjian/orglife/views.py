@@ -21,6 +21,7 @@ from dangjian.core import warnings as core_warnings
 from dangjian.core.errors import field_errors
 from dangjian.core.http import client_ip
 from dangjian.core.pages import (
+    edit_submit,
     form_submit,
     is_htmx,
     paginate,
@@ -273,15 +274,14 @@ def edit(request, pk):
     form.fields["kind"].disabled = True
     form.fields["kind"].choices = [(meeting.kind, meeting.get_kind_display())]
     del form.fields["group"]
-    if response := form_submit(
+    if response := edit_submit(
         request,
         form,
-        lambda data: services.meeting_update(
-            acting_user=request.user,
-            meeting=meeting,
-            ip=client_ip(request),
-            **{n: data[n] for n in form.changed_data if n in names},
+        lambda changes: services.meeting_update(
+            acting_user=request.user, meeting=meeting, ip=client_ip(request), **changes
         ),
+        instance=meeting,
+        changes=lambda: {n: form.cleaned_data[n] for n in form.changed_data if n in names},
         success=MSG_SAVED,
         then=_to_detail,
     ):

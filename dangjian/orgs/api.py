@@ -15,6 +15,7 @@ from dangjian.core.apitools import (
     InSchema,
     Paging,
     QuerySchema,
+    api_fields,
     filtered,
     invalid,
     resolve_in_scope,
@@ -29,6 +30,8 @@ from dangjian.orgs.filters import OrgFilter
 from dangjian.orgs.models import Organisation
 
 router = Router(tags=["orgs"])
+# Service field names → the API's body field names (the parent is sent as an id).
+as_api_fields = api_fields({"parent": "parent_id"})
 
 
 # --- Schemas
@@ -223,12 +226,13 @@ def org_approval_chain(request, org_id: Id, to: Id):
 @router.post("", response={201: OrgDetailOut}, summary="新建下级组织")
 def org_create(request, payload: OrgCreateIn):
     parent = selectors.org_get(request.user, payload.parent_id)
-    org = services.org_create(
-        acting_user=request.user,
-        parent=parent,
-        ip=client_ip(request),
-        **payload.model_dump(exclude={"parent_id"}),
-    )
+    with as_api_fields:
+        org = services.org_create(
+            acting_user=request.user,
+            parent=parent,
+            ip=client_ip(request),
+            **payload.model_dump(exclude={"parent_id"}),
+        )
     return Status(201, _detail(request.user, org.pk))
 
 
@@ -247,9 +251,10 @@ def org_move(request, org_id: Id, payload: OrgMoveIn):
     new_parent = resolve_in_scope(
         selectors.org_get, request.user, payload.parent_id, field="parent_id"
     )
-    services.org_move(
-        acting_user=request.user, org=org, new_parent=new_parent, ip=client_ip(request)
-    )
+    with as_api_fields:
+        services.org_move(
+            acting_user=request.user, org=org, new_parent=new_parent, ip=client_ip(request)
+        )
     return _detail(request.user, org_id)
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from dangjian.core import audit, locks, rollups
 from dangjian.core.errors import raise_if, row_error
-from dangjian.core.scope import Perm, authorize, common_path
+from dangjian.core.scope import Perm, authorize, common_path, within
 from dangjian.core.services import check_editable, model_update
 from dangjian.members.selectors import current_member_count
 from dangjian.orgs import rules
@@ -195,7 +195,7 @@ def org_move(
     errors = {}
     if org.depth == 1:
         errors["parent"] = MSG_MOVE_ROOT
-    elif new_parent.path.startswith(org.path):
+    elif within(new_parent.path, org.path):
         errors["parent"] = MSG_MOVE_INTO_SELF
     elif not new_parent.is_active:
         errors["parent"] = MSG_PARENT_DISSOLVED
@@ -245,17 +245,13 @@ def org_dissolve(
     if not (reason or "").strip():
         errors["reason"] = MSG_REASON_REQUIRED
     raise_if(errors)
-    before = _snapshot(org)
-    org.dissolved_on = dissolved_on
-    org.dissolve_reason = reason.strip()
-    org.save(update_fields=["dissolved_on", "dissolve_reason", "updated_at"])
-    audit.record(
-        actor=acting_user,
+    model_update(
+        acting_user=acting_user,
+        instance=org,
+        changes={"dissolved_on": dissolved_on, "dissolve_reason": reason.strip()},
+        snapshot=_snapshot,
         action="org.dissolve",
-        obj=org,
-        org=org,
-        before=before,
-        after=_snapshot(org),
+        org=lambda: org,
         ip=ip,
     )
     return org

@@ -8,7 +8,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dangjian.core import scope
 from dangjian.core.http import client_ip
-from dangjian.core.pages import form_submit, is_htmx, paginate, post_action, vary_on_htmx
+from dangjian.core.pages import (
+    edit_submit,
+    form_submit,
+    is_htmx,
+    paginate,
+    post_action,
+    vary_on_htmx,
+)
 from dangjian.core.scope import Perm
 from dangjian.members.selectors import current_member_count, member_counts
 from dangjian.orgs import selectors, services
@@ -24,7 +31,6 @@ from dangjian.orgs.forms import (
 from dangjian.orgs.rules import can_hold_members
 
 MSG_SAVED = "已保存"
-MSG_NO_CHANGES = "没有修改任何内容"
 
 
 def _to_detail(org):
@@ -140,18 +146,13 @@ def edit(request, pk):
     org = _changeable(request.user, pk)
     initial = {name: getattr(org, name) for name in OrgForm.base_fields}
     form = OrgForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid() and not form.changed_data:
-        messages.info(request, MSG_NO_CHANGES)
-        return _to_detail(org)
-    if response := form_submit(
+    if response := edit_submit(
         request,
         form,
-        lambda data: services.org_update(
-            acting_user=request.user,
-            org=org,
-            ip=client_ip(request),
-            **{name: data[name] for name in form.changed_data},
+        lambda changes: services.org_update(
+            acting_user=request.user, org=org, ip=client_ip(request), **changes
         ),
+        instance=org,
         success=MSG_SAVED,
         then=_to_detail,
     ):

@@ -27,6 +27,15 @@ PATH_PARAM_KINDS = {
     "message_id": "kb_message",
     # 预警: by the organisation they were raised against (leaders and admins above see it).
     "warning_id": "warning",
+    # 组织关系转接: by the sending branch (the receiving side and the member see it too).
+    "transfer_id": "transfer",
+    # 发展党员: applicants by their branch (and the applicant themself, with an account).
+    "applicant_id": "applicant",
+    # 流动党员: a registration by the home branch and the host organisation (and its
+    # member); 失联 cases and work assigned by the member's branch.
+    "registration_id": "mobile_registration",
+    "lost_id": "lost_contact",
+    "assignment_id": "work_assignment",
     # 党费: payments by the member's branch (a member sees their own).
     "payment_id": "dues_payment",
 }

@@ -85,3 +85,5 @@ def test_path_arithmetic_at_its_edges():
     assert scope.path_above("000100020003", 3) == ""  # above the root
     assert scope.path_above("0001") == ""
     assert scope.path_depth("00010002") == 2
+    assert scope.within("00010002", "0001") and scope.within("0001", "0001")
+    assert not scope.within("0001", "00010002") and not scope.within("00020001", "0001")

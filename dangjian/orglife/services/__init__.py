@@ -1,0 +1,161 @@
+"""Every write of organisational life: validated, transactional, audited.
+
+Who may do what:
+- plan, change, cancel a meeting: CHANGE_ORGLIFE (管理员) at the branch or above;
+- record minutes, mark attendance, put and close resolutions, add photos: the same, or
+  the meeting's recorder (记录人, a member of the branch roster);
+- check in, ask for leave, vote: the expected attendee themself;
+- comment: anyone who may see the meeting.
+An object the user cannot see answers 404, one they see but may not change 403.
+
+One module a section, all re-exported here (``services.meeting_create``):
+``common`` (permission helpers, the roster, shared messages), ``meetings`` (plan,
+change, cancel, record), ``attendance`` (check-in, leave, marking), ``votes``
+(resolutions and votes), ``comments`` (comments and photos), ``village`` (village work
+teams), ``theme_day`` (the 主题党日 warnings).
+"""
+
+from dangjian.orglife.services.attendance import (
+    MSG_ALREADY_PRESENT,
+    MSG_BAD_COORDS,
+    MSG_BAD_STATUS,
+    MSG_CHECKIN_CLOSED,
+    MSG_CHECKIN_NOT_OPEN,
+    MSG_LEAVE_REASON,
+    MSG_LEAVE_TOO_LATE,
+    MSG_NO_LOCATION,
+    MSG_NOT_ATTENDEE,
+    MSG_NOT_MEMBER_USER,
+    MSG_NOT_ONLINE,
+    MSG_TOO_FAR,
+    attendance_mark,
+    checkin_by_location,
+    checkin_by_qr,
+    checkin_online,
+    leave_request,
+)
+from dangjian.orglife.services.comments import (
+    COMMENT_MAX,
+    MSG_COMMENT,
+    MSG_COMMENT_LONG,
+    MSG_TOO_MANY_PHOTOS,
+    PHOTO_PURPOSE,
+    PHOTOS_MAX,
+    comment_add,
+    photo_add,
+)
+from dangjian.orglife.services.common import (
+    MSG_ATTENDEES_OUTSIDE,
+    MSG_CANCELLED,
+    MSG_TOPIC_LONG,
+    ROSTER_STATUSES,
+    linked_users,
+    roster,
+)
+from dangjian.orglife.services.meetings import (
+    AUDITED_FIELDS,
+    EDITABLE_FIELDS,
+    MAX_DURATION,
+    MINUTES_MAX,
+    MSG_ENDS,
+    MSG_GROUP_KIND,
+    MSG_LAT_LNG,
+    MSG_MINUTES,
+    MSG_MINUTES_LONG,
+    MSG_NO_ATTENDEES,
+    MSG_NOT_ON_ROSTER,
+    MSG_NOT_PLANNED,
+    MSG_NOT_STARTED,
+    MSG_ORG_DISSOLVED,
+    MSG_ORG_TYPE,
+    MSG_REASON,
+    MSG_TOO_LONG,
+    MSG_TOPIC,
+    TOPIC_MAX,
+    meeting_cancel,
+    meeting_create,
+    meeting_record,
+    meeting_update,
+)
+from dangjian.orglife.services.theme_day import MSG_THEME_DAY_WARNING, theme_day_warn
+from dangjian.orglife.services.village import MSG_VILLAGE, MSG_VILLAGE_DATES, village_assignment_add
+from dangjian.orglife.services.votes import (
+    MSG_ALREADY_VOTED,
+    MSG_BAD_CHOICE,
+    MSG_NO_VOTE_RIGHT,
+    MSG_RESOLUTION_CLOSED,
+    MSG_RESOLUTION_TITLE,
+    resolution_add,
+    resolution_close,
+    resolution_vote,
+)
+
+__all__ = [
+    "AUDITED_FIELDS",
+    "COMMENT_MAX",
+    "EDITABLE_FIELDS",
+    "MAX_DURATION",
+    "MINUTES_MAX",
+    "MSG_ALREADY_PRESENT",
+    "MSG_ALREADY_VOTED",
+    "MSG_ATTENDEES_OUTSIDE",
+    "MSG_BAD_CHOICE",
+    "MSG_BAD_COORDS",
+    "MSG_BAD_STATUS",
+    "MSG_CANCELLED",
+    "MSG_CHECKIN_CLOSED",
+    "MSG_CHECKIN_NOT_OPEN",
+    "MSG_COMMENT",
+    "MSG_COMMENT_LONG",
+    "MSG_ENDS",
+    "MSG_GROUP_KIND",
+    "MSG_LAT_LNG",
+    "MSG_LEAVE_REASON",
+    "MSG_LEAVE_TOO_LATE",
+    "MSG_MINUTES",
+    "MSG_MINUTES_LONG",
+    "MSG_NOT_ATTENDEE",
+    "MSG_NOT_MEMBER_USER",
+    "MSG_NOT_ONLINE",
+    "MSG_NOT_ON_ROSTER",
+    "MSG_NOT_PLANNED",
+    "MSG_NOT_STARTED",
+    "MSG_NO_ATTENDEES",
+    "MSG_NO_LOCATION",
+    "MSG_NO_VOTE_RIGHT",
+    "MSG_ORG_DISSOLVED",
+    "MSG_ORG_TYPE",
+    "MSG_REASON",
+    "MSG_RESOLUTION_CLOSED",
+    "MSG_RESOLUTION_TITLE",
+    "MSG_THEME_DAY_WARNING",
+    "MSG_TOO_FAR",
+    "MSG_TOO_LONG",
+    "MSG_TOO_MANY_PHOTOS",
+    "MSG_TOPIC",
+    "MSG_TOPIC_LONG",
+    "MSG_VILLAGE",
+    "MSG_VILLAGE_DATES",
+    "PHOTOS_MAX",
+    "PHOTO_PURPOSE",
+    "ROSTER_STATUSES",
+    "TOPIC_MAX",
+    "attendance_mark",
+    "checkin_by_location",
+    "checkin_by_qr",
+    "checkin_online",
+    "comment_add",
+    "leave_request",
+    "linked_users",
+    "meeting_cancel",
+    "meeting_create",
+    "meeting_record",
+    "meeting_update",
+    "photo_add",
+    "resolution_add",
+    "resolution_close",
+    "resolution_vote",
+    "roster",
+    "theme_day_warn",
+    "village_assignment_add",
+]

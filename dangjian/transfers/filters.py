@@ -1,0 +1,21 @@
+"""One FilterSet serves the transfer list page and the API list."""
+
+import django_filters
+from django.db.models import Q
+
+from dangjian.transfers.choices import TransferScope, TransferStatus
+from dangjian.transfers.models import Transfer
+
+
+class TransferFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="党员姓名")
+    status = django_filters.ChoiceFilter(choices=TransferStatus.choices, label="状态")
+    scope = django_filters.ChoiceFilter(choices=TransferScope.choices, label="转接范围")
+
+    class Meta:
+        model = Transfer
+        fields: list[str] = []
+
+    def filter_q(self, qs, name, value):
+        value = value.strip()
+        return qs.filter(Q(member__name__icontains=value)) if value else qs

@@ -1,0 +1,82 @@
+"""Issue acceptance (组织关系转接): a member applies on a phone, the approvers of the chain
+approve in order, the letter PDF downloads, its verification page (no login) says it is
+genuine, and the receiving side records the 回执, after which the member has moved."""
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from dangjian.members.models import Member
+from dangjian.transfers import selectors
+from dangjian.transfers.models import Transfer
+from tests.e2e.conftest import ARTIFACTS, PHONE
+from tests.e2e.test_orglife import _login
+
+pytestmark = pytest.mark.e2e
+
+DESKTOP = {**PHONE, "viewport": {"width": 1440, "height": 900}, "is_mobile": False,
+           "has_touch": False, "device_scale_factor": 1}  # fmt: skip
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"transfers-{name}.png", full_page=True)
+
+
+def test_member_applies_approvers_approve_letter_verifies(browser, phone, live_server, e2e_cast):
+    base = live_server.url
+    member = phone
+    _login(member, base, "member", "/transfers/apply/")
+    member.get_by_label("查找接收党支部（名称或组织代码）").fill("第二党支部")
+    member.get_by_role("button", name="查找").click()
+    member.get_by_label(e2e_cast.org["B2"].name, exact=False).check()
+    member.get_by_label("转接原因").fill("工作调动")
+    _shot(member, "apply-390")
+    member.get_by_role("button", name="提交申请").click()
+    expect(member.get_by_text("转接申请已提交")).to_be_visible()
+    transfer = Transfer.objects.get(member=e2e_cast.member["B1m1"])
+    detail = f"{base}{reverse('transfers:detail', args=[transfer.pk])}"
+    expect(member.locator("[data-step]")).to_have_count(3)  # B1 → T1 → B2, never the county
+
+    secretary = browser.new_context(**DESKTOP).new_page()
+    _login(secretary, base, "branch_admin", reverse("transfers:detail", args=[transfer.pk]))
+    secretary.get_by_role("button", name="同意").click()
+    expect(secretary.get_by_text("已审批同意")).to_be_visible()
+    expect(secretary.get_by_role("button", name="同意")).to_have_count(0)  # not their turn now
+
+    committee = browser.new_context(**DESKTOP).new_page()
+    _login(committee, base, "committee_admin", reverse("transfers:detail", args=[transfer.pk]))
+    for _ in range(2):  # T1's step, then B2's (T1's admin is the nearest above B2)
+        committee.get_by_role("button", name="同意").click()
+        expect(committee.get_by_text("已审批同意")).to_be_visible()
+    expect(committee.locator("#status")).to_have_text("已开具介绍信，待接收")
+    _shot(committee, "detail-1440")
+
+    member.goto(detail)
+    expect(member.locator("#history li")).to_have_count(4)  # the member follows every step
+    _shot(member, "detail-390")
+    with member.expect_download() as download:
+        member.get_by_role("link", name="下载介绍信（PDF）").click()
+    path = download.value.path()
+    with open(path, "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+
+    transfer.refresh_from_db()
+    visitor = browser.new_context(**PHONE).new_page()  # no login: the QR code's reader
+    visitor.goto(
+        f"{base}{reverse('transfers:verify', args=[selectors.letter_token(transfer.letter_no)])}"
+    )
+    expect(visitor.locator("#verdict")).to_contain_text("真实有效")
+    expect(visitor.locator("#verdict")).to_contain_text(e2e_cast.org["B2"].name)
+    _shot(visitor, "verify-390")
+
+    committee.goto(detail)
+    committee.get_by_role("button", name="确认接收").click()
+    expect(committee.get_by_text("组织关系转接完成")).to_be_visible()
+    assert Member.objects.get(pk=e2e_cast.member["B1m1"].pk).branch_id == e2e_cast.org["B2"].pk
+    member.goto(detail)
+    member.get_by_role("button", name="大字模式").click()
+    expect(member.locator("#status")).to_have_text("已转接")
+    _shot(member, "detail-elder-390")
+    overflow = member.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
