@@ -274,3 +274,19 @@ def rules_month(i: int) -> dt.date:
     from dangjian.dues.rules import add_months
 
     return add_months(THIS, i - 1)
+
+
+def test_month_end_reminds_unpaid_members_once_on_commit(cast, django_capture_on_commit_callbacks):
+    from dangjian.core.models import Notification
+
+    member = setup_member(cast)
+    at = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.month_end(at=at) == 1
+    assert tasks.month_end(at=at) == 0  # once per member and month
+    note = Notification.objects.get(user=cast.user["member"])
+    assert note.title.startswith("温馨提示")
+    services.payment_record(
+        acting_user=cast.user["branch_admin"], member=member, months=[LAST, THIS], channel="bank"
+    )
+    assert selectors.months_unpaid([member.pk], THIS) == {member.pk: 0}
