@@ -114,6 +114,19 @@ ENDPOINTS = {
     ("get", "/api/v1/recruitment/applicants/{applicant_id}/document-file"),
     ("get", "/api/v1/recruitment/pipeline"),
     ("put", "/api/v1/recruitment/plans"),
+    # 党费
+    ("get", "/api/v1/dues/amount"),
+    ("get", "/api/v1/dues/bills/mine"),
+    ("get", "/api/v1/dues/arrears"),
+    ("post", "/api/v1/dues/pay"),
+    ("post", "/api/v1/dues/notify/sandbox"),
+    ("get", "/api/v1/dues/payments"),
+    ("get", "/api/v1/dues/payments/{payment_id}"),
+    ("post", "/api/v1/dues/payments/{payment_id}/refund"),
+    ("post", "/api/v1/dues/members/{member_id}/base"),
+    ("post", "/api/v1/dues/members/{member_id}/payments"),
+    ("get", "/api/v1/dues/report"),
+    ("get", "/api/v1/dues/report.xlsx"),
 }
 
 

@@ -20,21 +20,21 @@ from dangjian.orgs import selectors as org_selectors
 router = Router(tags=["dues"])
 
 
-class AmountQuery(QuerySchema):
+class DuesAmountQuery(QuerySchema):
     category: rules.Category = Field(description="类别")
     base: Decimal | None = Field(
         None, ge=0, le=100000000, description="基数（元）；农民为支部确定的月交纳额"
     )
 
 
-class AmountOut(Schema):
+class DuesAmountOut(Schema):
     amount: str
     rate: str | None
     rule: str
 
 
-@router.get("/amount", auth=None, response=AmountOut, summary="按中组发〔2008〕3号计算月交纳额")
-def amount(request, q: Query[AmountQuery]):
+@router.get("/amount", auth=None, response=DuesAmountOut, summary="按中组发〔2008〕3号计算月交纳额")
+def amount(request, q: Query[DuesAmountQuery]):
     try:
         base_fen = rules.yuan_to_fen(q.base) if q.base is not None else None
         if q.category == rules.Category.FARMER:
@@ -47,7 +47,7 @@ def amount(request, q: Query[AmountQuery]):
     return {"amount": rules.fen_to_yuan(result.fen), "rate": rate, "rule": result.rule}
 
 
-class BillOut(Schema):
+class DuesBillOut(Schema):
     id: int
     member_id: int
     member_name: str = Field(alias="member.name")
@@ -61,40 +61,40 @@ class BillOut(Schema):
         return rules.fen_to_yuan(obj.amount_fen)
 
 
-@router.get("/bills/mine", response=list[BillOut], summary="我的党费账单")
+@router.get("/bills/mine", response=list[DuesBillOut], summary="我的党费账单")
 @paginate(Paging)
 def my_bills(request):
     return selectors.my_bills(request.auth).select_related("member")
 
 
-class ArrearsQuery(QuerySchema):
+class DuesArrearsQuery(QuerySchema):
     org_id: Id | None = None
     as_of: dt.date | None = None
 
 
-@router.get("/arrears", response=list[BillOut], summary="欠缴名单（未缴账单）")
+@router.get("/arrears", response=list[DuesBillOut], summary="欠缴名单（未缴账单）")
 @paginate(Paging)
-def arrears(request, q: Query[ArrearsQuery]):
+def arrears(request, q: Query[DuesArrearsQuery]):
     org = None
     if q.org_id is not None:
         org = org_selectors.org_get(request.auth, q.org_id)
     return selectors.arrears(request.auth, org=org, as_of=q.as_of)
 
 
-class PayIn(InSchema):
+class DuesPayIn(InSchema):
     months: list[dt.date] = Field(min_length=1, max_length=24)
     provider: str = "sandbox"
 
 
-class PayOut(Schema):
+class DuesPayOut(Schema):
     payment_id: int
     out_trade_no: str
     amount: str
     pay_url: str
 
 
-@router.post("/pay", response={201: PayOut}, summary="网上缴纳：创建支付订单")
-def pay(request, body: PayIn):
+@router.post("/pay", response={201: DuesPayOut}, summary="网上缴纳：创建支付订单")
+def pay(request, body: DuesPayIn):
     member = selectors.own_member(request.auth)
     if member is None:
         raise invalid(("body", "months"), "当前账号未关联党员信息")
@@ -131,7 +131,7 @@ for _provider in providers.PROVIDERS.values():
     _notify_endpoint(_provider)
 
 
-class PaymentOut(Schema):
+class DuesPaymentOut(Schema):
     id: int
     member_id: int
     channel: str
@@ -151,35 +151,35 @@ class PaymentOut(Schema):
         return rules.fen_to_yuan(obj.amount_fen)
 
 
-@router.get("/payments", response=list[PaymentOut], summary="缴纳记录")
+@router.get("/payments", response=list[DuesPaymentOut], summary="缴纳记录")
 @paginate(Paging)
 def payment_list(request):
     return selectors.payment_list(request.auth)
 
 
-@router.get("/payments/{payment_id}", response=PaymentOut, summary="一笔缴纳")
+@router.get("/payments/{payment_id}", response=DuesPaymentOut, summary="一笔缴纳")
 def payment_get(request, payment_id: Id):
     return selectors.payment_get(request.auth, payment_id)
 
 
-class RefundIn(InSchema):
+class DuesRefundIn(InSchema):
     reason: str = Field("", max_length=200)
 
 
-@router.post("/payments/{payment_id}/refund", response=PaymentOut, summary="退款")
-def refund(request, payment_id: Id, body: RefundIn):
+@router.post("/payments/{payment_id}/refund", response=DuesPaymentOut, summary="退款")
+def refund(request, payment_id: Id, body: DuesRefundIn):
     payment = selectors.payment_get(request.auth, payment_id)
     return services.payment_refund(acting_user=request.auth, payment=payment, reason=body.reason)
 
 
-class BaseIn(InSchema):
+class DuesBaseIn(InSchema):
     category: rules.Category
     effective_month: dt.date
     base: Decimal | None = Field(None, ge=0, le=100000000, decimal_places=2)
     voluntary: Decimal | None = Field(None, gt=0, le=100000000, decimal_places=2)
 
 
-class BaseOut(Schema):
+class DuesBaseOut(Schema):
     id: int
     member_id: int
     category: str
@@ -196,8 +196,8 @@ def _fen(value: Decimal | None) -> int | None:
     return None if value is None else int(value * 100)
 
 
-@router.post("/members/{member_id}/base", response={201: BaseOut}, summary="核定党费基数")
-def base_set(request, member_id: Id, body: BaseIn):
+@router.post("/members/{member_id}/base", response={201: DuesBaseOut}, summary="核定党费基数")
+def base_set(request, member_id: Id, body: DuesBaseIn):
     member = selectors.member_get(request.auth, member_id)
     base = services.base_set(
         acting_user=request.auth,
@@ -210,7 +210,7 @@ def base_set(request, member_id: Id, body: BaseIn):
     return 201, base
 
 
-class RecordIn(InSchema):
+class DuesRecordIn(InSchema):
     months: list[dt.date] = Field(max_length=60)
     channel: Channel
     payer_kind: PayerKind = PayerKind.SELF
@@ -221,21 +221,21 @@ class RecordIn(InSchema):
 
 @router.post(
     "/members/{member_id}/payments",
-    response={201: PaymentOut},
+    response={201: DuesPaymentOut},
     summary="登记现金/银行缴纳、代缴、补缴",
 )
-def payment_record(request, member_id: Id, body: RecordIn):
+def payment_record(request, member_id: Id, body: DuesRecordIn):
     member = selectors.member_get(request.auth, member_id)
     payment = services.payment_record(acting_user=request.auth, member=member, **body.model_dump())
     return 201, payment
 
 
-class ReportQuery(QuerySchema):
+class DuesReportQuery(QuerySchema):
     org_id: Id
     period: str = Field(max_length=7, description="2026-11、2026Q4 或 2026")
 
 
-class ReportRow(Schema):
+class DuesReportRow(Schema):
     org_id: int
     name: str
     due: str
@@ -244,14 +244,14 @@ class ReportRow(Schema):
     rate: str | None
 
 
-class ReportOut(Schema):
+class DuesReportOut(Schema):
     period: str
-    total: ReportRow
-    children: list[ReportRow]
+    total: DuesReportRow
+    children: list[DuesReportRow]
 
 
-@router.get("/report", response=ReportOut, summary="党费收缴统计（本级及下级）")
-def report(request, q: Query[ReportQuery]):
+@router.get("/report", response=DuesReportOut, summary="党费收缴统计（本级及下级）")
+def report(request, q: Query[DuesReportQuery]):
     org = org_selectors.org_get(request.auth, q.org_id)
     try:
         return reports.report(request.auth, org, q.period)
@@ -260,7 +260,7 @@ def report(request, q: Query[ReportQuery]):
 
 
 @router.get("/report.xlsx", summary="党费收缴统计（Excel）", response={200: None})
-def report_xlsx(request, q: Query[ReportQuery]):
+def report_xlsx(request, q: Query[DuesReportQuery]):
     org = org_selectors.org_get(request.auth, q.org_id)
     try:
         content = reports.report_xlsx(request.auth, org, q.period)
