@@ -16,12 +16,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
 	rm -f $(VENV)/.installed-* && touch $@
 
-# Debian's chromium for the browser tests (Playwright drives it; no browser download).
+# Debian's chromium for the browser tests (Playwright drives it; no browser download), and
+# the CJK fonts and pango WeasyPrint renders the PDFs (介绍信, receipts, records) with.
+DEBS := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
 browser:
-	@test -x $(CHROMIUM) || { \
-	  echo "Installing Debian's chromium for the browser tests..."; \
+	@dpkg -s $(DEBS) >/dev/null 2>&1 || { \
+	  echo "Installing Debian's $(DEBS)..."; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEBS); }
 
 demo: install
 	$(BIN)/dangjian migrate --noinput

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "kb-sources"
 LETTERS = "ABCD"
-QUESTION_MAX = 200  # dangjian.consult.services.kb.QUESTION_MAX (read without Django here)
+QUESTION_MAX = 200  # dangjian.knowledge.services.kb.QUESTION_MAX (read without Django here)
 
 XXQG_SOURCE = "学习强国题库（mondayfirst/XXQG_TiKu @ 6d80c85，GPL-3.0）"
 PEOPLE_SOURCE = "人民网党史题库（evlon/people-dangshi-auto @ 3072d6a，GPL-2.0）"

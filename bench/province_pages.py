@@ -1,18 +1,27 @@
-"""Pages and API at province scale, in-process: medians per request and the slowest query.
+"""Pages and API at province scale, in-process: each request beside its baseline.
 
     DATABASE_URL=postgres://…/dj_province DANGJIAN_VAR_DIR=/tmp/bench-var \\
-        python bench/province_pages.py [--runs 5]
+        python bench/province_pages.py [--runs 5] [--only county] [--explain]
 
 On the database of ``bench/province.py`` (run ``bench/rollups.py`` first, or this
-generates it), with the production-like ``bench/bench_settings.py``: a county admin's
-member list (API and page) and home page, a city admin's view of the city (detail,
-children) and its organisational-life compliance (API and page). Each request goes
-through Django's test client (the whole middleware stack, no network). Prints a table
-of medians, then the queries of the slowest request, with ``EXPLAIN ANALYZE`` of its
-slowest query. Reads only, apart from the two bench users and their tokens.
+generates it), with the production-like ``bench/bench_settings.py``: a county admin
+(≈1,150 organisations, ≈20k members) and the province admin (everything) fetch the
+member list (API and page), their top organisation's detail and children (API and
+page), the home page, compliance (API and page), the meeting list (API and page) and
+the warning list (API and page). Each request goes through Django's test client (the
+whole middleware stack, no network).
+
+Every request is measured twice in the same run, alternating: as the code stands, and
+with the optimisations of issue 9 part 6 switched off (:func:`baseline`): subtree
+member counts (the member list's total, the home page's figures, the organisations'
+member counts) counted directly instead of read from the rollups in their exact form,
+and PostgreSQL's default JIT and parallel workers. The table gives both medians and the
+ratio. ``--explain`` prints ``EXPLAIN ANALYZE`` of the slowest query of the slowest
+request. Reads only, apart from the bench users and their tokens.
 """
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -73,9 +82,33 @@ def explain(sql: str) -> str:
         return "\n".join(row[0] for row in cur.fetchall())
 
 
+@contextlib.contextmanager
+def baseline():
+    """The code as it was before issue 9 part 6: direct counts, and the server's
+    defaults for JIT and parallel workers."""
+    from django.db import connection
+
+    from dangjian.core import rollups
+
+    saved = rollups._settled
+    rollups._settled = lambda: False
+    with connection.cursor() as cur:
+        cur.execute("SET jit = DEFAULT; SET max_parallel_workers_per_gather = DEFAULT")
+    try:
+        yield
+    finally:
+        rollups._settled = saved
+        with connection.cursor() as cur:
+            cur.execute("SET jit = off; SET max_parallel_workers_per_gather = 0")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", choices=("county", "province"), default=None)
+    parser.add_argument("--match", default="", help="only requests whose label contains this")
+    parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
     province.setup_django()
 
@@ -83,6 +116,7 @@ def main() -> None:
 
     from dangjian.accounts.models import User
     from dangjian.accounts.services import token_issue
+    from dangjian.core.scope import path_above
     from dangjian.orgs.models import Organisation
     from tests.kit import login_verified
 
@@ -91,53 +125,75 @@ def main() -> None:
     superuser = User.objects.filter(username="bench_root").first() or (
         User.objects.create_superuser("bench_root", "bench@example.cn", "Bench-Passw0rd!")
     )
-    city = Organisation.objects.filter(depth=2).order_by("path").first()
-    county = Organisation.objects.filter(depth=3, path__startswith=city.path).first()
-    county_admin = bench_user("bench_county_admin", county, superuser)
-    city_admin = bench_user("bench_city_admin", city, superuser)
-
-    def session(user) -> Client:
-        return login_verified(Client(), user)
-
-    def token(user) -> dict:
-        raw, _ = token_issue(user=user)
-        return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-    county_page, city_page = session(county_admin), session(city_admin)
-    county_api, city_api = token(county_admin), token(city_admin)
+    root = Organisation.objects.get(depth=1)
+    # a county in the middle of the province (its branches' ids are neither the first nor
+    # the last), and its city
+    counties = Organisation.objects.filter(depth=3).order_by("path")
+    county = counties[counties.count() // 2]
+    city = Organisation.objects.get(path=path_above(county.path))
+    users = {
+        "county": (bench_user(f"bench_county_admin_{county.pk}", county, superuser), county),
+        "province": (bench_user("bench_province_admin", root, superuser), root),
+    }
     api = Client()
-    cases = [
-        ("county admin: GET /api/v1/members?limit=20", api, "/api/v1/members?limit=20", county_api),
-        ("county admin: GET / (home)", county_page, "/", {}),
-        ("county admin: GET /members/", county_page, "/members/", {}),
-        ("city admin: GET /api/v1/orgs/{city}", api, f"/api/v1/orgs/{city.pk}", city_api),
-        (
-            "city admin: GET /api/v1/orgs/{city}/children",
-            api,
-            f"/api/v1/orgs/{city.pk}/children",
-            city_api,
-        ),
-        (
-            "city admin: GET /api/v1/orglife/compliance (city, 2026-10)",
-            api,
-            f"/api/v1/orglife/compliance?org_id={city.pk}&period=2026-10",
-            city_api,
-        ),
-        (
-            "city admin: GET /orglife/compliance/{city}/ (page, 2026-10)",
-            city_page,
-            f"/orglife/compliance/{city.pk}/?period=2026-10",
-            {},
-        ),
-    ]
-    print(f"city {city.name} ({city.pk}), county {county.name} ({county.pk}); runs={args.runs}")
-    print("| request | median ms | status | queries |")
-    print("|---|---:|---:|---:|")
+    cases = []
+    for who, (user, top) in users.items():
+        if args.only and who != args.only:
+            continue
+        page = login_verified(Client(), user)
+        raw, _ = token_issue(user=user)
+        bearer = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+        # compliance of the province itself is ~16 cities of Python work: a city instead
+        target = top if who == "county" else city
+        for label, client, url, headers in (
+            ("GET /api/v1/members?limit=20", api, "/api/v1/members?limit=20", bearer),
+            ("GET /members/", page, "/members/", {}),
+            ("GET /api/v1/orgs/{top}", api, f"/api/v1/orgs/{top.pk}", bearer),
+            ("GET /api/v1/orgs/{top}/children", api, f"/api/v1/orgs/{top.pk}/children", bearer),
+            ("GET /orgs/{top}/ (page)", page, f"/orgs/{top.pk}/", {}),
+            ("GET / (home)", page, "/", {}),
+            ("GET /api/v1/orglife/meetings", api, "/api/v1/orglife/meetings", bearer),
+            ("GET /orglife/ (meetings page)", page, "/orglife/", {}),
+            ("GET /api/v1/warnings", api, "/api/v1/warnings", bearer),
+            ("GET /warnings/", page, "/warnings/", {}),
+            (
+                f"GET /api/v1/orglife/compliance ({target.org_type}, 2026-10)",
+                api,
+                f"/api/v1/orglife/compliance?org_id={target.pk}&period=2026-10",
+                bearer,
+            ),
+            (
+                f"GET /orglife/compliance/{{{target.org_type}}}/ (page)",
+                page,
+                f"/orglife/compliance/{target.pk}/?period=2026-10",
+                {},
+            ),
+        ):
+            if args.match in label:
+                cases.append((f"{who} admin: {label}", client, url, headers))
+
+    print(f"province {root.pk}, city {city.name} ({city.pk}), county {county.name} ({county.pk})")
+    print(f"runs={args.runs}, load average before: {os.getloadavg()[0]:.1f}")
+    print("| request | median ms | queries | baseline ms | baseline queries | ratio | status |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     results = []
     for label, client, url, headers in cases:
         ms, status, count = measure(client, url, headers, args.runs)
+        if args.no_baseline:
+            base_ms, base_count = float("nan"), 0
+        else:
+            with baseline():
+                base_ms, base_status, base_count = measure(client, url, headers, args.runs)
+            assert base_status == status, (label, status, base_status)
         results.append((ms, label, client, url, headers))
-        print(f"| {label} | {ms:.0f} | {status} | {count} |", flush=True)
+        print(
+            f"| {label} | {ms:.0f} | {count} | {base_ms:.0f} | {base_count} "
+            f"| {base_ms / ms:.1f}× | {status} |",
+            flush=True,
+        )
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    if not args.explain:
+        return
     ms, label, client, url, headers = max(results, key=lambda r: r[0])
     print(f"\nslowest: {label} ({ms:.0f} ms); its queries, slowest first:")
     queries = slowest_queries(client, url, headers)

@@ -31,14 +31,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from kb_sources import DEFAULT_DATA, load_all  # noqa: E402
 
-from dangjian.consult.retrieval import Doc, Engine, normalize  # noqa: E402
-from dangjian.consult.retrieval.encoders import get_encoder  # noqa: E402
-from dangjian.consult.retrieval.evaluation import (  # noqa: E402
+from dangjian.knowledge.retrieval import Doc, Engine, normalize  # noqa: E402
+from dangjian.knowledge.retrieval.encoders import get_encoder  # noqa: E402
+from dangjian.knowledge.retrieval.evaluation import (  # noqa: E402
     build_pool_engine,
     evaluate,
     read_pairs,
 )
-from dangjian.consult.retrieval.tokens import words  # noqa: E402
+from dangjian.knowledge.retrieval.tokens import words  # noqa: E402
 
 LCQMC = ROOT.parent / "shared" / "data" / "lcqmc" / "dev.tsv"
 PREFIXES = ("", "请问", "想了解一下", "关于", "咨询：", "同志们问：")

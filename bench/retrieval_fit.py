@@ -4,7 +4,7 @@
 
 Folds are grouped by query text (sentence1), so no question is in both the training and the
 test side. The figures printed are out-of-fold; ``--write`` refits on everything and writes
-``dangjian/consult/retrieval/data/calibration.json`` with the figures as provenance.
+``dangjian/knowledge/retrieval/data/calibration.json`` with the figures as provenance.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from sklearn.metrics import roc_auc_score
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dangjian.consult.retrieval.calibration import CALIBRATION_FILE, Calibration  # noqa: E402
-from dangjian.consult.retrieval.engine import MARGIN_CAP, Engine  # noqa: E402
-from dangjian.consult.retrieval.evaluation import build_pool_engine, read_pairs  # noqa: E402
-from dangjian.consult.retrieval.normalize import normalize  # noqa: E402
+from dangjian.knowledge.retrieval.calibration import CALIBRATION_FILE, Calibration  # noqa: E402
+from dangjian.knowledge.retrieval.engine import MARGIN_CAP, Engine  # noqa: E402
+from dangjian.knowledge.retrieval.evaluation import build_pool_engine, read_pairs  # noqa: E402
+from dangjian.knowledge.retrieval.normalize import normalize  # noqa: E402
 
 DEFAULT_PAIRS = ROOT.parent / "shared" / "data" / "lcqmc" / "dev.tsv"
 FOLDS = 5

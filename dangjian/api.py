@@ -315,10 +315,11 @@ def on_http_error(request, exc: HttpError):
 
 def _register_routers() -> None:
     from dangjian.accounts.api import router as accounts_router
-    from dangjian.consult.api import router as consult_router
     from dangjian.core.api import router as inbox_router
     from dangjian.core.api import warnings_router
+    from dangjian.desk.api import router as desk_router
     from dangjian.dues.api import router as dues_router
+    from dangjian.knowledge.api import router as knowledge_router
     from dangjian.members.api import router as members_router
     from dangjian.mobility.api import router as mobility_router
     from dangjian.orglife.api import router as orglife_router
@@ -332,7 +333,8 @@ def _register_routers() -> None:
     api.add_router("/inbox", inbox_router)
     api.add_router("/warnings", warnings_router)
     api.add_router("/orglife", orglife_router)
-    api.add_router("/consult", consult_router)
+    api.add_router("/consult", knowledge_router)  # the two apps share the 12371 prefix
+    api.add_router("/consult", desk_router)
     api.add_router("/transfers", transfers_router)
     api.add_router("/recruitment", recruitment_router)
     api.add_router("/mobility", mobility_router)

@@ -50,7 +50,9 @@ INSTALLED_APPS = [
     "dangjian.members",
     "dangjian.orglife",
     "dangjian.dues",
-    "dangjian.consult",
+    "dangjian.consult",  # only the migration history of the two apps below
+    "dangjian.knowledge",
+    "dangjian.desk",
     "dangjian.transfers",
     "dangjian.recruitment",
     "dangjian.mobility",
@@ -112,6 +114,9 @@ DB_POOL_MIN = _env_int("DANGJIAN_DB_POOL_MIN", 1)
 DB_POOL_MAX = _env_int("DANGJIAN_DB_POOL_MAX", 8)
 DB_POOL_TIMEOUT = float(os.environ.get("DANGJIAN_DB_POOL_TIMEOUT", "3"))
 DB_CONNECT_TIMEOUT = _env_int("DANGJIAN_DB_CONNECT_TIMEOUT", 3)
+DB_SESSION_OPTIONS = os.environ.get(
+    "DANGJIAN_DB_SESSION_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0"
+)
 
 
 def _postgresql(url: str) -> dict:
@@ -120,6 +125,9 @@ def _postgresql(url: str) -> dict:
     db = dj_database_url.parse(url, conn_max_age=0 if DB_POOL else 60, conn_health_checks=True)
     options = db.setdefault("OPTIONS", {})
     options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
+    # Requests run short indexed reads: JIT compilation and parallel workers cost them more
+    # than they save (measured at province scale: bench/README.md); reports may override.
+    options.setdefault("options", DB_SESSION_OPTIONS)
     if DB_POOL:
         db["ENGINE"] = "dangjian.core.pgpool"  # Django's, purging dead connections at once
         options["pool"] = {

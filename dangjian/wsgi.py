@@ -10,6 +10,6 @@ application = get_wsgi_application()
 # Each app-server process loads the 12371 bot's index as it starts, not on its first
 # question (DANGJIAN_WARM_KB=0 turns this off).
 if os.environ.get("DANGJIAN_WARM_KB", "1") == "1":
-    from dangjian.consult.index import warm_in_background
+    from dangjian.knowledge.index import warm_in_background
 
     warm_in_background()

@@ -176,7 +176,7 @@ def notifications(world: World, n: int) -> None:
 
 
 def _entry(world: World, org_key: str, *, publish: bool, **fields):
-    from dangjian.consult.services import kb
+    from dangjian.knowledge.services import kb
 
     i = _n()
     data = {
@@ -201,7 +201,7 @@ def kb_entries(world: World, n: int) -> None:
 
 def kb_versions(world: World, n: int) -> None:
     """A K1 entry edited ``n`` times (its history); the new subject."""
-    from dangjian.consult.services import kb
+    from dangjian.knowledge.services import kb
 
     entry = _entry(world, "K1", publish=False)
     for _ in range(n):
@@ -211,37 +211,37 @@ def kb_versions(world: World, n: int) -> None:
 
 def daily(world: World, n: int) -> None:
     """``n`` more days of 每日一答 (each picks a published entry; one is made per day)."""
-    from dangjian.consult.services import kb_desk
+    from dangjian.knowledge.services import daily as daily_services
 
     for _ in range(n):
         _entry(world, "P", publish=True)
-        kb_desk.daily_pick(day=dt.date(2025, 1, 1) + dt.timedelta(days=_n()))
+        daily_services.daily_pick(day=dt.date(2025, 1, 1) + dt.timedelta(days=_n()))
 
 
 def ivr(world: World, n: int) -> None:
     """The province hotline's voice menu, ``n`` options longer (at most the menu's 9)."""
-    from dangjian.consult.services import kb_desk
+    from dangjian.desk.services import ivr
 
-    world.ivr_options = min(world.ivr_options + n, kb_desk.IVR_MAX)
+    world.ivr_options = min(world.ivr_options + n, ivr.IVR_MAX)
     options = [
         {"key": str(k + 1), "label": f"选项{k + 1}", "queue": "综合", "category": "党费"}
         for k in range(world.ivr_options)
     ]
-    kb_desk.ivr_menu_replace(acting_user=world.root, org=world.org["P"], options=options)
+    ivr.ivr_menu_replace(acting_user=world.root, org=world.org["P"], options=options)
 
 
 def feedback(world: World, n: int) -> None:
-    from dangjian.consult.services import kb_desk
+    from dangjian.desk.services import feedback as services
 
     for k in range(n):
         kind = ("suggestion", "problem")[k % 2]
-        kb_desk.feedback_submit(user=world.user["member"], kind=kind, text=f"建议增加功能{_n()}")
+        services.feedback_submit(user=world.user["member"], kind=kind, text=f"建议增加功能{_n()}")
 
 
 def orders(world: World, n: int) -> None:
     """Per round: a member's web question, and a hotline call from CALLER_PHONE about B1
     answered on the phone and published to the public list."""
-    from dangjian.consult.services import orders as services
+    from dangjian.desk.services import orders as services
 
     agent = world.user["agent"]
     for _ in range(n):
@@ -267,7 +267,7 @@ def orders(world: World, n: int) -> None:
 def order_subject(world: World, n: int) -> None:
     """A member's order claimed by the agent, coordinated with ``n`` offices (each
     answering), then replied: its history and coordinations grow with ``n``."""
-    from dangjian.consult.services import orders as services
+    from dangjian.desk.services import orders as services
 
     agent, member = world.user["agent"], world.user["member"]
     order = services.order_create(
@@ -291,9 +291,9 @@ def order_subject(world: World, n: int) -> None:
 
 def chat_subject(world: World, n: int) -> None:
     """A live chat between the member and the online agent, ``n`` turns more."""
-    from dangjian.consult.models import ChatSession
-    from dangjian.consult.services import kb
-    from dangjian.consult.services import orders as services
+    from dangjian.desk.models import ChatSession
+    from dangjian.desk.services import orders as services
+    from dangjian.knowledge.services import kb
 
     if "chat" not in world.subject:
         services.presence_set(user=world.user["agent"], online=True)
@@ -309,8 +309,8 @@ def chat_subject(world: World, n: int) -> None:
 
 def conversation_subject(world: World, n: int) -> None:
     """The member's conversation with the bot, ``n`` answered turns more."""
-    from dangjian.consult.models import Conversation
-    from dangjian.consult.services import kb
+    from dangjian.knowledge.models import Conversation
+    from dangjian.knowledge.services import kb
 
     if "conversation" not in world.subject:
         conversation = kb.conversation_start(user=world.user["member"])

@@ -2,6 +2,8 @@
 
 - `core` is a leaf: none of its modules (tests aside) imports a domain app, so every
   module can stand on it and it can never be part of an import cycle.
+- A page never imports an API module (views call selectors and services; the API is
+  another client of the same layer, not a library for pages).
 """
 
 import ast
@@ -52,8 +54,83 @@ def test_core_imports_no_domain_app(path):
     assert not leaks, f"{path.relative_to(PACKAGE)} imports {leaks}"
 
 
+def page_modules() -> list[Path]:
+    pages = []
+    for app in DOMAIN_APPS:
+        pages += [p for p in source_files(PACKAGE / app) if p.stem == "views" or "views" in p.parts]
+    return pages
+
+
+@pytest.mark.parametrize("path", page_modules(), ids=str)
+def test_pages_import_no_api_module(path):
+    api = sorted(
+        m for m in imported_modules(path) if m.startswith("dangjian.") and "api" in m.split(".")[1:]
+    )
+    assert not api, f"{path.relative_to(PACKAGE)} imports {api}"
+
+
 def test_the_checker_sees_a_lazy_relative_import(tmp_path):
     """The rule must catch `from ..orgs import tree` inside a function, not only top-level."""
     fake = tmp_path / "probe.py"
     fake.write_text("def f():\n    from ..orgs import tree\n", encoding="utf-8")
     assert "dangjian.orgs.tree" in imported_modules(fake, package="dangjian.core")
+
+
+def _app_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "dangjian" else None
+
+
+def test_the_knowledge_base_never_imports_the_service_desk():
+    """The bot hands off through ``knowledge.handoff`` (the desk registers its handler at
+    start-up); the desk reads the base through its selectors and services. The knowledge
+    app imports no desk module, not even inside a function."""
+    leaks = {
+        str(path.relative_to(PACKAGE)): sorted(
+            m for m in imported_modules(path) if _app_of(m) == "desk"
+        )
+        for path in source_files(PACKAGE / "knowledge")
+    }
+    assert not {path: found for path, found in leaks.items() if found}
+
+
+def test_no_import_cycle_between_the_knowledge_base_and_the_desk():
+    """Top-level imports between the two apps' modules form no cycle (a module-level cycle
+    breaks as soon as one side is imported first)."""
+    graph: dict[str, set[str]] = {}
+    for app in ("knowledge", "desk"):
+        for path in source_files(PACKAGE / app):
+            module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+            module = module.removesuffix(".__init__")
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            top = ast.Module(
+                body=[n for n in tree.body if isinstance(n, ast.ImportFrom | ast.Import)],
+                type_ignores=[],
+            )
+            graph[module] = {
+                m for m in _imports_of(top, module, path) if _app_of(m) in ("knowledge", "desk")
+            }
+    apps_graph = {
+        (_app_of(a), _app_of(b))
+        for a, deps in graph.items()
+        for b in deps
+        if _app_of(a) != _app_of(b)
+    }
+    assert ("knowledge", "desk") not in apps_graph
+    assert ("desk", "knowledge") in apps_graph  # the one direction the rule allows
+
+
+def _imports_of(tree: ast.Module, module: str, path: Path) -> set[str]:
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found

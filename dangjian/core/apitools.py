@@ -71,6 +71,12 @@ class Paging(LimitOffsetPagination):
         )
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
+    def _items_count(self, queryset) -> int:
+        # ``count()`` of the queryset itself (ninja counts a clone): a list whose total is
+        # known from summary rows (``ScopedQuerySet.with_count``) is not counted again
+        count = getattr(queryset, "count", None)
+        return count() if callable(count) else len(queryset)
+
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_DATETIME = re.compile(

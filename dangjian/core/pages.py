@@ -113,6 +113,51 @@ def post_action(request, act: Callable[[], Any], *, success: str, form=None) -> 
     return True
 
 
+def list_filter(
+    request,
+    filterset_class,
+    queryset,
+    *,
+    data=None,
+    search: str = "",
+    hidden: tuple[str, ...] = ("org",),
+    all_label: str = "",
+):
+    """A list page's FilterSet (the one its API uses too, through ``apitools.filtered``),
+    its form dressed for the page: ``hidden`` fields as hidden inputs, ``q`` a search box
+    with the ``search`` placeholder, and with ``all_label`` each choice's empty option
+    worded (全部). ``data`` defaults to the query string (unbound when there is none)."""
+    filterset = filterset_class(
+        request.GET or None if data is None else data, queryset=queryset, request=request
+    )
+    for name, field in filterset.form.fields.items():
+        if name in hidden:
+            field.widget = field.hidden_widget()
+        elif name == "q" and search:
+            field.widget.input_type = "search"
+            field.widget.attrs.update({"placeholder": search, "autocomplete": "off"})
+        elif all_label and hasattr(field, "empty_label"):
+            choices = [c for c in field.choices if c[0] != ""]
+            field.empty_label = all_label
+            field.choices = choices  # re-wrapped: the blank choice now reads all_label
+    return filterset
+
+
+def list_results(filterset, org_lookup: Callable[[int], Any] | None = None):
+    """The rows of a list page and the organisation it is narrowed to (``?org=``).
+
+    A filter the form refuses shows nothing (its errors show on the form), never
+    everything; ``org_lookup(pk)`` reads the organisation through the user's scope
+    (``None`` when it is out of sight).
+    """
+    valid = not filterset.is_bound or filterset.is_valid()
+    if not valid:
+        return filterset.queryset.none(), None
+    org_id = filterset.form.cleaned_data.get("org") if filterset.is_bound else None
+    org = org_lookup(org_id) if org_lookup is not None and org_id is not None else None
+    return filterset.qs, org
+
+
 def query_text(request, name: str = "q", limit: int = 100) -> str:
     """A free-text query parameter, whitespace collapsed and NUL removed (PostgreSQL cannot
     compare text with NUL in it: a crafted URL would otherwise be a 500)."""

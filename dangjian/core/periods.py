@@ -7,6 +7,7 @@ subtree figures (:mod:`dangjian.core.rollups`), later dues and points — so tha
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -105,12 +106,18 @@ def period_of(day: dt.date, unit: str) -> Period:
 
 def units_in(period: Period, unit: str) -> list[Period]:
     """The ``unit``-long periods making up ``period`` (none if ``unit`` is longer)."""
+    return list(_units_in(period, unit))
+
+
+@functools.lru_cache(maxsize=256)
+def _units_in(period: Period, unit: str) -> tuple[Period, ...]:
+    # cached: compliance asks it for every branch and kind of a subtree
     if UNIT_MONTHS[unit] > UNIT_MONTHS[period.unit]:
-        return []
+        return ()
     result = []
     day = period.first
     while day <= period.last:
         part = period_of(day, unit)
         result.append(part)
         day = part.last + dt.timedelta(days=1)
-    return result
+    return tuple(result)

@@ -285,6 +285,18 @@ REGISTRY: list[type[models.Model]] = []
 class ScopedQuerySet(QuerySet):
     """A queryset that knows how its model belongs to the tree (see the module doc)."""
 
+    _known_count: int | None = None
+
+    def with_count(self, n: int) -> "ScopedQuerySet":
+        """This queryset, whose ``count()`` is ``n`` (known from summary rows) without a
+        query. Any further filter or slice is a new queryset that counts for itself."""
+        clone = self._chain()
+        clone._known_count = n
+        return clone
+
+    def count(self) -> int:
+        return self._known_count if self._known_count is not None else super().count()
+
     def visible_to(self, user, perm: "Perm", *, also: bool = True) -> QuerySet:
         """The rows ``user`` may read (or change) under ``perm``: the ONE way rows are read.
 

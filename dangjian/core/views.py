@@ -14,7 +14,14 @@ from dangjian.core import notify, scope, warnings
 from dangjian.core.apitools import MSG_BAD_REQUEST
 from dangjian.core.filters import WarningFilter
 from dangjian.core.http import client_ip
-from dangjian.core.pages import apply_errors, is_htmx, paginate, vary_on_htmx
+from dangjian.core.pages import (
+    apply_errors,
+    is_htmx,
+    list_filter,
+    list_results,
+    paginate,
+    vary_on_htmx,
+)
 from dangjian.core.scope import Perm
 
 
@@ -75,14 +82,10 @@ class AssignForm(forms.Form):
 def _warning_filterset(request) -> WarningFilter:
     data = request.GET.copy()
     data.setdefault("state", "open")
-    filterset = WarningFilter(
-        data, queryset=warnings.warning_queryset(request.user), request=request
-    )
-    for name, field in filterset.form.fields.items():
-        if name == "org":
-            field.widget = forms.HiddenInput()
-        elif name in ("raised_from", "raised_to"):
-            field.widget.input_type = "date"
+    queryset = warnings.warning_queryset(request.user)
+    filterset = list_filter(request, WarningFilter, queryset, data=data)
+    for name in ("raised_from", "raised_to"):
+        filterset.form.fields[name].widget.input_type = "date"
     return filterset
 
 
@@ -92,17 +95,15 @@ def warning_list(request):
     """预警: the warnings of the user's subtree, open ones first by default, filterable by
     kind, organisation (and its subtree), state, assignee = me and the day raised."""
     filterset = _warning_filterset(request)
-    valid = filterset.is_valid()
-    results = filterset.qs if valid else filterset.queryset.none()
-    org_id = filterset.form.cleaned_data.get("org") if valid else None
-    org = None
-    if org_id is not None:
-        org = (
+    results, org = list_results(
+        filterset,
+        lambda pk: (
             scope.org_model()
             .objects.visible_to(request.user, Perm.VIEW_WARNING)
-            .filter(pk=org_id)
+            .filter(pk=pk)
             .first()
-        )
+        ),
+    )
     context = {
         "filterset": filterset,
         "page_obj": paginate(request, results),

@@ -35,7 +35,8 @@ from dangjian.orgs.models import Organisation, Position
 # Each domain app seeds its own demo records through its services, after the tree,
 # members and accounts exist: ``seed(root_user=..., seed=..., progress=...)``.
 DOMAIN_SEEDERS: list[str] = [
-    "dangjian.consult.demo.seed",
+    "dangjian.knowledge.demo.seed",
+    "dangjian.desk.demo.seed",
     "dangjian.orglife.demo.seed",
     "dangjian.transfers.demo.seed",
     "dangjian.recruitment.demo.seed",

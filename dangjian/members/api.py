@@ -176,7 +176,8 @@ class AuditedPaging(Paging):
 @router.get("", response=list[MemberOut], summary="党员列表（权限范围内，已脱敏）")
 @paginate(AuditedPaging)
 def member_list(request, filters: Query[MemberFilters]):
-    return filtered(MemberFilter, filters, selectors.member_queryset(request.user), request)
+    qs = filtered(MemberFilter, filters, selectors.member_queryset(request.user), request)
+    return selectors.with_scope_total(request.user, qs, filters.model_dump())
 
 
 class MemberExportFilters(MemberFilters):

@@ -79,7 +79,11 @@ class Member(TimeStampedModel):
         verbose_name = "党员"
         verbose_name_plural = "党员"
         ordering = ["branch_id", "name", "id"]
-        indexes = [models.Index(fields=["branch", "status"], name="member_branch_status")]
+        indexes = [
+            models.Index(fields=["branch", "status"], name="member_branch_status"),
+            # the list's order: a page of a large scope is read off the index, not sorted
+            models.Index(fields=["branch", "name", "id"], name="member_list_order"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(full_member_on__isnull=True)

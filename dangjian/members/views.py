@@ -16,6 +16,8 @@ from dangjian.core.pages import (
     edit_submit,
     form_submit,
     is_htmx,
+    list_filter,
+    list_results,
     paginate,
     post_action,
     vary_on_htmx,
@@ -38,21 +40,12 @@ def _to_detail(member):
 
 
 def _filterset(request) -> MemberFilter:
-    filterset = MemberFilter(
-        request.GET or None, queryset=selectors.member_queryset(request.user), request=request
-    )
-    form = filterset.form
-    for name, field in form.fields.items():
-        if name == "q":
-            field.widget.input_type = "search"
-            field.widget.attrs.update({"placeholder": "输入姓名", "autocomplete": "off"})
-        elif name == "org":
-            field.widget = field.hidden_widget()
-        elif hasattr(field, "empty_label"):
-            choices = [c for c in field.choices if c[0] != ""]
-            field.empty_label = "全部"
-            field.choices = choices  # re-wrapped: the blank choice now reads 全部
-    return filterset
+    queryset = selectors.member_queryset(request.user)
+    return list_filter(request, MemberFilter, queryset, search="输入姓名", all_label="全部")
+
+
+def _visible_org(user, pk):
+    return org_selectors.org_queryset(user).filter(pk=pk).first()
 
 
 def _groups(user, branch):
@@ -69,12 +62,10 @@ MORE_FILTERS = ("status", "education", "gender", "ethnicity", "age_band")
 @require_GET
 def member_list(request):
     filterset = _filterset(request)
-    valid = not filterset.is_bound or filterset.is_valid()
-    results = filterset.qs if valid else filterset.queryset.none()
-    org_id = filterset.form.cleaned_data.get("org") if filterset.is_bound and valid else None
-    org = None
-    if org_id is not None:
-        org = org_selectors.org_queryset(request.user).filter(pk=org_id).first()
+    results, org = list_results(filterset, lambda pk: _visible_org(request.user, pk))
+    if not filterset.is_bound or filterset.form.is_valid():
+        used = filterset.form.cleaned_data if filterset.is_bound else {}
+        results = selectors.with_scope_total(request.user, results, used)
     page_obj = paginate(request, results)
     first = page_obj.start_index() - 1 if page_obj.paginator.count else 0
     if services.is_bulk_read(count=len(page_obj), first=first):

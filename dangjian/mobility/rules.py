@@ -91,7 +91,7 @@ def registration_errors(
 ) -> dict[str, str]:
     errors = {}
     if away_since > today:
-        errors["away_since"] = MSG_AWAY_FUTURE
+        return {"away_since": MSG_AWAY_FUTURE}  # and no arithmetic on a date near year 9999
     if expected_until <= away_since:
         errors["expected_until"] = MSG_RETURN_BEFORE
     elif not is_long_absence(away_since, expected_until):

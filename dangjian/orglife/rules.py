@@ -109,6 +109,9 @@ class BranchFacts(OrgFacts):
     groups: tuple[OrgFacts, ...] = ()
 
 
+KINDS = tuple(MeetingKind.values)  # in order (``.values`` rebuilds the list at each call)
+
+
 @dataclass
 class KindResult:
     """For one kind in one period: units owed, met, missed (over) and pending (running)."""
@@ -138,7 +141,7 @@ class Compliance:
     branches: int = 0
     branches_behind: int = 0  # branches that missed at least one requirement
     kinds: dict[str, KindResult] = field(
-        default_factory=lambda: {kind: KindResult() for kind in MeetingKind.values}
+        default_factory=lambda: {kind: KindResult() for kind in KINDS}
     )
 
     def add(self, other: "Compliance") -> None:
@@ -150,7 +153,7 @@ class Compliance:
     @property
     def behind_on(self) -> list[str]:
         """The kinds with a missed requirement, in MeetingKind order."""
-        return [kind for kind in MeetingKind.values if self.kinds[kind].missed]
+        return [kind for kind in KINDS if self.kinds[kind].missed]
 
     @property
     def required(self) -> int:
@@ -201,7 +204,7 @@ def evaluate_branch(
     missed and still running. 党小组会 are owed per group."""
     freqs = freqs if freqs is not None else frequencies()
     result = Compliance(branches=1)
-    for kind in MeetingKind.values:
+    for kind in KINDS:
         freq = freqs.get(kind)
         orgs = branch.groups if kind == MeetingKind.GROUP else (branch,)
         for org in orgs:

@@ -24,6 +24,8 @@ from dangjian.core.pages import (
     edit_submit,
     form_submit,
     is_htmx,
+    list_filter,
+    list_results,
     paginate,
     post_action,
     vary_on_htmx,
@@ -91,19 +93,15 @@ def _to_detail(meeting, anchor: str = ""):
 
 
 def _filterset(request) -> MeetingFilter:
-    filterset = MeetingFilter(
-        request.GET or None, queryset=selectors.meeting_queryset(request.user), request=request
+    queryset = selectors.meeting_queryset(request.user)
+    return list_filter(
+        request,
+        MeetingFilter,
+        queryset,
+        search="输入会议主题",
+        hidden=("org", "mine"),
+        all_label="全部",
     )
-    for name, field in filterset.form.fields.items():
-        if name in ("org", "mine"):
-            field.widget = forms.HiddenInput()
-        elif name == "q":
-            field.widget.input_type = "search"
-            field.widget.attrs.update({"placeholder": "输入会议主题", "autocomplete": "off"})
-        elif hasattr(field, "empty_label"):
-            field.choices = [c for c in field.choices if c[0] != ""]
-            field.empty_label = "全部"
-    return filterset
 
 
 def _plannable(user, org) -> list:
@@ -119,12 +117,9 @@ def _plannable(user, org) -> list:
 @require_GET
 def meeting_list(request):
     filterset = _filterset(request)
-    valid = not filterset.is_bound or filterset.is_valid()
-    results = filterset.qs if valid else filterset.queryset.none()
-    org_id = filterset.form.cleaned_data.get("org") if filterset.is_bound and valid else None
-    org = None
-    if org_id is not None:
-        org = org_selectors.org_queryset(request.user).filter(pk=org_id).first()
+    results, org = list_results(
+        filterset, lambda pk: org_selectors.org_queryset(request.user).filter(pk=pk).first()
+    )
     plannable = _plannable(request.user, org)
     context = {
         "filterset": filterset,

@@ -12,12 +12,14 @@ from dangjian.core.pages import (
     edit_submit,
     form_submit,
     is_htmx,
+    list_filter,
+    list_results,
     paginate,
     post_action,
     vary_on_htmx,
 )
 from dangjian.core.scope import Perm
-from dangjian.members.selectors import current_member_count, member_counts
+from dangjian.members.selectors import member_counts
 from dangjian.orgs import selectors, services
 from dangjian.orgs.filters import OrgFilter
 from dangjian.orgs.forms import (
@@ -79,11 +81,8 @@ def children(request, pk):
 @login_required
 @require_GET
 def search(request):
-    filterset = OrgFilter(
-        request.GET or None, queryset=selectors.org_queryset(request.user), request=request
-    )
-    valid = not filterset.is_bound or filterset.is_valid()
-    results = filterset.qs if valid else filterset.queryset.none()
+    filterset = list_filter(request, OrgFilter, selectors.org_queryset(request.user), hidden=())
+    results, _ = list_results(filterset)
     text = (request.GET.get("q") or "").strip()
     context = {"filterset": filterset, "q": text, "searched": filterset.is_bound}
     if is_htmx(request) and not text and request.headers.get("HX-Target") == "search-results":
@@ -108,7 +107,7 @@ def detail(request, pk):
         "positions": list(selectors.current_positions(org)),
         "end_form": EndPositionForm() if can_change else None,
         "secretary": selectors.secretary_of(org),
-        "member_count": current_member_count(org) if sees_members else None,
+        "member_count": member_counts(user, [org])[org.pk],
         "sees_members": sees_members,
         "can_change": can_change,
         "can_add_child": can_change and org.is_active and bool(child_types(org.org_type)),

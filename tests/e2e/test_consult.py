@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from dangjian.consult.models import WorkOrder
+from dangjian.desk.models import WorkOrder
 from tests.e2e.test_browse_tree import enter_totp_code
 from tests.kit import PASSWORD
 
@@ -29,8 +29,8 @@ def login(page, base: str, path: str, username: str, *, totp: bool = False) -> N
 
 
 def test_ask_handoff_answer_and_rate(browser, phone, live_server, e2e_cast):
-    from dangjian.consult import index
-    from dangjian.consult.services import kb
+    from dangjian.knowledge import index
+    from dangjian.knowledge.services import kb
 
     kb.entry_create(
         acting_user=e2e_cast.user["root"],

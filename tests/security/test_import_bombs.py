@@ -145,7 +145,7 @@ import json, os, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
 import django
 django.setup()
-from dangjian.consult import imports
+from dangjian.knowledge import imports
 from dangjian.core.excel import SheetError, read_sheet
 from dangjian.core.excel import Column
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -74,9 +74,9 @@ CREATED = (
     "orglife.meeting",
     "orglife.resolution",
     "orglife.comment",
-    "consult.entry",
-    "consult.platformfeedback",
-    "consult.workorder",
+    "knowledge.entry",
+    "desk.platformfeedback",
+    "desk.workorder",
 )
 # Reads that leave an audit entry by design (who exported what).
 EXPORTS = Q(action__startswith="member.export") | Q(action="kb.entry.export")
@@ -103,8 +103,8 @@ def _check_rows(response, before: dict[str, int]) -> None:
         (label,) = added
         assert apps.get_model(label).objects.filter(pk=data["id"]).exists(), label
     elif isinstance(data, dict) and data.get("work_order_id"):
-        assert added == {"consult.workorder": 1}, added
-        assert apps.get_model("consult.workorder").objects.filter(pk=data["work_order_id"]).exists()
+        assert added == {"desk.workorder": 1}, added
+        assert apps.get_model("desk.workorder").objects.filter(pk=data["work_order_id"]).exists()
     else:
         assert added == {}, (response.status_code, added)
 

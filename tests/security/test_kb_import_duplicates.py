@@ -12,8 +12,8 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from dangjian.consult import imports
-from dangjian.consult.models import Entry
+from dangjian.knowledge import imports
+from dangjian.knowledge.models import Entry
 
 
 def _line(question, answer, **more) -> str:

@@ -41,7 +41,9 @@ def test_every_upload_endpoint_is_found():
 
 
 def _url(path: str, ids: dict) -> str:
-    return path.format(**{name: ids.get(name, 1) for name in ("member_id", "meeting_id")})
+    return path.format(
+        **{name: ids.get(name, 1) for name in ("member_id", "meeting_id", "applicant_id")}
+    )
 
 
 @pytest.mark.parametrize("op", UPLOADS, ids=lambda op: op.id)

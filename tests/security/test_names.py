@@ -133,8 +133,8 @@ def test_api_refuses_with_a_field_error(cast, client, bearer, raw):
 
 @pytest.mark.parametrize("raw", ["   ", "\u200b\u200b", "\u202e党支部", "张\t三"])
 def test_services_refuse(cast, raw):
-    from dangjian.consult.services import kb as kb_services
-    from dangjian.consult.services import orders as order_services
+    from dangjian.desk.services import orders as order_services
+    from dangjian.knowledge.services import kb as kb_services
     from dangjian.members import services as member_services
     from dangjian.orglife import services as orglife_services
     from dangjian.orgs import services as org_services

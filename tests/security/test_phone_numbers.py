@@ -10,9 +10,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 
-from dangjian.consult.services import orders
 from dangjian.core import notify
 from dangjian.core.phone import MSG_PHONE, normalize_phone, phone_or_blank
+from dangjian.desk.services import orders
 
 SAME = [
     "13711113333",

@@ -6,9 +6,9 @@ import re
 import pytest
 from django.test import override_settings
 
-from dangjian.consult.models import WorkOrder
-from dangjian.consult.views import public
 from dangjian.core import notify, pow
+from dangjian.desk.models import WorkOrder
+from dangjian.desk.views import public
 
 URL = "/consult/public/ask/"
 FORM = {"caller_name": "李女士", "phone": "137-1111-3333", "summary": "想咨询入党的条件"}

@@ -383,3 +383,65 @@ def test_every_rollup_equals_a_direct_count_over_its_subtree(cast, steps):
         assert rollups.pending() == 0
         assert_all_match(cast)
         transaction.set_rollback(True)
+
+
+# --- Current figures: the rows plus the marked organisations recounted ------------------
+
+
+def current_status(cast, user=None) -> dict[str, dict[str, int]]:
+    user = user or cast.user["root"]
+    fresh = {key: Organisation.objects.get(pk=org.pk) for key, org in cast.org.items()}
+    figures = rollups.current_breakdowns(user, fresh.values(), "members.status")
+    return {key: figures[org.pk] for key, org in fresh.items()}
+
+
+def direct_status(org: Organisation) -> dict[str, int]:
+    return {
+        key: n for (metric, _, key), n in direct(org).items() if metric == "members.status" and n
+    }
+
+
+def test_current_figures_wait_for_a_finished_rebuild(cast):
+    assert rollups.current_breakdowns(cast.user["root"], [cast.org["P"]], "members.status") is None
+    rollups.rebuild()
+    assert current_status(cast)["P"] == {"full": 8}
+    RollupRebuild.objects.create(started_at=dt.datetime(2026, 12, 1, tzinfo=TZ), chunks_total=1)
+    assert rollups.current_breakdowns(cast.user["root"], [cast.org["P"]], "members.status") is None
+
+
+def test_current_figures_count_a_write_at_once(cast):
+    rollups.rebuild()
+    add_member(cast, "B4", status="probationary")
+    members.member_update(
+        acting_user=cast.user["root"], member=cast.member["B1m1"], branch=cast.org["B4"]
+    )
+    assert rollups.pending() == 4  # every branch marked (the cast, these writes), none summed
+    figures = current_status(cast)
+    assert figures["C2"] == {"full": 3, "probationary": 1}
+    assert figures["C1"] == {"full": 5}
+    assert figures["P"] == {"full": 8, "probationary": 1}
+    assert figures == {key: direct_status(org) for key, org in cast.org.items()}
+
+
+def test_current_figures_are_read_through_the_scope(cast):
+    rollups.rebuild()
+    add_member(cast, "B1")
+    figures = current_status(cast, cast.user["county_admin"])
+    assert figures["K1"] == {"full": 5}
+    assert figures["C1"] == figures["P"] == figures["K3"] == {}
+    with pytest.raises(ValueError):
+        rollups.current_breakdowns(cast.user["root"], [cast.org["P"]], "orglife.meetings_held")
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=st.lists(STEP, min_size=1, max_size=8))
+def test_current_figures_equal_a_direct_count_with_marks_pending(cast, steps):
+    with transaction.atomic():
+        rollups.rebuild(restart=True)
+        for step in steps:
+            apply(cast, step)
+        expected = {key: direct_status(org) for key, org in cast.org.items()}
+        assert current_status(cast) == expected
+        transaction.set_rollback(True)

@@ -49,6 +49,13 @@ def test_registration_dates_in_order():
     ) == {"expected_until": rules.MSG_RETURN_PAST}
 
 
+def test_a_date_at_the_end_of_the_calendar_is_refused_not_a_crash():
+    errors = rules.registration_errors(
+        away_since=D(9999, 12, 1), expected_until=D(9999, 12, 31), today=D(2026, 5, 1)
+    )
+    assert errors == {"away_since": rules.MSG_AWAY_FUTURE}
+
+
 def test_card_is_valid_until_the_return_and_at_most_a_year():
     assert rules.card_valid_until(D(2026, 3, 1), D(2026, 10, 1)) == D(2026, 10, 1)
     assert rules.card_valid_until(D(2026, 3, 1), D(2028, 1, 1)) == D(2027, 2, 28)

@@ -4,7 +4,6 @@ and a transfer through the API from application to receipt."""
 import pytest
 from django.utils import timezone
 
-from dangjian.core import jobs
 from dangjian.transfers import workflow
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +79,3 @@ def test_a_transfer_through_the_api(client, cast, bearer):
         "approve_final",
         "receive",
     ]
-
-
-def test_the_escalation_job_is_registered():
-    assert jobs.get("transfers.escalate_overdue")

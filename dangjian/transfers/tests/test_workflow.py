@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from dangjian.core import cases, scope
+from dangjian.core import cases, jobs, scope
 from dangjian.core.models import AuditEntry, Notification
 from dangjian.core.scope import Perm
 from dangjian.members.models import Member
@@ -258,8 +258,9 @@ def test_an_overdue_step_escalates_with_a_warning(cast):
 
     t = apply(cast, "B1m2", "B3")
     later = t.resolution_due + dt.timedelta(hours=1)
-    assert cases.escalate_overdue(workflow.TRANSFER_FLOW, now=later) == 1
-    assert cases.escalate_overdue(workflow.TRANSFER_FLOW, now=later) == 0  # the re-run
+    job = jobs.get("transfers.escalate_overdue")
+    assert job.func(at=later) == 1
+    assert job.func(at=later) == 0  # the slot re-run
     t.refresh_from_db()
     assert keys(cast, [t.escalated_to]) == ["T1"] and t.escalation_level == 1
     warning = Warning.objects.get(kind="transfers.overdue")

@@ -1,0 +1,549 @@
+"""/api/v1/consult: work orders, coordination, live chats, agents, statistics.
+
+Orders are seen by the 12371 staff over the organisation they are routed to, by an
+office consulted on them, and by their asker; anything else answers 404.
+"""
+
+import datetime as dt
+from typing import Literal
+
+from django.core.exceptions import PermissionDenied
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from dangjian.core.apitools import (
+    MSG_NUL,
+    Id,
+    InSchema,
+    Paging,
+    QuerySchema,
+    invalid,
+    resolve_in_scope,
+)
+from dangjian.core.http import client_ip
+from dangjian.core.ratelimit import ratelimit
+from dangjian.core.text import OptionalName
+from dangjian.desk import selectors
+from dangjian.desk import stats as desk_stats
+from dangjian.desk.models import (
+    OrderKind,
+    OrderSource,
+    OrderStatus,
+    PlatformFeedbackKind,
+    PlatformFeedbackStatus,
+    Priority,
+)
+from dangjian.desk.services import feedback
+from dangjian.desk.services import orders as services
+from dangjian.orgs import selectors as org_selectors
+
+router = Router(tags=["12371 工单"])
+
+
+# --- Schemas
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    source: str
+    source_label: str
+    kind: str
+    category: str
+    summary: str
+    status: str
+    status_label: str
+    priority: str
+    org_id: int
+    org_name: str
+    created_at: dt.datetime
+    first_response_due: dt.datetime
+    resolution_due: dt.datetime
+    first_response_at: dt.datetime | None
+    answered_at: dt.datetime | None
+    escalation_level: int
+    rating: int | None
+
+    @staticmethod
+    def resolve_source_label(obj) -> str:
+        return obj.get_source_display()
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:
+        return obj.get_status_display()
+
+    @staticmethod
+    def resolve_org_name(obj) -> str:
+        return obj.org.name
+
+
+class CoordinationOut(Schema):
+    id: int
+    org_id: int
+    office: str
+    question: str
+    answer: str
+    answered_at: dt.datetime | None
+
+
+class OrderDetailOut(OrderOut):
+    detail: str
+    caller_name: str
+    phone_masked: str
+    reply: str
+    rating_comment: str
+    reopen_count: int
+    public: bool
+    conversation_id: int | None
+    assignee: str | None
+    coordinations: list[CoordinationOut]
+    can_handle: bool
+
+    @staticmethod
+    def resolve_assignee(obj) -> str | None:
+        return str(obj.assignee) if obj.assignee_id else None
+
+    @staticmethod
+    def resolve_coordinations(obj) -> list:
+        return list(selectors.order_coordinations(obj))
+
+    @staticmethod
+    def resolve_can_handle(obj, context) -> bool:
+        return selectors.can_handle(context["request"].user, obj)
+
+
+class EventOut(Schema):
+    action: str
+    from_status: str
+    to_status: str
+    actor: str | None
+    note: str
+    at: dt.datetime
+
+    @staticmethod
+    def resolve_actor(obj) -> str | None:
+        return str(obj.actor) if obj.actor_id else None
+
+
+class OrderFilters(QuerySchema):
+    status: OrderStatus | None = None
+    source: OrderSource | None = None
+    category: str | None = Field(None, max_length=40)
+    view: Literal["all", "queue", "assigned", "asked"] = "all"
+
+
+class MessageIn(InSchema):
+    """有话向党说 / 有事找党帮: a member's message to the organisation."""
+
+    kind: OrderKind = OrderKind.ASK
+    category: str = Field("", max_length=40)
+    summary: str = Field(..., max_length=200)
+    detail: str = Field("", max_length=5000)
+
+
+class HotlineIn(InSchema):
+    caller_name: OptionalName = Field("", max_length=50)
+    phone: str = Field(..., max_length=30)
+    category: str = Field("", max_length=40)
+    summary: str = Field(..., max_length=200)
+    detail: str = Field("", max_length=5000)
+    priority: Priority = Priority.NORMAL
+    asker_org_id: Id | None = None
+    reply: str = Field("", max_length=5000)
+
+
+class ReplyIn(InSchema):
+    text: str = Field(..., max_length=5000)
+
+
+class OfficeIn(InSchema):
+    org_id: Id
+    office: str = Field(..., max_length=60)
+
+
+class CoordinateIn(InSchema):
+    offices: list[OfficeIn] = Field(..., max_length=20)
+    question: str = Field(..., max_length=5000)
+
+
+class AnswerIn(InSchema):
+    answer: str = Field(..., max_length=5000)
+
+
+class RateIn(InSchema):
+    rating: int = Field(..., ge=1, le=5)
+    comment: str = Field("", max_length=500)
+
+
+class ReopenIn(InSchema):
+    reason: str = Field(..., max_length=500)
+
+
+class PublishIn(InSchema):
+    public: bool
+    public_question: OptionalName = Field("", max_length=200)
+
+
+class KbEntryIn(InSchema):
+    question: OptionalName = Field("", max_length=200)
+    answer: str = Field("", max_length=5000)
+
+
+class KbEntryOut(Schema):
+    id: int
+    question: str
+    status: str
+
+
+class PublicQuestionOut(Schema):
+    id: int
+    question: str
+    category: str
+    reply: str
+    answered_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_question(obj) -> str:
+        return obj.public_question
+
+
+class PresenceIn(InSchema):
+    online: bool
+    capacity: int | None = Field(None, ge=1, le=20)
+
+
+class PresenceOut(Schema):
+    online: bool
+    capacity: int
+    last_seen: dt.datetime | None
+
+
+class ChatMessageOut(Schema):
+    id: int
+    role: str
+    text: str
+    created_at: dt.datetime
+
+
+class ChatMessagesFilter(QuerySchema):
+    after: int = Field(0, ge=0, le=2**63 - 1)
+
+
+class ChatTextIn(InSchema):
+    text: str = Field(..., max_length=1000)
+
+
+class ChatCloseIn(InSchema):
+    to_order: bool = False
+
+
+class ChatOut(Schema):
+    id: int
+    status: str
+    work_order_id: int | None
+
+
+class StatsFilter(QuerySchema):
+    org: Id | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+class CountOut(Schema):
+    key: str
+    label: str
+    count: int
+
+
+class TopOut(Schema):
+    question: str | None
+    count: int
+
+
+class StatsOut(Schema):
+    org_id: int
+    org_name: str
+    since: dt.date
+    until: dt.date
+    orders: int
+    by_source: list[CountOut]
+    by_status: list[CountOut]
+    by_category: list[CountOut]
+    conversations: int
+    bot_resolution_rate: float | None
+    handoff_rate: float | None
+    first_response_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    rating_avg: float | None
+    top_questions: list[TopOut]
+    unanswered: list[TopOut]
+
+
+# --- Orders
+
+
+def _listing(user, view: str):
+    if view == "queue":
+        return selectors.queue(user)
+    if view == "assigned":
+        return selectors.assigned(user)
+    if view == "asked":
+        return selectors.asked_orders(user)
+    return selectors.order_queryset(user)
+
+
+@router.get("/orders", response=list[OrderOut], summary="工单列表（权限范围内与本人提出的）")
+@paginate(Paging)
+def order_list(request, filters: Query[OrderFilters]):
+    if filters.category and "\x00" in filters.category:  # PostgreSQL refuses NUL in text
+        raise invalid(("query", "category"), MSG_NUL, "string_nul")
+    qs = _listing(request.user, filters.view)
+    for name in ("status", "source", "category"):
+        value = getattr(filters, name)
+        if value:
+            qs = qs.filter(**{name: value})
+    return qs
+
+
+@router.post("/orders", response={201: OrderDetailOut}, summary="有话向党说 / 有事找党帮：留言")
+def order_create(request, payload: MessageIn):
+    order = services.order_create(
+        acting_user=request.user,
+        source=OrderSource.WEB,
+        asker=request.user,
+        ip=client_ip(request),
+        **payload.model_dump(),
+    )
+    return Status(201, selectors.order_get(request.user, order.pk))
+
+
+@router.post("/orders/hotline", response={201: OrderDetailOut}, summary="登记热线来电（坐席）")
+def hotline_log(request, payload: HotlineIn):
+    user = request.user
+    fields = payload.model_dump(exclude={"asker_org_id"})
+    asker_org = resolve_in_scope(
+        org_selectors.org_get, user, payload.asker_org_id, field="asker_org_id"
+    )
+    order = services.hotline_log(
+        acting_user=user, asker_org=asker_org, ip=client_ip(request), **fields
+    )
+    return Status(201, selectors.order_get(user, order.pk))
+
+
+@router.get("/orders/{order_id}", response=OrderDetailOut, summary="工单详情")
+def order_detail(request, order_id: Id):
+    return selectors.order_get(request.user, order_id)
+
+
+@router.get("/orders/{order_id}/history", response=list[EventOut], summary="工单状态记录")
+def order_history(request, order_id: Id):
+    return list(selectors.order_events(selectors.order_get(request.user, order_id)))
+
+
+def _act(request, order_id, action, **kwargs):
+    order = selectors.order_get(request.user, order_id)
+    action(acting_user=request.user, order=order, ip=client_ip(request), **kwargs)
+    return selectors.order_get(request.user, order_id)
+
+
+@router.post("/orders/{order_id}/claim", response=OrderDetailOut, summary="受理工单")
+def order_claim(request, order_id: Id):
+    return _act(request, order_id, services.order_claim)
+
+
+@router.post("/orders/{order_id}/reply", response=OrderDetailOut, summary="答复工单（承办人）")
+def order_reply(request, order_id: Id, payload: ReplyIn):
+    return _act(request, order_id, services.order_reply, text=payload.text)
+
+
+@router.post(
+    "/orders/{order_id}/coordinate",
+    response=OrderDetailOut,
+    summary="协商联动：征求多个处室意见",
+)
+def order_coordinate(request, order_id: Id, payload: CoordinateIn):
+    user = request.user
+    offices = [
+        (
+            resolve_in_scope(org_selectors.org_get, user, item.org_id, field=f"offices.{i}.org_id"),
+            item.office,
+        )
+        for i, item in enumerate(payload.offices)
+    ]
+    return _act(
+        request, order_id, services.order_coordinate, offices=offices, question=payload.question
+    )
+
+
+@router.post("/orders/{order_id}/rate", response=OrderDetailOut, summary="评价答复（提问人）")
+def order_rate(request, order_id: Id, payload: RateIn):
+    return _act(
+        request, order_id, services.order_rate, rating=payload.rating, comment=payload.comment
+    )
+
+
+@router.post("/orders/{order_id}/reopen", response=OrderDetailOut, summary="不满意，要求重新办理")
+def order_reopen(request, order_id: Id, payload: ReopenIn):
+    return _act(request, order_id, services.order_reopen, reason=payload.reason)
+
+
+@router.post(
+    "/orders/{order_id}/publish", response=OrderDetailOut, summary="公开到咨询列表（隐去提问人）"
+)
+def order_publish(request, order_id: Id, payload: PublishIn):
+    return _act(
+        request,
+        order_id,
+        services.order_publish,
+        public=payload.public,
+        public_question=payload.public_question,
+    )
+
+
+@router.post(
+    "/orders/{order_id}/kb-entry",
+    response={201: KbEntryOut},
+    summary="把答复转为知识库条目（草稿）",
+)
+def order_to_kb(request, order_id: Id, payload: KbEntryIn):
+    order = selectors.order_get(request.user, order_id)
+    entry = services.order_to_kb(
+        acting_user=request.user, order=order, ip=client_ip(request), **payload.model_dump()
+    )
+    return Status(201, entry)
+
+
+@router.post(
+    "/coordinations/{coordination_id}/answer",
+    response=CoordinationOut,
+    summary="处室回复协商意见",
+)
+def coordination_answer(request, coordination_id: Id, payload: AnswerIn):
+    item = selectors.coordination_get(request.user, coordination_id)
+    return services.coordination_answer(
+        acting_user=request.user, coordination=item, answer=payload.answer, ip=client_ip(request)
+    )
+
+
+# --- The public 咨询列表
+
+
+@router.get(
+    "/public-questions",
+    response=list[PublicQuestionOut],
+    auth=None,
+    summary="咨询列表：公开的已答复问题（已隐去提问人）",
+)
+@ratelimit("public", methods=("GET",))
+@paginate(Paging)
+def public_questions(request):
+    return selectors.public_questions()
+
+
+# --- Agents and live chats
+
+
+@router.post("/agent/presence", response=PresenceOut, summary="坐席上线/下线（在线人工）")
+def presence_set(request, payload: PresenceIn):
+    return services.presence_set(
+        user=request.user, online=payload.online, capacity=payload.capacity
+    )
+
+
+@router.get(
+    "/chats/{chat_id}/messages", response=list[ChatMessageOut], summary="在线会话消息（轮询）"
+)
+def chat_messages(request, chat_id: Id, filters: Query[ChatMessagesFilter]):
+    chat = selectors.chat_get(request.user, chat_id)
+    if request.user.pk == chat.agent_id:
+        services.heartbeat(request.user)
+    return list(selectors.chat_messages(chat, after=filters.after)[:200])
+
+
+@router.post(
+    "/chats/{chat_id}/messages", response={201: ChatMessageOut}, summary="在线会话发送消息"
+)
+def chat_post(request, chat_id: Id, payload: ChatTextIn):
+    chat = selectors.chat_get(request.user, chat_id)
+    return Status(201, services.chat_post(acting_user=request.user, chat=chat, text=payload.text))
+
+
+@router.post("/chats/{chat_id}/close", response=ChatOut, summary="结束在线会话（可转为工单）")
+def chat_close(request, chat_id: Id, payload: ChatCloseIn):
+    chat = selectors.chat_get(request.user, chat_id)
+    return services.chat_close(
+        acting_user=request.user, chat=chat, to_order=payload.to_order, ip=client_ip(request)
+    )
+
+
+# --- Statistics
+
+
+@router.get("/stats", response=StatsOut, summary="12371 统计（任一下级组织、任一时段）")
+def stats(request, filters: Query[StatsFilter]):
+    org = desk_stats.stats_org(request.user, filters.org)
+    since, until = desk_stats.period(filters.since, filters.until)
+    return desk_stats.payload(desk_stats.figures(request.user, org=org, since=since, until=until))
+
+
+# --- The hotline menu (IVR) and the 问题优化清单 (listed with the bot, as before)
+
+TAGS = ["12371 咨询"]
+
+
+class IvrOut(Schema):
+    position: int
+    key: str
+    label: str
+    queue: str
+    category: str
+    script: str
+
+
+class PlatformFeedbackIn(InSchema):
+    kind: PlatformFeedbackKind
+    text: str
+
+
+class PlatformFeedbackOut(Schema):
+    id: int
+    kind: PlatformFeedbackKind
+    text: str
+    status: PlatformFeedbackStatus
+    reply: str
+    created_at: dt.datetime
+
+
+@router.get(
+    "/ivr", response=list[IvrOut], tags=TAGS, summary="热线语音菜单（坐席话术；12371 工作人员）"
+)
+def ivr_menu(request):
+    if not selectors.is_staff(request.user):
+        raise PermissionDenied("仅 12371 坐席与经办人员可查看")
+    org = selectors.ivr_org(request.user)
+    return list(selectors.ivr_options(org)) if org else []
+
+
+@router.post(
+    "/platform-feedback",
+    response={201: PlatformFeedbackOut},
+    tags=TAGS,
+    summary="对平台提意见（功能建议/使用问题），进入问题优化清单",
+)
+def platform_feedback_submit(request, payload: PlatformFeedbackIn):
+    item = feedback.feedback_submit(
+        user=request.user, kind=payload.kind, text=payload.text, ip=client_ip(request)
+    )
+    return Status(201, item)
+
+
+@router.get(
+    "/platform-feedback",
+    response=list[PlatformFeedbackOut],
+    tags=TAGS,
+    summary="问题优化清单（本人提的；管理员：本范围内的）",
+)
+@paginate(Paging)
+def platform_feedback_list(request):
+    return selectors.feedback_queryset(request.user)

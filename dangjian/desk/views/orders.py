@@ -1,0 +1,597 @@
+"""Pages of work orders: the agent console, hotline logging, order handling, live chats,
+the member's 我的咨询, the public 咨询列表, statistics (the public form: views.public).
+
+Views check access through the selectors, parse input with a form, and call one service;
+a refused write comes back as the form's Chinese error, never a 500.
+"""
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from ninja.errors import ValidationError as NinjaValidationError
+
+from dangjian.core import cases, scope
+from dangjian.core.errors import field_errors
+from dangjian.core.http import client_ip
+from dangjian.core.pages import (
+    form_submit,
+    is_htmx,
+    paginate,
+    query_text,
+    vary_on_htmx,
+)
+from dangjian.core.ratelimit import ratelimit
+from dangjian.core.scope import Perm
+from dangjian.core.text import NameFormField
+from dangjian.desk import selectors, stats
+from dangjian.desk.models import OrderKind, Priority
+from dangjian.desk.services import orders as services
+from dangjian.knowledge import selectors as kb_selectors
+from dangjian.orgs import selectors as org_selectors
+
+GET_POST = require_http_methods(["GET", "POST"])
+MSG_LOGGED = "来电已登记，工单号 {number}"
+MSG_SENT = "留言已提交，工单号 {number}。答复后会通知您。"
+MSG_DONE = {
+    "claim": "已受理",
+    "reply": "已答复，已通知提问人",
+    "coordinate": "已发出征求意见",
+    "publish": "已更新公开设置",
+    "rate": "感谢您的评价",
+    "reopen": "已提交，工作人员会重新办理",
+    "answer": "意见已回复",
+}
+MSG_KB_DRAFT = "已生成知识库草稿（条目 {id}），审核后发布"
+MSG_NOT_STAFF = "您不是12371坐席或经办人"
+
+
+def _require_staff(user) -> None:
+    if not selectors.is_staff(user):
+        raise PermissionDenied(MSG_NOT_STAFF)
+
+
+def _error_text(exc: ValidationError) -> str:
+    return "；".join(m for msgs in field_errors(exc).values() for m in msgs)
+
+
+# --- Forms (they parse; the services decide what is valid)
+
+
+def _text(label, max_length, required=True, rows=None, field=forms.CharField, **attrs):
+    widget = forms.Textarea(attrs={"rows": rows, **attrs}) if rows else forms.TextInput(attrs)
+    return field(label=label, max_length=max_length, required=required, widget=widget)
+
+
+class HotlineForm(forms.Form):
+    """登记来电: phone first (caller history appears), then the gist; Enter submits."""
+
+    phone = _text("来电号码", 30, autofocus=True, inputmode="tel", autocomplete="off")
+    caller_name = _text("来电人", 50, required=False, field=NameFormField, autocomplete="off")
+    category = _text("咨询分类", 40, required=False, list="consult-categories")
+    summary = _text("问题摘要", 200)
+    priority = forms.ChoiceField(label="紧急程度", choices=Priority.choices, initial="normal")
+    reply = _text("当场答复（已在电话中解答时填写）", 5000, required=False, rows=3)
+
+
+class MessageForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="类型", choices=[(OrderKind.HELP, "有事找党帮"), (OrderKind.SPEAK, "有话向党说")]
+    )
+    category = _text("分类", 40, required=False, list="consult-categories")
+    summary = _text("标题", 200)
+    detail = _text("具体内容", 5000, required=False, rows=5)
+
+
+class ReplyForm(forms.Form):
+    text = _text("答复内容", 5000, rows=8, id="reply-text")
+
+
+class CoordinateForm(forms.Form):
+    org = forms.IntegerField(label="协办组织", min_value=1, max_value=2**63 - 1)
+    offices = _text("协办处室（多个用顿号或逗号分隔）", 300)
+    question = _text("征求意见内容", 5000, rows=3)
+
+
+class PublishForm(forms.Form):
+    public = forms.BooleanField(label="公开到咨询列表", required=False)
+    public_question = _text("公开的问题（隐去姓名、电话等）", 200, required=False)
+
+
+class RateForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label="满意度",
+        coerce=int,
+        choices=[
+            (5, "5 非常满意"),
+            (4, "4 满意"),
+            (3, "3 基本满意"),
+            (2, "2 不满意"),
+            (1, "1 非常不满意"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    comment = _text("评价意见", 500, required=False, rows=2)
+
+
+class ReopenForm(forms.Form):
+    reason = _text("不满意的原因", 500, rows=2)
+
+
+class AnswerForm(forms.Form):
+    answer = _text("处室意见", 5000, rows=3)
+
+
+class StatsForm(forms.Form):
+    org = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
+    since = forms.DateField(
+        label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+# --- The agent console
+
+
+def _console_context(user) -> dict:
+    return {
+        "queue": selectors.queue(user)[:50],
+        "assigned": selectors.assigned(user)[:50],
+        "escalated": selectors.escalated_to_me(user)[:20],
+        "coordinations": selectors.pending_coordinations(user)[:20],
+        "chats": selectors.active_chats(user),
+        "presence": selectors.presence(user),
+        "now": timezone.now(),
+    }
+
+
+@never_cache
+@login_required
+@require_GET
+def console(request):
+    """坐席工作台: the queue by SLA urgency, my orders, live chats, online toggle."""
+    _require_staff(request.user)
+    context = _console_context(request.user)
+    if is_htmx(request):
+        services.heartbeat(request.user)
+        return vary_on_htmx(render(request, "desk/orders/_console_panels.html", context))
+    context["hotline_form"] = HotlineForm()
+    context["categories"] = kb_selectors.categories()
+    return vary_on_htmx(render(request, "desk/orders/console.html", context))
+
+
+@login_required
+@require_POST
+def presence(request):
+    _require_staff(request.user)
+    services.presence_set(user=request.user, online=request.POST.get("online") == "1")
+    return redirect("desk:order_console")
+
+
+@never_cache
+@login_required
+@GET_POST
+def hotline(request):
+    """登记来电 (the console's form also posts here)."""
+    _require_staff(request.user)
+    form = HotlineForm(request.POST or None)
+    if response := form_submit(
+        request,
+        form,
+        lambda data: services.hotline_log(acting_user=request.user, ip=client_ip(request), **data),
+        success=lambda order: MSG_LOGGED.format(number=order.number),
+        then=lambda _: redirect("desk:order_console"),
+    ):
+        return response
+    context = {"form": form, "categories": kb_selectors.categories()}
+    return render(request, "desk/orders/hotline.html", context)
+
+
+@never_cache
+@login_required
+@require_GET
+def caller_history(request):
+    """The caller's earlier orders as the agent types the number (htmx fragment)."""
+    _require_staff(request.user)
+    history = selectors.caller_history(request.user, phone=request.GET.get("phone", "")[:30])
+    return render(request, "desk/orders/_history.html", {"history": history})
+
+
+@never_cache
+@login_required
+@require_GET
+def kb_search(request):
+    """Knowledge-base answers beside the reply box (htmx fragment)."""
+    _require_staff(request.user)
+    text = query_text(request, limit=200)
+    entries = kb_selectors.search_public(text, limit=8) if text.strip() else []
+    return render(request, "desk/orders/_kb_hits.html", {"entries": entries, "q": text})
+
+
+# --- One order (staff)
+
+
+def _detail_context(user, order) -> dict:
+    can_handle = selectors.can_handle(user, order)
+    return {
+        "order": order,
+        "can_handle": can_handle,
+        "moves": cases.allowed(order, user),
+        "events": selectors.order_events(order),
+        "coordinations": selectors.order_coordinations(order),
+        "transcript": selectors.conversation_transcript(order),
+        "history": selectors.caller_history(
+            user, phone=order.phone, asker_id=order.asker_id, exclude=order.pk
+        )
+        if can_handle
+        else [],
+        "canned": selectors.canned_replies(user) if can_handle else [],
+        "can_edit_kb": kb_selectors.is_editor(user)
+        and scope.covers(user, Perm.EDIT_KB, order.org.path),
+        "reply_form": ReplyForm(initial={"text": services.merged_draft(order)}),
+        "coordinate_form": CoordinateForm(initial={"org": order.org_id}),
+        "publish_form": PublishForm(
+            initial={
+                "public": order.public,
+                "public_question": order.public_question or order.summary,
+            }
+        ),
+        "answer_form": AnswerForm(),
+        "coordination_orgs": org_selectors.org_queryset(user).filter(
+            org_type__in=["province", "city", "county"]
+        )[:50],
+    }
+
+
+@never_cache
+@login_required
+@require_GET
+def order_detail(request, pk):
+    order = selectors.order_get(request.user, pk)
+    if order.asker_id == request.user.pk and not selectors.can_handle(request.user, order):
+        return redirect("desk:my_order", pk)
+    return render(request, "desk/orders/detail.html", _detail_context(request.user, order))
+
+
+def _order_action(request, pk, form_class, call, done: str):
+    """Run one staff action on an order; errors come back as a message on the order page."""
+    order = selectors.order_get(request.user, pk)
+    form = form_class(request.POST) if form_class else None
+    if form is not None and not form.is_valid():
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("desk:order_detail", pk)
+    try:
+        result = call(order, form.cleaned_data if form is not None else {})
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, done.format(result=result) if "{" in done else done)
+    return redirect("desk:order_detail", pk)
+
+
+@login_required
+@require_POST
+def order_claim(request, pk):
+    def call(order, data):
+        return services.order_claim(acting_user=request.user, order=order, ip=client_ip(request))
+
+    return _order_action(request, pk, None, call, MSG_DONE["claim"])
+
+
+@login_required
+@require_POST
+def order_reply(request, pk):
+    def call(order, data):
+        return services.order_reply(
+            acting_user=request.user, order=order, text=data["text"], ip=client_ip(request)
+        )
+
+    return _order_action(request, pk, ReplyForm, call, MSG_DONE["reply"])
+
+
+def _split_offices(text: str) -> list[str]:
+    for sep in ("，", ",", "；", ";"):
+        text = text.replace(sep, "、")
+    return [name.strip() for name in text.split("、") if name.strip()]
+
+
+@login_required
+@require_POST
+def order_coordinate(request, pk):
+    def call(order, data):
+        org = org_selectors.org_get(request.user, data["org"])
+        offices = [(org, name) for name in _split_offices(data["offices"])]
+        return services.order_coordinate(
+            acting_user=request.user,
+            order=order,
+            offices=offices,
+            question=data["question"],
+            ip=client_ip(request),
+        )
+
+    return _order_action(request, pk, CoordinateForm, call, MSG_DONE["coordinate"])
+
+
+@login_required
+@require_POST
+def order_publish(request, pk):
+    def call(order, data):
+        return services.order_publish(
+            acting_user=request.user, order=order, ip=client_ip(request), **data
+        )
+
+    return _order_action(request, pk, PublishForm, call, MSG_DONE["publish"])
+
+
+@login_required
+@require_POST
+def order_to_kb(request, pk):
+    def call(order, data):
+        return services.order_to_kb(acting_user=request.user, order=order, ip=client_ip(request))
+
+    return _order_action(request, pk, None, call, MSG_KB_DRAFT.replace("{id}", "{result.pk}"))
+
+
+@login_required
+@require_POST
+def coordination_answer(request, pk):
+    item = selectors.coordination_get(request.user, pk)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+    else:
+        try:
+            services.coordination_answer(
+                acting_user=request.user,
+                coordination=item,
+                answer=form.cleaned_data["answer"],
+                ip=client_ip(request),
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, MSG_DONE["answer"])
+    return redirect("desk:order_detail", item.order_id)
+
+
+# --- Live chats (asker and agent)
+
+
+@never_cache
+@login_required
+@require_GET
+def live_chat(request, pk):
+    chat = selectors.chat_get(request.user, pk)
+    context = {
+        "chat": chat,
+        "chat_messages": selectors.chat_messages(chat),
+        "is_agent": chat.agent_id == request.user.pk,
+    }
+    return render(request, "desk/orders/live_chat.html", context)
+
+
+@never_cache
+@login_required
+@require_GET
+def live_chat_messages(request, pk):
+    """New turns since ``after`` (htmx polls every few seconds); keeps the agent online."""
+    chat = selectors.chat_get(request.user, pk)
+    if chat.agent_id == request.user.pk:
+        services.heartbeat(request.user)
+    try:
+        after = max(0, min(int(request.GET.get("after", "0")), 2**63 - 1))
+    except ValueError:
+        after = 0
+    context = {"chat": chat, "chat_messages": selectors.chat_messages(chat, after=after)}
+    return render(request, "desk/orders/_chat_messages.html", context)
+
+
+@login_required
+@require_POST
+def live_chat_send(request, pk):
+    chat = selectors.chat_get(request.user, pk)
+    try:
+        message = services.chat_post(
+            acting_user=request.user, chat=chat, text=request.POST.get("text", "")
+        )
+    except ValidationError as exc:
+        if is_htmx(request):
+            return render(
+                request, "desk/orders/_chat_error.html", {"error": _error_text(exc)}, status=422
+            )
+        messages.error(request, _error_text(exc))
+        return redirect("desk:live_chat", pk)
+    if is_htmx(request):
+        return render(
+            request,
+            "desk/orders/_chat_messages.html",
+            {"chat": chat, "chat_messages": [message]},
+        )
+    return redirect("desk:live_chat", pk)
+
+
+@login_required
+@require_POST
+def live_chat_close(request, pk):
+    chat = selectors.chat_get(request.user, pk)
+    try:
+        services.chat_close(
+            acting_user=request.user,
+            chat=chat,
+            to_order=request.POST.get("to_order") == "1",
+            ip=client_ip(request),
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    if chat.agent_id == request.user.pk:
+        return redirect("desk:order_console")
+    return redirect("desk:live_chat", pk)
+
+
+# --- The member's side: leave a message, my questions
+
+
+@login_required
+@GET_POST
+def message_new(request):
+    """有话向党说 / 有事找党帮."""
+    form = MessageForm(request.POST or None, initial={"kind": request.GET.get("kind", "help")})
+    if response := form_submit(
+        request,
+        form,
+        lambda data: services.order_create(
+            acting_user=request.user,
+            source="web",
+            asker=request.user,
+            ip=client_ip(request),
+            **data,
+        ),
+        success=lambda order: MSG_SENT.format(number=order.number),
+        then=lambda order: redirect("desk:my_order", order.pk),
+    ):
+        return response
+    context = {"form": form, "categories": kb_selectors.categories()}
+    return render(request, "desk/orders/message.html", context)
+
+
+@login_required
+@require_GET
+def my_orders(request):
+    page_obj = paginate(request, selectors.asked_orders(request.user))
+    return render(request, "desk/orders/my_list.html", {"page_obj": page_obj})
+
+
+def _my_context(order, user, **forms_) -> dict:
+    moves = cases.allowed(order, user)
+    return {
+        "order": order,
+        "rate_form": forms_.get("rate_form") or RateForm(),
+        "reopen_form": forms_.get("reopen_form") or ReopenForm(),
+        "can_rate": "rate" in moves,
+        "can_reopen": "reopen" in moves,
+        "events": selectors.order_events(order),
+    }
+
+
+@never_cache
+@login_required
+@require_GET
+def my_order(request, pk):
+    order = selectors.own_order(request.user, pk)
+    return render(request, "desk/orders/my_detail.html", _my_context(order, request.user))
+
+
+@login_required
+@require_POST
+def my_order_rate(request, pk):
+    order = selectors.own_order(request.user, pk)
+    form = RateForm(request.POST)
+    if response := form_submit(
+        request,
+        form,
+        lambda data: services.order_rate(
+            acting_user=request.user, order=order, ip=client_ip(request), **data
+        ),
+        success=MSG_DONE["rate"],
+        then=lambda _: redirect("desk:my_order", pk),
+    ):
+        return response
+    context = _my_context(order, request.user, rate_form=form)
+    return render(request, "desk/orders/my_detail.html", context, status=422)
+
+
+@login_required
+@require_POST
+def my_order_reopen(request, pk):
+    order = selectors.own_order(request.user, pk)
+    form = ReopenForm(request.POST)
+    if response := form_submit(
+        request,
+        form,
+        lambda data: services.order_reopen(
+            acting_user=request.user, order=order, ip=client_ip(request), reason=data["reason"]
+        ),
+        success=MSG_DONE["reopen"],
+        then=lambda _: redirect("desk:my_order", pk),
+    ):
+        return response
+    context = _my_context(order, request.user, reopen_form=form)
+    return render(request, "desk/orders/my_detail.html", context, status=422)
+
+
+# --- The public site
+
+
+@require_GET
+@ratelimit("public", methods=("GET",))
+def public_questions(request):
+    """咨询列表: answered questions an agent published, asker anonymised."""
+    page_obj = paginate(request, selectors.public_questions())
+    return render(request, "desk/orders/public_list.html", {"page_obj": page_obj})
+
+
+# --- Statistics
+
+
+@login_required
+@require_GET
+def order_stats(request):
+    if not scope.scope_paths(request.user, Perm.VIEW_CONSULT):
+        raise PermissionDenied("您没有查看12371统计的权限")
+    form = StatsForm(request.GET or None)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    org = stats.stats_org(request.user, data.get("org"))
+    error = "" if not form.is_bound or form.is_valid() else "日期格式有误，已显示最近30天"
+    try:
+        since, until = stats.period(data.get("since"), data.get("until"))
+    except NinjaValidationError as exc:
+        error = exc.errors[0]["msg_zh"]
+        since, until = stats.period(None, None)
+    figures = stats.payload(stats.figures(request.user, org=org, since=since, until=until))
+    context = {
+        "form": form,
+        "figures": figures,
+        "org": org,
+        "error": error,
+        "children": org_selectors.org_children(request.user, org)[:50],
+        "until_inclusive": until - dt.timedelta(days=1),
+    }
+    return render(request, "desk/orders/stats.html", context)
+
+
+urlpatterns = [
+    path("console/", console, name="order_console"),
+    path("console/presence/", presence, name="agent_presence"),
+    path("console/hotline/", hotline, name="hotline_log"),
+    path("console/history/", caller_history, name="caller_history"),
+    path("console/kb-search/", kb_search, name="agent_kb_search"),
+    path("orders/<int:pk>/", order_detail, name="order_detail"),
+    path("orders/<int:pk>/claim/", order_claim, name="order_claim"),
+    path("orders/<int:pk>/reply/", order_reply, name="order_reply"),
+    path("orders/<int:pk>/coordinate/", order_coordinate, name="order_coordinate"),
+    path("orders/<int:pk>/publish/", order_publish, name="order_publish"),
+    path("orders/<int:pk>/to-kb/", order_to_kb, name="order_to_kb"),
+    path("coordinations/<int:pk>/answer/", coordination_answer, name="coordination_answer"),
+    path("live/<int:pk>/", live_chat, name="live_chat"),
+    path("live/<int:pk>/messages/", live_chat_messages, name="live_chat_messages"),
+    path("live/<int:pk>/send/", live_chat_send, name="live_chat_send"),
+    path("live/<int:pk>/close/", live_chat_close, name="live_chat_close"),
+    path("message/", message_new, name="message_new"),
+    path("my/", my_orders, name="my_orders"),
+    path("my/<int:pk>/", my_order, name="my_order"),
+    path("my/<int:pk>/rate/", my_order_rate, name="my_order_rate"),
+    path("my/<int:pk>/reopen/", my_order_reopen, name="my_order_reopen"),
+    path("public/", public_questions, name="public_questions"),
+    path("stats/", order_stats, name="order_stats"),
+]
