@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.members",
     "dangjian.orglife",
+    "dangjian.dues",
     "dangjian.consult",  # only the migration history of the two apps below
     "dangjian.knowledge",
     "dangjian.desk",

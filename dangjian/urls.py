@@ -28,6 +28,7 @@ urlpatterns = [
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
     path("orglife/", include("dangjian.orglife.urls")),
+    path("dues/", include("dangjian.dues.urls")),
     path("consult/", include("dangjian.knowledge.urls")),
     path("consult/", include("dangjian.desk.urls")),
     path("transfers/", include("dangjian.transfers.urls")),

@@ -575,6 +575,36 @@ def transfer_subject(world: World, n: int) -> None:
     world.subject["transfer"] = transfer.pk
 
 
+def dues_bills(world: World, n: int) -> None:
+    """``n`` more months of bills for each branch's first member (B1m1 is the ``member``
+    user's own), every other one paid in cash: bills, arrears and payments all grow."""
+    from dangjian.dues import rules, services
+    from dangjian.members.models import Member
+
+    first = [world.cast.member[f"{b}m1"] for b in BRANCHES]
+    if not hasattr(world, "dues_month"):
+        world.dues_month = dt.date(2024, 12, 1)
+        for member in first:
+            services.base_set(
+                acting_user=world.root,
+                member=member,
+                category="employed",
+                effective_month=dt.date(2021, 1, 1),
+                base_fen=400000,
+            )
+    for _ in range(n):
+        month = world.dues_month
+        world.dues_month = rules.add_months(month, -1)
+        services.bills_issue(
+            month=month, members=Member.objects.filter(pk__in=[m.pk for m in first])
+        )
+        if _n() % 2:
+            for member in first:
+                services.payment_record(
+                    acting_user=world.root, member=member, months=[month], channel="cash"
+                )
+
+
 ROW_MAKERS: dict[str, Callable[[World, int], None]] = {
     "members": members,
     "orgs": orgs,
@@ -601,4 +631,5 @@ ROW_MAKERS: dict[str, Callable[[World, int], None]] = {
     "lost_subject": lost_subject,
     "mobile_group_subject": mobile_group_subject,
     "lapse_subject": lapse_subject,
+    "dues_bills": dues_bills,
 }

@@ -128,6 +128,19 @@ ENDPOINTS = {
     ("post", "/api/v1/mobility/assignments"),
     ("post", "/api/v1/mobility/assignments/{assignment_id}/done"),
     ("post", "/api/v1/mobility/excuses"),
+    # 党费
+    ("get", "/api/v1/dues/amount"),
+    ("get", "/api/v1/dues/bills/mine"),
+    ("get", "/api/v1/dues/arrears"),
+    ("post", "/api/v1/dues/pay"),
+    ("post", "/api/v1/dues/notify/sandbox"),
+    ("get", "/api/v1/dues/payments"),
+    ("get", "/api/v1/dues/payments/{payment_id}"),
+    ("post", "/api/v1/dues/payments/{payment_id}/refund"),
+    ("post", "/api/v1/dues/members/{member_id}/base"),
+    ("post", "/api/v1/dues/members/{member_id}/payments"),
+    ("get", "/api/v1/dues/report"),
+    ("get", "/api/v1/dues/report.xlsx"),
 }
 
 

@@ -141,6 +141,9 @@ API_TARGETS = [
     ),
     _api("mobility/lost", "mobility/lost?limit=100", ("lost_contacts",)),
     _api("mobility/lost/{lost_id}", "mobility/lost/{lost}", ("lost_subject",)),
+    _api("dues/bills/mine", "dues/bills/mine?limit=100", ("dues_bills",), ("member",)),
+    _api("dues/arrears", "dues/arrears?limit=100", ("dues_bills",)),
+    _api("dues/payments", "dues/payments?limit=100", ("dues_bills",), MEMBER_TOO),
 ]
 
 
@@ -223,6 +226,9 @@ PAGE_TARGETS = [
     _page("mobility:lost", "/mobility/lost/", ("lost_contacts",)),
     _page("mobility:lost_detail", "/mobility/lost/{lost}/", ("lost_subject",)),
     _page("mobility:lapse", "/mobility/lapse/{lapse_member}/", ("lapse_subject",)),
+    _page("dues:mine", "/dues/", ("dues_bills",), ("member",)),
+    _page("dues:arrears", "/dues/arrears/", ("dues_bills",)),
+    _page("dues:report", "/dues/report/{K1}/?period=2024", ("dues_bills", "orgs")),
 ]
 
 # Page routes that show no list whose length depends on the data, by why.
@@ -237,6 +243,7 @@ NOT_LIST_PAGES = {
         "recruitment:document",
         "members:birthday", "members:birthday_card",
         "mobility:card", "mobility:verify",
+        "dues:receipt",
     },
     "the check-in screen: a QR code and the attendance summary's figures": {
         "orglife:screen", "orglife:screen_qr",
@@ -264,6 +271,7 @@ NOT_LIST_PAGES = {
         "mobility:end", "mobility:set_group", "mobility:group_create", "mobility:lost_create",
         "mobility:attempt_add", "mobility:lost_close", "mobility:excuse_add",
         "mobility:assignment_add", "mobility:assignment_done",
+        "dues:sandbox_pay",
     },
     "a document or a verdict about one letter": {"transfers:letter", "transfers:verify"},
 }  # fmt: skip
@@ -302,6 +310,7 @@ MORE = {
     "lost_subject": 6,
     "mobile_group_subject": 5,
     "lapse_subject": 5,
+    "dues_bills": 6,
 }
 TARGETS = API_TARGETS + PAGE_TARGETS
 CASES = [(t, u) for t in TARGETS for u in t.users]

@@ -41,6 +41,7 @@ DOMAIN_SEEDERS: list[str] = [
     "dangjian.transfers.demo.seed",
     "dangjian.recruitment.demo.seed",
     "dangjian.mobility.demo.seed",
+    "dangjian.dues.demo.seed",
 ]
 
 DEMO_PASSWORD = "Dangjian@2026"  # every demo account's password (passes the policy)

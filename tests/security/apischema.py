@@ -36,6 +36,8 @@ PATH_PARAM_KINDS = {
     "registration_id": "mobile_registration",
     "lost_id": "lost_contact",
     "assignment_id": "work_assignment",
+    # 党费: payments by the member's branch (a member sees their own).
+    "payment_id": "dues_payment",
 }
 WRITE_METHODS = ("post", "put", "patch", "delete")
 

@@ -1,0 +1,126 @@
+"""Every read on party dues, through ``visible_to`` (a member sees their own).
+
+For other modules (documented in docs/dues.md):
+
+- :func:`paid_up_to` — the first day of the last month fully paid (党费交到…), or None;
+  the transfer letter prints it.
+- :func:`months_unpaid` — consecutive unpaid months up to a date, per member; the
+  自行脱党 flag (六个月不交纳党费) uses it.
+"""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Max, QuerySet
+
+from dangjian.core import scope
+from dangjian.core.scope import Perm
+from dangjian.dues import rules
+from dangjian.dues.models import Bill, BillStatus, DuesBase, Payment
+
+
+def paid_up_to(member) -> dt.date | None:
+    """The first day of the last month up to which every bill is paid (None: none is)."""
+    bills = Bill.objects.filter(member_id=member.pk)
+    first_unpaid = (
+        bills.filter(status=BillStatus.UNPAID).order_by("month").values_list("month", flat=True)
+    ).first()
+    paid = bills.filter(status=BillStatus.PAID)
+    if first_unpaid is not None:
+        paid = paid.filter(month__lt=first_unpaid)
+    return paid.aggregate(m=Max("month"))["m"]
+
+
+def months_unpaid(member_ids, as_of: dt.date) -> dict[int, int]:
+    """Each member's consecutive unpaid months ending at ``as_of``'s month (0 if that
+    month's bill is paid or there is none). Two queries whatever the number of members."""
+    ids = list(member_ids)
+    last = rules.month_start(as_of)
+    result = dict.fromkeys(ids, 0)
+    paid = dict(
+        Bill.objects.filter(member_id__in=ids, status=BillStatus.PAID, month__lte=last)
+        .values("member_id")
+        .annotate(m=Max("month"))
+        .values_list("member_id", "m")
+    )
+    unpaid = defaultdict(set)
+    for member_id, month in Bill.objects.filter(
+        member_id__in=ids, status=BillStatus.UNPAID, month__lte=last
+    ).values_list("member_id", "month"):
+        unpaid[member_id].add(month)
+    for member_id, months in unpaid.items():
+        n, month = 0, last
+        floor = paid.get(member_id)
+        while month in months and (floor is None or month > floor):
+            n += 1
+            month = rules.add_months(month, -1)
+        result[member_id] = n
+    return result
+
+
+def bill_list(user) -> QuerySet[Bill]:
+    return Bill.objects.visible_to(user, Perm.VIEW_DUES).select_related("member__branch")
+
+
+def my_bills(user) -> QuerySet[Bill]:
+    own = getattr(user, "member_id", None)
+    return Bill.objects.filter(member_id=own).order_by("-month") if own else Bill.objects.none()
+
+
+def my_payments(user) -> QuerySet[Payment]:
+    own = getattr(user, "member_id", None)
+    if not own:
+        return Payment.objects.none()
+    return Payment.objects.filter(member_id=own).order_by("-created_at")
+
+
+def arrears(user, *, org=None, as_of: dt.date | None = None) -> QuerySet[Bill]:
+    """Unpaid bills up to ``as_of``'s month (default this month) in the user's scope
+    (excluding their own bills unless in scope), oldest first."""
+    qs = Bill.objects.visible_to(user, Perm.VIEW_DUES, also=False).filter(status=BillStatus.UNPAID)
+    if as_of is not None:
+        qs = qs.filter(month__lte=rules.month_start(as_of))
+    if org is not None:
+        qs = qs.filter(member__branch__path__startswith=org.path)
+    return qs.select_related("member__branch").order_by(
+        "member__branch__path", "member_id", "month"
+    )
+
+
+def payment_list(user) -> QuerySet[Payment]:
+    return (
+        Payment.objects.visible_to(user, Perm.VIEW_DUES)
+        .select_related("member__branch", "recorded_by")
+        .order_by("-created_at")
+    )
+
+
+def payment_get(user, pk) -> Payment:
+    return scope.get_or_404(payment_list(user), pk=pk)
+
+
+def base_list(user) -> QuerySet[DuesBase]:
+    return DuesBase.objects.visible_to(user, Perm.VIEW_DUES).select_related("member__branch")
+
+
+def member_get(user, pk):
+    from dangjian.members.models import Member
+
+    return scope.get_or_404(
+        Member.objects.visible_to(user, Perm.VIEW_DUES).select_related("branch"), pk=pk
+    )
+
+
+def own_member(user):
+    """The member record linked to ``user`` (None if none): one's own dues."""
+    from dangjian.members.models import Member
+
+    own = getattr(user, "member_id", None)
+    if not own:
+        return None
+    return (
+        Member.objects.visible_to(user, Perm.VIEW_MEMBER)
+        .select_related("branch")
+        .filter(pk=own)
+        .first()
+    )
