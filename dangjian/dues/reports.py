@@ -7,9 +7,7 @@ export and the printable collection receipt (PDF).
 import io
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.template.loader import render_to_string
-
-from dangjian.core import exports, periods, rollups
+from dangjian.core import exports, pdf, periods, rollups
 from dangjian.dues.metrics import METRIC
 from dangjian.dues.rules import fen_to_yuan
 
@@ -102,10 +100,8 @@ def report_xlsx(user, org, period: str) -> bytes:
 
 def receipt_pdf(payment) -> bytes:
     """The printable collection receipt (党费收据) of a payment, as PDF (WeasyPrint)."""
-    from weasyprint import HTML
-
-    html = render_to_string(
+    return pdf.render_pdf(
         "dues/receipt.html",
         {"payment": payment, "amount": fen_to_yuan(payment.amount_fen)},
+        stylesheet="css/pdf-dues-receipt.css",
     )
-    return HTML(string=html).write_pdf()

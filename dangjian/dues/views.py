@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dangjian.core import periods
+from dangjian.core import pdf, periods
 from dangjian.core.pages import error_messages, paginate
 from dangjian.dues import providers, reports, rules, selectors, services
 from dangjian.dues.models import BillStatus, SandboxTrade
@@ -127,6 +127,4 @@ def receipt(request, pk: int):
     payment = selectors.payment_get(request.user, pk)
     if payment.status != "paid":
         raise Http404("未找到")
-    response = HttpResponse(reports.receipt_pdf(payment), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="receipt-{payment.pk}.pdf"'
-    return response
+    return pdf.pdf_response(reports.receipt_pdf(payment), f"receipt-{payment.pk}.pdf")
