@@ -177,6 +177,11 @@ def test_each_registered_condition_alone_flags(cast, registry):
 
 
 def test_dues_is_registered_only_when_the_dues_app_is_installed(cast, registry, monkeypatch):
+    monkeypatch.setattr(registry, "_CONDITIONS", {})
+    real = conditions.apps.is_installed
+    monkeypatch.setattr(
+        conditions.apps, "is_installed", lambda name: name != "dangjian.dues" and real(name)
+    )
     conditions.register()
     assert "dues" not in {c.key for c in registry.conditions()}
 
@@ -189,7 +194,6 @@ def test_dues_is_registered_only_when_the_dues_app_is_installed(cast, registry, 
     package.selectors = types.SimpleNamespace(months_unpaid=months_unpaid)
     monkeypatch.setitem(sys.modules, "dangjian.dues", package)
     monkeypatch.setitem(sys.modules, "dangjian.dues.selectors", package.selectors)
-    real = conditions.apps.is_installed
     monkeypatch.setattr(
         conditions.apps, "is_installed", lambda name: name == "dangjian.dues" or real(name)
     )
