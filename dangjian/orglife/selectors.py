@@ -399,6 +399,14 @@ def compliance_table(
     )
 
 
+def default_period(today: dt.date | None = None) -> rules.Period:
+    """The period compliance opens on: the last complete month. The running month owes
+    what is still to come, so on the 5th it would read 0 %; it stays one choice away
+    (its unfinished months count as 进行中, never as missed)."""
+    first = (today or _today()).replace(day=1) - dt.timedelta(days=1)
+    return rules.month_period(first.year, first.month)
+
+
 def compliance_root(user) -> Organisation | None:
     """The organisation a user's compliance page opens on (their highest in scope)."""
     paths = scope.scope_paths(user, Perm.VIEW_ORGLIFE)
