@@ -121,6 +121,10 @@ class BranchPanel:
     follow_up: int
     follow_up_items: list
 
+    @property
+    def done(self) -> list:
+        return [d for d in self.duties if d.done]
+
 
 def branch_panel(user, branch: Organisation) -> BranchPanel:
     """A branch the user runs (from their own role assignment, so within scope)."""

@@ -50,7 +50,11 @@ def home(request):
         "leaders": [selectors.leader_panel(user, o) for o in held.subtrees[: selectors.MAX_PANELS]],
         "more_subtrees": held.subtrees[selectors.MAX_PANELS :],
     }
-    if not (context["member"] or context["branches"] or context["agent"] or context["leaders"]):
+    # A member's own panel comes after the work of the roles they hold, unless a meeting's
+    # check-in is open now: then the 签到 button comes first.
+    member = context["member"]
+    context["member_first"] = member is not None and any(m.checkin_open for m in member.meetings)
+    if not (member or context["branches"] or context["agent"] or context["leaders"]):
         context.update(_scope_summary(user))
     return render(request, "home/home.html", context)
 

@@ -143,8 +143,8 @@ def test_a_branch_secretary_sees_the_duties_still_due(cast, login):
     assert 'data-panel="secretary"' in page and 'data-panel="leader"' not in page
     due = re.search(r'<li class="duty-due" data-duty="theme_day">.*?</li>', page, re.S).group(0)
     month_end = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    assert f"{month_end.year}年{month_end.month}月{month_end.day}日前完成" in due
-    assert '<li class="duty-done" data-duty="committee">' in page
+    assert f"{month_end.month}月{month_end.day}日前完成" in due
+    assert 'data-duty-done="committee"' in page and 'data-duty="committee"' not in page
 
 
 def test_a_branch_secretary_sees_meetings_to_record_and_follow_ups(cast, login):
@@ -196,3 +196,14 @@ def test_warning_kinds_are_labelled(cast, login):
     _warn(cast, "B1")
     page = _page(login, cast.user["county_admin"])
     assert warnings.kind_label("orglife.theme_day_missing") in page
+
+
+def test_the_work_comes_before_ones_own_panel_unless_check_in_is_open(cast, login):
+    user = cast.user["branch_admin"]
+    type(user).objects.filter(pk=user.pk).update(member=cast.member["B1m2"])
+    user.refresh_from_db()
+    page = _page(login, user)
+    assert page.index('data-panel="secretary"') < page.index('data-panel="member"')
+    _plan(cast, "B1", "theme_day", timezone.now() + dt.timedelta(minutes=15))
+    page = _page(login, user)
+    assert page.index('data-panel="member"') < page.index('data-panel="secretary"')
