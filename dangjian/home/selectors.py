@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from dangjian.accounts.selectors import roles_of
 from dangjian.core import notify, rollups, scope, warnings
-from dangjian.core.periods import month_period
+from dangjian.core.periods import month_period, year_period
 from dangjian.core.scope import STEPLEN, Perm, Role, role_perms
 from dangjian.orglife import selectors as orglife
 from dangjian.orglife.choices import MeetingStatus
@@ -193,13 +193,13 @@ def agent_panel(user) -> AgentPanel:
 
 @dataclass
 class Row:
-    """An organisation's figures: current members, meetings held this month and last,
-    dues collected of last month's (fen), open warnings."""
+    """An organisation's figures: current members, meetings held this month and this
+    year, dues collected of last month's (fen), open warnings."""
 
     org: Organisation
     members: int | None = None
     held_this_month: int = 0
-    held_last_month: int = 0
+    held_this_year: int = 0
     dues_due: int = 0
     dues_collected: int = 0
     warnings: int = 0
@@ -214,6 +214,7 @@ class LeaderPanel:
     total: Row
     children: list[Row]
     this_month: object  # core.periods.Period
+    this_year: object
     last_month: object
     held_by_kind: list  # (label, n) this month
     warnings_by_kind: list  # (kind, label, n)
@@ -232,6 +233,7 @@ def leader_panel(user, org: Organisation, today: dt.date | None = None) -> Leade
 
     today = today or timezone.localdate()
     this_month = month_period(today.year, today.month)
+    this_year = year_period(today.year)
     last_month = _last_month(today)
     children = [
         c
@@ -245,10 +247,10 @@ def leader_panel(user, org: Organisation, today: dt.date | None = None) -> Leade
     for pk, n in member_counts(user, orgs).items():
         rows[pk].members = n
     held = rollups.breakdowns(user, orgs, "orglife.meetings_held", this_month)
-    held_before = rollups.breakdowns(user, orgs, "orglife.meetings_held", last_month)
+    held_year = rollups.breakdowns(user, orgs, "orglife.meetings_held", this_year)
     for pk, row in rows.items():
         row.held_this_month = sum(held[pk].values())
-        row.held_last_month = sum(held_before[pk].values())
+        row.held_this_year = sum(held_year[pk].values())
     if _installed("dues"):
         dues = rollups.breakdowns(user, orgs, "dues.bills", last_month)
         for pk, row in rows.items():
@@ -277,8 +279,9 @@ def leader_panel(user, org: Organisation, today: dt.date | None = None) -> Leade
         total=rows[org.pk],
         children=[rows[c.pk] for c in children],
         this_month=this_month,
+        this_year=this_year,
         last_month=last_month,
-        held_by_kind=[(labels.get(k, k), n) for k, n in held[org.pk].items() if n],
+        held_by_kind=[(labels.get(k, k), n) for k, n in held_year[org.pk].items() if n],
         warnings_by_kind=sorted(
             ((k, warnings.kind_label(k), n) for k, n in by_kind.items()), key=lambda t: -t[2]
         ),

@@ -207,3 +207,15 @@ def test_the_work_comes_before_ones_own_panel_unless_check_in_is_open(cast, logi
     _plan(cast, "B1", "theme_day", timezone.now() + dt.timedelta(minutes=15))
     page = _page(login, user)
     assert page.index('data-panel="member"') < page.index('data-panel="secretary"')
+
+
+def test_a_leaders_meeting_figures_come_from_the_rollups(cast, login):
+    from dangjian.core import rollups
+
+    held = _plan(cast, "B1", "committee", timezone.now() - dt.timedelta(hours=3), hours=1)
+    orglife.meeting_record(acting_user=cast.user["root"], meeting=held, minutes="纪要")
+    assert 'data-held-year="0"' in _page(login, cast.user["county_admin"])  # not folded yet
+    rollups.refresh()
+    page = _page(login, cast.user["county_admin"])
+    assert 'data-held-year="1"' in page and "支部委员会 1 次" in page
+    assert 'data-held-year="0"' in _page(login, cast.user["sibling_county_admin"])
