@@ -22,7 +22,7 @@ MAX_ID = 2**63 - 1
 def _drill_org(request, user):
     """The organisation asked for with ``?org=`` (None when absent or malformed)."""
     text = request.GET.get("org", "")
-    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_ID:
         return None
     return selectors.leader_org(user, int(text))
 
