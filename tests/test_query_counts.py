@@ -157,7 +157,7 @@ PAGE_TARGETS = [
     _page("transfers:apply", "/transfers/apply/?q=党支部", ("orgs",), ("member",)),
     _page("home", "/", ("members", "orgs", "warnings"), ADMINS, "leader"),
     _page("home", "/", ("notifications", "dues_bills"), ("member",), "member"),
-    _page("home", "/", ("meetings", "warnings"), ("branch_admin",), "secretary"),
+    _page("home", "/", ("meetings", "warnings", "lost_contacts"), ("branch_admin",), "secretary"),
     _page("home", "/", ("orders",), ("agent",), "agent"),
     _page("home", "/", ("orgs",), ("handler",), "handler"),
     _page("inbox", "/inbox/", ("notifications",), MEMBER_TOO),

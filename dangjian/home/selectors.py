@@ -118,6 +118,7 @@ class BranchPanel:
     to_record_items: list
     upcoming: list
     arrears: int | None
+    lost: int | None
     follow_up: int
     follow_up_items: list
 
@@ -139,6 +140,16 @@ def branch_panel(user, branch: Organisation) -> BranchPanel:
         from dangjian.dues.selectors import arrears_members
 
         arrears = arrears_members(user, org=branch)
+    lost = None
+    if _installed("mobility"):
+        from dangjian.mobility.choices import LostStatus
+        from dangjian.mobility.selectors import lost_queryset
+
+        lost = (
+            lost_queryset(user)
+            .filter(status=LostStatus.SEARCHING, member__branch__path__startswith=branch.path)
+            .count()
+        )
     open_ = warnings.warning_queryset(user).filter(
         resolved_at__isnull=True, org__path__startswith=branch.path
     )
@@ -149,6 +160,7 @@ def branch_panel(user, branch: Organisation) -> BranchPanel:
         to_record_items=to_record_items,
         upcoming=upcoming,
         arrears=arrears,
+        lost=lost,
         follow_up=open_.count(),
         follow_up_items=list(open_.order_by("-raised_at", "-pk")[:FOLLOW_UP_SHOWN]),
     )

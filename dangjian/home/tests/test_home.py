@@ -220,3 +220,34 @@ def test_a_leaders_meeting_figures_come_from_the_rollups(cast, login):
     page = _page(login, cast.user["county_admin"])
     assert 'data-held-year="1"' in page and "支部委员会 1 次" in page
     assert 'data-held-year="0"' in _page(login, cast.user["sibling_county_admin"])
+
+
+def test_a_branch_secretary_follows_up_lost_members_and_arrears(cast, login):
+    from dangjian.dues import services as dues
+    from dangjian.mobility import services as mobility
+
+    mobility.lost_mark(
+        acting_user=cast.user["root"],
+        member=cast.member["B1m2"],
+        since=timezone.localdate() - dt.timedelta(days=40),
+        circumstances="联系不上",
+    )
+    mobility.lost_mark(  # another branch's: not this secretary's
+        acting_user=cast.user["root"],
+        member=cast.member["B2m2"],
+        since=timezone.localdate() - dt.timedelta(days=40),
+        circumstances="联系不上",
+    )
+    member = cast.member["B1m1"]
+    dues.base_set(
+        acting_user=cast.user["root"],
+        member=member,
+        category="employed",
+        effective_month=dt.date(2021, 1, 1),
+        base_fen=400000,
+    )
+    dues.bills_issue(
+        month=timezone.localdate().replace(day=1), members=type(member).objects.filter(pk=member.pk)
+    )
+    page = _page(login, cast.user["branch_admin"])
+    assert 'data-lost="1"' in page and 'data-arrears="1"' in page
