@@ -31,6 +31,14 @@ def _plan(cast, org_key, kind, starts_at, hours=2):
     )
 
 
+def _started_this_month():
+    """A moment already past, in this month (China time) even just after midnight on
+    the 1st."""
+    now = timezone.localtime()
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return max(now - dt.timedelta(hours=1), month_start + dt.timedelta(seconds=1))
+
+
 def _warn(cast, branch_key, month=(2026, 1)):
     from dangjian.orglife import rules
 
@@ -138,7 +146,7 @@ def test_a_member_sees_dues_owed(cast, login):
 
 def test_a_branch_secretary_sees_the_duties_still_due(cast, login):
     today = timezone.localdate()
-    _plan_held = _plan(cast, "B1", "committee", timezone.now() - dt.timedelta(hours=3), hours=1)
+    _plan_held = _plan(cast, "B1", "committee", _started_this_month(), hours=1)
     orglife.meeting_record(acting_user=cast.user["root"], meeting=_plan_held, minutes="纪要")
     page = _page(login, cast.user["branch_admin"])
     assert 'data-panel="secretary"' in page and 'data-panel="leader"' not in page
@@ -213,7 +221,7 @@ def test_the_work_comes_before_ones_own_panel_unless_check_in_is_open(cast, logi
 def test_a_leaders_meeting_figures_come_from_the_rollups(cast, login):
     from dangjian.core import rollups
 
-    held = _plan(cast, "B1", "committee", timezone.now() - dt.timedelta(hours=3), hours=1)
+    held = _plan(cast, "B1", "committee", _started_this_month(), hours=1)
     orglife.meeting_record(acting_user=cast.user["root"], meeting=held, minutes="纪要")
     assert 'data-held-year="0"' in _page(login, cast.user["county_admin"])  # not folded yet
     rollups.refresh()
