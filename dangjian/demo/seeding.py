@@ -20,7 +20,7 @@ from django.utils.module_loading import import_string
 from dangjian.accounts import services as accounts
 from dangjian.accounts.models import RoleAssignment, User
 from dangjian.accounts.twofactor import base32_secret, demo_key, is_privileged
-from dangjian.core import audit
+from dangjian.core import audit, rollups
 from dangjian.core.scope import Role
 from dangjian.demo import geography as geo
 from dangjian.demo.generator import Scale, Unit, plan
@@ -407,5 +407,9 @@ def seed(
     report.accounts = create_accounts(root_user, anchors, seed)
     for dotted in DOMAIN_SEEDERS:
         import_string(dotted)(root_user=root_user, seed=seed, progress=progress)
+    # The subtree figures (members, meetings held, dues) the leaders' pages read: counted
+    # once now, as a deployment does after loading data (`dangjian rollups_rebuild`).
+    rollups.rebuild(progress=progress if verbose else None)
+    progress("汇总统计已生成")
     report.seconds = time.monotonic() - started
     return report

@@ -4,14 +4,18 @@ For other modules (documented in docs/dues.md):
 
 - :func:`paid_up_to` — the first day of the last month fully paid (党费交到…), or None;
   the transfer letter prints it.
+- :func:`my_owed`, :func:`arrears_members` — the home page's figures (a member's unpaid
+  bills; how many members of a branch owe).
 - :func:`months_unpaid` — consecutive unpaid months up to a date, per member; the
   自行脱党 flag (六个月不交纳党费) uses it.
 """
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, QuerySet, Sum
+from django.utils import timezone
 
 from dangjian.core import scope
 from dangjian.core.scope import Perm
@@ -65,6 +69,30 @@ def bill_list(user) -> QuerySet[Bill]:
 def my_bills(user) -> QuerySet[Bill]:
     own = getattr(user, "member_id", None)
     return Bill.objects.filter(member_id=own).order_by("-month") if own else Bill.objects.none()
+
+
+@dataclass(frozen=True)
+class Owed:
+    """What a member owes: unpaid bills up to this month, how many and in total (fen)."""
+
+    months: int
+    fen: int
+
+
+def my_owed(user, as_of: dt.date | None = None) -> Owed:
+    """The user's own unpaid bills up to ``as_of``'s month (default this month)."""
+    month = rules.month_start(as_of or timezone.localdate())
+    totals = (
+        my_bills(user)
+        .filter(status=BillStatus.UNPAID, month__lte=month)
+        .aggregate(months=Count("pk"), fen=Sum("amount_fen"))
+    )
+    return Owed(totals["months"], totals["fen"] or 0)
+
+
+def arrears_members(user, *, org=None, as_of: dt.date | None = None) -> int:
+    """How many members in the user's scope (``org``'s subtree) have unpaid bills."""
+    return arrears(user, org=org, as_of=as_of).order_by().values("member_id").distinct().count()
 
 
 def my_payments(user) -> QuerySet[Payment]:

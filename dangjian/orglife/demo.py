@@ -6,17 +6,25 @@ month, a quarter without 党课) so the compliance table and the warnings have s
 to show — plus next month's meetings, planned. Everything goes through the services
 (audited). Only a sample of branches gets meetings, with the demo accounts' branch first,
 so the small demo stays fast; a second run adds nothing.
+
+Then the 20th-of-month job (``orglife.theme_day_warnings``) runs for the last month of
+that year, as it would have on its day: every branch that held no 主题党日 that month is
+warned (the branches outside the sample held none), so the warnings pages, the compliance
+page and the leaders' home pages show real warnings raised by the rule itself.
 """
 
 import datetime as dt
 import random
 
+from dangjian.core import jobs
 from dangjian.core.calendar import TZ
+from dangjian.core.models import Warning
 from dangjian.core.scope import Role
 from dangjian.demo.generator import REFERENCE_DATE
 from dangjian.orglife import rules, services
 from dangjian.orglife.choices import AttendanceStatus, MeetingKind
 from dangjian.orglife.models import Meeting
+from dangjian.orglife.warnings import THEME_DAY_MISSING
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Organisation
 
@@ -115,3 +123,13 @@ def seed(*, root_user, seed: int, progress) -> None:
         upcoming = dt.datetime.combine(REFERENCE_DATE + dt.timedelta(days=14), dt.time(9), TZ)
         _hold(root_user, rng, branch, MeetingKind.THEME_DAY, upcoming, recorded=False)
         progress(f"组织生活：{branch.name}（{i}/{len(branches)}）")
+    warn_last_month(months[-1], progress)
+
+
+def warn_last_month(month: rules.Period, progress) -> None:
+    """Run the 主题党日 warning job for ``month``'s 20th (through the job runner, so the
+    slot is recorded as done)."""
+    at = dt.datetime.combine(month.first.replace(day=rules.WARNING_DAY), dt.time(9), TZ)
+    jobs.run("orglife.theme_day_warnings", at)
+    raised = Warning.objects.filter(kind=THEME_DAY_MISSING.name, period=month.key).count()
+    progress(f"主题党日预警（{month.label}20日）：{raised} 条")

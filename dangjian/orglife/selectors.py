@@ -8,7 +8,7 @@ called to, whatever their roles).
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from dangjian.core import scope, warnings
@@ -16,7 +16,7 @@ from dangjian.core.calendar import TZ
 from dangjian.core.scope import Perm
 from dangjian.members.models import Member
 from dangjian.orglife import rules
-from dangjian.orglife.choices import AttendanceStatus, MeetingStatus
+from dangjian.orglife.choices import AttendanceStatus, MeetingKind, MeetingStatus
 from dangjian.orglife.models import (
     Attendance,
     Comment,
@@ -399,6 +399,14 @@ def compliance_table(
     )
 
 
+def default_period(today: dt.date | None = None) -> rules.Period:
+    """The period compliance opens on: the last complete month. The running month owes
+    what is still to come, so on the 5th it would read 0 %; it stays one choice away
+    (its unfinished months count as 进行中, never as missed)."""
+    first = (today or _today()).replace(day=1) - dt.timedelta(days=1)
+    return rules.month_period(first.year, first.month)
+
+
 def compliance_root(user) -> Organisation | None:
     """The organisation a user's compliance page opens on (their highest in scope)."""
     paths = scope.scope_paths(user, Perm.VIEW_ORGLIFE)
@@ -422,3 +430,90 @@ def warnings_open(user, org: Organisation | None = None) -> QuerySet:
     if org is not None:
         qs = qs.filter(org__path__startswith=org.path)
     return qs.order_by("-period", "org__path")
+
+
+# --- For the home page -----------------------------------------------------------------
+
+
+def my_next_meetings(user, limit: int = 3) -> list[Meeting]:
+    """The next meetings the user is called to (not ended, not cancelled), soonest first,
+    each with ``my_status`` (their attendance status) and ``checkin_open`` (whether the
+    check-in window is open now and they have not checked in). One query."""
+    own = getattr(user, "member_id", None)
+    if own is None:
+        return []
+    mine = Attendance.objects.filter(meeting=OuterRef("pk"), member_id=own)
+    meetings = list(
+        meeting_list(user, {"mine": True, "upcoming": True})
+        .annotate(my_status=Subquery(mine.values("status")[:1]))
+        .order_by("starts_at", "pk")[:limit]
+    )
+    now = timezone.now()
+    for meeting in meetings:
+        opens, closes = rules.checkin_window(meeting.starts_at, meeting.ends_at)
+        meeting.checkin_open = (
+            opens <= now <= closes and meeting.my_status == AttendanceStatus.EXPECTED
+        )
+    return meetings
+
+
+def to_record(user, org: Organisation, limit: int = 5) -> tuple[int, list[Meeting]]:
+    """Meetings of ``org``'s subtree that have ended but whose minutes are not recorded
+    (still 已安排): how many, and the oldest ``limit``."""
+    qs = meeting_list(user, {"org": org}).filter(
+        status=MeetingStatus.PLANNED, ends_at__lt=timezone.now()
+    )
+    return qs.count(), list(qs.order_by("starts_at", "pk")[:limit])
+
+
+@dataclass(frozen=True)
+class Duty:
+    """One requirement of the branch's current month, quarter or year: ``required`` units
+    owed (per 党小组 for 党小组会), ``met`` of them, due by ``due``."""
+
+    kind: str
+    label: str
+    unit_label: str
+    due: dt.date
+    required: int
+    met: int
+    held: int
+
+    @property
+    def done(self) -> bool:
+        return self.met >= self.required
+
+
+def branch_duties(branch: Organisation, today: dt.date | None = None) -> list[Duty]:
+    """What the branch owes in the running month, quarter and year (三会一课, 主题党日,
+    组织生活会, 民主评议), by the configured frequencies: outstanding ones first, by due
+    date. Two queries. The caller has already fetched ``branch`` through scope."""
+    today = today or _today()
+    year = rules.period_of(today, "year")
+    orgs = Organisation.objects.filter(
+        path__startswith=branch.path, org_type__in=(OrgType.BRANCH, OrgType.GROUP)
+    ).exclude(dissolved_on__lt=year.first)
+    facts, _ = _facts(orgs.order_by("path"))
+    if not facts:
+        return []
+    held = _held(branch.path, year).get(branch.pk, {})
+    labels = dict(MeetingKind.choices)
+    duties = []
+    for kind, freq in rules.frequencies().items():
+        if freq.count <= 0:
+            continue
+        unit = rules.period_of(today, freq.unit)
+        result = rules.evaluate_branch(facts[0], held, unit, today).kinds[kind]
+        if result.required:
+            duties.append(
+                Duty(
+                    kind,
+                    labels[kind],
+                    unit.label,
+                    unit.last,
+                    result.required,
+                    result.met,
+                    result.held,
+                )
+            )
+    return sorted(duties, key=lambda d: (d.done, d.due, rules.KINDS.index(d.kind)))

@@ -634,11 +634,14 @@ def leave(request, pk):
 
 
 def _period(request) -> tuple[rules.Period, str]:
-    text = request.GET.get("period") or timezone.localdate().strftime("%Y-%m")
+    """The period asked for; by default (or when malformed) the last complete month."""
+    text = request.GET.get("period")
+    if not text:
+        return selectors.default_period(), ""
     try:
         return rules.parse_period(text), ""
     except ValueError as exc:
-        return rules.parse_period(timezone.localdate().strftime("%Y-%m")), str(exc)
+        return selectors.default_period(), str(exc)
 
 
 def _period_choices(period: rules.Period) -> list[tuple[str, str]]:
@@ -686,6 +689,7 @@ def compliance(request, org_id=None):
         "warnings": selectors.warnings_open(user, org)[:20],
         "kinds": MeetingKind.choices,
         "is_branch": org.org_type == OrgType.BRANCH,
+        "this_month": rules.period_of(timezone.localdate(), "month"),
     }
     return render(request, "orglife/compliance.html", context)
 

@@ -102,11 +102,11 @@ def test_elder_mode_is_available_before_login(client):
     assert response["Location"] == reverse("home")
 
 
-def test_home_shows_roles_and_scope_counts(login, cast):
+def test_home_shows_the_admins_subtree(login, cast):
+    """The leader's panel (dangjian/home/tests covers each role's home page)."""
     html = login(cast.user["county_admin"]).get(reverse("home")).content.decode()
-    assert "五华区委" in html and "管理员" in html
-    assert "<b>5</b>个党组织" in html  # K1, T1, B1, G1, B2
-    assert "<b>4</b>名党员" in html  # B1 and B2, two each
+    assert "五华区委" in html
+    assert 'data-members="4"' in html  # B1 and B2, two each
     assert "昆明市委" not in html and "盘龙区委" not in html
 
 
@@ -116,7 +116,7 @@ def test_home_of_a_user_without_roles(login, cast):
     assert "<b>0</b>个党组织" in html and "名党员" not in html
 
 
-def test_home_of_the_member_counts_their_own_record(login, cast):
+def test_home_of_the_member_links_their_own_record(login, cast):
     html = login(cast.user["member"]).get(reverse("home")).content.decode()
-    assert "<b>2</b>个党组织" in html  # B1 and G1
-    assert "<b>2</b>名党员" in html  # B1's two members
+    assert 'data-panel="member"' in html
+    assert reverse("members:detail", args=[cast.member["B1m1"].pk]) in html  # 我的档案

@@ -149,6 +149,23 @@ def test_each_account_logs_in_and_sees_exactly_its_subtree(seeded):
                 assert members == set(in_subtree.values_list("pk", flat=True))
 
 
+def test_every_account_that_may_see_warnings_sees_open_ones_and_figures_are_counted(seeded):
+    """The demo raises its warnings through the apps' rules (the 20th-of-month job for
+    the demo year's last month among them), so no warnings page is empty."""
+    from dangjian.core import warnings
+
+    assert warnings.Warning.objects.filter(kind="orglife.theme_day_missing").exists()
+    # …and counts the subtree figures the leaders' home pages read from the rollups.
+    from dangjian.core.models import Rollup
+
+    assert Rollup.objects.filter(metric="orglife.meetings_held", org__depth=1).exists()
+    for account in seeded.accounts:
+        user = User.objects.get(username=account["username"])
+        if warnings.sees_any(user):
+            open_ = warnings.warning_queryset(user).filter(resolved_at__isnull=True)
+            assert open_.exists(), account["username"]
+
+
 def test_member_accounts_belong_to_members_of_their_subtree(seeded):
     linked = [a for a in seeded.accounts if a["member_id"]]
     assert {a["role"] for a in linked} == {"leader", "admin", "member"}

@@ -144,6 +144,22 @@ def test_stats_page(client, cast, login, order):
     assert client.get("/consult/stats/", {"org": cast.org["C2"].pk}).status_code == 404
 
 
+def test_stats_date_fields_show_the_range_applied(client, cast, login):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    login(cast.user["agent"])
+    today = timezone.localdate()
+    html = client.get("/consult/stats/").content.decode()
+    since = today - dt.timedelta(days=29)
+    assert f'name="since" value="{since:%Y-%m-%d}"' in html
+    assert f'name="until" value="{today:%Y-%m-%d}"' in html
+    html = client.get("/consult/stats/", {"since": "2026-11-01"}).content.decode()
+    assert 'name="since" value="2026-11-01"' in html
+    assert f'name="until" value="{today:%Y-%m-%d}"' in html
+
+
 def test_live_chat_pages(client, cast, login):
     from dangjian.knowledge.services import kb
 

@@ -5,8 +5,6 @@ Views check access through the selectors, parse input with a form, and call one 
 a refused write comes back as the form's Chinese error, never a 500.
 """
 
-import datetime as dt
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -134,10 +132,14 @@ class StatsForm(forms.Form):
         required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
     )
     since = forms.DateField(
-        label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="起始日期",
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     until = forms.DateField(
-        label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="截止日期",
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
 
 
@@ -559,13 +561,13 @@ def order_stats(request):
         error = exc.errors[0]["msg_zh"]
         since, until = stats.period(None, None)
     figures = stats.payload(stats.figures(request.user, org=org, since=since, until=until))
+    applied = {"org": org.pk, "since": figures["since"], "until": figures["until"]}
     context = {
-        "form": form,
+        "form": StatsForm(initial=applied),  # the fields show the range applied
         "figures": figures,
         "org": org,
         "error": error,
         "children": org_selectors.org_children(request.user, org)[:50],
-        "until_inclusive": until - dt.timedelta(days=1),
     }
     return render(request, "desk/orders/stats.html", context)
 

@@ -1,7 +1,6 @@
 """Compliance figures of a subtree and its 组织生活 warnings."""
 
 from django.http import Http404
-from django.utils import timezone
 from ninja import Query
 from ninja.pagination import paginate
 
@@ -71,7 +70,7 @@ def compliance(request, query: Query[ComplianceQuery]):
     user = request.user
     org = _scope_root(user, query.org_id)
     try:
-        period = rules.parse_period(query.period or timezone.localdate().strftime("%Y-%m"))
+        period = rules.parse_period(query.period) if query.period else selectors.default_period()
     except ValueError as exc:
         raise invalid(("query", "period"), str(exc), "period") from None
     table = selectors.compliance_table(user, org, period)

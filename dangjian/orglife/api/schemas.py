@@ -328,7 +328,7 @@ class ComplianceOut(Schema):
 class ComplianceQuery(QuerySchema):
     org_id: Id | None = Field(None, description="默认：本人权限范围的最上级组织")
     period: str | None = Field(
-        None, description="2026-11（月）、2026Q4（季度）或 2026（年）；默认本月"
+        None, description="2026-11（月）、2026Q4（季度）或 2026（年）；默认上一个完整月份"
     )
 
 

@@ -126,6 +126,16 @@ def test_compliance_period_validation(client, cast, bearer):
     assert {row["org_id"] for row in good["rows"]} == {cast.org["T1"].pk}
 
 
+def test_compliance_defaults_to_the_last_complete_month(client, cast, bearer):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    last = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+    answer = client.get(f"{API}/compliance", **bearer(cast.user["county_admin"])).json()
+    assert answer["period"] == f"{last:%Y-%m}"
+
+
 def test_demo_seed_is_idempotent(cast):
     from dangjian.orglife import demo
 
@@ -135,3 +145,24 @@ def test_demo_seed_is_idempotent(cast):
     assert Attendance.objects.filter(status="present").exists()
     demo.seed(root_user=cast.user["root"], seed=7, progress=lambda _msg: None)
     assert Meeting.objects.count() == count
+
+
+def test_demo_seed_runs_the_theme_day_job_for_the_last_demo_month(cast):
+    """Every branch without a 主题党日 held in 2026-10 is warned by the job's own rule."""
+    from dangjian.core.models import JobRun, Warning
+    from dangjian.orglife import demo
+
+    demo.seed(root_user=cast.user["root"], seed=7, progress=lambda _msg: None)
+    assert JobRun.objects.filter(name="orglife.theme_day_warnings", status="done").exists()
+    held = set(
+        Meeting.objects.filter(
+            kind="theme_day", status="held", starts_at__year=2026, starts_at__month=10
+        ).values_list("branch_id", flat=True)
+    )
+    warned = set(
+        Warning.objects.filter(kind="orglife.theme_day_missing", period="2026-10").values_list(
+            "org_id", flat=True
+        )
+    )
+    branches = {cast.org[k].pk for k in ("B1", "B2", "B3", "B4")}
+    assert warned == branches - held

@@ -402,3 +402,14 @@ def test_pages_carry_no_inline_script_or_style(client, cast, login):
     ):
         html = client.get(url).content.decode()
         assert " style=" not in html and "<script>" not in html, url
+
+
+def test_compliance_opens_on_the_last_complete_month(client, cast, login):
+    login(cast.user["county_admin"])
+    today = timezone.localdate()
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    html = client.get(reverse("orglife:compliance")).content.decode()
+    assert f"默认显示上一个完整月份（{last.year}年{last.month}月）" in html
+    assert f'<option value="{last:%Y-%m}" selected>' in html
+    running = client.get(reverse("orglife:compliance"), {"period": f"{today:%Y-%m}"})
+    assert "尚未结束" in running.content.decode()
