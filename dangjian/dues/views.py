@@ -35,7 +35,7 @@ MSG_REFUNDED = "已退款 {amount} 元，所缴月份已重新计为未缴"
 MSG_IMPORTED = "已导入 {n} 名党员的党费基数"
 MSG_ALREADY = "该文件此前已导入，未重复导入"
 MSG_IMPORT_GONE = "导入文件已失效，请重新上传"
-MAX_PICK_BACK = 36  # months back the 登记缴纳 page offers for 补缴
+MAX_PICK_BACK = 12  # months back the 登记缴纳 page offers unbilled for 补缴
 PICK_AHEAD = 3  # months ahead it offers for 预缴
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -78,6 +78,7 @@ def mine(request):
             "upcoming": upcoming,
             "paid_up_to": selectors.paid_up_to(member) if member else None,
             "payments": list(selectors.my_payments(request.user)[:10]),
+            "manages": selectors.default_org(request.user) is not None,
         },
     )
 
@@ -107,7 +108,8 @@ def sandbox_pay(request, out_trade_no: str):
 @require_GET
 def arrears(request):
     page = paginate(request, selectors.arrears(request.user))
-    return render(request, "dues/arrears.html", {"page_obj": page})
+    changeable = {b.pk for b in page if selectors.can_change(request.user, b.member.branch)}
+    return render(request, "dues/arrears.html", {"page_obj": page, "changeable": changeable})
 
 
 @login_required
@@ -142,6 +144,10 @@ def report(request, org_id: int):
             "period": period,
             "comparison": comparison,
             "choices": reports.period_choices(timezone.localdate()),
+            "progress": [r for r in comparison["rows"] if not r["behind"] and r["rate"] is not None]
+            if comparison
+            else [],
+            "problems": [r for r in comparison["rows"] if r["behind"]] if comparison else [],
             "can_view_dues": selectors.can_view(request.user, org),
             "is_branch": org.org_type == OrgType.BRANCH,
         },
@@ -284,7 +290,8 @@ def member_base(request, member_id: int):
 
 def _month_choices(member, bills, bases) -> list[tuple[str, str]]:
     """The months the admin may record: each unpaid bill (补缴 before this month), and
-    months not yet billed from the first base on (up to ``PICK_AHEAD`` ahead)."""
+    months not yet billed (up to ``PICK_AHEAD`` ahead; back to the first base, at most
+    ``MAX_PICK_BACK`` months, never before the member's first bill)."""
     this = rules.month_start(timezone.localdate())
     billed = {b.month: b for b in bills}
     choices = []
@@ -298,6 +305,7 @@ def _month_choices(member, bills, bases) -> list[tuple[str, str]]:
             bases[-1].effective_month,
             rules.first_billable_month(member.joined_on),
             rules.add_months(this, -MAX_PICK_BACK),
+            bills[0].month if bills else this.replace(year=1),
         )
         month = first
         while month <= rules.add_months(this, PICK_AHEAD):

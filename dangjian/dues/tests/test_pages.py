@@ -14,6 +14,7 @@ from openpyxl import Workbook, load_workbook
 from dangjian.core.models import AuditEntry
 from dangjian.dues import imports, rules, services
 from dangjian.dues.models import Bill, BranchSetting, DuesBase, Payment
+from dangjian.dues.tests.test_reports import dues_world  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 THIS = timezone.localdate().replace(day=1)
@@ -314,3 +315,15 @@ def test_period_choices_run_back_three_years():
     assert [k for k, _ in groups["年度"]] == ["2026", "2025", "2024"]
     assert groups["季度"][0][0] == "2026Q2" and groups["季度"][-1][0] == "2024Q1"
     assert groups["月份"][0][0] == "2026-05" and len(groups["月份"]) == 5 + 24
+
+
+def test_the_comparison_names_the_branch_that_fell_behind(login, dues_world):  # noqa: F811
+    cast = dues_world
+    client = login(cast.user["county_admin"])
+    html = _html(client.get(reverse("dues:report", args=[cast.org["T1"].pk]) + "?period=2025Q3"))
+    problems = html.split('id="problems"')[1].split("</section>")[0]
+    progress = html.split('id="progress"')[1].split("</section>")[0]
+    assert cast.org["B1"].name in problems and "33.33%（上季度 100.00%）" in problems
+    assert cast.org["B2"].name in progress and cast.org["B2"].name not in problems
+    assert "83.33%" not in html  # T1's own: B1 1/3, B2 all → (255 + 765) / 1530
+    assert "66.67%" in html
