@@ -412,6 +412,7 @@ def payment_refund(request, pk: int):
             "payment": payment,
             "form": form,
             "amount": rules.fen_to_yuan(payment.amount_fen),
+            "months": [dt.date.fromisoformat(m) for m in payment.months],
             "paid": payment.status == PaymentStatus.PAID,
         },
         status=422 if form.errors else 200,
