@@ -107,9 +107,15 @@ def sandbox_pay(request, out_trade_no: str):
 @login_required
 @require_GET
 def arrears(request):
-    page = paginate(request, selectors.arrears(request.user))
+    """The unpaid bills in scope; ``?org=<id>`` narrows them to a subtree."""
+    org = None
+    if (text := request.GET.get("org", "")).isdigit() and len(text) < 12:
+        org = org_selectors.org_get(request.user, int(text))
+    page = paginate(request, selectors.arrears(request.user, org=org))
     changeable = {b.pk for b in page if selectors.can_change(request.user, b.member.branch)}
-    return render(request, "dues/arrears.html", {"page_obj": page, "changeable": changeable})
+    return render(
+        request, "dues/arrears.html", {"page_obj": page, "changeable": changeable, "org": org}
+    )
 
 
 @login_required

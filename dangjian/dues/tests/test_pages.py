@@ -327,3 +327,22 @@ def test_the_comparison_names_the_branch_that_fell_behind(login, dues_world):  #
     assert cast.org["B2"].name in progress and cast.org["B2"].name not in problems
     assert "83.33%" not in html  # T1's own: B1 1/3, B2 all → (255 + 765) / 1530
     assert "66.67%" in html
+
+
+def test_the_arrears_list_narrows_to_a_subtree(login, cast):
+    for key in ("B1m1", "B2m1"):
+        _set(cast, key)
+    services.bills_issue(month=THIS)
+    client = login(cast.user["county_admin"])
+    url = reverse("dues:arrears")
+    everything = _html(client.get(url))
+    assert cast.member["B1m1"].name in everything and cast.member["B2m1"].name in everything
+    assert reverse("dues:member_record", args=[cast.member["B2m1"].pk]) in everything
+    narrowed = _html(client.get(f"{url}?org={cast.org['B2'].pk}"))
+    record = lambda key: reverse("dues:member_record", args=[cast.member[key].pk])  # noqa: E731
+    assert record("B2m1") in narrowed and record("B1m1") not in narrowed
+    assert cast.org["B1"].name not in narrowed.split("<table")[1]
+    assert client.get(f"{url}?org={cast.org['B4'].pk}").status_code == 404
+    assert client.get(f"{url}?org=abc").status_code == 200
+    leader = _html(login(cast.user["county_leader"]).get(url))
+    assert cast.member["B1m1"].name in leader and "登记缴纳" not in leader.split("<table")[1]
