@@ -5,6 +5,7 @@ the report (period, drill-down, quarterly comparison, Excel)."""
 
 import datetime as dt
 import re
+import time
 import uuid
 
 from django.conf import settings
@@ -37,6 +38,7 @@ MSG_ALREADY = "该文件此前已导入，未重复导入"
 MSG_IMPORT_GONE = "导入文件已失效，请重新上传"
 MAX_PICK_BACK = 12  # months back the 登记缴纳 page offers unbilled for 补缴
 PICK_AHEAD = 3  # months ahead it offers for 预缴
+IMPORT_KEEP_SECONDS = 24 * 3600  # an uploaded file waiting for 确认导入
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -437,6 +439,14 @@ def _import_dir():
     return path
 
 
+def _sweep() -> None:
+    """Files of previews never confirmed are removed after a day."""
+    limit = time.time() - IMPORT_KEEP_SECONDS
+    for stale in _import_dir().iterdir():
+        if stale.is_file() and stale.stat().st_mtime < limit:
+            stale.unlink(missing_ok=True)
+
+
 def _pending(request):
     """The file this user uploaded for preview (None when none or gone)."""
     held = request.session.get(SESSION_KEY) or {}
@@ -503,6 +513,7 @@ def bases_import(request):
         if not form.is_valid():
             return render(request, "dues/bases_import.html", context, status=422)
         _discard(request)
+        _sweep()
         upload = form.cleaned_data["file"]
         ext = ".csv" if upload.name.lower().endswith(".csv") else ".xlsx"
         token = uuid.uuid4().hex

@@ -346,3 +346,19 @@ def test_the_arrears_list_narrows_to_a_subtree(login, cast):
     assert client.get(f"{url}?org=abc").status_code == 200
     leader = _html(login(cast.user["county_leader"]).get(url))
     assert cast.member["B1m1"].name in leader and "登记缴纳" not in leader.split("<table")[1]
+
+
+def test_a_preview_never_confirmed_is_swept_after_a_day(login, cast, settings):
+    import os
+    import time
+
+    folder = settings.VAR_DIR / "dues-imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    old, fresh = folder / f"{'a' * 32}.xlsx", folder / f"{'b' * 32}.xlsx"
+    for path in (old, fresh):
+        path.write_bytes(b"x")
+    os.utime(old, (time.time() - 2 * 86400,) * 2)
+    client = login(cast.user["branch_admin"])
+    good = _file([[cast.member["B1m1"].id_number, "在职", "3000", "2026-01", ""]])
+    assert client.post(reverse("dues:bases_import"), {"file": good}).status_code == 200
+    assert not old.exists() and fresh.exists()
