@@ -143,6 +143,11 @@ def can_change(user, org) -> bool:
     return scope.covers(user, Perm.CHANGE_DUES, org.path)
 
 
+def keeps_dues(user) -> bool:
+    """Whether the user may change dues anywhere (核定, 登记缴纳, 导入): the admin links."""
+    return bool(scope.scope_paths(user, Perm.CHANGE_DUES))
+
+
 def default_org(user):
     """Where the dues keeper's pages open: the top of the user's dues scope (None: none)."""
     from dangjian.orgs.models import Organisation

@@ -2,6 +2,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 
+from dangjian.dues import selectors
 from dangjian.dues.rules import fen_to_yuan
 
 register = template.Library()
@@ -18,3 +19,8 @@ def percent(rate) -> str:
     if rate is None or rate == "":
         return "—"
     return f"{(Decimal(str(rate)) * 100).quantize(Decimal('0.01'), ROUND_HALF_UP)}%"
+
+
+@register.filter
+def keeps_dues(user) -> bool:
+    return selectors.keeps_dues(user)

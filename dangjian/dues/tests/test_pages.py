@@ -362,3 +362,9 @@ def test_a_preview_never_confirmed_is_swept_after_a_day(login, cast, settings):
     good = _file([[cast.member["B1m1"].id_number, "在职", "3000", "2026-01", ""]])
     assert client.post(reverse("dues:bases_import"), {"file": good}).status_code == 200
     assert not old.exists() and fresh.exists()
+
+
+def test_the_import_link_is_for_those_who_may_import(login, cast):
+    url = reverse("dues:bases", args=[cast.org["K1"].pk])
+    assert reverse("dues:bases_import") in _html(login(cast.user["county_admin"]).get(url))
+    assert reverse("dues:bases_import") not in _html(login(cast.user["county_leader"]).get(url))
