@@ -584,6 +584,7 @@ def dues_bills(world: World, n: int) -> None:
     first = [world.cast.member[f"{b}m1"] for b in BRANCHES]
     if not hasattr(world, "dues_month"):
         world.dues_month = dt.date(2024, 12, 1)
+        world.subject["dues_member"] = first[0].pk
         for member in first:
             services.base_set(
                 acting_user=world.root,

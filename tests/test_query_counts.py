@@ -233,6 +233,8 @@ PAGE_TARGETS = [
     _page("dues:mine", "/dues/", ("dues_bills",), ("member",)),
     _page("dues:arrears", "/dues/arrears/", ("dues_bills",)),
     _page("dues:report", "/dues/report/{K1}/?period=2024", ("dues_bills", "orgs")),
+    _page("dues:bases", "/dues/org/{K1}/bases/", ("members",)),
+    _page("dues:member_record", "/dues/members/{dues_member}/record/", ("dues_bills",)),
 ]
 
 # Page routes that show no list whose length depends on the data, by why.
@@ -247,7 +249,7 @@ NOT_LIST_PAGES = {
         "recruitment:document",
         "members:birthday", "members:birthday_card",
         "mobility:card", "mobility:verify",
-        "dues:receipt",
+        "dues:receipt", "dues:payment",
     },
     "the check-in screen: a QR code and the attendance summary's figures": {
         "orglife:screen", "orglife:screen_qr",
@@ -275,7 +277,8 @@ NOT_LIST_PAGES = {
         "mobility:end", "mobility:set_group", "mobility:group_create", "mobility:lost_create",
         "mobility:attempt_add", "mobility:lost_close", "mobility:excuse_add",
         "mobility:assignment_add", "mobility:assignment_done",
-        "dues:sandbox_pay",
+        "dues:sandbox_pay", "dues:manage", "dues:member_base", "dues:payment_refund",
+        "dues:bases_import", "dues:bases_template",
     },
     "a document or a verdict about one letter": {"transfers:letter", "transfers:verify"},
 }  # fmt: skip

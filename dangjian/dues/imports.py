@@ -8,10 +8,15 @@ nothing.
 """
 
 import datetime as dt
+import io
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from dangjian.core import crypto, scope
-from dangjian.core.excel import Column, RowError, Sheet, parse_date
-from dangjian.core.imports import Importer
+from dangjian.core.excel import Column, RowError, Sheet, SheetError, parse_date, read_sheet
+from dangjian.core.imports import MSG_NO_ROWS, Importer, ImportRefused
 from dangjian.core.scope import Perm
 from dangjian.dues import rules, services
 from dangjian.members.models import ID_INDEX, Member
@@ -107,3 +112,52 @@ IMPORTER = Importer(
     write=write,
     audit_action="dues.base.import",
 )
+
+
+def preview(user, path) -> tuple[list[dict], list[RowError]]:
+    """What importing ``path`` would do, writing nothing: the rows (each with its monthly
+    amount) or every row's errors; ``ImportRefused`` for a file the runner refuses whole
+    (unreadable, a required column missing, no data row)."""
+    try:
+        sheet = read_sheet(Path(path), COLUMNS, limits=IMPORTER.limits)
+    except SheetError as exc:
+        raise ImportRefused(str(exc)) from exc
+    if not sheet.rows:
+        raise ImportRefused(MSG_NO_ROWS)
+    rows, errors = convert(user, sheet)
+    for row in rows:
+        row["amount_fen"] = rules.monthly_amount(
+            row["category"],
+            row["base_fen"],
+            farmer_fen=services.farmer_fen(row["member"].branch),
+            voluntary_fen=row["voluntary_fen"],
+        ).fen
+    return rows, errors
+
+
+def template_xlsx() -> bytes:
+    """The blank 党费基数表 to fill in, with a sheet of instructions."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "党费基数"
+    sheet.append([c.header for c in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for letter, width in zip("ABCDE", (22, 16, 16, 12, 18), strict=True):
+        sheet.column_dimensions[letter].width = width
+    notes = book.create_sheet("填写说明")
+    categories = "、".join(str(c.label) for c in rules.Category)
+    for line in (
+        ["公民身份号码", "18位，须为您有权核定党费的党员"],
+        ["类别", f"以下之一：{categories}"],
+        ["交纳基数（元）", "在职、离退休、个体/自由职业必填，最多两位小数；其他类别不填"],
+        ["起始月份", "如 2026-01，不能早于入党（成为预备党员）的月份"],
+        ["自愿交纳额（元）", "本人自愿多交时填写，可不填"],
+        ["说明", "整个文件校验通过才会导入；有任何错误则不导入任何一行"],
+    ):
+        notes.append(line)
+    notes.column_dimensions["A"].width = 18
+    notes.column_dimensions["B"].width = 70
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

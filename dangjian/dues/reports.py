@@ -44,6 +44,24 @@ def report(user, org, period: str) -> dict:
     }
 
 
+def period_choices(today, years: int = 3) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The report's period picker: the last ``years`` years, their quarters and months up
+    to now, newest first, grouped (年度 / 季度 / 月份)."""
+    first = today.year - years + 1
+    quarter = (today.month - 1) // 3 + 1
+    groups = {"季度": [], "月份": []}
+    for year in range(today.year, first - 1, -1):
+        for q in range(4 if year < today.year else quarter, 0, -1):
+            groups["季度"].append(periods.quarter_period(year, q))
+        for m in range(12 if year < today.year else today.month, 0, -1):
+            groups["月份"].append(periods.month_period(year, m))
+    years_list = [periods.year_period(y) for y in range(today.year, first - 1, -1)]
+    return [
+        (name, [(p.key, p.label) for p in items])
+        for name, items in (("年度", years_list), *groups.items())
+    ]
+
+
 def _previous_quarter(period: periods.Period) -> periods.Period:
     quarter = (period.first.month - 1) // 3 + 1
     if quarter == 1:

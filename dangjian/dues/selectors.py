@@ -14,13 +14,17 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, Max, Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from dangjian.core import scope
 from dangjian.core.scope import Perm
 from dangjian.dues import rules
-from dangjian.dues.models import Bill, BillStatus, DuesBase, Payment
+from dangjian.dues.models import Bill, BillStatus, BranchSetting, DuesBase, Payment
+from dangjian.members.choices import Status
+
+# Members who are billed (services.bills_issue): the 核定 page lists them.
+BILLED_STATUSES = (Status.FULL, Status.PROBATIONARY, Status.MOBILE, Status.LOST_CONTACT)
 
 
 def paid_up_to(member) -> dt.date | None:
@@ -152,3 +156,79 @@ def own_member(user):
         .filter(pk=own)
         .first()
     )
+
+
+# --- The dues keeper's pages --------------------------------------------------------------
+
+
+def can_view(user, org) -> bool:
+    return scope.covers(user, Perm.VIEW_DUES, org.path)
+
+
+def can_change(user, org) -> bool:
+    """CHANGE_DUES over ``org`` (核定基数, 登记缴纳, 退款, 农民党员交纳额)."""
+    return scope.covers(user, Perm.CHANGE_DUES, org.path)
+
+
+def keeps_dues(user) -> bool:
+    """Whether the user may change dues anywhere (核定, 登记缴纳, 导入): the admin links."""
+    return bool(scope.scope_paths(user, Perm.CHANGE_DUES))
+
+
+def default_org(user):
+    """Where the dues keeper's pages open: the top of the user's dues scope (None: none)."""
+    from dangjian.orgs.models import Organisation
+
+    paths = scope.scope_paths(user, Perm.VIEW_DUES)
+    if paths is scope.ALL:
+        return Organisation.objects.filter(depth=1).order_by("path").first()
+    if not paths:
+        return None
+    return Organisation.objects.filter(path__in=paths).order_by("depth", "path").first()
+
+
+def member_bases(user, org) -> QuerySet:
+    """The billed members of ``org``'s subtree the user may see, each with every base
+    (``base_rows``, newest first): the 党费基数核定 list. Two queries a page."""
+    from dangjian.members.models import Member
+
+    return (
+        Member.objects.visible_to(user, Perm.VIEW_DUES, also=False)
+        .filter(branch__path__startswith=org.path, status__in=BILLED_STATUSES)
+        .select_related("branch")
+        .prefetch_related(
+            Prefetch(
+                "dues_bases",
+                queryset=DuesBase.objects.order_by("-effective_month"),
+                to_attr="base_rows",
+            )
+        )
+        .order_by("branch__path", "pk")
+    )
+
+
+def current_base(bases: list[DuesBase], month: dt.date | None = None) -> DuesBase | None:
+    """Of a member's bases (newest first), the one in force in ``month`` (default now)."""
+    month = month or rules.month_start(timezone.localdate())
+    return next((b for b in bases if b.effective_month <= month), None)
+
+
+def member_base_history(user, member) -> list[DuesBase]:
+    return list(base_list(user).filter(member=member).order_by("-effective_month")[:24])
+
+
+def farmer_fen(user, branch) -> int:
+    """The branch's farmers' monthly amount (fen; 0.2 元 until it sets one)."""
+    setting = BranchSetting.objects.visible_to(user, Perm.VIEW_DUES).filter(branch=branch).first()
+    return setting.farmer_fen if setting else rules.FIXED_FEN
+
+
+def member_bills(user, member) -> list[Bill]:
+    """A member's bills, oldest first (the 登记缴纳 page picks the unpaid ones)."""
+    return list(
+        Bill.objects.visible_to(user, Perm.VIEW_DUES).filter(member=member).order_by("month")
+    )
+
+
+def member_payments(user, member, limit: int = 20) -> list[Payment]:
+    return list(payment_list(user).filter(member=member)[:limit])

@@ -37,10 +37,10 @@ from dangjian.dues.models import (
     Payment,
     PaymentStatus,
 )
-from dangjian.members.choices import Status
+from dangjian.dues.selectors import BILLED_STATUSES
+from dangjian.orgs.choices import OrgType
 
 BOOK, OWED = "dues", "dues.owed"
-BILLED_STATUSES = (Status.FULL, Status.PROBATIONARY, Status.MOBILE, Status.LOST_CONTACT)
 ADVANCE_MONTHS = 12
 
 MSG_NO_BASE = "尚未核定该党员的党费基数"
@@ -52,6 +52,7 @@ MSG_NOT_OWN = "只能为本人缴纳党费；代缴请联系党支部登记"
 MSG_NOT_PAID = "该笔缴纳未到账或已退款，不能退款"
 MSG_EFFECTIVE = "起始月份不能早于入党（成为预备党员）的月份"
 MSG_PAYER_NAME = "代缴请填写代缴人"
+MSG_NOT_BRANCH = "农民党员的月交纳额由党支部确定，请在党支部页面设置"
 
 
 def _member_path(member) -> str:
@@ -90,8 +91,12 @@ def farmer_fen(branch) -> int:
 @transaction.atomic
 def branch_setting_set(*, acting_user, branch, farmer_fen: int) -> BranchSetting:
     scope.authorize(acting_user, Perm.CHANGE_DUES, branch.path, view_perm=Perm.VIEW_DUES)
+    if branch.org_type != OrgType.BRANCH:
+        raise ValidationError({"farmer_fen": MSG_NOT_BRANCH})
     if not rules.FARMER_MIN_FEN <= farmer_fen <= rules.FARMER_MAX_FEN:
         raise ValidationError({"farmer_fen": rules.MSG_FARMER_RANGE})
+    setting = BranchSetting.objects.select_for_update().filter(branch=branch).first()
+    before = setting.farmer_fen if setting else rules.FIXED_FEN
     setting, _ = BranchSetting.objects.update_or_create(
         branch=branch, defaults={"farmer_fen": farmer_fen}
     )
@@ -100,6 +105,7 @@ def branch_setting_set(*, acting_user, branch, farmer_fen: int) -> BranchSetting
         action="dues.setting.set",
         obj=setting,
         org=branch,
+        before={"farmer_fen": before},
         after={"farmer_fen": farmer_fen},
     )
     return setting

@@ -26,6 +26,7 @@ SCHEMA = _schema()
 UPLOADS = [op for op in operations(SCHEMA) if op.body_content_type == "multipart/form-data"]
 PAGES = [
     "/consult/kb/import/",
+    "/dues/bases/import/",
     "/members/{member}/photo/upload/",
     "/members/{member}/edit/",
     "/orglife/meetings/{meeting}/photos/",

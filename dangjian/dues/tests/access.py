@@ -5,6 +5,10 @@ The objects are, in every branch, a cash payment for its first member (B1m1's is
 branch (管理员, 单位领导, 审查人员 — not plain members, agents or handlers), and a member
 sees their own payments; setting bases, recording payments and refunds need CHANGE_DUES
 (管理员).
+
+The dues keeper's pages: an organisation's 基数核定 list needs VIEW_DUES over it (its
+farmers' amount, posted to a branch's page, CHANGE_DUES); a member's 核定 and 登记缴纳
+pages and a payment's refund need CHANGE_DUES; a payment's page is seen as the payment.
 """
 
 import datetime as dt
@@ -12,9 +16,10 @@ import datetime as dt
 from django.utils import timezone
 
 from dangjian.dues import services
-from dangjian.dues.models import Bill, DuesBase, Payment
+from dangjian.dues.models import Bill, BranchSetting, DuesBase, Payment
 from dangjian.dues.permissions import CHANGE_DUES, VIEW_DUES
 from dangjian.members.models import Member
+from dangjian.orgs.models import Organisation
 from dangjian.orgs.permissions import VIEW_ORG
 from dangjian.orgs.tests.access import orgs
 from tests.access.spec import Endpoint, Kind, Obj, Page, Spec
@@ -55,6 +60,10 @@ def payments(ctx) -> list[Obj]:
     return made
 
 
+def branches(ctx) -> list[Obj]:
+    return [Obj(b, ctx.cast.org[b].pk, b, Organisation) for b in BRANCHES]
+
+
 def owns(user_key: str, obj: Obj) -> bool:
     return obj.owner == user_key
 
@@ -73,6 +82,7 @@ SPEC = Spec(
         Kind("dues_payment", payments, view=VIEW_DUES, also=owns),
         Kind("dues_member", members, view=VIEW_DUES),
         Kind("org", orgs, view=VIEW_ORG),
+        Kind("dues_branch", branches, view=VIEW_ORG),
     ],
     endpoints=[
         Endpoint("get", "/api/v1/dues/payments/{payment_id}", obj="dues_payment"),
@@ -108,6 +118,50 @@ SPEC = Spec(
         ),
         Page("get", "dues:receipt", obj="dues_payment"),
         Page("get", "dues:report", obj="org"),
+        Page("get", "dues:bases", obj="org", perm=VIEW_DUES),
+        Page(
+            "post",
+            "dues:bases",
+            obj="dues_branch",
+            perm=CHANGE_DUES,
+            ok=302,
+            body=lambda ctx, obj: {"farmer_fen": "0.5"},
+        ),
+        Page("get", "dues:member_base", obj="dues_member", perm=CHANGE_DUES),
+        Page(
+            "post",
+            "dues:member_base",
+            obj="dues_member",
+            perm=CHANGE_DUES,
+            ok=302,
+            body=lambda ctx, obj: {
+                "category": "retired",
+                "effective_month": f"{THIS:%Y-%m}",
+                "base_fen": "4000.00",
+            },
+            audited=None,
+        ),
+        Page("get", "dues:member_record", obj="dues_member", perm=CHANGE_DUES),
+        Page(
+            "post",
+            "dues:member_record",
+            obj="dues_member",
+            perm=CHANGE_DUES,
+            ok=302,
+            body=lambda ctx, obj: {"months": [THIS.isoformat()], "channel": "bank"},
+            audited=None,
+        ),
+        Page("get", "dues:payment", obj="dues_payment"),
+        Page("get", "dues:payment_refund", obj="dues_payment", perm=CHANGE_DUES),
+        Page(
+            "post",
+            "dues:payment_refund",
+            obj="dues_payment",
+            perm=CHANGE_DUES,
+            ok=302,
+            body=lambda ctx, obj: {"reason": "误缴", "confirm": "on"},
+            audited=None,
+        ),
     ],
     exempt={
         "GET /api/v1/dues/amount": "public rule calculator, no object (dues/tests/test_rules.py)",
@@ -123,6 +177,6 @@ SPEC = Spec(
         "(dues/tests/test_reports.py)",
         "dues:sandbox_pay": "the sandbox provider's pay page, by its random order number",
     },
-    state=state,
+    state=lambda: (*state(), list(BranchSetting.objects.values_list("branch_id", "farmer_fen"))),
     roles={VIEW_DUES: {"admin", "leader", "examiner"}, CHANGE_DUES: {"admin"}},
 )
