@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from dangjian.accounts import services as account_services
 from dangjian.core import audit, cases, crypto, idcard, notify, rollups, scope, uploads
 from dangjian.core import warnings as core_warnings
 from dangjian.core.errors import raise_if
@@ -361,6 +362,9 @@ def write_step(
             phone=a.phone,
             joined_on=a.vote_on,
         )
+        if a.user_id is not None:  # they applied with an account: it is now the member's
+            account_services.user_link_member(acting_user=actor, user=a.user, member=a.member)
+            data["account_linked"] = True
     elif key == "placed" and group is not None:
         member_services.member_update(acting_user=actor, member=a.member, group=group)
         data["group"] = group.name
