@@ -137,6 +137,15 @@ def test_approval_links_the_applicants_account_to_the_new_member(cast):
 
 
 @pytest.mark.django_db
+def test_one_open_application_per_account(cast):
+    first = apply(cast, account="outsider")
+    assert first.user == cast.user["outsider"]
+    with pytest.raises(ValidationError) as exc:
+        apply(cast, account="outsider")
+    assert errors_of(exc) == {"account": services.MSG_ACCOUNT_OPEN}
+
+
+@pytest.mark.django_db
 def test_approval_is_refused_when_the_account_is_someone_elses(cast):
     from dangjian.accounts.services import MSG_ACCOUNT_LINKED
 
