@@ -316,3 +316,24 @@ def test_a_refused_registration_leaves_the_status_alone(cast):
     with pytest.raises(ValidationError):
         register(cast, host_code="999999999999")
     assert _status(cast) == "full" and _actions(cast.member["B1m2"]) == []
+
+
+def test_the_card_of_a_member_who_left_no_longer_verifies_as_valid(cast):
+    from dangjian.members import services as member_services
+    from dangjian.mobility import cards
+
+    reg = register(cast)
+    member_services.member_transfer_out(
+        acting_user=cast.user["branch_admin"],
+        member=reg.member,
+        on=_today(),
+        destination="外省某党支部",
+        reason="组织关系转接",
+    )
+    card = selectors.card_by_token(cards.token_for(reg))
+    assert (card.state, card.state_label) == ("ended", "已失效（已不是本支部在册党员）")
+    # The home branch ends the registration later: the status (已转出) stays.
+    services.registration_end(
+        acting_user=cast.user["branch_admin"], registration=reg, ended_on=_today(), reason="已转出"
+    )
+    assert _status(cast) == "transferred_out"
