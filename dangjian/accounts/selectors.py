@@ -17,6 +17,15 @@ class RoleHolders(NamedTuple):
     org: Organisation
 
 
+def account_by_username(username: str) -> User | None:
+    """The active login of that name (an applicant's, given to the branch receiving their
+    application), or None."""
+    username = (username or "").strip()
+    if not username:
+        return None
+    return User.objects.filter(username=username, is_active=True).first()
+
+
 def roles_of(user) -> QuerySet[RoleAssignment]:
     """The user's own role assignments, with their organisations."""
     return RoleAssignment.objects.filter(user=user).select_related("org").order_by("org__path")

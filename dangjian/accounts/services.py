@@ -20,6 +20,7 @@ from dangjian.core.scope import Perm, Role, authorize
 MSG_USERNAME_TAKEN = "该用户名已被使用"
 MSG_ROLE_EXISTS = "该用户在此组织已有这个角色"
 MSG_MEMBER_LINKED = "该党员已绑定其他账号"
+MSG_ACCOUNT_LINKED = "该账号已绑定其他党员"
 MSG_OLD_PASSWORD = "原密码不正确"
 MSG_SAME_PASSWORD = "新密码不能与原密码相同"
 MSG_OTP_WRONG = "动态验证码错误或已使用，请输入手机上显示的最新验证码"
@@ -111,6 +112,81 @@ def role_revoke(*, acting_user, assignment: RoleAssignment, ip: str | None = Non
     )
     assignment.delete()
     scope.forget(assignment.user)
+
+
+@transaction.atomic
+def user_link_member(*, acting_user, user: User, member, ip: str | None = None) -> User:
+    """Link a login to a member record and give it the 普通党员 role at the member's
+    branch: an admitted applicant who applied with an account now logs in as that
+    member (发展党员, called by recruitment on approval). Needs change rights over the
+    member's branch. Refused when the account is linked to someone else or the member
+    to another account; linking the same pair again changes nothing.
+    """
+    authorize(acting_user, Perm.CHANGE_MEMBER, member.branch.path, view_perm=Perm.VIEW_MEMBER)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    errors = {}
+    if user.member_id not in (None, member.pk):
+        errors["user"] = MSG_ACCOUNT_LINKED
+    if User.objects.filter(member=member).exclude(pk=user.pk).exists():
+        errors["member"] = MSG_MEMBER_LINKED
+    raise_if(errors)
+    linked = user.member_id is None
+    if linked:
+        user.member = member
+        user.save(update_fields=["member"])
+    _, granted = RoleAssignment.objects.get_or_create(
+        user=user, org=member.branch, role=Role.MEMBER
+    )
+    if not (linked or granted):
+        return user
+    scope.forget(user)
+    audit.record(
+        actor=acting_user,
+        action="user.link_member",
+        obj=user,
+        org=member.branch,
+        after={"member": member.pk, "role": str(Role.MEMBER) if granted else None},
+        ip=ip,
+    )
+    return user
+
+
+@transaction.atomic
+def member_roles_follow(*, acting_user, member, from_branch, to_branch=None, ip=None) -> int:
+    """The 普通党员 role a member's login holds at ``from_branch`` follows them on a
+    completed 组织关系转接: moved to ``to_branch``, or, out of the platform (None), taken
+    away, so they no longer see what ordinary members of the old branch see. The transfer
+    was authorised by its own service (the receiving side acts for a move on the
+    platform); audited per login. Returns the number of logins changed.
+    """
+    changed = 0
+    grants = (
+        RoleAssignment.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(user__member=member, org=from_branch, role=Role.MEMBER)
+    )
+    for grant in grants:
+        user = grant.user
+        if (
+            to_branch is not None
+            and not RoleAssignment.objects.filter(
+                user=user, org=to_branch, role=Role.MEMBER
+            ).exists()
+        ):
+            RoleAssignment.objects.create(user=user, org=to_branch, role=Role.MEMBER)
+        grant.delete()
+        scope.forget(user)
+        audit.record(
+            actor=acting_user,
+            action="role.follow_member",
+            obj=user,
+            org=to_branch or from_branch,
+            before={"org": from_branch.pk, "role": str(Role.MEMBER)},
+            after={"org": to_branch.pk if to_branch else None, "role": str(Role.MEMBER)},
+            ip=ip,
+        )
+        changed += 1
+    return changed
 
 
 @transaction.atomic

@@ -67,6 +67,8 @@ class MemberOut(Schema):
     full_member_on: dt.date | None
     status: str
     status_label: str
+    transferred_out_on: dt.date | None  # 已转出: when, and to which organisation
+    transferred_out_to: str
     branch_id: int
     branch_name: str
     group_id: int | None

@@ -25,6 +25,13 @@ class Status(models.TextChoices):
     SUSPENDED = "suspended", "停止党籍"
     EXPELLED = "left", "出党"
     DECEASED = "deceased", "去世"
+    TRANSFERRED_OUT = "transferred_out", "已转出"
+
+
+# Where a current member is (流动、失联): set by dangjian.mobility through
+# members.services.member_set_situation; their standing (正式/预备) is kept by the
+# 转正日期 meanwhile and comes back when the situation ends.
+SITUATIONS = (Status.MOBILE, Status.LOST_CONTACT)
 
 
 # Statuses that count as current members of an organisation (党员人数).

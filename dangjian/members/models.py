@@ -49,6 +49,10 @@ class Member(TimeStampedModel):
     joined_on = models.DateField("入党日期", help_text="成为预备党员的日期")
     full_member_on = models.DateField("转正日期", null=True, blank=True)
     status = models.CharField("党籍状态", max_length=16, choices=Status.choices)
+    transferred_out_on = models.DateField(
+        "转出日期", null=True, blank=True, editable=False, help_text="转出到平台外党组织的日期"
+    )
+    transferred_out_to = models.CharField("转往党组织", max_length=120, blank=True, editable=False)
     branch = models.ForeignKey(
         "orgs.Organisation",
         verbose_name="所在党支部",
@@ -89,6 +93,11 @@ class Member(TimeStampedModel):
                 condition=Q(full_member_on__isnull=True)
                 | Q(full_member_on__gt=models.F("joined_on")),
                 name="member_full_after_joined",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="transferred_out", transferred_out_on__isnull=False)
+                | (~Q(status="transferred_out") & Q(transferred_out_on__isnull=True)),
+                name="member_transferred_out_dated",
             ),
         ]
 

@@ -24,6 +24,8 @@ MSG_FULL_TOO_EARLY = "转正日期应在入党日期满一年之后"
 MSG_FULL_FUTURE = "转正日期不能晚于今天"
 MSG_PROBATION_HAS_FULL = "预备党员不应有转正日期"
 MSG_FULL_NEEDS_DATE = "正式党员应填写转正日期"
+MSG_OUT_BY_TRANSFER = "“已转出”由组织关系转接办理，请为该党员办理组织关系转接"
+MSG_OUT_FINAL = "该党员已于{on}转出，党籍状态不能再修改"
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -47,9 +49,18 @@ def record_errors(
     full_member_on: dt.date | None,
     status: str,
     today: dt.date,
+    transferred_out_on: dt.date | None = None,
 ) -> dict[str, str]:
-    """Field → message for every rule the record breaks (empty when consistent)."""
+    """Field → message for every rule the record breaks (empty when consistent).
+
+    A member is 已转出 exactly when the record has the date of the transfer out (set
+    only by a completed 组织关系转接 to an organisation outside the platform).
+    """
     errors: dict[str, str] = {}
+    if status == Status.TRANSFERRED_OUT and transferred_out_on is None:
+        errors["status"] = MSG_OUT_BY_TRANSFER
+    elif status != Status.TRANSFERRED_OUT and transferred_out_on is not None:
+        errors["status"] = MSG_OUT_FINAL.format(on=transferred_out_on.isoformat())
     if birth_date != id_number.birth_date:
         errors["birth_date"] = MSG_BIRTH_MISMATCH
     if (gender == Gender.MALE) != id_number.is_male:

@@ -14,7 +14,7 @@ from dangjian.core.retry import retry_conflicts
 from dangjian.core.scope import Perm, authorize, common_path, within
 from dangjian.core.services import check_editable, model_update
 from dangjian.members import rules
-from dangjian.members.choices import Gender, Status
+from dangjian.members.choices import CURRENT_STATUSES, SITUATIONS, Gender, Status
 from dangjian.members.models import ID_INDEX, Member
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Organisation
@@ -35,13 +35,16 @@ AUDITED_FIELDS = (
     "status",
     "branch",
     "group",
+    "transferred_out_on",
+    "transferred_out_to",
 )
 MASKED = {
     "id_number": crypto.mask_id_number,
     "phone": crypto.mask_phone,
     "address": crypto.mask_address,
 }
-EDITABLE_FIELDS = frozenset(AUDITED_FIELDS)
+# The transfer out is written by member_transfer_out only.
+EDITABLE_FIELDS = frozenset(AUDITED_FIELDS) - {"transferred_out_on", "transferred_out_to"}
 
 MSG_ID_TAKEN = "该公民身份号码已登记，同一人不能重复登记"
 MSG_NOT_BRANCH = "党员只能编入党支部"
@@ -105,6 +108,7 @@ def _record_errors(
             full_member_on=member.full_member_on,
             status=member.status,
             today=today,
+            transferred_out_on=member.transferred_out_on,
         ).items():
             errors.setdefault(field, msg)
 
@@ -537,13 +541,135 @@ def member_admit(
 def member_convert(
     *, acting_user, member: Member, full_member_on: dt.date, ip: str | None = None
 ) -> Member:
-    """预备党员 → 正式党员 as of ``full_member_on`` (the day probation ended)."""
-    if member.status != Status.PROBATIONARY:
+    """预备党员 → 正式党员 as of ``full_member_on`` (the day probation ended).
+
+    A probationary member who is away (流动) or lost (失联) is converted too: they get
+    their 转正日期 and keep that status until the situation ends (then 正式党员).
+    """
+    probationary = member.status == Status.PROBATIONARY or (
+        member.status in SITUATIONS and member.full_member_on is None
+    )
+    if not probationary:
         raise ValidationError({"status": MSG_NOT_PROBATIONARY})
-    return member_update(
-        acting_user=acting_user,
-        member=member,
-        status=Status.FULL,
-        full_member_on=full_member_on,
+    changes = {"full_member_on": full_member_on}
+    if member.status == Status.PROBATIONARY:
+        changes["status"] = Status.FULL
+    return member_update(acting_user=acting_user, member=member, ip=ip, **changes)
+
+
+# --- Where a member is (流动、失联), called by dangjian.mobility ---
+
+MSG_SITUATION = "只能登记为流动党员或失联党员"
+MSG_SITUATION_NOT_CURRENT = "党籍状态为“{status}”的党员不能登记为流动或失联"
+
+
+def standing_of(member: Member) -> str:
+    """The status a member has when they are neither away nor lost: 正式党员 once they
+    have a 转正日期, else 预备党员."""
+    return Status.FULL if member.full_member_on else Status.PROBATIONARY
+
+
+@transaction.atomic
+def member_set_situation(
+    *, acting_user, member: Member, situation: str | None, reason: str, ip: str | None = None
+) -> Member:
+    """Set the member's status to 流动党员 or 失联党员 (``situation``), or, with None, back
+    to their standing (:func:`standing_of`) when they were either.
+
+    Called by mobility's services in their transaction (registering a mobile member,
+    marking one lost, ending either); those decide which situation holds. A member no
+    longer current (停止党籍、出党、已转出 …, decided meanwhile) keeps that status when a
+    situation ends; one cannot be made mobile or lost. Audited with the reason, only
+    when the status changes.
+    """
+    if situation is not None and situation not in SITUATIONS:
+        raise ValidationError({"situation": MSG_SITUATION})
+    authorize(acting_user, Perm.CHANGE_MEMBER, member.branch.path, view_perm=Perm.VIEW_MEMBER)
+    member = (
+        Member.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("branch")
+        .get(pk=member.pk)
+    )
+    if situation is None:
+        if member.status not in SITUATIONS:
+            return member
+        status = standing_of(member)
+    elif member.status not in CURRENT_STATUSES:
+        raise ValidationError(
+            {"member": MSG_SITUATION_NOT_CURRENT.format(status=member.get_status_display())}
+        )
+    else:
+        status = situation
+    if status == member.status:
+        return member
+    before = _snapshot(member)
+    member.status = status
+    member.save(update_fields=["status", "updated_at"])
+    rollups.mark_dirty(member.branch_id)
+    audit.record(
+        actor=acting_user,
+        action="member.situation",
+        obj=member,
+        org=member.branch,
+        before=before,
+        after={**_snapshot(member), "reason": reason},
         ip=ip,
     )
+    return member
+
+
+# --- Transfer out of the platform (called by dangjian.transfers) ---
+
+MSG_OUT_NOT_CURRENT = "党籍状态为“{status}”的党员不能办理转出"
+MSG_OUT_DESTINATION = "请填写转往的党组织"
+OUT_DESTINATION_MAX = 120
+
+
+@transaction.atomic
+def member_transfer_out(
+    *,
+    acting_user,
+    member: Member,
+    on: dt.date,
+    destination: str,
+    reason: str,
+    ip: str | None = None,
+) -> Member:
+    """The member left for an organisation outside the platform on ``on`` (a completed
+    组织关系转接): they leave the branch's roll (status 已转出, not counted among its
+    members any more) but the record stays with the branch, with the date and the
+    destination, as its history. Their group is cleared. The sending side acts (the
+    change right over the member's branch); audited with the reason.
+    """
+    authorize(acting_user, Perm.CHANGE_MEMBER, member.branch.path, view_perm=Perm.VIEW_MEMBER)
+    member = (
+        Member.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("branch")
+        .get(pk=member.pk)
+    )
+    destination = " ".join((destination or "").split())
+    errors = {}
+    if member.status not in CURRENT_STATUSES:
+        errors["member"] = MSG_OUT_NOT_CURRENT.format(status=member.get_status_display())
+    if not destination:
+        errors["destination"] = MSG_OUT_DESTINATION
+    raise_if(errors)
+    before = _snapshot(member)
+    member.status = Status.TRANSFERRED_OUT
+    member.transferred_out_on = on
+    member.transferred_out_to = destination[:OUT_DESTINATION_MAX]
+    member.group = None
+    member.save(
+        update_fields=["status", "transferred_out_on", "transferred_out_to", "group", "updated_at"]
+    )
+    rollups.mark_dirty(member.branch_id)
+    audit.record(
+        actor=acting_user,
+        action="member.transfer_out",
+        obj=member,
+        org=member.branch,
+        before=before,
+        after={**_snapshot(member), "reason": reason},
+        ip=ip,
+    )
+    return member

@@ -107,11 +107,20 @@ def card_valid_until(valid_from: dt.date, expected_until: dt.date) -> dt.date:
 
 
 def card_state(
-    *, valid_from: dt.date, valid_until: dt.date, ended: bool, today: dt.date
+    *,
+    valid_from: dt.date,
+    valid_until: dt.date,
+    ended: bool,
+    today: dt.date,
+    member_current: bool = True,
 ) -> tuple[str, str]:
-    """(state, label) of an e-card on ``today``: valid, expired, ended or not yet valid."""
+    """(state, label) of an e-card on ``today``: valid, expired, ended or not yet valid.
+    A card of someone no longer a current member (已转出, 停止党籍 …) is void whatever its
+    dates say, even before the home branch ends the registration."""
     if ended:
         return "ended", "已失效（流动登记已结束）"
+    if not member_current:
+        return "ended", "已失效（已不是本支部在册党员）"
     if today < valid_from:
         return "pending", "尚未生效"
     if today > valid_until:

@@ -133,12 +133,7 @@ def card_by_token(token: str, today: dt.date | None = None) -> PublicCard | None
     )
     if reg is None:
         return None
-    state, label = rules.card_state(
-        valid_from=reg.valid_from,
-        valid_until=reg.valid_until,
-        ended=not reg.is_active,
-        today=today or _today(),
-    )
+    state, label = card_state(reg, today)
     return PublicCard(
         name=reg.member.name,
         home=reg.member.branch.name,
@@ -156,6 +151,7 @@ def card_state(registration: Registration, today: dt.date | None = None) -> tupl
         valid_until=registration.valid_until,
         ended=not registration.is_active,
         today=today or _today(),
+        member_current=registration.member.status in CURRENT_STATUSES,
     )
 
 

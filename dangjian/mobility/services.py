@@ -16,7 +16,8 @@ from django.utils import timezone
 from dangjian.core import audit, scope, warnings
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import Perm, authorize
-from dangjian.members.choices import CURRENT_STATUSES
+from dangjian.members import services as member_services
+from dangjian.members.choices import CURRENT_STATUSES, Status
 from dangjian.members.models import Member
 from dangjian.mobility import cards, lapse, rules
 from dangjian.mobility.choices import LostOutcome, LostStatus, RegistrationStatus
@@ -91,6 +92,21 @@ REGISTRATION_FIELDS = [
 # --- 流动党员 -------------------------------------------------------------------------
 
 
+def _follow(acting_user, member: Member, reason: str) -> None:
+    """Set the member's status to what their open records say (members' service, in the
+    caller's transaction): 失联党员 while a search is open, else 流动党员 while a
+    registration is active, else their standing (正式/预备)."""
+    if LostContact.objects.filter(member=member, status=LostStatus.SEARCHING).exists():
+        situation = Status.LOST_CONTACT
+    elif Registration.objects.filter(member=member, status=RegistrationStatus.ACTIVE).exists():
+        situation = Status.MOBILE
+    else:
+        situation = None
+    member_services.member_set_situation(
+        acting_user=acting_user, member=member, situation=situation, reason=reason
+    )
+
+
 def host_by_code(code: str) -> Organisation | None:
     """The active organisation with this 组织代码: the one fact a home branch needs to
     name a host outside its own subtree (the host gives it), without seeing the tree."""
@@ -111,7 +127,9 @@ def registration_create(
     host_contact: str = "",
 ) -> Registration:
     """The home branch registers a member going away for six months or more, with the
-    host (a platform organisation by its code, or a name and place), and issues the card."""
+    host (a platform organisation by its code, or a name and place), and issues the card;
+    the member's status becomes 流动党员 (members' service, in this transaction) unless
+    they are being searched for as 失联党员."""
     authorize(acting_user, Perm.CHANGE_MOBILITY, member.branch.path, view_perm=Perm.VIEW_MEMBER)
     Member.objects.select_for_update(no_key=True).get(pk=member.pk)
     today = _today()
@@ -163,6 +181,7 @@ def registration_create(
         org=member.branch,
         after=_snapshot(registration, REGISTRATION_FIELDS),
     )
+    _follow(acting_user, member, f"登记为流动党员（流入地：{registration.host_label}）")
     return registration
 
 
@@ -190,7 +209,8 @@ def registration_end(
     *, acting_user, registration: Registration, ended_on: dt.date, reason: str
 ) -> Registration:
     """The home branch ends the registration (returned, relationship transferred …); the
-    card stops verifying as valid."""
+    card stops verifying as valid and the member is no longer 流动党员 (失联党员 while a
+    search for them is open, else 正式/预备 again)."""
     branch = registration.member.branch
     _authorize_row(
         acting_user, registration, scope.covers(acting_user, Perm.CHANGE_MOBILITY, branch.path)
@@ -218,6 +238,7 @@ def registration_end(
         before=before,
         after=_snapshot(registration, REGISTRATION_FIELDS),
     )
+    _follow(acting_user, registration.member, f"流动党员登记结束：{reason}")
     return registration
 
 
@@ -343,7 +364,8 @@ LOST_FIELDS = ["member", "since", "circumstances", "status", "outcome", "outcome
 
 @transaction.atomic
 def lost_mark(*, acting_user, member: Member, since: dt.date, circumstances: str) -> LostContact:
-    """The branch marks a member as lost contact (失联) and starts looking for them."""
+    """The branch marks a member as lost contact (失联) and starts looking for them; the
+    member's status becomes 失联党员 until the search has an outcome."""
     authorize(acting_user, Perm.CHANGE_MOBILITY, member.branch.path, view_perm=Perm.VIEW_MEMBER)
     Member.objects.select_for_update(no_key=True).get(pk=member.pk)
     errors: dict[str, str] = {}
@@ -367,6 +389,7 @@ def lost_mark(*, acting_user, member: Member, since: dt.date, circumstances: str
         org=member.branch,
         after=_snapshot(case, LOST_FIELDS),
     )
+    _follow(acting_user, member, "标记为失联党员")
     return case
 
 
@@ -417,7 +440,9 @@ def lost_close(
 ) -> LostContact:
     """Record the outcome: found, back in organisational life, a 停止党籍 proposal (six
     months lost and searched for), or another. The proposal is the branch's; changing
-    the member's standing is the committee's decision, recorded on the member."""
+    the member's standing is the committee's decision, recorded on the member: until
+    then a member proposed for 停止党籍 stays 失联党员; any other outcome gives them back
+    their status (流动党员 while still registered as such, else 正式/预备)."""
     branch = case.member.branch
     authorize(acting_user, Perm.CHANGE_MOBILITY, branch.path, view_perm=Perm.VIEW_MOBILITY)
     case = _lock(LostContact, case)
@@ -451,6 +476,8 @@ def lost_close(
         before=before,
         after={**_snapshot(case, LOST_FIELDS), "note": case.outcome_note},
     )
+    if outcome != LostOutcome.SUSPENSION:
+        _follow(acting_user, case.member, f"失联查找结束：{case.get_outcome_display()}")
     return case
 
 

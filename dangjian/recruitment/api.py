@@ -254,6 +254,7 @@ def applicant_create(
     document: File[UploadedFile],
     phone: Form[str] = "",
     occupation: Form[str] = "",
+    account: Form[str] = "",
 ):
     branch = org_selectors.org_get(request.user, branch_id)
     with _as_api_fields():
@@ -268,6 +269,7 @@ def applicant_create(
             document=document,
             phone=phone,
             occupation=occupation,
+            account=account,
             ip=client_ip(request),
         )
     return Status(201, _detail(selectors.applicant_get(request.user, applicant.pk)))

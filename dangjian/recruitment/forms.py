@@ -38,6 +38,13 @@ class ApplicantForm(forms.Form):
     )
     applied_on = forms.DateField(label="递交申请日期", widget=DATE)
     document = _file("入党申请书", True)
+    account = forms.CharField(
+        label="申请人登录账号",
+        max_length=150,
+        required=False,
+        help_text="选填：申请人已有平台账号时填写，本人可查看全程纪实、上传思想汇报，批准后即为其党员账号",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
     note = forms.CharField(
         label="情况说明", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

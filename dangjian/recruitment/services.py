@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from dangjian.accounts import services as account_services
+from dangjian.accounts.selectors import account_by_username
 from dangjian.core import audit, cases, crypto, idcard, notify, rollups, scope, uploads
 from dangjian.core import warnings as core_warnings
 from dangjian.core.errors import raise_if
@@ -38,6 +40,9 @@ MSG_NOTE_LONG = "情况说明不能超过2000字"
 MSG_QUOTA = "计划发展人数应为0到1000000之间的整数"
 MSG_YEAR = "年度应在2000到2100之间"
 MSG_OWN_RECORD = "申请人本人不能办理发展步骤"
+MSG_ACCOUNT_UNKNOWN = "没有该登录账号（或已停用）"
+MSG_ACCOUNT_MEMBER = "该账号已绑定党员档案，不能再作为入党申请人账号"
+MSG_ACCOUNT_OPEN = "该账号已有正在办理的入党申请"
 NOTE_MAX = 2000
 
 
@@ -104,13 +109,33 @@ def applicant_create(
     phone: str = "",
     occupation: str = "",
     user=None,
+    account: str = "",
     note: str = "",
     ip: str | None = None,
 ) -> Applicant:
     """Receive an 入党申请书 (step 1): the applicant is registered with the branch, age
-    ≥ 18 on the day (细则第六条), the letter itself uploaded."""
+    ≥ 18 on the day (细则第六条), the letter itself uploaded.
+
+    ``account`` (a username) or ``user``: the applicant's own login, if they have one —
+    they then follow their record (全程纪实) and upload 思想汇报, and on approval it
+    becomes their member login. It must be active, linked to no member and have no other
+    open application.
+    """
     authorize(acting_user, Perm.CHANGE_RECRUITMENT, branch.path, view_perm=Perm.VIEW_RECRUITMENT)
     errors = _check_branch(branch)
+    if account and account.strip():
+        user = account_by_username(account)
+        if user is None:
+            errors["account"] = MSG_ACCOUNT_UNKNOWN
+    if user is not None:
+        if user.member_id is not None:
+            errors["account"] = MSG_ACCOUNT_MEMBER
+        elif (
+            Applicant.objects.filter(user=user)
+            .exclude(status__in=("archive", rules.TERMINATED))
+            .exists()
+        ):
+            errors["account"] = MSG_ACCOUNT_OPEN
     applicant = Applicant(
         branch=branch,
         user=user,
@@ -361,6 +386,9 @@ def write_step(
             phone=a.phone,
             joined_on=a.vote_on,
         )
+        if a.user_id is not None:  # they applied with an account: it is now the member's
+            account_services.user_link_member(acting_user=actor, user=a.user, member=a.member)
+            data["account_linked"] = True
     elif key == "placed" and group is not None:
         member_services.member_update(acting_user=actor, member=a.member, group=group)
         data["group"] = group.name

@@ -8,7 +8,10 @@
 - ``transfer_reissue``: the sending branch issues a new letter (the old one is void).
 - ``transfer_receive``: the 回执 — recorded by the receiving branch's side, or by the
   sending side for a move out of the platform; the member then changes branch through
-  ``members.services.member_move``.
+  ``members.services.member_move`` or, out of the platform, leaves the branch's roll
+  through ``members.services.member_transfer_out`` (已转出, with the date and the
+  destination; the record stays with the old branch as its history). The 普通党员 role
+  of the member's login follows them (``accounts.services.member_roles_follow``).
 
 The member hears of every step (in-app messages, after the commit).
 """
@@ -19,6 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from dangjian.accounts import services as account_services
 from dangjian.core import audit, cases, events
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import Perm, authorize
@@ -254,7 +258,8 @@ def transfer_receive(
     ip: str | None = None,
 ) -> Transfer:
     """The 回执: the receiving side confirms the member arrived (the sending side, for a
-    move out of the platform). On the platform, the member then changes branch."""
+    move out of the platform). On the platform, the member then changes branch; out of
+    it, they are 已转出 from their branch as of the day received."""
     if transfer.external:
         _require(selectors.on_side(acting_user, transfer, receiving=False), MSG_NOT_RECEIVER)
     else:
@@ -272,6 +277,22 @@ def transfer_receive(
             reason=f"组织关系转接（介绍信 {transfer.letter_no}）",
             ip=ip,
         )
+    else:
+        member_services.member_transfer_out(
+            acting_user=acting_user,
+            member=transfer.member,
+            on=received_on,
+            destination=transfer.external_org,
+            reason=f"组织关系转接（介绍信 {transfer.letter_no}）",
+            ip=ip,
+        )
+    account_services.member_roles_follow(
+        acting_user=acting_user,
+        member=transfer.member,
+        from_branch=transfer.from_branch,
+        to_branch=transfer.to_branch,
+        ip=ip,
+    )
     events.publish(
         "transfers.completed",
         transfer_id=transfer.pk,

@@ -107,6 +107,8 @@ def _one(client, ctx: Context, access: Access, obj: Obj, want: int, headers: dic
     if callable(unchanged):
         unchanged = unchanged(ctx.user, obj)
     audited = None if want >= 400 or unchanged else access.audit_count
+    if callable(audited):
+        audited = audited(ctx.user, obj)
     still = unchanged or (want >= 400 and access.writes)
     request = _request(access, ctx, obj)
     before = _snapshot(ctx.spec, obj) if still else None

@@ -84,7 +84,8 @@ class Access:
     body: Callable[["Context", Obj], dict] | None = None
     query: Callable[["Context", Obj], dict] | None = None
     multipart: bool = False
-    audited: Any = AUTO  # allowed write: exactly this many audit entries (None: unchecked)
+    audited: Any = AUTO  # allowed write: exactly this many audit entries (None: unchecked;
+    # a Rule-like callable (user key, object) -> int where it depends on the object)
     unchanged: bool | Rule = False  # allowed, yet changes nothing (a form sent back with errors)
     check: Callable[["Context", Obj, Any], None] | None = None  # asserts on an allowed answer
     label: str = ""  # tells two declarations of one operation apart

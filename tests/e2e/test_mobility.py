@@ -50,6 +50,8 @@ def test_registration_card_verification_and_host_participation(
     expect(secretary.get_by_text("已登记为流动党员")).to_be_visible()
     registration = Registration.objects.get(member=member)
     _no_overflow(secretary)
+    secretary.goto(f"{base}/members/{member.pk}/")  # the member's status follows
+    expect(secretary.locator("h1 .tag")).to_have_text("流动党员")
 
     # The member opens their e-card on their phone (the 流动党员 tab leads to it).
     context = browser.new_context(**PHONE)
@@ -102,6 +104,10 @@ def test_lost_contact_with_search_attempts(phone, live_server, e2e_cast):
     page.get_by_label("失联情况").fill("手机停机，家中无人")
     page.get_by_role("button", name="标记为失联").click()
     expect(page.get_by_text("已标记为失联党员")).to_be_visible()
+    case_url = page.url
+    page.goto(f"{base}/members/{lost.pk}/")
+    expect(page.locator("h1 .tag")).to_have_text("失联党员")
+    page.goto(case_url)
     for method, result in (("phone", "电话仍停机"), ("relatives", "亲属称其在外省务工")):
         page.locator("#id_tried_on").fill(today.isoformat())
         page.locator("#id_method").select_option(method)
@@ -118,6 +124,8 @@ def test_lost_contact_with_search_attempts(phone, live_server, e2e_cast):
     page.locator("#id_outcome_on").fill(today.isoformat())
     page.get_by_role("button", name="记录结果").click()
     expect(page.locator("[data-outcome]")).to_contain_text("已取得联系")
+    page.goto(f"{base}/members/{lost.pk}/")
+    expect(page.locator("h1 .tag")).to_have_text("正式党员")
     _no_overflow(page)
     page.goto(f"{base}/mobility/lost/?status=closed")
     expect(page.locator("[data-lost]")).to_contain_text("查找 2 次")

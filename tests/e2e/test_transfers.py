@@ -80,3 +80,37 @@ def test_member_applies_approvers_approve_letter_verifies(browser, phone, live_s
     _shot(member, "detail-elder-390")
     overflow = member.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
+
+
+def test_a_move_off_the_platform_leaves_the_member_transferred_out(
+    browser, phone, live_server, e2e_cast
+):
+    from dangjian.transfers import services
+
+    base, moved = live_server.url, e2e_cast.member["B1m2"]
+    root = e2e_cast.user["root"]
+    transfer = services.transfer_apply(
+        acting_user=root,
+        member=moved,
+        reason="随配偶迁居",
+        external_org="贵州省贵阳市某社区党支部",
+        external_scope="out_of_province",
+    )
+    while transfer.status == "pending":
+        services.transfer_approve(acting_user=root, transfer=transfer)
+    secretary = phone
+    _login(secretary, base, "branch_admin", reverse("transfers:detail", args=[transfer.pk]))
+    secretary.get_by_role("button", name="确认接收").click()
+    expect(secretary.get_by_text("组织关系转接完成")).to_be_visible()
+
+    # The record stays with the old branch as its history: 已转出, when and where to.
+    secretary.goto(f"{base}{reverse('members:detail', args=[moved.pk])}")
+    expect(secretary.locator("h1 .tag")).to_have_text("已转出")
+    expect(secretary.locator(".fields").first).to_contain_text("贵州省贵阳市某社区党支部")
+    expect(secretary.get_by_role("link", name="办理组织关系转接")).to_have_count(0)
+    _shot(secretary, "transferred-out-390")
+    wide = browser.new_context(**DESKTOP).new_page()
+    _login(wide, base, "branch_admin", reverse("members:detail", args=[moved.pk]))
+    expect(wide.locator("h1 .tag")).to_have_text("已转出")
+    _shot(wide, "transferred-out-1440")
+    assert Member.objects.get(pk=moved.pk).status == "transferred_out"

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dangjian.core.models import AuditEntry
+from dangjian.members import services
 from dangjian.members.models import Member
 from tests.kit import new_id_number
 
@@ -28,6 +29,8 @@ ITEM_FIELDS = {
     "full_member_on",
     "status",
     "status_label",
+    "transferred_out_on",
+    "transferred_out_to",
     "branch_id",
     "branch_name",
     "group_id",
@@ -75,6 +78,26 @@ def test_item_values(client, cast, bearer):
     assert (body["branch_id"], body["branch_name"]) == (cast.org["B1"].pk, "华山社区第一党支部")
     assert (body["group_id"], body["group_name"]) == (cast.org["G1"].pk, "第一党小组")
     assert (body["can_change"], body["can_reveal"]) == (True, True)
+
+
+def test_a_member_transferred_out_says_when_and_where_and_cannot_be_patched_back(
+    client, cast, bearer
+):
+    m = cast.member["B1m2"]
+    admin = cast.user["branch_admin"]
+    services.member_transfer_out(
+        acting_user=admin, member=m, on=dt.date(2026, 1, 5), destination="贵州省某党支部", reason=""
+    )
+    body = client.get(f"/api/v1/members/{m.pk}", **bearer(admin)).json()
+    assert (body["status"], body["status_label"]) == ("transferred_out", "已转出")
+    assert (body["transferred_out_on"], body["transferred_out_to"]) == (
+        "2026-01-05",
+        "贵州省某党支部",
+    )
+    response = _json(client, "patch", f"/api/v1/members/{m.pk}", {"status": "full"}, bearer(admin))
+    assert response.status_code == 422
+    assert "status" in response.content.decode()
+    assert Member.objects.get(pk=m.pk).status == "transferred_out"
 
 
 def test_leader_sees_but_cannot_change_or_reveal(client, cast, bearer):

@@ -117,3 +117,12 @@ def test_age_band_boundaries(band, inside, outside):
         low, _, high = band.partition("-")
         age = rules.age_on(birth, TODAY)
         assert (not low or age >= int(low)) and (not high or age <= int(high))
+
+
+def test_transferred_out_goes_with_its_date_and_only_with_it():
+    out = dt.date(2024, 5, 1)
+    assert errors(status="transferred_out")["status"] == rules.MSG_OUT_BY_TRANSFER
+    assert not errors(status="transferred_out", transferred_out_on=out)
+    assert errors(status="full", transferred_out_on=out)["status"] == rules.MSG_OUT_FINAL.format(
+        on="2024-05-01"
+    )

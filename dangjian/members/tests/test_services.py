@@ -141,3 +141,108 @@ def test_an_update_that_changes_nothing_writes_nothing(cast):
     )
     services.member_update(acting_user=cast.user["branch_admin"], member=member, phone=member.phone)
     assert AuditEntry.objects.count() == audits
+
+
+def test_a_situation_is_set_and_ended_by_the_members_service(cast):
+    member, admin = cast.member["B1m2"], cast.user["branch_admin"]
+    services.member_set_situation(
+        acting_user=admin, member=member, situation="mobile", reason="外出"
+    )
+    assert Member.objects.get(pk=member.pk).status == "mobile"
+    services.member_set_situation(acting_user=admin, member=member, situation=None, reason="返回")
+    assert Member.objects.get(pk=member.pk).status == "full"
+    with pytest.raises(ValidationError) as exc:
+        services.member_set_situation(acting_user=admin, member=member, situation="left", reason="")
+    assert exc.value.message_dict == {"situation": [services.MSG_SITUATION]}
+    with pytest.raises(Http404):
+        services.member_set_situation(
+            acting_user=cast.user["sibling_county_admin"],
+            member=member,
+            situation="mobile",
+            reason="",
+        )
+    with pytest.raises(PermissionDenied):
+        services.member_set_situation(
+            acting_user=cast.user["county_leader"], member=member, situation="mobile", reason=""
+        )
+
+
+def test_a_decided_status_is_not_undone_when_a_situation_ends(cast):
+    member, admin = cast.member["B1m2"], cast.user["branch_admin"]
+    services.member_update(acting_user=admin, member=member, status="suspended")
+    services.member_set_situation(acting_user=admin, member=member, situation=None, reason="")
+    assert Member.objects.get(pk=member.pk).status == "suspended"
+    with pytest.raises(ValidationError) as exc:
+        services.member_set_situation(
+            acting_user=admin, member=member, situation="lost_contact", reason=""
+        )
+    assert "member" in exc.value.message_dict
+
+
+def test_a_mobile_probationary_member_is_converted_and_stays_mobile(cast):
+    member, admin = cast.member["B1m2"], cast.user["branch_admin"]
+    services.member_update(
+        acting_user=admin,
+        member=member,
+        status="probationary",
+        full_member_on=None,
+        joined_on=dt.date(2020, 1, 1),
+    )
+    services.member_set_situation(acting_user=admin, member=member, situation="mobile", reason="")
+    services.member_convert(
+        acting_user=admin,
+        member=Member.objects.get(pk=member.pk),
+        full_member_on=dt.date(2021, 1, 1),
+    )
+    member.refresh_from_db()
+    assert (member.status, member.full_member_on) == ("mobile", dt.date(2021, 1, 1))
+    services.member_set_situation(acting_user=admin, member=member, situation=None, reason="")
+    assert Member.objects.get(pk=member.pk).status == "full"
+    with pytest.raises(ValidationError):  # already full
+        services.member_convert(
+            acting_user=admin, member=member, full_member_on=dt.date(2021, 1, 1)
+        )
+
+
+def test_a_transfer_out_is_only_through_the_transfer_service_and_is_final(cast):
+    member, admin = cast.member["B1m2"], cast.user["branch_admin"]
+    with pytest.raises(ValidationError) as exc:
+        services.member_update(acting_user=admin, member=member, status="transferred_out")
+    assert exc.value.message_dict == {"status": [rules.MSG_OUT_BY_TRANSFER]}
+    with pytest.raises(PermissionDenied):
+        services.member_transfer_out(
+            acting_user=cast.user["county_leader"],
+            member=member,
+            on=dt.date(2026, 1, 5),
+            destination="外省某党支部",
+            reason="",
+        )
+    with pytest.raises(ValidationError) as exc:
+        services.member_transfer_out(
+            acting_user=admin, member=member, on=dt.date(2026, 1, 5), destination=" ", reason=""
+        )
+    assert exc.value.message_dict == {"destination": [services.MSG_OUT_DESTINATION]}
+    services.member_transfer_out(
+        acting_user=admin,
+        member=member,
+        on=dt.date(2026, 1, 5),
+        destination="外省某党支部",
+        reason="",
+    )
+    member.refresh_from_db()
+    assert (member.status, member.branch_id, member.group_id) == (
+        "transferred_out",
+        cast.org["B1"].pk,
+        None,
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.member_update(acting_user=admin, member=member, status="full")
+    assert exc.value.message_dict == {"status": [rules.MSG_OUT_FINAL.format(on="2026-01-05")]}
+    with pytest.raises(ValidationError):  # once only
+        services.member_transfer_out(
+            acting_user=admin, member=member, on=dt.date(2026, 1, 6), destination="别处", reason=""
+        )
+    with pytest.raises(ValidationError):  # and never made mobile or lost
+        services.member_set_situation(
+            acting_user=admin, member=member, situation="mobile", reason=""
+        )

@@ -181,6 +181,23 @@ def test_detail_shows_every_field_masked(login, cast):
     assert reverse("members:edit", args=[m.pk]) not in html
 
 
+def test_detail_of_a_member_transferred_out(login, cast):
+    m = cast.member["B1m2"]
+    services.member_transfer_out(
+        acting_user=cast.user["branch_admin"],
+        member=m,
+        on=dt.date(2026, 1, 5),
+        destination="贵州省某党支部",
+        reason="",
+    )
+    html = login(cast.user["branch_admin"]).get(reverse("members:detail", args=[m.pk]))
+    html = html.content.decode()
+    for text in ("已转出", "转出日期", "2026年1月5日", "转往党组织", "贵州省某党支部"):
+        assert text in html, text
+    assert reverse("transfers:apply_for", args=[m.pk]) not in html
+    assert reverse("members:edit", args=[m.pk]) in html
+
+
 def test_admin_reveals_with_htmx_and_it_is_audited(login, cast):
     m = cast.member["B1m1"]
     client = login(cast.user["county_admin"])

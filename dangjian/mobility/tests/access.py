@@ -215,6 +215,8 @@ REG = "mobile_registration"
 REG_API = f"{API}/registrations/{{registration_id}}"
 LOST_API = f"{API}/lost/{{lost_id}}"
 CHANGE = {"perm": CHANGE_MOBILITY}
+# Writes the member's status follows: the row's entry, and members' member.situation.
+FOLLOWS = {"audited": 2}
 
 SPEC = Spec(
     module="mobility",
@@ -238,21 +240,26 @@ SPEC = Spec(
             may_also=host_changes,
             body=_participation,
         ),
-        Endpoint("post", f"{REG_API}/end", obj=REG, **CHANGE, body=_end),
+        Endpoint("post", f"{REG_API}/end", obj=REG, **CHANGE, **FOLLOWS, body=_end),
         Endpoint(
             "post",
             f"{API}/registrations",
             obj="mobility_member",
             ok=201,
             **CHANGE,
+            **FOLLOWS,
             body=_new_registration,
         ),
-        Endpoint("post", f"{API}/lost", obj="mobility_member", ok=201, **CHANGE, body=_lost),
+        Endpoint(
+            "post", f"{API}/lost", obj="mobility_member", ok=201, **CHANGE, **FOLLOWS, body=_lost
+        ),
         Endpoint("get", LOST_API, obj="lost_contact"),
         Endpoint(
             "post", f"{LOST_API}/attempts", obj="lost_contact", ok=201, **CHANGE, body=_attempt
         ),
-        Endpoint("post", f"{LOST_API}/outcome", obj="lost_contact", **CHANGE, body=_outcome),
+        Endpoint(
+            "post", f"{LOST_API}/outcome", obj="lost_contact", **CHANGE, **FOLLOWS, body=_outcome
+        ),
         Endpoint("post", f"{API}/assignments", obj="mobility_member", ok=201, **CHANGE, body=_work),
         Endpoint(
             "post",
@@ -281,7 +288,7 @@ SPEC = Spec(
             may_also=host_changes,
             body=_participation,
         ),
-        Page("post", "mobility:end", obj=REG, ok=302, **CHANGE, body=_end),
+        Page("post", "mobility:end", obj=REG, ok=302, **CHANGE, **FOLLOWS, body=_end),
         Page(
             "post",
             "mobility:set_group",
@@ -320,7 +327,15 @@ SPEC = Spec(
         ),
         Page("get", "mobility:lost_detail", obj="lost_contact"),
         Page("post", "mobility:attempt_add", obj="lost_contact", ok=302, **CHANGE, body=_attempt),
-        Page("post", "mobility:lost_close", obj="lost_contact", ok=302, **CHANGE, body=_outcome),
+        Page(
+            "post",
+            "mobility:lost_close",
+            obj="lost_contact",
+            ok=302,
+            **CHANGE,
+            **FOLLOWS,
+            body=_outcome,
+        ),
         Page("get", "mobility:group", obj="mobile_group"),
         Page("get", "mobility:group_create", obj="mobility_org", **CHANGE),
     ],

@@ -2,8 +2,6 @@
 reasons suppress; the daily run is idempotent and its queries do not grow with members."""
 
 import datetime as dt
-import sys
-import types
 
 import pytest
 from django.db import connection
@@ -177,7 +175,7 @@ def test_each_registered_condition_alone_flags(cast, registry):
 
 
 def test_dues_is_registered_only_when_the_dues_app_is_installed(cast, registry, monkeypatch):
-    monkeypatch.setattr(registry, "_CONDITIONS", {})
+    registry._CONDITIONS.pop("dues", None)  # as registered at start-up with dues installed
     real = conditions.apps.is_installed
     monkeypatch.setattr(
         conditions.apps, "is_installed", lambda name: name != "dangjian.dues" and real(name)
@@ -190,13 +188,10 @@ def test_dues_is_registered_only_when_the_dues_app_is_installed(cast, registry, 
     def months_unpaid(member_ids, as_of):
         return {target: 6 if as_of >= AT else 5}
 
-    package = types.ModuleType("dangjian.dues")
-    package.selectors = types.SimpleNamespace(months_unpaid=months_unpaid)
-    monkeypatch.setitem(sys.modules, "dangjian.dues", package)
-    monkeypatch.setitem(sys.modules, "dangjian.dues.selectors", package.selectors)
-    monkeypatch.setattr(
-        conditions.apps, "is_installed", lambda name: name == "dangjian.dues" or real(name)
-    )
+    from dangjian.dues import selectors as dues_selectors
+
+    monkeypatch.setattr(dues_selectors, "months_unpaid", months_unpaid)
+    monkeypatch.setattr(conditions.apps, "is_installed", real)
     conditions.register()
     assert "dues" in {c.key for c in registry.conditions()}
     assert _run(cast, BEFORE) == (0, 0)

@@ -68,6 +68,8 @@ def test_card_state_at_its_edges():
     assert rules.card_state(**span, today=D(2026, 9, 30))[0] == "valid"
     assert rules.card_state(**span, today=D(2026, 10, 1))[0] == "expired"
     assert rules.card_state(**{**span, "ended": True}, today=D(2026, 5, 1))[0] == "ended"
+    gone = rules.card_state(**span, today=D(2026, 5, 1), member_current=False)
+    assert gone == ("ended", "已失效（已不是本支部在册党员）")
 
 
 def test_months_are_complete_calendar_months():

@@ -39,7 +39,8 @@ def test_a_branch_registers_a_mobile_member_with_a_card(cast):
     assert reg.host_org == cast.org["B3"]
     assert reg.valid_from == _today()
     assert reg.valid_until == reg.expected_until
-    assert reg.nonce and AuditEntry.objects.count() == before + 1
+    # the registration, and the member's status set through members' service
+    assert reg.nonce and AuditEntry.objects.count() == before + 2
 
 
 def test_registration_refusals(cast):
@@ -227,3 +228,112 @@ def test_suspension_proposal_after_six_months_and_a_search(cast):
         outcome_on=_today(),
     )
     assert closed.outcome == "suspension"
+
+
+def _status(cast, key="B1m2"):
+    from dangjian.members.models import Member
+
+    return Member.objects.get(pk=cast.member[key].pk).status
+
+
+def _actions(member):
+    return list(
+        AuditEntry.objects.filter(action="member.situation", object_id=str(member.pk))
+        .order_by("id")
+        .values_list("after__status", flat=True)
+    )
+
+
+def test_the_member_is_mobile_while_registered_and_full_again_after(cast):
+    assert _status(cast) == "full"
+    reg = register(cast)
+    assert _status(cast) == "mobile"
+    services.registration_end(
+        acting_user=cast.user["branch_admin"], registration=reg, ended_on=_today(), reason="返乡"
+    )
+    assert _status(cast) == "full"
+    assert _actions(cast.member["B1m2"]) == ["mobile", "full"]
+
+
+def test_the_member_is_lost_while_searched_for_and_back_after(cast):
+    admin = cast.user["branch_admin"]
+    case = services.lost_mark(
+        acting_user=admin, member=cast.member["B1m2"], since=_today(), circumstances="电话停机"
+    )
+    assert _status(cast) == "lost_contact"
+    services.lost_close(acting_user=admin, case=case, outcome="found", outcome_on=_today())
+    assert _status(cast) == "full"
+
+
+def test_lost_wins_over_mobile_and_each_end_gives_back_the_other(cast):
+    admin = cast.user["branch_admin"]
+    reg = register(cast)
+    case = services.lost_mark(
+        acting_user=admin, member=cast.member["B1m2"], since=_today(), circumstances="失去联系"
+    )
+    assert _status(cast) == "lost_contact"
+    services.lost_close(acting_user=admin, case=case, outcome="returned", outcome_on=_today())
+    assert _status(cast) == "mobile"  # still registered away
+    case = services.lost_mark(
+        acting_user=admin, member=cast.member["B1m2"], since=_today(), circumstances="又失联"
+    )
+    services.registration_end(acting_user=admin, registration=reg, ended_on=_today(), reason="返乡")
+    assert _status(cast) == "lost_contact"  # the search is still open
+    services.lost_close(acting_user=admin, case=case, outcome="found", outcome_on=_today())
+    assert _status(cast) == "full"
+
+
+def test_a_probationary_member_comes_back_probationary(cast):
+    from dangjian.members import services as member_services
+
+    member = cast.member["B1m2"]
+    member_services.member_update(
+        acting_user=cast.user["root"], member=member, status="probationary", full_member_on=None
+    )
+    reg = register(cast)
+    assert _status(cast) == "mobile"
+    services.registration_end(
+        acting_user=cast.user["branch_admin"], registration=reg, ended_on=_today(), reason="返乡"
+    )
+    assert _status(cast) == "probationary"
+
+
+def test_a_suspension_proposal_leaves_the_member_lost_until_the_committee_decides(cast):
+    admin = cast.user["branch_admin"]
+    since = _today() - dt.timedelta(days=200)
+    case = services.lost_mark(
+        acting_user=admin, member=cast.member["B1m2"], since=since, circumstances="下落不明"
+    )
+    services.attempt_add(
+        acting_user=admin, case=case, tried_on=since, method="visit", result="无人"
+    )
+    services.lost_close(acting_user=admin, case=case, outcome="suspension", outcome_on=_today())
+    assert _status(cast) == "lost_contact"
+    assert _actions(cast.member["B1m2"]) == ["lost_contact"]
+
+
+def test_a_refused_registration_leaves_the_status_alone(cast):
+    with pytest.raises(ValidationError):
+        register(cast, host_code="999999999999")
+    assert _status(cast) == "full" and _actions(cast.member["B1m2"]) == []
+
+
+def test_the_card_of_a_member_who_left_no_longer_verifies_as_valid(cast):
+    from dangjian.members import services as member_services
+    from dangjian.mobility import cards
+
+    reg = register(cast)
+    member_services.member_transfer_out(
+        acting_user=cast.user["branch_admin"],
+        member=reg.member,
+        on=_today(),
+        destination="外省某党支部",
+        reason="组织关系转接",
+    )
+    card = selectors.card_by_token(cards.token_for(reg))
+    assert (card.state, card.state_label) == ("ended", "已失效（已不是本支部在册党员）")
+    # The home branch ends the registration later: the status (已转出) stays.
+    services.registration_end(
+        acting_user=cast.user["branch_admin"], registration=reg, ended_on=_today(), reason="已转出"
+    )
+    assert _status(cast) == "transferred_out"

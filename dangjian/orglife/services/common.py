@@ -113,7 +113,9 @@ def _village_member_ids(member_ids, day: dt.date) -> set[int]:
 def _attendance_facts(member: Member, day: dt.date, workday: bool, village: set[int]) -> dict:
     return {
         "phone_exempt": rules.is_phone_exempt(member.birth_date, day),
-        "voting": member.status == Status.FULL,
+        # 正式党员 vote, away (流动) or not: a full member has a 转正日期, a probationary
+        # one none (members' rules), whatever their status says of where they are.
+        "voting": member.full_member_on is not None,
         "online": member.status == Status.MOBILE,
         "counted": rules.counts_for_member(workday=workday, village_team=member.pk in village),
     }

@@ -402,6 +402,20 @@ def test_probationary_members_have_no_vote(cast):
     assert closed.eligible == 1  # only B1m2 has voting rights
 
 
+def test_a_mobile_full_member_votes_and_a_mobile_probationary_one_does_not(cast):
+    from dangjian.members import services as members
+
+    _probationary(cast, "B1m2")
+    for key in ("B1m1", "B1m2"):
+        members.member_set_situation(
+            acting_user=cast.user["root"], member=cast.member[key], situation="mobile", reason=""
+        )
+    meeting = plan(cast, kind="member_assembly")
+    voting = dict(meeting.attendances.values_list("member_id", "voting"))
+    assert voting == {cast.member["B1m1"].pk: True, cast.member["B1m2"].pk: False}
+    assert set(meeting.attendances.values_list("online", flat=True)) == {True}
+
+
 def test_majority_of_voters_passes(cast):
     _probationary(cast, "B1m2")
     meeting = plan(cast, kind="member_assembly")

@@ -116,6 +116,60 @@ def test_approval_makes_a_probationary_member(cast):
 
 
 @pytest.mark.django_db
+def test_approval_links_the_applicants_account_to_the_new_member(cast):
+    from dangjian.accounts.models import RoleAssignment, User
+    from dangjian.core import scope
+    from dangjian.members import selectors as member_selectors
+
+    applicant = apply(cast)
+    Applicant.objects.filter(pk=applicant.pk).update(user=cast.user["outsider"])
+    applicant.refresh_from_db()
+    applicant = admit(cast, applicant, until="approve")
+    account = User.objects.get(pk=cast.user["outsider"].pk)
+    assert account.member_id == applicant.member.pk
+    assert RoleAssignment.objects.filter(user=account, org=cast.org["B1"], role="member").exists()
+    assert member_selectors.member_get(account, applicant.member.pk) == applicant.member
+    scope.forget(account)
+    assert selectors.applicant_get(account, applicant.pk) == applicant  # still their record
+    link = AuditEntry.objects.get(action="user.link_member", object_id=str(account.pk))
+    assert link.after == {"member": applicant.member.pk, "role": "member"}
+    assert applicant.steps.get(key="approve").data["account_linked"] is True
+
+
+@pytest.mark.django_db
+def test_one_open_application_per_account(cast):
+    first = apply(cast, account="outsider")
+    assert first.user == cast.user["outsider"]
+    with pytest.raises(ValidationError) as exc:
+        apply(cast, account="outsider")
+    assert errors_of(exc) == {"account": services.MSG_ACCOUNT_OPEN}
+
+
+@pytest.mark.django_db
+def test_approval_is_refused_when_the_account_is_someone_elses(cast):
+    from dangjian.accounts.services import MSG_ACCOUNT_LINKED
+
+    applicant = apply(cast)
+    Applicant.objects.filter(pk=applicant.pk).update(user=cast.user["member"])  # B1m1's login
+    applicant.refresh_from_db()
+    admit(cast, applicant, until="upper_talk")
+    with pytest.raises(ValidationError) as exc:
+        step(cast, applicant, "approve", D(2022, 8, 1), user="committee_admin")
+    assert errors_of(exc) == {"user": MSG_ACCOUNT_LINKED}
+    applicant.refresh_from_db()
+    assert applicant.status == "upper_talk" and applicant.member_id is None
+
+
+@pytest.mark.django_db
+def test_approval_without_an_account_links_nothing(cast):
+    from dangjian.accounts.models import User
+
+    applicant = admit(cast, apply(cast), until="approve")
+    assert not User.objects.filter(member=applicant.member).exists()
+    assert not AuditEntry.objects.filter(action="user.link_member").exists()
+
+
+@pytest.mark.django_db
 def test_application_refused_under_18_with_the_date(cast):
     with pytest.raises(ValidationError) as exc:
         apply(cast, born=D(2008, 12, 1), on=D(2026, 11, 30))

@@ -41,6 +41,45 @@ def test_register_an_application_then_the_talk(client, cast, login):
 
 
 @pytest.mark.django_db
+def test_an_application_names_the_applicants_account(client, cast, login):
+    login(cast.user["branch_admin"])
+    url = reverse("recruitment:create", args=[cast.org["B1"].pk])
+    fields = {
+        "name": "周申请",
+        "id_number": new_id_number(dt.date(2000, 1, 2)),
+        "ethnicity": "汉族",
+        "education": "bachelor",
+        "applied_on": "2026-11-20",
+    }
+    page = client.post(url, {**fields, "document": pdf(), "account": "nobody"}).content.decode()
+    assert "没有该登录账号（或已停用）" in page and not Applicant.objects.filter(name="周申请")
+    response = client.post(url, {**fields, "document": pdf(), "account": " outsider "})
+    assert response.status_code == 302
+    assert Applicant.objects.get(name="周申请").user == cast.user["outsider"]
+
+
+@pytest.mark.django_db
+def test_api_application_with_an_account_already_a_members_is_a_422(client, cast, bearer):
+    response = client.post(
+        "/api/v1/recruitment/applicants",
+        {
+            "branch_id": cast.org["B1"].pk,
+            "name": "吴申请",
+            "id_number": new_id_number(dt.date(2000, 1, 2)),
+            "ethnicity": "汉族",
+            "education": "bachelor",
+            "applied_on": "2026-11-20",
+            "document": pdf(),
+            "account": "member",
+        },
+        **bearer(cast.user["branch_admin"]),
+    )
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["body", "account"] and "已绑定党员档案" in error["msg"]
+
+
+@pytest.mark.django_db
 def test_a_refused_step_shows_the_rule_and_date(client, cast, login):
     applicant = admit(cast, apply(cast), until="review")
     login(cast.user["branch_admin"])

@@ -96,6 +96,12 @@ def _receipt(ok: int):
     return expect
 
 
+def _receipt_entries(user_key: str, obj: Obj) -> int:
+    """The 回执 and the member's move; and the 普通党员 role of the member's login
+    following them (B1m1 is the ``member`` user)."""
+    return 3 if obj.owner == "member" else 2
+
+
 def _not_approver(user_key: str, obj: Obj) -> bool:
     return user_key not in ("root", FIRST_APPROVER[obj.org])
 
@@ -149,7 +155,12 @@ SPEC = Spec(
         ),
         Endpoint("post", API + "/reissue", obj="issued", perm=CHANGE_TRANSFER),
         Endpoint(
-            "post", API + "/receipt", obj="issued", expect=_receipt(200), audited=2, body=_today
+            "post",
+            API + "/receipt",
+            obj="issued",
+            expect=_receipt(200),
+            audited=_receipt_entries,
+            body=_today,
         ),
         Endpoint("get", API + "/letter", obj="issued"),
         Endpoint(
@@ -192,7 +203,12 @@ SPEC = Spec(
         ),
         Page("post", "transfers:reissue", obj="issued", perm=CHANGE_TRANSFER, ok=302),
         Page(
-            "post", "transfers:receipt", obj="issued", expect=_receipt(302), audited=2, body=_today
+            "post",
+            "transfers:receipt",
+            obj="issued",
+            expect=_receipt(302),
+            audited=_receipt_entries,
+            body=_today,
         ),
         Page("get", "transfers:letter", obj="issued"),
         Page(

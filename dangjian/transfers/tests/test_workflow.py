@@ -229,7 +229,60 @@ def test_an_out_of_platform_receipt_is_recorded_by_the_sender(cast):
         acting_user=cast.user["branch_admin"], transfer=t, received_on=timezone.localdate()
     )
     assert t.status == "completed"
-    assert Member.objects.get(pk=cast.member["B1m2"].pk).branch == cast.org["B1"]
+    member = Member.objects.get(pk=cast.member["B1m2"].pk)
+    # Off the branch's roll, kept in its history: 已转出, when and where to.
+    assert member.branch == cast.org["B1"]
+    assert (member.status, member.transferred_out_on, member.transferred_out_to) == (
+        "transferred_out",
+        timezone.localdate(),
+        "贵州省某县某党支部",
+    )
+    out = AuditEntry.objects.get(action="member.transfer_out", object_id=str(member.pk))
+    assert out.before["status"] == "full" and out.after["status"] == "transferred_out"
+    assert out.after["reason"] == f"组织关系转接（介绍信 {t.letter_no}）"
+
+
+def test_a_member_transferred_out_is_no_longer_counted_but_stays_in_the_history(cast):
+    from dangjian.core import rollups
+    from dangjian.members import selectors as member_selectors
+
+    admin, leader = cast.user["branch_admin"], cast.user["county_leader"]
+    branch, county = cast.org["B1"], cast.org["K1"]
+    rollups.rebuild()
+
+    def counts() -> tuple[int, int, int]:
+        by_org = member_selectors.member_counts(leader, [branch, county])
+        return by_org[branch.pk], by_org[county.pk], member_selectors.current_member_count(branch)
+
+    before = counts()
+    t = approve_all(cast, apply(cast, "B1m2"))
+    services.transfer_receive(acting_user=admin, transfer=t, received_on=timezone.localdate())
+    assert counts() == tuple(n - 1 for n in before)
+    rollups.refresh()  # the marked branch folded into the totals: the same figures
+    assert counts() == tuple(n - 1 for n in before)
+    assert rollups.breakdown(leader, county, "members.status")["transferred_out"] == 1
+    # The old branch still finds the record (已转出); nothing else may act on it.
+    listed = member_selectors.member_queryset(admin).filter(status="transferred_out")
+    assert list(listed.values_list("pk", flat=True)) == [cast.member["B1m2"].pk]
+    with pytest.raises(ValidationError) as exc:
+        apply(cast, "B1m2", "B2")
+    assert exc.value.message_dict["member"] == [services.MSG_STATUS.format(status="已转出")]
+
+
+def test_a_transfer_out_is_refused_for_a_member_no_longer_current(cast):
+    from dangjian.members import services as member_services
+
+    t = approve_all(cast, apply(cast, "B1m2"))
+    Member.objects.filter(pk=t.member_id).update(status="deceased")
+    with pytest.raises(ValidationError) as exc:
+        services.transfer_receive(
+            acting_user=cast.user["branch_admin"], transfer=t, received_on=timezone.localdate()
+        )
+    assert exc.value.message_dict == {
+        "member": [member_services.MSG_OUT_NOT_CURRENT.format(status="去世")]
+    }
+    t.refresh_from_db()
+    assert t.status == "approved"  # the receipt rolled back with it
 
 
 def test_an_expired_letter_cannot_be_received_until_reissued(cast):
@@ -267,3 +320,38 @@ def test_an_overdue_step_escalates_with_a_warning(cast):
     assert warning.org == cast.org["T1"]
     services.transfer_approve(acting_user=cast.user["branch_admin"], transfer=t)
     assert t.escalation_level == 0 and t.escalated_to is None  # the next step starts afresh
+
+
+def _member_roles(user) -> list[str]:
+    from dangjian.accounts.models import RoleAssignment
+
+    return list(
+        RoleAssignment.objects.filter(user=user, role="member").values_list("org__code", flat=True)
+    )
+
+
+def test_the_member_role_of_their_login_follows_them(cast):
+    login = cast.user["member"]  # B1m1's login, 普通党员 at B1
+    t = approve_all(cast, apply(cast, "B1m1", "B3"))
+    services.transfer_receive(
+        acting_user=cast.user["sibling_county_admin"], transfer=t, received_on=timezone.localdate()
+    )
+    assert _member_roles(login) == [cast.org["B3"].code]
+    scope.forget(login)
+    seen = Member.objects.visible_to(login, Perm.VIEW_MEMBER)
+    assert seen.filter(pk=cast.member["B3m1"].pk).exists()
+    assert not seen.filter(pk=cast.member["B1m2"].pk).exists()  # the old branch: nothing
+    moved = AuditEntry.objects.get(action="role.follow_member", object_id=str(login.pk))
+    assert moved.before["org"] == cast.org["B1"].pk and moved.after["org"] == cast.org["B3"].pk
+
+
+def test_out_of_the_platform_the_member_role_is_taken_away(cast):
+    login = cast.user["member"]
+    t = approve_all(cast, apply(cast, "B1m1"))
+    services.transfer_receive(
+        acting_user=cast.user["branch_admin"], transfer=t, received_on=timezone.localdate()
+    )
+    assert _member_roles(login) == []
+    scope.forget(login)
+    seen = Member.objects.visible_to(login, Perm.VIEW_MEMBER)
+    assert list(seen.values_list("pk", flat=True)) == [cast.member["B1m1"].pk]  # their own
