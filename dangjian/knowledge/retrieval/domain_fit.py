@@ -21,6 +21,7 @@ stratified by in/out of scope); ``fit`` refits on everything for shipping.
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -54,6 +55,27 @@ class Sample:
     ids: list[int]
     feats: np.ndarray
     known: float
+
+
+def starter_docs(folder: Path) -> list[Doc]:
+    """The starter base's entries as the engine indexes them (id = line number over the
+    ``*.jsonl`` files in name order)."""
+    docs: list[Doc] = []
+    for path in sorted(Path(folder).glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                docs.append(
+                    Doc(
+                        len(docs) + 1,
+                        row["question"],
+                        tuple(row.get("alternatives") or ()),
+                        row.get("category", ""),
+                        tuple(row.get("tags") or ()),
+                        row.get("answer", ""),
+                    )
+                )
+    return docs
 
 
 def read_eval(path: Path, entry_ids: dict[str, int]) -> list[Question]:
@@ -212,10 +234,10 @@ def figures(counts: dict) -> dict:
     }
 
 
-def cross_validate(
+def cross_validate_counts(
     samples: list[Sample], folds: int = FOLDS, seed: int = SEED, say: Callable = lambda _m: None
 ) -> dict:
-    """Out-of-fold figures: each fold measured with a model fitted on the others only."""
+    """Out-of-fold counts: each fold measured with a model fitted on the others only."""
     total: dict[str, int] = {}
     for n, (train, test) in enumerate(_splits(samples, folds, seed), 1):
         domain = fit([samples[i] for i in train])
@@ -223,4 +245,11 @@ def cross_validate(
         say(f"fold {n}: {figures(counts)} threshold {domain.threshold:.3f}")
         for key, value in counts.items():
             total[key] = total.get(key, 0) + value
-    return figures(total)
+    return total
+
+
+def cross_validate(
+    samples: list[Sample], folds: int = FOLDS, seed: int = SEED, say: Callable = lambda _m: None
+) -> dict:
+    """Out-of-fold figures (``figures`` of ``cross_validate_counts``)."""
+    return figures(cross_validate_counts(samples, folds, seed, say))
