@@ -117,7 +117,10 @@ class ImportForm(forms.Form):
 def _chat_context(request, conversation=None, form=None) -> dict:
     turns = list(selectors.conversation_messages(conversation)) if conversation else []
     for turn in turns:
-        turn.html = selectors.answer_html(turn.text) if turn.entry_id else None
+        # An entry's answer, or a computed one (a confident bot turn without an entry): both
+        # are Markdown, rendered with raw HTML off.
+        computed = turn.role == "bot" and turn.confident and not turn.entry_id
+        turn.html = selectors.answer_html(turn.text) if turn.entry_id or computed else None
     bot_turns = [t for t in turns if t.role == "bot"]
     return {
         "form": form or AskForm(),
