@@ -26,7 +26,9 @@ from .normalize import normalize
 from .question import question_core
 from .tokens import grams, search_words, words
 
-FORMAT_VERSION = 1
+# 2: entries carry their answer (the domain stage matches against it); an index saved in
+# format 1 is refused, and the live index rebuilds it from the database.
+FORMAT_VERSION = 2
 # Rebuild the bm25s main segment when delta rows plus removed rows pass this share of it.
 COMPACT_SHARE = 0.2
 COMPACT_MIN = 256
@@ -305,8 +307,8 @@ class Engine:
         if meta["encoder"] != engine.calibration.encoder:
             raise ValueError("index was built with another encoder; rebuild it")
         docs = {
-            int(i): Doc(int(i), q, tuple(alts), cat, tuple(tags), *answer)
-            for i, q, alts, cat, tags, *answer in meta["docs"]
+            int(i): Doc(int(i), q, tuple(alts), cat, tuple(tags), answer)
+            for i, q, alts, cat, tags, answer in meta["docs"]
         }
         emb = np.load(path / "embeddings.npy", allow_pickle=False)
         if emb.shape[0] != len(meta["rows"]):
