@@ -239,6 +239,11 @@ def main() -> None:
         )
         cal.save(CALIBRATION_FILE)
         print(f"wrote {CALIBRATION_FILE}", file=sys.stderr)
+        print(
+            "the domain stage (fitted on the heads just replaced) was dropped: "
+            "refit it with bench/hotline_fit.py --write",
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":

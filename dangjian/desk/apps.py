@@ -8,7 +8,7 @@ class DeskConfig(AppConfig):
     verbose_name = "12371 服务台"
 
     def ready(self) -> None:
-        from dangjian.desk.services.orders import bot_handoff
+        from dangjian.desk.services.orders import bot_contact, bot_handoff
         from dangjian.knowledge import handoff
 
-        handoff.register(bot_handoff)
+        handoff.register(bot_handoff, bot_contact)

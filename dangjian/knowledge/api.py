@@ -69,6 +69,7 @@ ASK_SECURITY = [{}]
 class AskIn(InSchema):
     question: str = ""
     conversation_id: Id | None = None
+    phone: str = ""  # a visitor's number for the reply's SMS, on the conversation's order
     entry_id: Id | None = None  # a candidate the asker clicked: answer with that entry
     channel: Literal["web", "app", "api"] = "api"
 
@@ -90,6 +91,8 @@ class AskOut(Schema):
     message_id: int
     work_order_id: int | None
     chat_id: int | None
+    needs_contact: bool = False  # a visitor's order nobody can be notified of: ask a phone
+    computed: dict | None = None  # an answer computed from the asker's figures (党费)
 
 
 class FeedbackIn(InSchema):
@@ -200,7 +203,9 @@ class ImportOut(Schema):
         "question 为问题；或 entry_id（点选候选问题）直接以该条目作答。conversation_id "
         "续接本人的会话。confidence 为校准后的置信度；低于阈值时不作答，candidates 列出"
         "“您是不是想问…”，handed_off 为 true，并返回 work_order_id（工单）或 chat_id"
-        "（在线人工）。未登录访客可用，按 IP 限流。"
+        "（在线人工）。未登录访客可用，按 IP 限流。needs_contact 为 true 时（访客的工单无人可"
+        "通知），以同一 conversation_id 和 phone（不带 question）留下手机号码。"
+        "computed 为按提问人给出的数额计算的答案（如党费），注明所用规定。"
     ),
 )
 def ask(request, payload: AskIn):
@@ -215,6 +220,11 @@ def ask(request, payload: AskIn):
         payload.conversation_id,
         field="conversation_id",
     )
+    if payload.phone.strip() and conversation is not None and not payload.question.strip():
+        result = services.conversation_contact(
+            user=user, conversation=conversation, phone=payload.phone
+        )
+        return result.as_json()
     entry = resolve_in_scope(selectors.entry_get, user, payload.entry_id, field="entry_id")
     if entry is None and not payload.question.strip():
         raise invalid(("body", "question"), services.MSG_ASK_EMPTY, "missing")

@@ -47,6 +47,7 @@ def to_doc(entry: Entry) -> Doc:
         alternatives=tuple(entry.alternatives or ()),
         category=entry.category,
         tags=tuple(entry.tags or ()),
+        answer=entry.answer,
     )
 
 
@@ -63,6 +64,7 @@ def _docs(entries: Iterable[Entry]) -> list[Doc]:
 INDEX_FIELDS = (
     "id",
     "question",
+    "answer",
     "alternatives",
     "category",
     "tags",

@@ -117,11 +117,17 @@ class ImportForm(forms.Form):
 def _chat_context(request, conversation=None, form=None) -> dict:
     turns = list(selectors.conversation_messages(conversation)) if conversation else []
     for turn in turns:
-        turn.html = selectors.answer_html(turn.text) if turn.entry_id else None
+        # An entry's answer, or a computed one (a confident bot turn without an entry): both
+        # are Markdown, rendered with raw HTML off.
+        computed = turn.role == "bot" and turn.confident and not turn.entry_id
+        turn.html = selectors.answer_html(turn.text) if turn.entry_id or computed else None
+    bot_turns = [t for t in turns if t.role == "bot"]
     return {
         "form": form or AskForm(),
         "conversation": conversation,
         "turns": turns,
+        # A visitor's order nobody can notify yet: the bot asked for a phone number.
+        "ask_phone": bool(bot_turns) and services.MSG_ASK_PHONE in bot_turns[-1].text,
         "categories": selectors.categories()[:12],
         "is_agent": bool(scope_paths(request.user, Perm.HANDLE_CONSULT)),  # the desk's staff
     }
@@ -153,6 +159,15 @@ def _after_turn(request, result):
 def chat(request):
     """智能问答: ask, see the answer with its source, rate it, or ask for a person."""
     conversation = _own_conversation(request, request.GET.get("c") or request.POST.get("c"))
+    if request.method == "POST" and "phone" in request.POST and conversation is not None:
+        try:
+            result = services.conversation_contact(
+                user=request.user, conversation=conversation, phone=request.POST["phone"]
+            )
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+            return redirect(f"{reverse('knowledge:chat')}?c={conversation.pk}#latest")
+        return _after_turn(request, result)
     form = AskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

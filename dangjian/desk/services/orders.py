@@ -20,6 +20,7 @@ from dangjian.core import audit, cases, crypto, notify
 from dangjian.core.errors import raise_if
 from dangjian.core.phone import phone_or_blank
 from dangjian.core.scope import ALL, Perm, Role, authorize, covers, scope_paths
+from dangjian.core.services import model_update
 from dangjian.core.text import name_or_error
 from dangjian.desk import rules
 from dangjian.desk.models import (
@@ -317,12 +318,107 @@ def handoff(
     )
 
 
-def bot_handoff(conversation: Conversation, acting_user, *, category: str = ""):
-    """The bot's 转人工, registered with the knowledge app (``knowledge.handoff``)."""
-    result = handoff(conversation, acting_user, category=category)
+def _needs_contact(order: WorkOrder) -> bool:
+    """Nobody can be notified of the reply: no account and no phone number on the order."""
+    return order.asker_id is None and not order.phone
+
+
+def _handoff_result(result, *, reused: bool, added: bool = False) -> kb_handoff.Handoff:
     if isinstance(result, WorkOrder):
-        return kb_handoff.Handoff(work_order_id=result.pk)
-    return kb_handoff.Handoff(chat_id=result.pk)
+        return kb_handoff.Handoff(
+            work_order_id=result.pk,
+            reused=reused,
+            added=added,
+            needs_contact=_needs_contact(result),
+            phone_masked=result.phone_masked,
+        )
+    return kb_handoff.Handoff(chat_id=result.pk, reused=reused)
+
+
+def _open_of(conversation: Conversation):
+    """The conversation's active chat or open order, if any (at most one of each)."""
+    chat = ChatSession.objects.filter(conversation=conversation, status="active").first()
+    if chat is not None:
+        return chat
+    return conversation.work_orders.filter(status__in=OPEN_STATUSES).first()
+
+
+def bot_handoff(
+    conversation: Conversation,
+    acting_user,
+    *,
+    category: str = "",
+    question: str = "",
+    repeat: bool = False,
+):
+    """The bot's 转人工, registered with the knowledge app (``knowledge.handoff``).
+
+    One conversation has at most one open order: a question asked again goes to the order
+    already open (the same question once only, a new one added to it).
+    """
+    existing = _open_of(conversation)
+    if isinstance(existing, WorkOrder):
+        added = bool(_clean_text(question)) and not repeat
+        if added:
+            order_add_question(acting_user=acting_user, order=existing, text=question)
+        return _handoff_result(existing, reused=True, added=added)
+    if existing is not None:
+        return _handoff_result(existing, reused=True)
+    return _handoff_result(handoff(conversation, acting_user, category=category), reused=False)
+
+
+MSG_NO_OPEN_ORDER = "该会话没有待答复的工单"
+
+
+def bot_contact(conversation: Conversation, acting_user, *, phone: str):
+    """A visitor leaves a phone number on the conversation's open order (registered with the
+    knowledge app): the reply is then sent to it by SMS."""
+    order = conversation.work_orders.filter(status__in=OPEN_STATUSES).first()
+    if order is None:
+        raise_if({"conversation_id": MSG_NO_OPEN_ORDER})
+    order = order_set_phone(acting_user=acting_user, order=order, phone=phone)
+    return _handoff_result(order, reused=True)
+
+
+@transaction.atomic
+def order_add_question(*, acting_user, order: WorkOrder, text: str, ip: str | None = None):
+    """A further question of the same asker, added to the order's details (dated)."""
+    order = WorkOrder.objects.select_for_update().get(pk=order.pk)
+    line = f"追加问题（{timezone.localtime(_now()):%m-%d %H:%M}）：{_one_line(text)}"
+    model_update(
+        acting_user=_actor(acting_user),
+        instance=order,
+        changes={"detail": "\n".join(p for p in (order.detail, line) if p)},
+        snapshot=lambda o: audit.snapshot(o, ("detail",)),
+        action="consult.order.add_question",
+        org=lambda: order.org,
+        ip=ip,
+    )
+    return order
+
+
+@transaction.atomic
+def order_set_phone(*, acting_user, order: WorkOrder, phone: str, ip: str | None = None):
+    """The asker's phone number for the reply's SMS (validated; stored encrypted)."""
+    value = normalize_phone(phone)
+    if not value:
+        raise_if({"phone": MSG_PHONE})
+    order = WorkOrder.objects.select_for_update().get(pk=order.pk)
+    order.set_phone(value)
+    order.save(update_fields=["phone", "phone_digest", "updated_at"])
+    audit.record(
+        actor=_actor(acting_user),
+        action="consult.order.contact",
+        obj=order,
+        org=order.org,
+        after={"phone": order.phone_masked},
+        ip=ip,
+    )
+    return order
+
+
+def _actor(user):
+    return user if getattr(user, "is_authenticated", False) else None
 
 
 @transaction.atomic

@@ -30,9 +30,58 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 CALIBRATION_FILE = Path(__file__).parent / "data" / "calibration.json"
 
 FEATURES = ("cosine", "word_overlap", "gram_overlap", "length_ratio", "cosine_x_gram")
+# Per candidate entry, for the domain stage (``Engine.entry_features``).
+DOMAIN_FEATURES = (
+    "rank_whole",  # ranking log-odds of the whole question vs the entry's best phrasing
+    "rank_core",  # the same for the question core (story and amounts dropped)
+    "match_whole",  # match-head log-odds, whole question
+    "match_core",  # match-head log-odds, question core
+    "core_coverage",  # share of the core's idf mass found among the entry's phrasings
+    "phrasing_coverage",  # share of the best phrasing's idf mass found in the core
+    "answer_coverage",  # share of the core's idf mass found in the answer, category, tags
+    "entry_bm25_whole",  # BM25 of the whole question vs the entry's text (phrasings, answer,
+    "entry_bm25_core",  # category, tags), and of the core; each scaled to the best candidate
+)
+# For the answer decision over the reranked list: the top entry's share of the softmax over
+# the candidates, its margin to the runner-up, the share of the core's words the base uses at
+# all, and the top entry's own features.
+DECISION_FEATURES = (
+    "top_share",
+    "margin",  # reranker score to the runner-up, capped
+    "known_share",  # share of the core's idf mass made of words the base uses at all
+    *(f"top_{name}" for name in DOMAIN_FEATURES),
+)
+DECISION_MARGIN_CAP = 5.0
+
+
+def decision_features(feats, score, order, known: float):
+    """The decision row for a reranked candidate list (see ``DECISION_FEATURES``)."""
+    top = order[0]
+    margin = DECISION_MARGIN_CAP if len(order) < 2 else score[top] - score[order[1]]
+    share = 1.0 / float(np.exp(np.clip(score - score[top], -50.0, 50.0)).sum())
+    return np.concatenate([[share, min(margin, DECISION_MARGIN_CAP), known], feats[top]])
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The answer decision fitted on the curated base's own domain (``bench/hotline_fit.py``).
+
+    A linear reranker over ``DOMAIN_FEATURES`` orders the candidate entries, and a logistic
+    regression over ``DECISION_FEATURES`` gives the probability that the top entry answers;
+    at ``threshold`` and above the bot answers.
+    """
+
+    rank_coef: tuple[float, ...]
+    rank_intercept: float
+    answer_coef: tuple[float, ...]
+    answer_intercept: float
+    threshold: float
+    provenance: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -50,6 +99,7 @@ class Calibration:
     threshold: float = 0.5
     pair_threshold: float = 0.5
     provenance: dict = field(default_factory=dict)
+    domain: Domain | None = None
 
     def save(self, path: Path = CALIBRATION_FILE) -> None:
         path.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1), encoding="utf-8")
@@ -63,4 +113,9 @@ class Calibration:
         raw["rank_coef"] = tuple(raw["rank_coef"])
         raw["pair_coef"] = tuple(raw["pair_coef"])
         raw["answer_coef"] = tuple(raw["answer_coef"])
+        if raw.get("domain"):
+            domain = dict(raw["domain"])
+            domain["rank_coef"] = tuple(domain["rank_coef"])
+            domain["answer_coef"] = tuple(domain["answer_coef"])
+            raw["domain"] = Domain(**domain)
         return cls(**raw)

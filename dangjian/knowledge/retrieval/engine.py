@@ -19,17 +19,21 @@ from pathlib import Path
 
 import numpy as np
 
-from .calibration import Calibration
+from .calibration import DOMAIN_FEATURES, Calibration, decision_features
 from .encoders import get_encoder, query_vector
-from .lexical import LexicalIndex
+from .lexical import K1, B, LexicalIndex
 from .normalize import normalize
-from .tokens import grams, words
+from .question import question_core
+from .tokens import grams, search_words, words
 
-FORMAT_VERSION = 1
+# 2: entries carry their answer (the domain stage matches against it); an index saved in
+# format 1 is refused, and the live index rebuilds it from the database.
+FORMAT_VERSION = 2
 # Rebuild the bm25s main segment when delta rows plus removed rows pass this share of it.
 COMPACT_SHARE = 0.2
 COMPACT_MIN = 256
 MARGIN_CAP = 10.0
+DOMAIN_POOL = 20  # entries per side (whole question, question core) the domain stage rescores
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +45,32 @@ class Doc:
     alternatives: tuple[str, ...] = ()
     category: str = ""
     tags: tuple[str, ...] = ()
+    answer: str = ""
+
+
+def _entry_words(doc: Doc) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Words of an entry's answer, category and tags (what the entry talks about), and of
+    the entry as a whole (its phrasings too), for the domain stage."""
+    about = " ".join((doc.answer, doc.category, *doc.tags))
+    asked = " ".join((doc.question, *doc.alternatives))
+    about_words = search_words(normalize(about)) if about.strip() else ()
+    return about_words, search_words(normalize(asked)) + about_words
+
+
+def _bm25(query: set[str], docs: list[tuple[str, ...]], idf) -> np.ndarray:
+    """BM25 of a query word set against a few documents (idf from the phrasing index),
+    scaled to the best of them."""
+    lengths = np.array([len(d) for d in docs], dtype=np.float64)
+    norm = K1 * (1 - B + B * lengths / max(float(lengths.mean()) if len(docs) else 1.0, 1.0))
+    out = np.zeros(len(docs))
+    for i, doc in enumerate(docs):
+        counts: dict[str, int] = {}
+        for w in doc:
+            if w in query:
+                counts[w] = counts.get(w, 0) + 1
+        out[i] = sum(idf(w) * c / (c + norm[i]) for w, c in counts.items())
+    top = out.max(initial=0.0)
+    return out / top if top > 0 else out
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +102,12 @@ def _sigmoid_array(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
 
 
+def domain_decision(domain, feats: np.ndarray, score: np.ndarray, order, known: float) -> float:
+    """The log-odds that the top entry answers the question (``calibration.Domain``)."""
+    x = decision_features(feats, score, order, known)
+    return float(x @ np.asarray(domain.answer_coef) + domain.answer_intercept)
+
+
 def _phrasings(doc: Doc) -> list[str]:
     """Distinct non-empty phrasings of an entry, question first."""
     seen: dict[str, None] = {}
@@ -94,6 +130,7 @@ class _Snapshot:
     gram_index: LexicalIndex
     lengths: np.ndarray
     emb: np.ndarray
+    entry_words: dict[int, tuple[tuple[str, ...], tuple[str, ...]]]
 
 
 class Engine:
@@ -108,7 +145,8 @@ class Engine:
 
     @property
     def threshold(self) -> float:
-        return self.calibration.threshold
+        domain = self.calibration.domain
+        return domain.threshold if domain is not None else self.calibration.threshold
 
     def __len__(self) -> int:
         return len(self._snap.docs)
@@ -141,6 +179,7 @@ class Engine:
             gram_index=LexicalIndex(gram_rows),
             lengths=np.fromiter(map(len, norm), dtype=np.float64, count=len(norm)),
             emb=emb,
+            entry_words={d: _entry_words(doc) for d, doc in docs.items()},
         )
 
     @staticmethod
@@ -176,6 +215,7 @@ class Engine:
             old = self._snap
             snap = self._without(old, by_id.keys())
             snap.docs.update(by_id)
+            snap.entry_words.update({d: _entry_words(doc) for d, doc in by_id.items()})
             start = len(snap.norm)
             snap.norm.extend(norm)
             snap.row_doc = np.concatenate([snap.row_doc, np.asarray(row_doc, dtype=np.int64)])
@@ -204,6 +244,7 @@ class Engine:
             docs=dict(old.docs),
             doc_rows={k: list(v) for k, v in old.doc_rows.items()},
             alive=old.alive.copy(),
+            entry_words=dict(old.entry_words),
             norm=list(old.norm),
             word_index=old.word_index.copy(),
             gram_index=old.gram_index.copy(),
@@ -211,6 +252,7 @@ class Engine:
         for doc_id in {int(i) for i in ids}:
             rows = snap.doc_rows.pop(doc_id, [])
             snap.docs.pop(doc_id, None)
+            snap.entry_words.pop(doc_id, None)
             snap.alive[rows] = False
             snap.word_index.forget(rows)
             snap.gram_index.forget(rows)
@@ -241,7 +283,7 @@ class Engine:
             "format": FORMAT_VERSION,
             "encoder": self.calibration.encoder,
             "docs": [
-                [d.id, d.question, list(d.alternatives), d.category, list(d.tags)]
+                [d.id, d.question, list(d.alternatives), d.category, list(d.tags), d.answer]
                 for d in snap.docs.values()
             ],
             "rows": [[int(snap.row_doc[r]), snap.norm[r]] for r in keep],
@@ -265,8 +307,8 @@ class Engine:
         if meta["encoder"] != engine.calibration.encoder:
             raise ValueError("index was built with another encoder; rebuild it")
         docs = {
-            int(i): Doc(int(i), q, tuple(alts), cat, tuple(tags))
-            for i, q, alts, cat, tags in meta["docs"]
+            int(i): Doc(int(i), q, tuple(alts), cat, tuple(tags), answer)
+            for i, q, alts, cat, tags, answer in meta["docs"]
         }
         emb = np.load(path / "embeddings.npy", allow_pickle=False)
         if emb.shape[0] != len(meta["rows"]):
@@ -332,8 +374,106 @@ class Engine:
         a, m = cal.answer_coef
         return _sigmoid(a * z_best + m * margin + cal.answer_intercept)
 
+    # ---- the domain stage (a curated base: see ``calibration.Domain``) ----------------
+
+    def _top_entries(self, snap: _Snapshot, text: str) -> list[int]:
+        """The ``DOMAIN_POOL`` entries whose best candidate phrasing ranks highest."""
+        rows, qvec = self._candidate_rows(snap, text)
+        z = self._rank_logits(self._features(snap, text, rows, qvec))
+        best: dict[int, float] = {}
+        for r, score in zip(rows.tolist(), z.tolist(), strict=True):
+            d = int(snap.row_doc[r])
+            best[d] = max(best.get(d, -np.inf), score)
+        return sorted(best, key=lambda d: -best[d])[:DOMAIN_POOL]
+
+    def entry_features(self, query: str) -> tuple[list[int], np.ndarray, float]:
+        """Candidate entries of ``query`` and their features (``calibration.DOMAIN_FEATURES``),
+        and the share of the question core's words the base knows at all.
+
+        The question is scored twice, whole and reduced to its core (``question_core``: the
+        clauses that ask, without the story and the amounts); each entry keeps its best
+        phrasing on each side; coverage is how much of the core's word weight (idf) the
+        entry's phrasings hold, and how much of its best phrasing the core holds.
+        """
+        snap = self._snap
+        text = normalize(query or "")
+        if not text or not snap.docs:
+            return [], np.zeros((0, len(DOMAIN_FEATURES))), 0.0
+        core = question_core(query) or text
+        ids = self._top_entries(snap, text)
+        if core != text:
+            ids += [d for d in self._top_entries(snap, core) if d not in set(ids)]
+        rows = np.asarray([r for d in ids for r in snap.doc_rows[d]], dtype=np.int64)
+        owner = snap.row_doc[rows]
+        x_whole = self._features(snap, text, rows)
+        x_core = x_whole if core == text else self._features(snap, core, rows)
+        z_whole, z_core = self._rank_logits(x_whole), self._rank_logits(x_core)
+        m_whole, m_core = self._match_logits(x_whole), self._match_logits(x_core)
+        windex = snap.word_index
+        idf_row = windex.idf_vector()
+        unseen = windex._unseen_idf()
+
+        def idf(w: str) -> float:
+            return float(idf_row[windex.vocab[w]]) if w in windex.vocab else unseen
+
+        core_words = set(search_words(core))
+        whole_words = set(search_words(text))
+        weight = {w: idf(w) for w in core_words}
+        total = sum(weight.values()) or 1.0
+        known = sum(
+            v for w, v in weight.items() if w in windex.vocab and windex.df[windex.vocab[w]] > 0
+        )
+        about = [snap.entry_words[d][0] for d in ids]
+        whole = [snap.entry_words[d][1] for d in ids]
+        bm_whole = _bm25(whole_words, whole, idf)
+        bm_core = _bm25(core_words, whole, idf)
+        feats = np.zeros((len(ids), len(DOMAIN_FEATURES)))
+        for i, d in enumerate(ids):
+            mine = owner == d
+            entry_rows = rows[mine]
+            held = set().union(*(windex.rows[r] for r in entry_rows.tolist()))
+            best_row = int(entry_rows[int(np.argmax(z_core[mine]))])
+            phrasing = {w: idf(w) for w in set(windex.rows[best_row])}
+            answer = set(about[i])
+            feats[i] = (
+                z_whole[mine].max(),
+                z_core[mine].max(),
+                m_whole[mine].max(),
+                m_core[mine].max(),
+                sum(v for w, v in weight.items() if w in held) / total,
+                sum(v for w, v in phrasing.items() if w in core_words)
+                / (sum(phrasing.values()) or 1.0),
+                sum(v for w, v in weight.items() if w in answer) / total,
+                bm_whole[i],
+                bm_core[i],
+            )
+        return ids, feats, known / total
+
+    def _ask_domain(self, query: str, k: int) -> Answer:
+        domain = self.calibration.domain
+        ids, feats, known = self.entry_features(query)
+        if not ids:
+            return Answer(best=None, confidence=0.0, confident=False, candidates=[])
+        score = feats @ np.asarray(domain.rank_coef) + domain.rank_intercept
+        order = np.argsort(-score, kind="stable")
+        hits = [
+            Hit(
+                id=ids[i],
+                question=self._snap.docs[ids[i]].question,
+                score=float(score[i]),
+                confidence=_sigmoid(float(max(feats[i, 2], feats[i, 3]))),
+            )
+            for i in order[: max(k, 1)]
+        ]
+        conf = _sigmoid(float(domain_decision(domain, feats, score, order, known)))
+        return Answer(
+            best=hits[0], confidence=conf, confident=conf >= domain.threshold, candidates=hits[:k]
+        )
+
     def ask(self, query: str, k: int = 5) -> Answer:
         """Best entries for ``query`` (≤ k, best first, one per entry) and the confidence."""
+        if self.calibration.domain is not None:
+            return self._ask_domain(query, k)
         snap = self._snap
         text = normalize(query or "")
         if not text or not snap.docs:

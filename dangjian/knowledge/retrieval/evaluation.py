@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from .calibration import Calibration
 from .engine import Doc, Engine
 
 Progress = Callable[[str], None]
@@ -45,8 +46,12 @@ def read_pairs(path: Path) -> PairSet:
 
 
 def build_pool_engine(data: PairSet, engine: Engine | None = None) -> Engine:
-    """An engine whose entries are the pool sentences (entry id = pool index)."""
-    engine = engine or Engine()
+    """An engine whose entries are the pool sentences (entry id = pool index).
+
+    The general matcher, without the domain stage: that stage is fitted on the curated
+    party base (answers, hotline questions) and means nothing for a pool of web questions.
+    """
+    engine = engine or Engine(replace(Calibration.load(), domain=None))
     engine.build(Doc(id=i, question=s) for i, s in enumerate(data.pool))
     return engine
 

@@ -74,3 +74,11 @@ def grams(text: str) -> tuple[str, ...]:
         out.extend(chunk)
         out.extend(chunk[i : i + 2] for i in range(len(chunk) - 1))
     return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def search_words(text: str) -> tuple[str, ...]:
+    """``words`` plus the dictionary words inside the long ones (jieba's search mode), each
+    folded by the synonym table: 交纳党费 also counts as 交纳 and 党费."""
+    tok = _tokenizer()
+    return tuple(_synonyms.get(w, w) for w in tok.cut_for_search(text, HMM=True) if not w.isspace())

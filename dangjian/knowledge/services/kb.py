@@ -23,7 +23,8 @@ from dangjian.core import audit
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import Perm, authorize, covers
 from dangjian.core.text import MSG_INVISIBLE, invisible_characters, name_or_error, normalize_name
-from dangjian.knowledge import handoff
+from dangjian.knowledge import compute, handoff
+from dangjian.knowledge.compute import Computed
 from dangjian.knowledge.models import (
     Channel,
     Conversation,
@@ -36,6 +37,7 @@ from dangjian.knowledge.models import (
     Message,
     MessageRole,
 )
+from dangjian.knowledge.retrieval.normalize import normalize
 
 QUESTION_MIN, QUESTION_MAX = 2, 200
 ANSWER_MAX = 20_000
@@ -64,9 +66,19 @@ MSG_NOT_ANSWERABLE = "该条目已停用或不在有效期内"
 MSG_NOT_BOT_ANSWER = "只能评价智能应答的回复"
 MSG_NOT_SURE = "这个问题我还没有把握回答，为避免答错，已为您转人工服务。"
 MSG_SUGGEST = "您是不是想问下面的问题？点一下即可查看答案。"
-MSG_HANDOFF_ORDER = "已为您登记咨询工单，工作人员会尽快答复，答复后会通知您。"
+MSG_HANDOFF_ORDER = "已为您登记咨询工单（编号 {id}），工作人员会尽快答复，答复后会通知您。"
+MSG_ASK_PHONE = "请留下您的手机号码，答复后我们会短信通知您。"
+MSG_HANDOFF_ORDER_VISITOR = "已为您登记咨询工单（编号 {id}），工作人员会尽快答复。" + MSG_ASK_PHONE
+MSG_HANDOFF_ORDER_PHONE = (
+    "已为您登记咨询工单（编号 {id}），工作人员会尽快答复，答复后会短信通知 {phone}。"
+)
+MSG_HANDOFF_REPEAT = "这个问题已在工单（编号 {id}）中登记，工作人员会尽快答复，无需重复提交。"
+MSG_HANDOFF_ADDED = "您的新问题已补充到工单（编号 {id}），工作人员会一并答复。"
 MSG_HANDOFF_CHAT = "已为您接通人工坐席，请稍候。"
+MSG_HANDOFF_CHAT_AGAIN = "人工坐席正在为您服务，您的问题已转给坐席。"
 MSG_HANDOFF_PENDING = "已记录您的问题，工作人员会尽快答复。"
+MSG_CONTACT_NO_ORDER = "该会话没有待答复的工单"
+MSG_CONTACT_SAVED = "已记录您的手机号码 {phone}，工单（编号 {id}）答复后会短信通知您。"
 
 FIELDS = (
     "kind",
@@ -82,7 +94,10 @@ FIELDS = (
     "status",
 )
 EDITABLE = frozenset(FIELDS) - {"status", "kind"}
-INDEXED = frozenset({"question", "alternatives", "category", "tags", "valid_from", "valid_until"})
+# The answer is indexed too: the bot's domain stage matches questions against it.
+INDEXED = frozenset(
+    {"question", "answer", "alternatives", "category", "tags", "valid_from", "valid_until"}
+)
 
 
 def _today() -> dt.date:
@@ -495,16 +510,27 @@ class AskResult:
     work_order_id: int | None = None
     chat_id: int | None = None
 
+    computed: Computed | None = None
+    needs_contact: bool = False
+
     @property
     def entry_id(self) -> int | None:
         return self.entry.pk if self.entry is not None else None
+
+    @property
+    def source(self) -> str:
+        if self.computed is not None:
+            return self.computed.source
+        return self.entry.source if self.entry is not None else ""
 
     def as_json(self) -> dict:
         return {
             "answer": self.answer,
             "confidence": round(self.confidence, 4),
             "entry_id": self.entry_id,
-            "source": self.entry.source if self.entry is not None else "",
+            "source": self.source,
+            "computed": self.computed.as_json() if self.computed is not None else None,
+            "needs_contact": self.needs_contact,
             "candidates": [
                 {
                     "entry_id": c.entry_id,
@@ -550,21 +576,39 @@ def _clean_question(question: str) -> str:
     return text
 
 
-def _handoff(conversation: Conversation, user, category: str = "") -> tuple[int | None, int | None]:
-    """Hand the conversation to a person (the service desk, through ``handoff``):
-    (work order id, chat id)."""
-    result = handoff.hand_off(conversation, user, category=category)
+def _handoff(
+    conversation: Conversation, user, category: str = "", question: str = "", repeat: bool = False
+) -> handoff.Handoff:
+    """Hand the conversation to a person (the service desk, through ``handoff``)."""
+    result = handoff.hand_off(
+        conversation, user, category=category, question=question, repeat=repeat
+    )
     conversation.handed_off_at = timezone.now()
     conversation.save(update_fields=["handed_off_at", "updated_at"])
-    return result.work_order_id, result.chat_id
+    return result
 
 
-def _handoff_text(work_order_id, chat_id) -> str:
-    if chat_id is not None:
-        return MSG_HANDOFF_CHAT
-    if work_order_id is not None:
-        return MSG_HANDOFF_ORDER
-    return MSG_HANDOFF_PENDING
+def _handoff_text(result: handoff.Handoff) -> str:
+    """What the asker is told: where the question went, and — only once someone can be
+    notified — that they will be."""
+    if result.chat_id is not None:
+        return MSG_HANDOFF_CHAT_AGAIN if result.reused else MSG_HANDOFF_CHAT
+    if result.work_order_id is None:
+        return MSG_HANDOFF_PENDING
+    order = result.work_order_id
+    if result.reused and result.added:
+        text = MSG_HANDOFF_ADDED.format(id=order)
+    elif result.reused:
+        text = MSG_HANDOFF_REPEAT.format(id=order)
+    elif result.needs_contact:
+        return MSG_HANDOFF_ORDER_VISITOR.format(id=order)
+    elif result.phone_masked:
+        return MSG_HANDOFF_ORDER_PHONE.format(id=order, phone=result.phone_masked)
+    else:
+        return MSG_HANDOFF_ORDER.format(id=order)
+    if result.needs_contact:
+        text += MSG_ASK_PHONE
+    return text
 
 
 def _bot_reply(conversation, **fields) -> Message:
@@ -641,12 +685,18 @@ def _answer(*, user, question, conversation, channel, entry, engine) -> AskResul
         question = entry.question
     question = _clean_question(question)
     conversation = conversation or conversation_start(user=user, channel=channel)
+    repeat = _asked_before(conversation, question)
     Message.objects.create(conversation=conversation, role=MessageRole.USER, text=question)
     if entry is not None:
         message = _bot_reply(
             conversation, text=entry.answer, entry=entry, confidence=1.0, confident=True
         )
         return AskResult(conversation, message, entry.answer, 1.0, entry=entry)
+    computed = compute.dues(question)
+    if computed is not None:
+        text = f"{computed.text}\n\n来源：{computed.source}"
+        message = _bot_reply(conversation, text=text, confidence=1.0, confident=True)
+        return AskResult(conversation, message, text, 1.0, computed=computed)
     found = engine.ask(question, k=ASK_K)
     live = answerable(h.id for h in found.candidates)
     hits = [h for h in found.candidates if h.id in live]
@@ -667,9 +717,9 @@ def _answer(*, user, question, conversation, channel, entry, engine) -> AskResul
         if h.confidence >= CANDIDATE_MIN
     ]
     closest = live[hits[0].id].category if hits else ""
-    work_order_id, chat_id = _handoff(conversation, user, closest)
+    went = _handoff(conversation, user, closest, question=question, repeat=repeat)
     suggest = MSG_SUGGEST if candidates else ""
-    text = "".join((MSG_NOT_SURE, suggest, _handoff_text(work_order_id, chat_id)))
+    text = "".join((MSG_NOT_SURE, suggest, _handoff_text(went)))
     message = _bot_reply(
         conversation,
         text=text,
@@ -684,17 +734,27 @@ def _answer(*, user, question, conversation, channel, entry, engine) -> AskResul
         message.confidence,
         candidates=candidates,
         handed_off=True,
-        work_order_id=work_order_id,
-        chat_id=chat_id,
+        work_order_id=went.work_order_id,
+        chat_id=went.chat_id,
+        needs_contact=went.needs_contact,
     )
+
+
+def _asked_before(conversation: Conversation, question: str) -> bool:
+    """The same question (in its matching form) was asked earlier in this conversation."""
+    if conversation.pk is None:
+        return False
+    key = normalize(question)
+    earlier = conversation.messages.filter(role=MessageRole.USER).values_list("text", flat=True)
+    return any(normalize(text) == key for text in earlier)
 
 
 @transaction.atomic
 def conversation_handoff(*, user, conversation: Conversation) -> AskResult:
     """转人工: the asker asks for a person at any point of the conversation."""
-    work_order_id, chat_id = _handoff(conversation, user)
+    went = _handoff(conversation, user)
     Message.objects.create(conversation=conversation, role=MessageRole.USER, text="转人工")
-    text = _handoff_text(work_order_id, chat_id)
+    text = _handoff_text(went)
     message = _bot_reply(conversation, text=text, handed_off=True)
     result = AskResult(
         conversation,
@@ -702,10 +762,31 @@ def conversation_handoff(*, user, conversation: Conversation) -> AskResult:
         text,
         0.0,
         handed_off=True,
-        work_order_id=work_order_id,
-        chat_id=chat_id,
+        work_order_id=went.work_order_id,
+        chat_id=went.chat_id,
+        needs_contact=went.needs_contact,
     )
     _audit_turn(user, "consult.handoff", result)
+    return result
+
+
+@transaction.atomic
+def conversation_contact(*, user, conversation: Conversation, phone: str) -> AskResult:
+    """A visitor leaves a phone number for the reply to the conversation's open order."""
+    if conversation.handed_off_at is None:
+        raise_if({"conversation_id": MSG_CONTACT_NO_ORDER})
+    went = handoff.leave_contact(conversation, user, phone=phone)
+    if went.work_order_id is None:
+        raise_if({"conversation_id": MSG_CONTACT_NO_ORDER})
+    Message.objects.create(
+        conversation=conversation, role=MessageRole.USER, text=f"留下手机号码 {went.phone_masked}"
+    )
+    text = MSG_CONTACT_SAVED.format(phone=went.phone_masked, id=went.work_order_id)
+    message = _bot_reply(conversation, text=text, handed_off=True)
+    result = AskResult(
+        conversation, message, text, 0.0, handed_off=True, work_order_id=went.work_order_id
+    )
+    _audit_turn(user, "consult.contact", result)
     return result
 
 

@@ -47,6 +47,8 @@ def test_ask_answers_with_the_documented_shape(cast, client, bearer):
         "message_id",
         "work_order_id",
         "chat_id",
+        "needs_contact",
+        "computed",
     }
     assert body["entry_id"] == entries[0].pk and body["handed_off"] is False
     again = post(

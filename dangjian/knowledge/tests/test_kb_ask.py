@@ -26,7 +26,7 @@ def handoffs(monkeypatch):
     """Record hand-offs (the real hand-off is exercised in test_kb_handoff.py)."""
     calls = []
 
-    def fake(conversation, acting_user, category=""):
+    def fake(conversation, acting_user, **_where):
         calls.append((conversation, acting_user))
         return handoff.Handoff()
 

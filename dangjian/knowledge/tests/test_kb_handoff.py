@@ -41,12 +41,42 @@ def test_low_confidence_opens_a_work_order_with_the_conversation(cast):
     assert order.conversation == result.conversation
     assert UNKNOWN in order.summary
     assert result.as_json()["work_order_id"] == order.pk
-    assert services.MSG_HANDOFF_ORDER in result.answer
-    # Asking again in the same conversation does not open a second order.
+    assert services.MSG_HANDOFF_ORDER.format(id=order.pk) in result.answer
+
+
+def test_a_re_ask_reuses_the_open_order_and_says_so(cast):
+    """One member, one question asked three times: one order, the asker told it is there."""
+    entries = make_base(cast.org["P"])
+    engine = ScriptedEngine([(entries[0], 0.02)], confidence=0.1)
+    member = cast.user["member"]
+    first = services.ask(user=member, question=UNKNOWN, engine=engine)
+    for text in (UNKNOWN + "？", " " + UNKNOWN):
+        again = services.ask(
+            user=member, question=text, conversation=first.conversation, engine=engine
+        )
+        assert again.work_order_id == first.work_order_id
+        assert services.MSG_HANDOFF_REPEAT.format(id=first.work_order_id) in again.answer
+    assert WorkOrder.objects.count() == 1
+    assert WorkOrder.objects.get().detail == ""
+
+
+def test_a_second_unknown_question_is_added_to_the_open_order(cast, login, client):
+    entries = make_base(cast.org["P"])
+    engine = ScriptedEngine([(entries[0], 0.02)], confidence=0.1)
+    member = cast.user["member"]
+    first = services.ask(user=member, question=UNKNOWN, engine=engine)
+    second = "社区党群服务中心周末开不开门"
     again = services.ask(
-        user=member, question=UNKNOWN + "？", conversation=result.conversation, engine=engine
+        user=member, question=second, conversation=first.conversation, engine=engine
     )
+    order = WorkOrder.objects.get()
     assert again.work_order_id == order.pk
+    assert services.MSG_HANDOFF_ADDED.format(id=order.pk) in again.answer
+    assert order.summary == UNKNOWN and second in order.detail
+    # The agent sees it on the order page.
+    login(cast.user["agent"])
+    page = client.get(f"/consult/orders/{order.pk}/")
+    assert page.status_code == 200 and second in page.content.decode()
 
 
 def test_the_order_takes_the_category_of_the_closest_entry(cast):
@@ -80,3 +110,44 @@ def test_a_visitor_is_handed_off_too(cast):
     result = services.ask(user=AnonymousUser(), question=UNKNOWN, engine=engine)
     assert result.handed_off
     assert result.work_order_id is not None or result.chat_id is not None
+
+
+def test_a_visitor_is_asked_for_a_phone_before_being_promised_a_notice(cast):
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import ValidationError
+
+    entries = make_base(cast.org["P"])
+    engine = ScriptedEngine([(entries[0], 0.02)], confidence=0.1)
+    visitor = AnonymousUser()
+    result = services.ask(user=visitor, question=UNKNOWN, engine=engine)
+    order = WorkOrder.objects.get(pk=result.work_order_id)
+    assert result.needs_contact and result.as_json()["needs_contact"] is True
+    assert "请留下您的手机号码" in result.answer and "会通知您" not in result.answer
+    with pytest.raises(ValidationError) as bad:
+        services.conversation_contact(user=visitor, conversation=result.conversation, phone="12345")
+    assert "phone" in bad.value.message_dict
+    saved = services.conversation_contact(
+        user=visitor, conversation=result.conversation, phone="13812345678"
+    )
+    order.refresh_from_db()
+    assert order.phone == "13812345678"
+    assert "138****5678" in saved.answer and "短信通知" in saved.answer
+    again = services.ask(
+        user=visitor,
+        question="还有一个问题：办证大厅在哪",
+        conversation=result.conversation,
+        engine=engine,
+    )
+    assert not again.needs_contact and "请留下您的手机号码" not in again.answer
+
+
+def test_a_contact_needs_an_open_order(cast, engine):
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import ValidationError
+
+    answered = services.ask(user=AnonymousUser(), question="如何转接党组织关系", engine=engine)
+    with pytest.raises(ValidationError) as missing:
+        services.conversation_contact(
+            user=AnonymousUser(), conversation=answered.conversation, phone="13812345678"
+        )
+    assert "conversation_id" in missing.value.message_dict

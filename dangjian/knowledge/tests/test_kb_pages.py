@@ -208,3 +208,46 @@ def test_the_chat_page_leads_agents_to_their_console(cast, client, login):
     login(cast.user["agent"])
     page = client.get("/consult/chat/").content.decode()
     assert "/consult/console/" in page and "/consult/stats/" in page
+
+
+def test_a_visitor_leaves_a_phone_on_the_chat_page(cast, client, monkeypatch):
+    """Handed off to a work order, a visitor is asked for a number before any promise of a
+    notice; the number goes onto the order, a wrong one is refused."""
+    from dangjian.desk.models import WorkOrder
+
+    entries = make_base(cast.org["P"])
+    script(monkeypatch, ScriptedEngine([(entries[0], 0.01)], confidence=0.1))
+    page = client.post(CHAT, {"question": "社区食堂几点开门"}, follow=True).content.decode()
+    order = WorkOrder.objects.get()
+    assert services.MSG_ASK_PHONE in page and 'name="phone"' in page
+    conversation = order.conversation_id
+    bad = client.post(CHAT, {"c": conversation, "phone": "123"}, follow=True).content.decode()
+    assert "请输入正确的手机号" in bad
+    page = client.post(CHAT, {"c": conversation, "phone": "13812345678"}, follow=True)
+    order.refresh_from_db()
+    assert order.phone == "13812345678"
+    assert "138****5678" in page.content.decode() and 'name="phone"' not in page.content.decode()
+
+
+def test_the_api_takes_a_visitors_phone_with_the_conversation(cast, client, monkeypatch):
+    from dangjian.desk.models import WorkOrder
+
+    entries = make_base(cast.org["P"])
+    script(monkeypatch, ScriptedEngine([(entries[0], 0.01)], confidence=0.1))
+    asked = client.post(
+        "/api/v1/consult/ask", {"question": "社区食堂几点开门"}, content_type="application/json"
+    ).json()
+    assert asked["needs_contact"] is True
+    bad = client.post(
+        "/api/v1/consult/ask",
+        {"conversation_id": asked["conversation_id"], "phone": "123"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422
+    saved = client.post(
+        "/api/v1/consult/ask",
+        {"conversation_id": asked["conversation_id"], "phone": "13812345678"},
+        content_type="application/json",
+    ).json()
+    assert saved["work_order_id"] == asked["work_order_id"] and saved["needs_contact"] is False
+    assert WorkOrder.objects.get().phone == "13812345678"

@@ -150,12 +150,15 @@ def test_publish_retire_and_edit_of_published_bump_the_generation(cast):
     assert generation() == start + 1
     entry.refresh_from_db()
     assert entry.generation == start + 1
-    services.entry_update(acting_user=None, entry=entry, answer="只改答案：索引不变")
+    services.entry_update(acting_user=None, entry=entry, source="只改依据：索引不变")
     assert generation() == start + 1
-    services.entry_update(acting_user=None, entry=entry, alternatives=["组织关系转到外省"])
+    # The answer is indexed (the bot's domain stage matches questions against it).
+    services.entry_update(acting_user=None, entry=entry, answer="改了答案：索引重读")
     assert generation() == start + 2
-    services.entry_retire(acting_user=None, entry=entry)
+    services.entry_update(acting_user=None, entry=entry, alternatives=["组织关系转到外省"])
     assert generation() == start + 3
+    services.entry_retire(acting_user=None, entry=entry)
+    assert generation() == start + 4
     with pytest.raises(ValidationError):
         services.entry_update(acting_user=None, entry=entry, answer="已停用不能改")
 

@@ -157,3 +157,21 @@ def test_reads_during_writes_are_safe():
 def test_match_scores_a_given_entry(engine):
     assert engine.match("怎么缴纳党费", 2) > engine.match("怎么缴纳党费", 9)
     assert engine.match("怎么缴纳党费", 12345) == 0.0
+
+
+def test_an_index_saved_before_answers_were_indexed_is_refused(tmp_path):
+    """Format 1 had no answers: loading it would silently weaken the domain stage, so it is
+    refused (the live index then rebuilds from the database)."""
+    import json
+
+    engine = Engine()
+    engine.build([Doc(1, "党费按月交纳吗", answer="按月交纳。")])
+    engine.save(tmp_path)
+    meta = json.loads((tmp_path / "index.json").read_text(encoding="utf-8"))
+    assert meta["docs"][0][5] == "按月交纳。"
+    assert Engine.load(tmp_path).ask("党费按月交纳吗").best.id == 1
+    meta["format"] = 1
+    meta["docs"] = [row[:5] for row in meta["docs"]]
+    (tmp_path / "index.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ValueError):
+        Engine.load(tmp_path)

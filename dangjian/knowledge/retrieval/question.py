@@ -1,0 +1,145 @@
+"""What a member's question asks, without the story around it, and the numbers in it.
+
+Members ask the hotline the way they talk: "我爸今年七十三了，是退了休的老党员，一个月退休工资
+大概四千块钱，他问我党费应该交多少". The story (who, where, how much, since when) matters to a
+person and to a computed answer, but drowns the question for retrieval. ``question_core``
+keeps the clauses that ask something (an interrogative word or particle) and drops greetings,
+fillers, the story clauses and amounts; ``amounts`` reads the money figures (三千五, 4千出头,
+1.2万, 8200) for the answers that compute (``dangjian.knowledge.compute``).
+
+Both work on ``normalize``d text: full width folded, traditional → simplified, punctuation
+turned into spaces, so a clause is a space-separated chunk.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import lru_cache
+
+from .normalize import normalize
+
+# Opening words that carry no question: greetings, "may I ask", politeness.
+_FILLER_HEAD = re.compile(
+    r"^(?:(?:你好|您好|各位好|大家好|老师好|同志好|领导好|请问一下|请问|麻烦问一下|麻烦问下|麻烦"
+    r"|想问一下|想问下|想问问|我想问一下|我想问下|我想问问|我想问|我想咨询一下|我想咨询|咨询一下"
+    r"|问一下|问下|请教一下|请教|打扰一下|打扰了|我想了解一下|我想知道|想知道|那个|就是)\s*)+"
+)
+# Closing particles and thanks.
+_FILLER_TAIL = re.compile(r"(?:啊|呀|呢|吧|哈|啦|哦|噢|嘛|咧|谢谢了?|谢谢您|多谢)+$")
+# A clause that asks: interrogative words, question particles, A-not-A forms.
+_ASKS = re.compile(
+    r"怎么|怎样|咋|如何|什么|啥|哪|几|多少|多久|多长|多大|多高|谁|吗|么|是否|为何|为什么"
+    r"|能不能|能否|可不可以|可以不|行不行|要不要|算不算|有没有|是不是|会不会|该不该|用不用"
+    r"|需不需要|还能|还算|有效吗|不$|没$|否$|有啥|咋办|办法"
+)
+# Money and other amounts: 3500, 8200元, 1.2万, 三千五, 两千六百, 四千出头, 七千多.
+_CN_DIGITS = "零〇一二两三四五六七八九"
+_CN_NUMBER = f"[{_CN_DIGITS}十百千万]+"
+_AMOUNT = re.compile(
+    rf"(?:\d+(?:点\d+)?\s*(?:万|千|k)?|{_CN_NUMBER})\s*(?:块钱|块|元|多|出头|来块|左右)*"
+    r"(?![\d年月号日岁个次天人名届期周])"
+)
+_ARABIC = re.compile(r"(\d+(?:点\d+)?)\s*(万|千|k)?")
+_DECIMAL_POINT = re.compile(r"(?<=\d)[.．。](?=\d)")
+_DIGIT_VALUE = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+_UNIT_VALUE = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+
+
+def _normalize(question: str) -> str:
+    """``normalize``, keeping a decimal point (1.2万) that it would turn into a space."""
+    return normalize(_DECIMAL_POINT.sub("点", question or ""))
+
+
+def _core_clause(clause: str) -> str:
+    clause = _FILLER_HEAD.sub("", clause)
+    return _FILLER_TAIL.sub("", clause).strip()
+
+
+def _drop_amounts(text: str) -> str:
+    """Amounts of money and long numbers carry the asker's facts, not the question."""
+
+    def keep_small(m: re.Match) -> str:
+        token = m.group(0)
+        value = parse_number(token)
+        money = any(u in token for u in ("块", "元", "千", "万", "百"))
+        return "" if money or (value is not None and value >= 100) else token
+
+    return _AMOUNT.sub(keep_small, text)
+
+
+@lru_cache(maxsize=16384)
+def question_core(question: str) -> str:
+    """The normalised clauses of ``question`` that ask something, amounts and fillers removed.
+
+    A question with no asking clause keeps all its clauses; an empty result falls back to the
+    whole normalised question.
+    """
+    text = _normalize(question)
+    clauses = [c for c in (_core_clause(c) for c in text.split()) if c]
+    asking = [c for c in clauses if _ASKS.search(c)]
+    core = " ".join(_drop_amounts(c) for c in (asking or clauses))
+    core = " ".join(core.split())
+    return core or text
+
+
+def parse_number(token: str) -> Decimal | None:
+    """The value of one amount token: "3500", "1.2万", "三千五", "两千六百", "4千" (else None)."""
+    token = token.strip()
+    m = _ARABIC.match(token)
+    if m:
+        value = Decimal(m.group(1).replace("点", "."))
+        unit = m.group(2)
+        if unit == "万":
+            value *= 10000
+        elif unit in ("千", "k"):
+            value *= 1000
+        if unit in ("千", "万") and (rest := token[m.end() :]) and rest[0] in _DIGIT_VALUE:
+            value += _DIGIT_VALUE[rest[0]] * (1000 if unit == "万" else 100)
+        return value
+    cn = re.match(_CN_NUMBER, token)
+    if not cn:
+        return None
+    return _parse_chinese(cn.group(0))
+
+
+def _parse_chinese(text: str) -> Decimal | None:
+    """三千五 → 3500 (a trailing digit is one unit below the last), 一万二 → 12000,
+    三千零五十 → 3050, 十二 → 12."""
+    total = section = 0
+    digit: int | None = None
+    last_unit = 1
+    for ch in text:
+        if ch in _DIGIT_VALUE:
+            digit = _DIGIT_VALUE[ch]
+        elif ch in _UNIT_VALUE:
+            unit = _UNIT_VALUE[ch]
+            if unit == 10000:
+                total = (total + section + (digit or 0)) * 10000
+                section = 0
+            else:
+                section += (1 if digit is None else digit) * unit
+            digit = None
+            last_unit = unit
+        else:
+            return None
+    if digit is not None:
+        section += digit * (last_unit // 10 if last_unit >= 10 else 1)
+    value = total + section
+    return Decimal(value) if value or "零" in text or "〇" in text else None
+
+
+def amounts(question: str) -> list[Decimal]:
+    """Every amount of money (at least 1 元, stated with a unit or as a figure ≥ 100) in
+    ``question``, in order: "一个月到手三千五" → [3500]."""
+    text = _normalize(question)
+    out: list[Decimal] = []
+    for m in _AMOUNT.finditer(text):
+        token = m.group(0)
+        value = parse_number(token)
+        if value is None or value < 1:
+            continue
+        money = any(u in token for u in ("块", "元", "千", "万", "百"))
+        if money or value >= 100:
+            out.append(value)
+    return out
