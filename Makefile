@@ -28,6 +28,7 @@ browser:
 demo: install
 	$(BIN)/dangjian migrate --noinput
 	$(BIN)/dangjian seed_demo --scale small --if-empty --accounts-out demo-accounts.json
+	$(BIN)/dangjian collectstatic --noinput --verbosity 0  # hashed, compressed (WhiteNoise)
 	@echo "Demo accounts: demo-accounts.json (also listed in README.md)."
 	@echo "Serving on http://127.0.0.1:$(PORT)/"
 	$(BIN)/dangjian runserver 127.0.0.1:$(PORT)

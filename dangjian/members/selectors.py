@@ -43,6 +43,26 @@ def can_reveal(user, member: Member) -> bool:
     )
 
 
+NEW_MEMBER_BRANCHES_SHOWN = 12
+
+
+def new_member_branches(user, org=None) -> list:
+    """The branches ``user`` may file a new member in (CHANGE_MEMBER), within ``org``
+    when the list is narrowed to one; at most one more than are shown (to say there are
+    more). Empty for those who may not add members."""
+    from dangjian.orgs.models import Organisation
+    from dangjian.orgs.rules import MEMBER_HOLDING_TYPES
+
+    if not scope.scope_paths(user, Perm.CHANGE_MEMBER):
+        return []
+    qs = Organisation.objects.visible_to(user, Perm.CHANGE_MEMBER).filter(
+        org_type__in=MEMBER_HOLDING_TYPES, dissolved_on__isnull=True
+    )
+    if org is not None:
+        qs = qs.filter(path__startswith=org.path)
+    return list(qs.order_by("path")[: NEW_MEMBER_BRANCHES_SHOWN + 1])
+
+
 def current_member_count(org) -> int:
     """Current members (正式/预备/流动/失联) anywhere in ``org``'s subtree."""
     return Member.objects.filter(

@@ -86,6 +86,10 @@ def member_list(request):
         "narrowing": narrowing,
         "can_export": exports.can_export(request.user),
     }
+    if not is_htmx(request):
+        branches = selectors.new_member_branches(request.user, org)
+        context["new_member_branches"] = branches[: selectors.NEW_MEMBER_BRANCHES_SHOWN]
+        context["more_new_member_branches"] = len(branches) > selectors.NEW_MEMBER_BRANCHES_SHOWN
     template = "members/_results.html" if is_htmx(request) else "members/list.html"
     return vary_on_htmx(render(request, template, context))
 
