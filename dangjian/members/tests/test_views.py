@@ -416,3 +416,14 @@ def test_new_member_is_reached_from_the_list(login, cast):
 
     client = login(cast.user["member"])
     assert "新增党员" not in client.get(reverse("members:list")).content.decode()
+
+
+def test_a_member_sees_fellow_members_names_and_groups_only(login, cast):
+    client = login(cast.user["member"])
+    fellow, own = cast.member["B1m2"], cast.member["B1m1"]
+    html = client.get(reverse("members:list")).content.decode()
+    assert fellow.name in html and fellow.id_number_masked not in html
+    assert own.id_number_masked in html  # their own record in full
+    assert 'name="gender"' not in html  # no filter on what they may not see
+    response = client.get(reverse("members:list"), {"ethnicity": fellow.ethnicity})
+    assert fellow.name not in response.content.decode()
