@@ -35,7 +35,9 @@ def measure(context, url: str) -> tuple[int, int]:
     cdp.on("Network.requestServedFromCache", lambda e: cached.add(e["requestId"]))
     cdp.on("Network.responseReceived",
            lambda e: e["response"].get("fromDiskCache") and cached.add(e["requestId"]))  # fmt: skip
-    cdp.on("Network.requestWillBeSent", lambda e: seen.__setitem__("requests", seen["requests"] + 1))
+    cdp.on(
+        "Network.requestWillBeSent", lambda e: seen.__setitem__("requests", seen["requests"] + 1)
+    )
     cdp.on("Network.loadingFinished",
            lambda e: seen.__setitem__("bytes", seen["bytes"] + int(e["encodedDataLength"])))  # fmt: skip
     page.goto(url, wait_until="networkidle")
