@@ -25,7 +25,13 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEBS); }
 
-demo: install
+# Static files with hashed names and gzip/Brotli copies (WhiteNoise serves them; see
+# dangjian/core/staticfiles.py), collected again only when a source or the install changed.
+STATIC_MANIFEST := staticfiles/staticfiles.json
+$(STATIC_MANIFEST): $(STAMP) $(shell find dangjian/static -type f)
+	$(BIN)/dangjian collectstatic --noinput --verbosity 0
+
+demo: install $(STATIC_MANIFEST)
 	$(BIN)/dangjian migrate --noinput
 	$(BIN)/dangjian seed_demo --scale small --if-empty --accounts-out demo-accounts.json
 	@echo "Demo accounts: demo-accounts.json (also listed in README.md)."

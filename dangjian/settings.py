@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "whitenoise.runserver_nostatic",  # runserver leaves static files to WhiteNoise too
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "dangjian.core.context.RequestContextMiddleware",  # request id, address, actor → audit
     "django.middleware.security.SecurityMiddleware",
     "dangjian.core.headers.SecurityHeadersMiddleware",  # CSP, Permissions-Policy
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files: compressed, cached
     "dangjian.core.uploads.RequestSizeLimitMiddleware",  # 413 before reading a huge body
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -77,6 +79,7 @@ MIDDLEWARE = [
     "dangjian.accounts.middleware.AccessGateMiddleware",  # 2FA pending / password expired
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # lockouts of logins not handled by our views
+    "dangjian.core.errorpages.ErrorPageMiddleware",  # Chinese 404 page with DEBUG on too
     "dangjian.core.failures.FailureMiddleware",  # outages → 503/507 (and handler500)
 ]
 
@@ -205,6 +208,7 @@ SESSION_IDLE_SECONDS = int(os.environ.get("DANGJIAN_SESSION_IDLE_MINUTES", "30")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "dangjian.core.errorpages.csrf_failure"  # a Chinese page, DEBUG or not
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -342,6 +346,16 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = PROJECT_DIR / "staticfiles"
+# `dangjian collectstatic` writes hashed, gzip- and Brotli-compressed copies; WhiteNoise
+# serves them with a year-long immutable Cache-Control (dangjian/core/staticfiles.py).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "dangjian.core.staticfiles.StaticStorage"},
+}
+# Files not collected (a checkout that never ran collectstatic) come from the apps' static
+# directories, re-read as they change, with DEBUG on.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 NINJA_PAGINATION_PER_PAGE = 20
 NINJA_PAGINATION_MAX_LIMIT = 100

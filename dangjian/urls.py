@@ -39,3 +39,5 @@ urlpatterns = [
 ]
 
 handler400 = "dangjian.core.views.bad_request"
+handler403 = "dangjian.core.errorpages.permission_denied"
+handler404 = "dangjian.core.errorpages.page_not_found"

@@ -31,3 +31,12 @@ from dangjian.settings import *  # noqa: E402, F403
 from dangjian.settings import INSTALLED_APPS  # noqa: E402
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.caseapp"]
+
+# Tests read static files from the apps' directories as they are (no collectstatic, no
+# manifest); dangjian/core/tests/test_static.py collects them to check the real storage.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -20,4 +20,5 @@ class CoreConfig(AppConfig):
         # names must be declared first) and tasks.py registers its jobs (core.jobs).
         for module in ("events", "warnings", "subscribers", "tasks"):  # all apps' X, then Y
             autodiscover_modules(module)
+        autodiscover_modules("menu")  # each app's entries of the main menu (core.menu)
         connection_created.connect(checks.private_sqlite, dispatch_uid="dangjian.private_sqlite")

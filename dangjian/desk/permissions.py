@@ -7,7 +7,7 @@ The 12371 agent also edits the knowledge base: the desk grants the knowledge app
 
 from dangjian.core.scope import grant_permissions, register_permission, register_role
 from dangjian.knowledge.permissions import EDIT_KB
-from dangjian.members.permissions import VIEW_MEMBER
+from dangjian.members.permissions import VIEW_MEMBER, VIEW_MEMBER_DETAILS
 from dangjian.orgs.permissions import VIEW_ORG
 
 AGENT = register_role("AGENT", "agent", "12371坐席")
@@ -23,5 +23,5 @@ HANDLE_CONSULT = register_permission(
     "HANDLE_CONSULT", "consult.handle", "受理、答复工单", roles=("agent", "handler")
 )
 
-grant_permissions("agent", (VIEW_ORG, VIEW_MEMBER, EDIT_KB))
+grant_permissions("agent", (VIEW_ORG, VIEW_MEMBER, VIEW_MEMBER_DETAILS, EDIT_KB))
 grant_permissions("handler", (VIEW_ORG,))

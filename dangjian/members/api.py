@@ -10,6 +10,7 @@ from typing import Literal
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
+from pydantic import model_validator
 
 from dangjian.core import exports as core_exports
 from dangjian.core import uploads
@@ -49,29 +50,63 @@ class MemberFilters(QuerySchema):
     org: Id | None = None  # members of this organisation's whole subtree
 
 
+# Shown to the member themself and to those over the branch (selectors.sees_details);
+# a fellow member gets null for each (name, branch, group and posts only).
+DETAIL_FIELDS = (
+    "gender",
+    "gender_label",
+    "ethnicity",
+    "birth_date",
+    "age",
+    "id_number_masked",
+    "phone_masked",
+    "address_masked",
+    "education",
+    "education_label",
+    "occupation",
+    "joined_on",
+    "full_member_on",
+    "status",
+    "status_label",
+    "transferred_out_on",
+    "transferred_out_to",
+)
+
+
 class MemberOut(Schema):
     id: int
     name: str
-    gender: str
-    gender_label: str
-    ethnicity: str
-    birth_date: dt.date
-    age: int
-    id_number_masked: str
-    phone_masked: str
-    address_masked: str
-    education: str
-    education_label: str
-    occupation: str
-    joined_on: dt.date
-    full_member_on: dt.date | None
-    status: str
-    status_label: str
-    transferred_out_on: dt.date | None  # 已转出: when, and to which organisation
-    transferred_out_to: str
     branch_id: int
     branch_name: str
     group_id: int | None
+    group_name: str | None
+    posts: list[str]
+    details_shown: bool
+    gender: str | None
+    gender_label: str | None
+    ethnicity: str | None
+    birth_date: dt.date | None
+    age: int | None
+    id_number_masked: str | None
+    phone_masked: str | None
+    address_masked: str | None
+    education: str | None
+    education_label: str | None
+    occupation: str | None
+    joined_on: dt.date | None
+    full_member_on: dt.date | None
+    status: str | None
+    status_label: str | None
+    transferred_out_on: dt.date | None  # 已转出: when, and to which organisation
+    transferred_out_to: str | None
+
+    @staticmethod
+    def resolve_details_shown(obj, context) -> bool:
+        return selectors.sees_details(context["request"].user, obj)
+
+    @staticmethod
+    def resolve_posts(obj) -> list[str]:
+        return selectors.posts_of(obj)
 
     @staticmethod
     def resolve_gender_label(obj) -> str:
@@ -93,15 +128,21 @@ class MemberOut(Schema):
     def resolve_branch_name(obj) -> str:
         return obj.branch.name
 
-
-class MemberDetailOut(MemberOut):
-    group_name: str | None
-    can_change: bool
-    can_reveal: bool
-
     @staticmethod
     def resolve_group_name(obj) -> str | None:
         return obj.group.name if obj.group_id else None
+
+    @model_validator(mode="after")
+    def _only_shown_details(self):
+        if not self.details_shown:
+            for name in DETAIL_FIELDS:
+                setattr(self, name, None)
+        return self
+
+
+class MemberDetailOut(MemberOut):
+    can_change: bool
+    can_reveal: bool
 
     @staticmethod
     def resolve_can_change(obj, context) -> bool:
@@ -175,11 +216,21 @@ class AuditedPaging(Paging):
         return page
 
 
-@router.get("", response=list[MemberOut], summary="党员列表（权限范围内，已脱敏）")
+@router.get(
+    "",
+    response=list[MemberOut],
+    summary="党员列表（权限范围内，已脱敏；同支部党员之间只见姓名、党小组和职务）",
+)
 @paginate(AuditedPaging)
 def member_list(request, filters: Query[MemberFilters]):
-    qs = filtered(MemberFilter, filters, selectors.member_queryset(request.user), request)
-    return selectors.with_scope_total(request.user, qs, filters.model_dump())
+    user = request.user
+    used = filters.model_dump()
+    if any(used.get(name) not in (None, "") for name in MemberFilter.DETAILS):
+        base = selectors.detail_queryset(user)  # a detail filters only those shown it
+    else:
+        base = selectors.member_queryset(user)
+    qs = selectors.with_posts(filtered(MemberFilter, filters, base, request))
+    return selectors.with_scope_total(user, qs, used)
 
 
 class MemberExportFilters(MemberFilters):

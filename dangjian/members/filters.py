@@ -10,6 +10,10 @@ from dangjian.members.rules import age_band_birth_range
 
 
 class MemberFilter(django_filters.FilterSet):
+    # Filters on a member's details: they search only the members whose details the user
+    # may see (selectors.detail_queryset), never a fellow member's.
+    DETAILS = ("status", "education", "gender", "ethnicity", "age_band")
+
     q = django_filters.CharFilter(method="filter_q", label="姓名")
     status = django_filters.ChoiceFilter(choices=Status.choices, label="党籍状态")
     education = django_filters.ChoiceFilter(choices=Education.choices, label="学历")

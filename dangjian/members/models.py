@@ -18,9 +18,10 @@ PHONE_INDEX = "member.phone"
 
 
 def own_record(user, perm: Perm) -> Q | None:
-    """A member always sees their own record, whatever roles they hold (and only sees)."""
+    """A member always sees their own whole record, whatever roles they hold (and only
+    sees)."""
     own = getattr(user, "member_id", None)
-    return Q(pk=own) if own and perm == Perm.VIEW_MEMBER else None
+    return Q(pk=own) if own and perm in (Perm.VIEW_MEMBER, Perm.VIEW_MEMBER_DETAILS) else None
 
 
 class Member(TimeStampedModel):

@@ -32,6 +32,54 @@ def member_get(user, member_id) -> Member:
     return scope.get_or_404(member_queryset(user), pk=member_id)
 
 
+def sees_details(user, member: Member) -> bool:
+    """Birth date, ethnicity, education, status, masked ID/phone/address…: the member
+    themself, and those over their branch (VIEW_MEMBER_DETAILS); a fellow member of the
+    branch sees the name, the group and the posts only."""
+    return getattr(user, "member_id", None) == member.pk or scope.covers(
+        user, Perm.VIEW_MEMBER_DETAILS, member.branch.path
+    )
+
+
+def sees_any_details(user) -> bool:
+    """Whether the user sees anyone's details but their own (the list's detail filters)."""
+    return bool(scope.scope_paths(user, Perm.VIEW_MEMBER_DETAILS))
+
+
+def mark_details(user, members) -> list[Member]:
+    """The members with ``details_shown`` set (for a page of a list)."""
+    members = list(members)
+    for member in members:
+        member.details_shown = sees_details(user, member)
+    return members
+
+
+def with_posts(qs: QuerySet[Member]) -> QuerySet[Member]:
+    """The members with their current posts (``current_posts``), in one more query."""
+    from django.db.models import Prefetch
+
+    from dangjian.orgs.models import Position
+
+    current = Position.objects.filter(ended_on__isnull=True).select_related("org")
+    return qs.prefetch_related(Prefetch("positions", queryset=current, to_attr="current_posts"))
+
+
+def posts_of(member: Member) -> list[str]:
+    """ "第一党支部书记", from the prefetched posts (or one query for a single member)."""
+    posts = getattr(member, "current_posts", None)
+    if posts is None:
+        posts = member.positions.filter(ended_on__isnull=True).select_related("org")
+    return [f"{p.org.name}{p.get_title_display()}" for p in posts]
+
+
+def detail_queryset(user) -> QuerySet[Member]:
+    """Members whose details the user may see: filtering on a detail (民族, 年龄段…)
+    searches only these, so a filter never tells a member what the list does not."""
+    return Member.objects.visible_to(user, Perm.VIEW_MEMBER_DETAILS).select_related(
+        "branch", "group"
+    )
+
+
 def can_change(user, member: Member) -> bool:
     return scope.covers(user, Perm.CHANGE_MEMBER, member.branch.path)
 
@@ -41,6 +89,26 @@ def can_reveal(user, member: Member) -> bool:
     return getattr(user, "member_id", None) == member.pk or scope.covers(
         user, Perm.REVEAL_MEMBER, member.branch.path
     )
+
+
+NEW_MEMBER_BRANCHES_SHOWN = 12
+
+
+def new_member_branches(user, org=None) -> list:
+    """The branches ``user`` may file a new member in (CHANGE_MEMBER), within ``org``
+    when the list is narrowed to one; at most one more than are shown (to say there are
+    more). Empty for those who may not add members."""
+    from dangjian.orgs.models import Organisation
+    from dangjian.orgs.rules import MEMBER_HOLDING_TYPES
+
+    if not scope.scope_paths(user, Perm.CHANGE_MEMBER):
+        return []
+    qs = Organisation.objects.visible_to(user, Perm.CHANGE_MEMBER).filter(
+        org_type__in=MEMBER_HOLDING_TYPES, dissolved_on__isnull=True
+    )
+    if org is not None:
+        qs = qs.filter(path__startswith=org.path)
+    return list(qs.order_by("path")[: NEW_MEMBER_BRANCHES_SHOWN + 1])
 
 
 def current_member_count(org) -> int:

@@ -40,7 +40,10 @@ def _to_detail(member):
 
 
 def _filterset(request) -> MemberFilter:
-    queryset = selectors.member_queryset(request.user)
+    if any(request.GET.get(name) for name in MemberFilter.DETAILS):
+        queryset = selectors.detail_queryset(request.user)  # a detail filters only these
+    else:
+        queryset = selectors.member_queryset(request.user)
     return list_filter(request, MemberFilter, queryset, search="输入姓名", all_label="全部")
 
 
@@ -63,10 +66,12 @@ MORE_FILTERS = ("status", "education", "gender", "ethnicity", "age_band")
 def member_list(request):
     filterset = _filterset(request)
     results, org = list_results(filterset, lambda pk: _visible_org(request.user, pk))
+    results = selectors.with_posts(results)
     if not filterset.is_bound or filterset.form.is_valid():
         used = filterset.form.cleaned_data if filterset.is_bound else {}
         results = selectors.with_scope_total(request.user, results, used)
     page_obj = paginate(request, results)
+    page_obj.object_list = selectors.mark_details(request.user, page_obj.object_list)
     first = page_obj.start_index() - 1 if page_obj.paginator.count else 0
     if services.is_bulk_read(count=len(page_obj), first=first):
         services.member_bulk_read_record(
@@ -82,10 +87,14 @@ def member_list(request):
         "filterset": filterset,
         "page_obj": page_obj,
         "org": org,
-        "more_filters": MORE_FILTERS,
+        "more_filters": MORE_FILTERS if selectors.sees_any_details(request.user) else (),
         "narrowing": narrowing,
         "can_export": exports.can_export(request.user),
     }
+    if not is_htmx(request):
+        branches = selectors.new_member_branches(request.user, org)
+        context["new_member_branches"] = branches[: selectors.NEW_MEMBER_BRANCHES_SHOWN]
+        context["more_new_member_branches"] = len(branches) > selectors.NEW_MEMBER_BRANCHES_SHOWN
     template = "members/_results.html" if is_htmx(request) else "members/list.html"
     return vary_on_htmx(render(request, template, context))
 
@@ -96,6 +105,8 @@ def detail(request, pk):
     member = selectors.member_get(request.user, pk)
     context = {
         "member": member,
+        "details_shown": selectors.sees_details(request.user, member),
+        "posts": selectors.posts_of(member),
         "can_reveal": selectors.can_reveal(request.user, member),
         "can_change": selectors.can_change(request.user, member),
     }
@@ -112,6 +123,8 @@ def reveal(request, pk):
     if is_htmx(request):
         return vary_on_htmx(render(request, "members/_sensitive.html", context))
     context["can_change"] = selectors.can_change(request.user, member)
+    context["details_shown"] = True  # revealed to the member or an admin over the branch
+    context["posts"] = selectors.posts_of(member)
     return vary_on_htmx(render(request, "members/detail.html", context))
 
 

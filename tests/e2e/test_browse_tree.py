@@ -30,9 +30,8 @@ def enter_totp_code(page, username: str) -> None:
 
 def expand(page, name: str) -> None:
     """Open a tree node by its disclosure marker (the link itself opens the detail page)."""
-    summary = page.locator("summary", has=page.get_by_role("link", name=name, exact=True))
-    summary.click(position={"x": 4, "y": 8})
-    expect(page.locator("details[open] > summary", has_text=name)).to_have_count(1)
+    page.locator(f'summary[aria-label="{name}的下级组织"]').click()
+    expect(page.locator(f'details[open] > summary[aria-label="{name}的下级组织"]')).to_have_count(1)
 
 
 def test_county_admin_browses_own_subtree_on_a_phone(phone, live_server, e2e_cast):

@@ -33,3 +33,23 @@ def query_with(context, **changes) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def main_menu(context):
+    """The main menu for this request's user (core.menu): the phone bar's entries and
+    the rest (under 更多)."""
+    from dangjian.core.menu import menu_for
+
+    request = context["request"]
+    bar, more = menu_for(request, elder=context.get("elder_mode", False))
+    return {"bar": bar, "more": more, "more_current": any(i.current for i in more)}
+
+
+@register.filter
+def holds(user, perm_name: str) -> bool:
+    """Whether ``user`` holds the registered permission ``perm_name`` anywhere (a menu
+    entry is offered only to those who may open it)."""
+    from dangjian.core import scope
+
+    return bool(scope.scope_paths(user, getattr(scope.Perm, perm_name)))

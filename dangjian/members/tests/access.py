@@ -15,11 +15,12 @@ from dangjian.members.permissions import (
     EXPORT_MEMBER,
     REVEAL_MEMBER,
     VIEW_MEMBER,
+    VIEW_MEMBER_DETAILS,
 )
 from dangjian.orgs.models import Organisation
 from dangjian.orgs.permissions import VIEW_ORG
 from tests.access.spec import Endpoint, Kind, Obj, Page, Spec
-from tests.kit import BRANCHES, changes_org, new_id_number
+from tests.kit import BRANCHES, USERS, changes_org, new_id_number
 from tests.security.apischema import jpeg_upload
 
 API = "/api/v1/members"
@@ -61,12 +62,43 @@ def state():
     )
 
 
+# Privacy between members: a fellow member of the branch sees the name, the group and the
+# posts; the birth date, ethnicity, masked numbers… only the member themself and the
+# roles over the branch do (VIEW_MEMBER_DETAILS).
+DETAIL_ROLES = {"admin", "leader", "examiner", "agent"}
+
+
+def shows_details(user_key: str, obj: Obj) -> bool:
+    if user_key == "root" or own(user_key, obj):
+        return True
+    return user_key in USERS and USERS[user_key][0] in DETAIL_ROLES
+
+
 def _detail(ctx, obj, response):
     if response.status_code != 200:
         return
-    assert response.json()["id"] == obj.pk
-    assert response.json()["can_change"] is changes_org(ctx.user, obj.org)
-    assert ctx.cast.member[obj.key].id_number not in response.content.decode()
+    body = response.json()
+    member = ctx.cast.member[obj.key]
+    assert body["id"] == obj.pk and body["name"] == member.name
+    assert body["can_change"] is changes_org(ctx.user, obj.org)
+    assert member.id_number not in response.content.decode()
+    shown = shows_details(ctx.user, obj)
+    assert body["details_shown"] is shown
+    for field in ("birth_date", "ethnicity", "id_number_masked", "phone_masked", "status"):
+        assert (body[field] is not None) is shown, field
+    assert member.id_number_masked in response.content.decode() or not shown
+
+
+def _detail_page(ctx, obj, response):
+    if response.status_code != 200:
+        return
+    html = response.content.decode()
+    member = ctx.cast.member[obj.key]
+    assert member.name in html
+    shown = shows_details(ctx.user, obj)
+    assert ("出生日期" in html) is shown
+    assert (member.id_number_masked in html) is shown
+    assert (member.ethnicity in html) is shown
 
 
 def _updated(ctx, obj, response):
@@ -153,7 +185,7 @@ SPEC = Spec(
             multipart=True,
             body=lambda ctx, obj: {"photo": jpeg_upload()},
         ),
-        Page("get", "members:detail", obj="member"),
+        Page("get", "members:detail", obj="member", check=_detail_page),
         Page("get", "members:edit", obj="member", perm=CHANGE_MEMBER),
         Page("post", "members:reveal", obj="member", perm=REVEAL_MEMBER, may_also=own),
         Page("get", "members:create", obj="branch", perm=CHANGE_MEMBER),
@@ -174,6 +206,7 @@ SPEC = Spec(
     state=state,
     roles={
         VIEW_MEMBER: {"admin", "leader", "member", "examiner", "agent"},
+        VIEW_MEMBER_DETAILS: {"admin", "leader", "examiner", "agent"},
         CHANGE_MEMBER: {"admin"},
         REVEAL_MEMBER: {"admin"},
         EXPORT_MEMBER: {"admin", "leader"},

@@ -34,9 +34,12 @@ ITEM_FIELDS = {
     "branch_id",
     "branch_name",
     "group_id",
+    "group_name",
+    "posts",
+    "details_shown",
     "address_masked",
 }
-DETAIL_FIELDS = ITEM_FIELDS | {"group_name", "can_change", "can_reveal"}
+DETAIL_FIELDS = ITEM_FIELDS | {"can_change", "can_reveal"}
 
 
 def _json(client, method, url, data, headers):
@@ -286,6 +289,33 @@ def test_list_query_count_independent_of_page_size(
     many = _queries(client, f"/api/v1/members?limit=100{query}", headers)
     assert one == many
     with django_assert_max_num_queries(
-        6
-    ):  # token, roles ×2 (member, org perms), (org), count, page
+        7
+    ):  # token, roles ×2 (member, org perms), (org), count, page, the page's posts
         client.get(f"/api/v1/members?limit=100{query}", **headers)
+
+
+def test_fellow_members_see_names_groups_and_posts_only(client, cast, bearer):
+    """Privacy between members: the member user (B1m1) sees B1m2's name, branch, group
+    and posts, nothing else, in the list and the detail; their own record in full; and a
+    filter on a detail finds only their own record."""
+    from dangjian.orgs import services as orgs
+
+    fellow = cast.member["B1m2"]
+    orgs.position_assign(
+        acting_user=cast.user["root"], org=cast.org["B1"], member=fellow, title="propaganda",
+        started_on=dt.date(2024, 1, 1),
+    )  # fmt: skip
+    headers = bearer(cast.user["member"])
+    items = client.get("/api/v1/members", {"limit": 100}, **headers).json()["items"]
+    by_id = {item["id"]: item for item in items}
+    other = by_id[fellow.pk]
+    assert other["name"] == fellow.name and other["details_shown"] is False
+    assert other["posts"] == ["华山社区第一党支部宣传委员"]
+    assert all(other[f] is None for f in ("birth_date", "ethnicity", "id_number_masked", "status"))
+    own = by_id[cast.member["B1m1"].pk]
+    assert own["details_shown"] is True and own["birth_date"] == "1980-06-01"
+    body = client.get(f"/api/v1/members/{fellow.pk}", **headers).json()
+    assert body["details_shown"] is False and body["phone_masked"] is None
+    gender = fellow.gender
+    found = client.get("/api/v1/members", {"gender": gender}, **headers).json()["items"]
+    assert fellow.pk not in {item["id"] for item in found}

@@ -415,3 +415,32 @@ def test_edit_changes_the_phone_and_shows_errors(login, cast):
     response = client.post(reverse("members:edit", args=[m.pk]), {**data, "clear_phone": "on"})
     m.refresh_from_db()
     assert m.phone == ""
+
+
+def test_new_member_is_reached_from_the_list(login, cast):
+    """Those who may add members find 新增党员 on the list: a branch admin goes straight
+    to their branch's form; a county admin picks among the branches; a member sees none."""
+    client = login(cast.user["branch_admin"])
+    html = client.get(reverse("members:list")).content.decode()
+    assert f'href="{reverse("members:create", args=[cast.org["B1"].pk])}">新增党员</a>' in html
+
+    client = login(cast.user["county_admin"])
+    html = client.get(reverse("members:list")).content.decode()
+    assert "新增党员：选择党支部" in html
+    for branch in ("B1", "B2"):
+        assert reverse("members:create", args=[cast.org[branch].pk]) in html
+    assert reverse("members:create", args=[cast.org["B3"].pk]) not in html  # not K1's
+
+    client = login(cast.user["member"])
+    assert "新增党员" not in client.get(reverse("members:list")).content.decode()
+
+
+def test_a_member_sees_fellow_members_names_and_groups_only(login, cast):
+    client = login(cast.user["member"])
+    fellow, own = cast.member["B1m2"], cast.member["B1m1"]
+    html = client.get(reverse("members:list")).content.decode()
+    assert fellow.name in html and fellow.id_number_masked not in html
+    assert own.id_number_masked in html  # their own record in full
+    assert 'name="gender"' not in html  # no filter on what they may not see
+    response = client.get(reverse("members:list"), {"ethnicity": fellow.ethnicity})
+    assert fellow.name not in response.content.decode()

@@ -34,4 +34,15 @@
     var text = form.getAttribute && form.getAttribute("data-confirm");
     if (text && !window.confirm(text)) event.preventDefault();
   }, true);
+  // The bottom bar's 更多 menu closes on a tap elsewhere or Escape.
+  function closeMore(except) {
+    var open = document.querySelectorAll("details.tab-more[open]");
+    for (var i = 0; i < open.length; i++) if (open[i] !== except) open[i].removeAttribute("open");
+  }
+  document.addEventListener("click", function (event) {
+    closeMore(event.target.closest ? event.target.closest("details.tab-more") : null);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeMore(null);
+  });
 })();
