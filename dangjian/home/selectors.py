@@ -225,6 +225,7 @@ class Row:
 class LeaderPanel:
     total: Row
     children: list[Row]
+    more_children: bool  # more children than those shown
     this_month: object  # core.periods.Period
     this_year: object
     last_month: object
@@ -247,13 +248,15 @@ def leader_panel(user, org: Organisation, today: dt.date | None = None) -> Leade
     this_month = month_period(today.year, today.month)
     this_year = year_period(today.year)
     last_month = _last_month(today)
-    children = [
-        c
-        for c in Organisation.objects.visible_to(user, Perm.VIEW_ORG)
+    below = (
+        Organisation.objects.visible_to(user, Perm.VIEW_ORG)
         .filter(path__startswith=org.path, depth=org.depth + 1, dissolved_on__isnull=True)
         .exclude(org_type=OrgType.GROUP)
-        .order_by("path")[:CHILDREN_SHOWN]
-    ]
+        .order_by("path")
+    )
+    children = list(below[: CHILDREN_SHOWN + 1])  # one more tells whether there are more
+    more_children = len(children) > CHILDREN_SHOWN
+    children = children[:CHILDREN_SHOWN]
     orgs = [org, *children]
     rows = {o.pk: Row(o) for o in orgs}
     for pk, n in member_counts(user, orgs).items():
@@ -290,6 +293,7 @@ def leader_panel(user, org: Organisation, today: dt.date | None = None) -> Leade
     return LeaderPanel(
         total=rows[org.pk],
         children=[rows[c.pk] for c in children],
+        more_children=more_children,
         this_month=this_month,
         this_year=this_year,
         last_month=last_month,

@@ -259,3 +259,12 @@ def test_a_branch_secretary_follows_up_lost_members_and_arrears(cast, login):
     )
     page = _page(login, cast.user["branch_admin"])
     assert 'data-lost="1"' in page and 'data-arrears="1"' in page
+
+
+def test_a_leader_is_told_of_children_beyond_those_shown(cast, login, monkeypatch):
+    from dangjian.home import selectors
+
+    monkeypatch.setattr(selectors, "CHILDREN_SHOWN", 1)
+    page = _page(login, cast.user["city_admin"])  # C1's children: K1 and K2
+    assert f'data-child="{cast.org["K1"].pk}"' in page
+    assert f'data-child="{cast.org["K2"].pk}"' not in page and "只列出前 1 个下级组织" in page
