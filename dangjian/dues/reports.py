@@ -4,6 +4,7 @@ each child; the quarterly comparison (进展、问题: which children fell behin
 export and the printable collection receipt (PDF).
 """
 
+import datetime as dt
 import io
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -116,10 +117,18 @@ def report_xlsx(user, org, period: str) -> bytes:
     return out.getvalue()
 
 
+def receipt_context(payment) -> dict:
+    """What the receipt prints: months as people write them (2026年11月), amount in 元."""
+    months = [dt.date.fromisoformat(month) for month in payment.months]
+    return {
+        "payment": payment,
+        "amount": fen_to_yuan(payment.amount_fen),
+        "months": [f"{month.year}年{month.month}月" for month in sorted(months)],
+    }
+
+
 def receipt_pdf(payment) -> bytes:
     """The printable collection receipt (党费收据) of a payment, as PDF (WeasyPrint)."""
     return pdf.render_pdf(
-        "dues/receipt.html",
-        {"payment": payment, "amount": fen_to_yuan(payment.amount_fen)},
-        stylesheet="css/pdf-dues-receipt.css",
+        "dues/receipt.html", receipt_context(payment), stylesheet="css/pdf-dues-receipt.css"
     )

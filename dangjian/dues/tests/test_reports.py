@@ -109,6 +109,8 @@ def test_excel_export_and_receipt_pdf(dues_world, client):
     )
     response = client.get(f"/dues/payments/{payment.pk}/receipt.pdf")
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    month = dt.date.fromisoformat(payment.months[0])
+    assert reports.receipt_context(payment)["months"] == [f"{month.year}年{month.month}月"]
     api = client.get(f"/api/v1/dues/report?org_id={cast.org['K1'].pk}&period=2025Q3")
     assert api.status_code == 200 and api.json()["total"]["due"] == "1530.00"
     assert client.get(f"/api/v1/dues/report?org_id={cast.org['K1'].pk}&period=x").status_code == 422
