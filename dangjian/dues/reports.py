@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from dangjian.core import exports, pdf, periods, rollups
 from dangjian.dues.metrics import METRIC
 from dangjian.dues.rules import fen_to_yuan
+from dangjian.orgs.models import Organisation
 
 
 def rate(collected: int, due: int) -> Decimal | None:
@@ -36,7 +37,7 @@ def _row(org, figures: dict[str, int]) -> dict:
 def report(user, org, period: str) -> dict:
     """The organisation's subtree figures and each child's, for ``period``."""
     period = periods.parse_period(period)
-    children = list(org.get_children().order_by("path"))
+    children = list(Organisation.objects.get_children(org).order_by("path"))
     figures = rollups.breakdowns(user, [org, *children], METRIC, period)
     return {
         "period": period.key,
@@ -77,7 +78,7 @@ def quarterly_comparison(user, org, quarter: str) -> dict:
     if this.unit != periods.PeriodUnit.QUARTER:
         raise ValueError("请按季度比较，如 2026Q4")
     before = _previous_quarter(this)
-    children = list(org.get_children().order_by("path"))
+    children = list(Organisation.objects.get_children(org).order_by("path"))
     now = rollups.breakdowns(user, [org, *children], METRIC, this)
     then = rollups.breakdowns(user, children, METRIC, before)
     overall = rate(now[org.pk].get("collected", 0), now[org.pk].get("due", 0))
