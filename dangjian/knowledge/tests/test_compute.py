@@ -87,6 +87,7 @@ def test_without_a_figure_the_rates_are_shown_and_the_figure_asked_for():
         "年终奖要不要算进党费基数",
         "主题党日怎么开展",
         "我在厂里一个月到手三千五，能贷多少款",
+        "我今年一共交了多少党费",  # the record, not the rule
     ],
 )
 def test_other_questions_are_left_to_the_base(question):
