@@ -87,6 +87,7 @@ def test_without_a_figure_the_rates_are_shown_and_the_figure_asked_for():
         "年终奖要不要算进党费基数",
         "主题党日怎么开展",
         "我在厂里一个月到手三千五，能贷多少款",
+        "我今年一共交了多少党费",  # the record, not the rule
     ],
 )
 def test_other_questions_are_left_to_the_base(question):
@@ -104,3 +105,12 @@ def test_the_bot_answers_with_the_computed_amount_and_its_rule(cast):
     data = result.as_json()
     assert data["computed"]["amount"] == "35.00" and "中组发〔2008〕3号" in data["source"]
     assert Message.objects.get(pk=data["message_id"]).confident
+
+
+def test_the_readme_example_is_answered(cast):
+    """The README's "党费怎么交": answered with the rates, not handed off."""
+    entries = make_base(cast.org["P"])
+    engine = ScriptedEngine([(entries[0], 0.02)], confidence=0.1)  # retrieval would hand off
+    result = services.ask(user=cast.user["member"], question="党费怎么交", engine=engine)
+    assert not result.handed_off and result.work_order_id is None
+    assert "3000元以下（含3000元）" in result.answer and "离退休费5000元以下" in result.answer
