@@ -1,10 +1,10 @@
 """The main menu, filled in by the apps: each declares its entries in ``<app>/menu.py``.
 
 An entry is shown to a user who holds one of its permissions somewhere (``core.scope``:
-the permissions each app registers), or, for entries a member uses on their own record
-(``member=True``: 我的档案, 党费, 我的转接), to any user linked to a member record. A
-superuser sees every entry. So a 12371 agent is never offered 组织生活 or 合规情况, and a
-member never 发展党员.
+the permissions each app registers), or, for entries a member uses for themself
+(``member=True``: 组织生活, 党费, 组织关系转接), to any user linked to a member record;
+我的档案 (``own_record``) to those linked to one. A superuser sees every other entry. So a
+12371 agent is never offered 组织生活 or 合规情况, and a member never 发展党员.
 
 The phone's bottom bar shows the first ``PRIMARY`` entries the user is shown (by
 ``order``) under their ``short`` label, and the rest under 更多; wider screens show every

@@ -7,6 +7,7 @@ those allowed (the member themself, an admin over their branch) and is audited.
 import datetime as dt
 from typing import Literal
 
+from django.core.exceptions import PermissionDenied
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -346,11 +347,13 @@ class PhotoOut(Schema):
 @router.get(
     "/{member_id}/photo",
     response={200: None},
-    summary="党员证件照（有权查看该党员者可取）",
+    summary="党员证件照（本人及其党支部的上级管理者可取）",
     openapi_extra=_file_responses("image/jpeg", "image/png", description="证件照"),
 )
 def member_photo(request, member_id: Id):
     member = selectors.member_get(request.user, member_id)
+    if not selectors.sees_details(request.user, member):
+        raise PermissionDenied(selectors.MSG_NO_DETAILS)
     return uploads.file_response(member.photo if member.photo_id else None)
 
 

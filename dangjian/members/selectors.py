@@ -10,6 +10,8 @@ from dangjian.core.scope import Perm
 from dangjian.members.choices import CURRENT_STATUSES
 from dangjian.members.models import Member
 
+MSG_NO_DETAILS = "同一党支部的党员之间只能查看姓名、党小组和职务"
+
 # Sorts after every character of a treebeard path (0-9, A-Z): path + PATH_END bounds a subtree.
 PATH_END = "~"
 

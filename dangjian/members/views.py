@@ -228,8 +228,11 @@ def export(request):
 @login_required
 @require_GET
 def photo(request, pk):
-    """The member's photo, to whoever may see the member (otherwise 404)."""
+    """The member's photo, to whoever may see the member's details (404 if not the
+    member at all, 403 for a fellow member of the branch)."""
     member = selectors.member_get(request.user, pk)
+    if not selectors.sees_details(request.user, member):
+        raise PermissionDenied(selectors.MSG_NO_DETAILS)
     return uploads.file_response(member.photo if member.photo_id else None)
 
 

@@ -176,7 +176,14 @@ SPEC = Spec(
             body=_new_member,
             check=_filed,
         ),
-        Endpoint("get", f"{API}/{{member_id}}/photo", obj="member_photo", check=_jpeg),
+        Endpoint(
+            "get",
+            f"{API}/{{member_id}}/photo",
+            obj="member_photo",
+            perm=VIEW_MEMBER_DETAILS,
+            may_also=own,
+            check=_jpeg,
+        ),
         Endpoint(
             "post",
             f"{API}/{{member_id}}/photo",
@@ -189,7 +196,14 @@ SPEC = Spec(
         Page("get", "members:edit", obj="member", perm=CHANGE_MEMBER),
         Page("post", "members:reveal", obj="member", perm=REVEAL_MEMBER, may_also=own),
         Page("get", "members:create", obj="branch", perm=CHANGE_MEMBER),
-        Page("get", "members:photo", obj="member_photo", check=_jpeg),
+        Page(
+            "get",
+            "members:photo",
+            obj="member_photo",
+            perm=VIEW_MEMBER_DETAILS,
+            may_also=own,
+            check=_jpeg,
+        ),
         Page(
             "post",
             "members:photo_upload",
