@@ -15,7 +15,7 @@ from dangjian.core import scope, warnings
 from dangjian.core.calendar import TZ
 from dangjian.core.scope import Perm
 from dangjian.members.models import Member
-from dangjian.orglife import rules
+from dangjian.orglife import checkin, rules
 from dangjian.orglife.choices import AttendanceStatus, MeetingKind, MeetingStatus
 from dangjian.orglife.models import (
     Attendance,
@@ -82,6 +82,32 @@ def meeting_get(user, meeting_id) -> Meeting:
 def can_change(user, meeting: Meeting) -> bool:
     """Plan, edit, cancel: CHANGE_ORGLIFE (管理员) over the branch."""
     return scope.covers(user, Perm.CHANGE_ORGLIFE, meeting.branch.path)
+
+
+@dataclass(frozen=True)
+class QrLink:
+    """What the check-in page tells before the tap: ``problem`` is why the scanned code
+    cannot check in now (expired, forged, another meeting's, outside the check-in
+    window), empty when it can; ``expires_at`` (Unix seconds) when the code lapses."""
+
+    problem: str
+    expires_at: int | None
+
+
+def qr_link(meeting: Meeting, token: str, now: dt.datetime | None = None) -> QrLink:
+    from dangjian.orglife.services.attendance import MSG_CHECKIN_CLOSED, MSG_CHECKIN_NOT_OPEN
+
+    now = now or timezone.now()
+    try:
+        checkin.verify_token(token, meeting, now)
+    except checkin.TokenError as exc:
+        return QrLink(str(exc), None)
+    opens, closes = rules.checkin_window(meeting.starts_at, meeting.ends_at)
+    if now < opens:
+        return QrLink(MSG_CHECKIN_NOT_OPEN, None)
+    if now > closes:
+        return QrLink(MSG_CHECKIN_CLOSED, None)
+    return QrLink("", checkin.token_expires_at(token))
 
 
 def can_record(user, meeting: Meeting) -> bool:

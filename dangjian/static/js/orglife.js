@@ -32,6 +32,16 @@
     }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 0});
   }, true);
 
+  // The check-in page: when the scanned code lapses while the page is open, withdraw
+  // the 签到 button and say so (the server refuses it after that anyway).
+  window.setInterval(function () {
+    var form = document.querySelector("form[data-qr-expires]");
+    if (!form || Date.now() / 1000 < parseInt(form.getAttribute("data-qr-expires"), 10)) return;
+    form.hidden = true;
+    var notice = document.querySelector("[data-qr-expired]");
+    if (notice) notice.hidden = false;
+  }, 1000);
+
   // The QR screen: count down to the next code (htmx swaps in a new one every 30 s).
   window.setInterval(function () {
     var box = document.getElementById("qr-box");
