@@ -19,7 +19,9 @@ def _status(meeting, key, cast):
 
 def test_mark_all_present_marks_only_the_unmarked_and_audits_once(cast):
     meeting = plan(cast)
-    services.leave_request(acting_user=cast.user["member"], meeting=meeting, reason="出差", now=START)
+    services.leave_request(
+        acting_user=cast.user["member"], meeting=meeting, reason="出差", now=START
+    )
     marked = services.attendance_mark_all_present(
         acting_user=cast.user["branch_admin"], meeting=meeting, now=START
     )
@@ -74,9 +76,7 @@ def test_mark_all_refused_for_a_cancelled_meeting_and_for_a_plain_member(cast):
         services.attendance_mark_all_present(acting_user=cast.user["member"], meeting=meeting)
     services.meeting_cancel(acting_user=cast.user["branch_admin"], meeting=meeting, reason="改期")
     with pytest.raises(ValidationError) as exc:
-        services.attendance_mark_all_present(
-            acting_user=cast.user["branch_admin"], meeting=meeting
-        )
+        services.attendance_mark_all_present(acting_user=cast.user["branch_admin"], meeting=meeting)
     assert "meeting" in exc.value.message_dict
     assert not meeting.attendances.filter(status=AttendanceStatus.PRESENT).exists()
 
