@@ -136,6 +136,32 @@ def roster(org: Organisation) -> QuerySet[Member]:
     return _roster(org)
 
 
+@dataclass(frozen=True)
+class Venue:
+    place: str
+    latitude: float | None
+    longitude: float | None
+    checkin_radius_m: int
+
+
+RECENT_VENUES = 8
+
+
+def recent_venues(user, branch: Organisation, limit: int = RECENT_VENUES) -> list[Venue]:
+    """The branch's venues remembered from its meetings (its groups' included), the most
+    recently used first: one per place name, with the coordinates it was last used with."""
+    rows = (
+        Meeting.objects.visible_to(user, Perm.VIEW_ORGLIFE)
+        .filter(branch=branch)
+        .exclude(place="")
+        .order_by("place", "-starts_at", "-pk")
+        .distinct("place")
+        .values("place", "latitude", "longitude", "checkin_radius_m", "starts_at")
+    )
+    rows = sorted(rows, key=lambda r: r["starts_at"], reverse=True)[:limit]
+    return [Venue(r["place"], r["latitude"], r["longitude"], r["checkin_radius_m"]) for r in rows]
+
+
 # --- Attendance ----------------------------------------------------------------------
 
 

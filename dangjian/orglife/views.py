@@ -246,7 +246,12 @@ def create(request, org_id):
                 org_type=OrgType.GROUP, dissolved_on__isnull=True
             )
         )
-    context = {"form": form, "org": org, "groups": groups}
+    context = {
+        "form": form,
+        "org": org,
+        "groups": groups,
+        "venues": selectors.recent_venues(request.user, branch),
+    }
     return render(request, "orglife/form.html", context)
 
 
@@ -282,7 +287,12 @@ def edit(request, pk):
         then=_to_detail,
     ):
         return response
-    return render(request, "orglife/form.html", {"form": form, "meeting": meeting})
+    context = {
+        "form": form,
+        "meeting": meeting,
+        "venues": selectors.recent_venues(request.user, meeting.branch),
+    }
+    return render(request, "orglife/form.html", context)
 
 
 @login_required
