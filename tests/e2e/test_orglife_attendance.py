@@ -125,3 +125,44 @@ def test_live_count_follows_a_check_in(browser, phone, live_server, e2e_cast):
     )
     expect(phone.locator(".qr-count")).to_contain_text("已签到 1 / 2 人", timeout=7_000)
     _shoot(phone, "orglife-screen-phone")
+
+
+@pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
+def test_meeting_form_location_venue_and_select_all(browser, live_server, e2e_cast, elder):
+    branch = e2e_cast.org["B1"]
+    start = timezone.now() - dt.timedelta(days=7)
+    services.meeting_create(
+        acting_user=e2e_cast.user["root"], org=branch, kind="lecture", topic="党课",
+        starts_at=start, ends_at=start + dt.timedelta(hours=1), place="社区党群服务中心",
+        latitude=25.0406, longitude=102.7122, checkin_radius_m=150,
+    )  # fmt: skip
+    state = None
+    for name, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        context = browser.new_context(
+            **size, geolocation={"latitude": 24.88, "longitude": 102.83}, storage_state=state
+        )
+        context.grant_permissions(["geolocation"])
+        page = context.new_page()
+        if state is None:  # one login: a TOTP code is accepted once
+            _login(page, live_server.url, "branch_admin", f"/orglife/new/{branch.pk}/")
+            if elder:
+                page.get_by_role("button", name="大字模式").click()
+                expect(page.get_by_role("button", name="标准模式")).to_be_visible()
+            state = context.storage_state()
+        else:
+            page.goto(f"{live_server.url}/orglife/new/{branch.pk}/")
+        expect(page.get_by_label("主持人")).to_contain_text("暂不指定")
+        page.get_by_role("button", name="全不选").click()
+        expect(page.locator('input[name="attendees"]:checked')).to_have_count(0)
+        expect(page.get_by_text("已选 0 / 2 人")).to_be_visible()
+        page.get_by_role("button", name="全选").click()
+        expect(page.locator('input[name="attendees"]:checked')).to_have_count(2)
+        page.get_by_label("常用会场").select_option("社区党群服务中心")
+        expect(page.get_by_label("地点")).to_have_value("社区党群服务中心")
+        expect(page.get_by_label("签到半径（米）")).to_have_value("150")
+        page.get_by_role("button", name="使用我的位置").click()
+        expect(page.locator("#id_latitude")).to_have_value("24.880000")
+        expect(page.locator("#id_longitude")).to_have_value("102.830000")
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+        _shoot(page, f"orglife-form-{name}-{'elder' if elder else 'normal'}")
+        context.close()
