@@ -44,3 +44,11 @@ def test_form_offers_worded_blanks_select_all_venues_and_location(client, cast, 
     assert 'data-lat="25.04"' in html and ">党群服务中心</option>" in html
     assert "data-use-location" in html and 'type="datetime-local"' in html
     assert "<script>" not in html and "style=" not in html
+
+
+def test_recent_venues_is_one_query_however_many_meetings(cast, django_assert_num_queries):
+    for day in range(12):
+        plan(cast, start=dt.datetime(2026, 10, 1 + day, 9, tzinfo=dt.UTC), place=f"会场{day}")
+    with django_assert_num_queries(1):
+        venues = selectors.recent_venues(cast.user["root"], cast.org["B1"])
+    assert len(venues) == selectors.RECENT_VENUES and venues[0].place == "会场11"
