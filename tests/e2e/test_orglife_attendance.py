@@ -166,3 +166,29 @@ def test_meeting_form_location_venue_and_select_all(browser, live_server, e2e_ca
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
         _shoot(page, f"orglife-form-{name}-{'elder' if elder else 'normal'}")
         context.close()
+
+
+def test_axe_finds_nothing_serious_on_the_attendance_pages(browser, live_server, e2e_cast):
+    from tests.e2e.test_layout import _axe
+
+    meeting = _meeting(e2e_cast)
+    services.attendance_mark(
+        acting_user=e2e_cast.user["root"], meeting=meeting, member=e2e_cast.member["B1m2"],
+        status="leave", reason="出差",
+    )  # fmt: skip
+    context = browser.new_context(**PHONE, bypass_csp=True)  # axe is injected inline
+    page = context.new_page()
+    stale = checkin.qr_token_for(meeting, timezone.now() - dt.timedelta(minutes=3))
+    _login(page, live_server.url, "member", f"/orglife/meetings/{meeting.pk}/checkin/?t={stale}")
+    found = {"checkin (expired)": _axe(page)}
+    context.close()
+    context = browser.new_context(**PHONE, bypass_csp=True)
+    page = context.new_page()
+    _login(page, live_server.url, "branch_admin", f"/orglife/meetings/{meeting.pk}/")
+    page.locator("#attendance summary").first.click()
+    found["detail"] = _axe(page)
+    for path in (f"meetings/{meeting.pk}/screen/", f"new/{e2e_cast.org['B1'].pk}/"):
+        page.goto(f"{live_server.url}/orglife/{path}")
+        found[path] = _axe(page)
+    context.close()
+    assert {url: v for url, v in found.items() if v} == {}
