@@ -57,14 +57,24 @@ def seconds_to_rotation(now: dt.datetime | None = None) -> int:
     return ROTATE_SECONDS - int(now.timestamp()) % ROTATE_SECONDS
 
 
+def _unsign(token: str) -> tuple[str, int]:
+    try:
+        value, stamp = signing.Signer(salt=SALT).unsign(str(token or "")).rsplit(":", 1)
+        return value, signing.b62_decode(stamp)
+    except (signing.BadSignature, ValueError):
+        raise TokenError(MSG_TOKEN_FORGED) from None
+
+
+def token_expires_at(token: str) -> int:
+    """When a genuine token stops being accepted (Unix seconds), for the check-in page
+    to withdraw its 签到 button in time; raises :class:`TokenError` for a forged one."""
+    return _unsign(token)[1] + VALID_SECONDS
+
+
 def verify_token(token: str, meeting, now: dt.datetime | None = None) -> None:
     """Accept a token for ``meeting`` at ``now`` or raise :class:`TokenError`."""
     now = now or timezone.now()
-    try:
-        value, stamp = signing.Signer(salt=SALT).unsign(str(token or "")).rsplit(":", 1)
-        issued = signing.b62_decode(stamp)
-    except (signing.BadSignature, ValueError):
-        raise TokenError(MSG_TOKEN_FORGED) from None
+    value, issued = _unsign(token)
     if value != str(meeting.pk):
         raise TokenError(MSG_TOKEN_OTHER_MEETING)
     age = now.timestamp() - issued

@@ -8,6 +8,7 @@ from dangjian.orglife.choices import AttendanceStatus, MeetingKind, VoteChoice
 from dangjian.orglife.models import DEFAULT_RADIUS_M, MAX_RADIUS_M, Meeting
 
 MSG_LAT_LNG_TOGETHER = "纬度和经度需同时填写，或都不填"
+NOBODY = "暂不指定"
 
 
 def _label(name: str) -> str:
@@ -26,6 +27,11 @@ class DateTimeInput(forms.DateTimeInput):
 class MeetingForm(forms.Form):
     """Plan (or edit) a meeting; host, recorder and 党小组 come from the branch roster."""
 
+    field_order = [
+        "kind", "topic", "starts_at", "ends_at", "group", "host", "recorder", "online_link",
+        "agenda", "place", "latitude", "longitude", "checkin_radius_m",
+    ]  # fmt: skip
+
     kind = forms.ChoiceField(label=_label("kind"), choices=MeetingKind.choices)
     topic = NameFormField(label=_label("topic"), max_length=120)
     starts_at = forms.DateTimeField(label=_label("starts_at"), widget=DateTimeInput())
@@ -38,10 +44,14 @@ class MeetingForm(forms.Form):
         empty_label="（仅党小组会需选择）",
     )
     host = forms.ModelChoiceField(
-        label=_label("host"), queryset=Meeting.objects.none(), required=False
+        label=_label("host"), queryset=Meeting.objects.none(), required=False, empty_label=NOBODY
     )
     recorder = forms.ModelChoiceField(
-        label=_label("recorder"), queryset=Meeting.objects.none(), required=False
+        label=_label("recorder"),
+        queryset=Meeting.objects.none(),
+        required=False,
+        empty_label=NOBODY,
+        help_text="记录人可标记考勤、记录纪要",
     )
     online_link = forms.URLField(
         label=_label("online_link"),
@@ -57,7 +67,7 @@ class MeetingForm(forms.Form):
         required=False,
         min_value=-90,
         max_value=90,
-        help_text="填写会场坐标后可定位签到",
+        help_text="在会场点“使用我的位置”或选常用会场自动填写；有坐标才能定位签到",
     )
     longitude = forms.FloatField(
         label=_label("longitude"), required=False, min_value=-180, max_value=180
@@ -76,6 +86,7 @@ class MeetingForm(forms.Form):
         self.fields["group"].queryset = groups
         for name in ("latitude", "longitude"):
             self.fields[name].widget.attrs.update({"step": "any", "inputmode": "decimal"})
+        self.fields["checkin_radius_m"].widget.attrs.update({"step": "10", "inputmode": "numeric"})
 
     def clean(self):
         data = super().clean()

@@ -15,7 +15,7 @@ from dangjian.core import scope, warnings
 from dangjian.core.calendar import TZ
 from dangjian.core.scope import Perm
 from dangjian.members.models import Member
-from dangjian.orglife import rules
+from dangjian.orglife import checkin, rules
 from dangjian.orglife.choices import AttendanceStatus, MeetingKind, MeetingStatus
 from dangjian.orglife.models import (
     Attendance,
@@ -84,6 +84,32 @@ def can_change(user, meeting: Meeting) -> bool:
     return scope.covers(user, Perm.CHANGE_ORGLIFE, meeting.branch.path)
 
 
+@dataclass(frozen=True)
+class QrLink:
+    """What the check-in page tells before the tap: ``problem`` is why the scanned code
+    cannot check in now (expired, forged, another meeting's, outside the check-in
+    window), empty when it can; ``expires_at`` (Unix seconds) when the code lapses."""
+
+    problem: str
+    expires_at: int | None
+
+
+def qr_link(meeting: Meeting, token: str, now: dt.datetime | None = None) -> QrLink:
+    from dangjian.orglife.services.attendance import MSG_CHECKIN_CLOSED, MSG_CHECKIN_NOT_OPEN
+
+    now = now or timezone.now()
+    try:
+        checkin.verify_token(token, meeting, now)
+    except checkin.TokenError as exc:
+        return QrLink(str(exc), None)
+    opens, closes = rules.checkin_window(meeting.starts_at, meeting.ends_at)
+    if now < opens:
+        return QrLink(MSG_CHECKIN_NOT_OPEN, None)
+    if now > closes:
+        return QrLink(MSG_CHECKIN_CLOSED, None)
+    return QrLink("", checkin.token_expires_at(token))
+
+
 def can_record(user, meeting: Meeting) -> bool:
     """Record minutes, mark attendance, resolutions, photos: admins or the recorder."""
     own = getattr(user, "member_id", None)
@@ -108,6 +134,32 @@ def roster(org: Organisation) -> QuerySet[Member]:
     from dangjian.orglife.services import roster as _roster
 
     return _roster(org)
+
+
+@dataclass(frozen=True)
+class Venue:
+    place: str
+    latitude: float | None
+    longitude: float | None
+    checkin_radius_m: int
+
+
+RECENT_VENUES = 8
+
+
+def recent_venues(user, branch: Organisation, limit: int = RECENT_VENUES) -> list[Venue]:
+    """The branch's venues remembered from its meetings (its groups' included), the most
+    recently used first: one per place name, with the coordinates it was last used with."""
+    rows = (
+        Meeting.objects.visible_to(user, Perm.VIEW_ORGLIFE)
+        .filter(branch=branch)
+        .exclude(place="")
+        .order_by("place", "-starts_at", "-pk")
+        .distinct("place")
+        .values("place", "latitude", "longitude", "checkin_radius_m", "starts_at")
+    )
+    rows = sorted(rows, key=lambda r: r["starts_at"], reverse=True)[:limit]
+    return [Venue(r["place"], r["latitude"], r["longitude"], r["checkin_radius_m"]) for r in rows]
 
 
 # --- Attendance ----------------------------------------------------------------------

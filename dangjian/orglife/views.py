@@ -61,6 +61,7 @@ MSG_SAVED = "已保存"
 MSG_CANCELLED = "会议已取消，已通知参会党员"
 MSG_RECORDED = "会议纪要已保存"
 MSG_MARKED = "已标记"
+MSG_MARKED_ALL = "未签到的参会党员已全部标记为出席，请再标记请假、缺席的党员"
 MSG_CHECKED_IN = "签到成功"
 MSG_ALREADY = "您已签到（{time}），无需重复签到"
 MSG_LEAVE = "请假已提交"
@@ -245,7 +246,12 @@ def create(request, org_id):
                 org_type=OrgType.GROUP, dissolved_on__isnull=True
             )
         )
-    context = {"form": form, "org": org, "groups": groups}
+    context = {
+        "form": form,
+        "org": org,
+        "groups": groups,
+        "venues": selectors.recent_venues(request.user, branch),
+    }
     return render(request, "orglife/form.html", context)
 
 
@@ -281,7 +287,12 @@ def edit(request, pk):
         then=_to_detail,
     ):
         return response
-    return render(request, "orglife/form.html", {"form": form, "meeting": meeting})
+    context = {
+        "form": form,
+        "meeting": meeting,
+        "venues": selectors.recent_venues(request.user, meeting.branch),
+    }
+    return render(request, "orglife/form.html", context)
 
 
 @login_required
@@ -385,10 +396,31 @@ def mark(request, pk):
         success=MSG_MARKED,
         form=form,
     )
+    return _attendance_response(request, meeting)
+
+
+def _attendance_response(request, meeting):
     if is_htmx(request):
         context = {**_detail_context(request, meeting), "partial": True}
         return vary_on_htmx(render(request, "orglife/_attendance.html", context))
     return _to_detail(meeting, "#attendance")
+
+
+@login_required
+@require_POST
+def mark_all(request, pk):
+    """One tap: every attendee not yet marked is present; then the recorder marks the
+    exceptions (请假 with a reason, 缺席) row by row."""
+    meeting = selectors.meeting_get(request.user, pk)
+    _require_record(request.user, meeting)
+    post_action(
+        request,
+        lambda: services.attendance_mark_all_present(
+            acting_user=request.user, meeting=meeting, ip=client_ip(request)
+        ),
+        success=MSG_MARKED_ALL,
+    )
+    return _attendance_response(request, meeting)
 
 
 @login_required
@@ -513,7 +545,6 @@ def _qr_context(request, meeting) -> dict:
         "meeting": meeting,
         "qr_svg": _qr_svg(url),
         "qr_url": url,
-        "summary": selectors.attendance_summary(meeting),
         "refresh_in": qr.seconds_to_rotation(now),
     }
 
@@ -525,7 +556,20 @@ def screen(request, pk):
     """The secretary's check-in screen: a big QR code that rotates every ~30 s."""
     meeting = selectors.meeting_get(request.user, pk)
     _require_record(request.user, meeting)
-    return render(request, "orglife/screen.html", _qr_context(request, meeting))
+    context = {**_qr_context(request, meeting), "summary": selectors.attendance_summary(meeting)}
+    return render(request, "orglife/screen.html", context)
+
+
+@never_cache
+@login_required
+@require_GET
+def screen_count(request, pk):
+    """The live count on the QR screen, polled every few seconds (htmx), apart from the
+    30-second rotation of the code."""
+    meeting = selectors.meeting_get(request.user, pk)
+    _require_record(request.user, meeting)
+    context = {"meeting": meeting, "summary": selectors.attendance_summary(meeting)}
+    return vary_on_htmx(render(request, "orglife/_count.html", context))
 
 
 @never_cache
@@ -543,6 +587,8 @@ def _checkin_page(request, meeting, *, token: str = "", error: str = "", done=No
     context = {
         "meeting": meeting,
         "token": token,
+        "link": selectors.qr_link(meeting, token) if token and not error else None,
+        "expired_message": qr.MSG_TOKEN_EXPIRED,
         "error": error,
         "mine": mine,
         "done": done,

@@ -266,3 +266,40 @@ def attendance_mark(
         ip=ip,
     )
     return attendance
+
+
+@retry_conflicts
+@transaction.atomic
+def attendance_mark_all_present(
+    *, acting_user, meeting: Meeting, now: dt.datetime | None = None, ip: str | None = None
+) -> int:
+    """One tap for the recorder: every attendee not yet marked (未签到) is marked present.
+    Check-ins, leave and absences already recorded are kept; the recorder then marks
+    the exceptions one by one. Returns how many were marked; one audit entry lists them."""
+    _require_recorder(acting_user, meeting)
+    meeting = _lock(meeting)
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ValidationError({"meeting": MSG_CANCELLED})
+    now = now or timezone.now()
+    pending = Attendance.objects.filter(meeting=meeting, status=AttendanceStatus.EXPECTED)
+    members = sorted(pending.values_list("member_id", flat=True))
+    if not members:
+        return 0
+    pending.update(
+        status=AttendanceStatus.PRESENT,
+        method=CheckinMethod.RECORDER,
+        checked_in_at=now,
+        distance_m=None,
+        leave_reason="",
+        marked_by=acting_user,
+        updated_at=now,
+    )
+    audit.record(
+        actor=acting_user,
+        action="orglife.attendance.mark_all",
+        obj=meeting,
+        org=meeting.branch,
+        after={"status": AttendanceStatus.PRESENT, "members": members},
+        ip=ip,
+    )
+    return len(members)

@@ -198,6 +198,7 @@ SPEC = Spec(
         _page("get", "leave"),
         _page("get", "screen", **CHANGE),
         _page("get", "screen_qr", **CHANGE),
+        _page("get", "screen_count", **CHANGE),
         _page("get", "edit", **CHANGE),
         _page("get", "cancel", **CHANGE),
         _page("get", "record", **CHANGE),
@@ -211,6 +212,7 @@ SPEC = Spec(
                 "status": "absent",
             },
         ),
+        _page("post", "mark_all", **CHANGE, ok=302),
         _page("post", "resolution_add", **CHANGE, ok=302, body=lambda c, o: {"title": "新事项"}),
         _page(
             "post",
