@@ -14,12 +14,25 @@ def _org_line(code, name, org_type, founded_on, dissolved_on) -> str:
     return f"{code}|{name}|{org_type}|{founded_on}|{dissolved_on}"
 
 
-def _member_line(m, branch_code, group_code) -> str:
+def _member_line(m, branch_code, group_code, status=None) -> str:
     return (
         f"{m.name}|{m.id_number}|{m.gender}|{m.birth_date}|{m.ethnicity}|{m.phone}|"
-        f"{m.education}|{m.occupation}|{m.joined_on}|{m.full_member_on}|{m.status}|"
+        f"{m.education}|{m.occupation}|{m.joined_on}|{m.full_member_on}|{status or m.status}|"
         f"{branch_code}|{group_code}"
     )
+
+
+def _generated() -> dict[int, dict]:
+    """Members' records before the apps' demos changed them (流动/失联 by mobility's,
+    已转出 — group cleared — by transfers'): the ``before`` of each one's first such
+    audit entry."""
+    from dangjian.core.models import AuditEntry
+
+    first: dict[int, dict] = {}
+    entries = AuditEntry.objects.filter(action__in=("member.situation", "member.transfer_out"))
+    for object_id, before in entries.order_by("id").values_list("object_id", "before"):
+        first.setdefault(int(object_id), before)
+    return first
 
 
 def of_plan(units) -> tuple[str, str]:
@@ -42,8 +55,14 @@ def of_database() -> tuple[str, str]:
             "code", "name", "org_type", "founded_on", "dissolved_on"
         )
     ]
+    generated = _generated()
     members = [
-        _member_line(m, codes[m.branch_id], codes.get(m.group_id))
+        _member_line(
+            m,
+            codes[m.branch_id],
+            codes.get(generated[m.pk]["group"] if m.pk in generated else m.group_id),
+            generated[m.pk]["status"] if m.pk in generated else None,
+        )
         # Members admitted through 发展党员's demo applicants are not in the generator's plan.
         for m in Member.objects.filter(application__isnull=True).iterator(chunk_size=2000)
     ]

@@ -92,6 +92,7 @@ def test_every_member_passes_the_rules_and_sits_in_an_active_branch(seeded):
             full_member_on=m.full_member_on,
             status=m.status,
             today=REFERENCE_DATE,
+            transferred_out_on=m.transferred_out_on,
         )
         assert not m.phone or normalize_phone(m.phone) == m.phone
         assert m.branch.org_type == OrgType.BRANCH and m.branch.is_active
