@@ -252,13 +252,13 @@ NOT_LIST_PAGES = {
         "dues:receipt", "dues:payment",
     },
     "the check-in screen: a QR code and the attendance summary's figures": {
-        "orglife:screen", "orglife:screen_qr",
+        "orglife:screen", "orglife:screen_qr", "orglife:screen_count",
     },
     "forms, and the actions they post to": {
         "inbox_open", "orgs:create", "orgs:edit", "orgs:move", "orgs:dissolve",
         "orgs:position_add", "orgs:position_end", "members:create", "members:edit",
         "members:photo_upload", "orglife:create", "orglife:edit", "orglife:cancel",
-        "orglife:record", "orglife:mark", "orglife:checkin", "orglife:checkin_location",
+        "orglife:record", "orglife:mark", "orglife:mark_all", "orglife:checkin", "orglife:checkin_location",
         "orglife:leave", "orglife:resolution_add", "orglife:vote", "orglife:close_vote",
         "orglife:comment_add", "orglife:photo_add", "knowledge:chat_pick",
         "knowledge:chat_handoff", "knowledge:chat_feedback", "knowledge:kb_create",

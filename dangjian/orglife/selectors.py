@@ -150,15 +150,17 @@ RECENT_VENUES = 8
 def recent_venues(user, branch: Organisation, limit: int = RECENT_VENUES) -> list[Venue]:
     """The branch's venues remembered from its meetings (its groups' included), the most
     recently used first: one per place name, with the coordinates it was last used with."""
-    rows = (
-        Meeting.objects.visible_to(user, Perm.VIEW_ORGLIFE)
-        .filter(branch=branch)
-        .exclude(place="")
-        .order_by("place", "-starts_at", "-pk")
-        .distinct("place")
-        .values("place", "latitude", "longitude", "checkin_radius_m", "starts_at")
+    meetings = (
+        Meeting.objects.visible_to(user, Perm.VIEW_ORGLIFE).filter(branch=branch).exclude(place="")
     )
-    rows = sorted(rows, key=lambda r: r["starts_at"], reverse=True)[:limit]
+    latest_at_place = (
+        meetings.filter(place=OuterRef("place")).order_by("-starts_at", "-pk").values("pk")[:1]
+    )
+    rows = (
+        meetings.filter(pk=Subquery(latest_at_place))
+        .order_by("-starts_at", "-pk")
+        .values("place", "latitude", "longitude", "checkin_radius_m")[:limit]
+    )
     return [Venue(r["place"], r["latitude"], r["longitude"], r["checkin_radius_m"]) for r in rows]
 
 
