@@ -31,6 +31,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 
+from dangjian.core.secrets import private_dir
+
 MSG_EMPTY = "请选择要上传的文件"
 MSG_TOO_LARGE = "文件过大：不能超过 {limit}"
 MSG_NOT_IMAGE = "文件不是有效的图片（支持 JPEG、PNG、GIF、WebP），请重新选择"
@@ -156,8 +158,10 @@ def path_of(stored) -> Path:
 
 
 def _write(path: Path, data: bytes) -> None:
-    """Write once, atomically, readable by the service user only."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Write once, atomically, readable by the service user only (the root and its
+    fan-out directories 0700: ``mkdir(parents=True)`` would leave a new root 0755)."""
+    private_dir(upload_root())
+    path.parent.mkdir(exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:

@@ -115,3 +115,18 @@ def test_check_lists_the_sensitive_paths(settings, tmp_path):
     settings.VAR_DIR = tmp_path
     paths = checks.sensitive_paths()
     assert tmp_path in paths and tmp_path / "secret_key" in paths
+
+
+def test_the_first_upload_makes_an_owner_only_upload_root(settings, tmp_path):
+    """The demo seed writes the first files: the root it creates must not be 0755."""
+    from dangjian.core import uploads
+
+    settings.UPLOAD_DIR = str(tmp_path / "var" / "uploads")
+    old = os.umask(0o022)
+    try:
+        uploads._write(uploads.upload_root() / "ab" / "abcd.pdf", b"%PDF-1.4")
+    finally:
+        os.umask(old)
+    assert _mode(tmp_path / "var" / "uploads") == 0o700
+    assert _mode(tmp_path / "var" / "uploads" / "ab") == 0o700
+    assert _mode(tmp_path / "var" / "uploads" / "ab" / "abcd.pdf") == 0o600
