@@ -8,19 +8,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from dangjian.dues import rules, services
-from tests.e2e.test_browse_tree import enter_totp_code
-from tests.kit import PASSWORD
+from tests.e2e.test_orglife import _login
 
 pytestmark = pytest.mark.e2e
-
-
-def _login(page, base, username, next_path):
-    page.goto(f"{base}{next_path}")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    if username != "member":
-        enter_totp_code(page, username)
 
 
 def test_member_pays_two_months_admin_sees_arrears_shrink(browser, phone, live_server, e2e_cast):

@@ -12,19 +12,9 @@ from playwright.sync_api import expect
 from dangjian.mobility import rules
 from dangjian.mobility.models import Registration
 from tests.e2e.conftest import ARTIFACTS, PHONE
-from tests.e2e.test_browse_tree import enter_totp_code
-from tests.kit import PASSWORD
+from tests.e2e.test_orglife import _login
 
 pytestmark = pytest.mark.e2e
-
-
-def _login(page, base, username, next_path):
-    page.goto(f"{base}{next_path}")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    if username != "member":
-        enter_totp_code(page, username)
 
 
 def _no_overflow(page):
