@@ -293,11 +293,11 @@ def chat_subject(world: World, n: int) -> None:
     """A live chat between the member and the online agent, ``n`` turns more."""
     from dangjian.desk.models import ChatSession
     from dangjian.desk.services import orders as services
-    from dangjian.knowledge.services import kb
+    from dangjian.knowledge.services import bot
 
     if "chat" not in world.subject:
         services.presence_set(user=world.user["agent"], online=True)
-        conversation = kb.conversation_start(user=world.user["member"])
+        conversation = bot.conversation_start(user=world.user["member"])
         chat = services.handoff(conversation, world.user["member"])
         assert isinstance(chat, ChatSession), "the agent is online: a live chat"
         world.subject["chat"] = chat.pk
@@ -310,15 +310,15 @@ def chat_subject(world: World, n: int) -> None:
 def conversation_subject(world: World, n: int) -> None:
     """The member's conversation with the bot, ``n`` answered turns more."""
     from dangjian.knowledge.models import Conversation
-    from dangjian.knowledge.services import kb
+    from dangjian.knowledge.services import bot
 
     if "conversation" not in world.subject:
-        conversation = kb.conversation_start(user=world.user["member"])
+        conversation = bot.conversation_start(user=world.user["member"])
         world.subject["conversation"] = conversation.pk
     conversation = Conversation.objects.get(pk=world.subject["conversation"])
     for _ in range(n):
         entry = _entry(world, "P", publish=True)
-        kb.ask(user=world.user["member"], conversation=conversation, entry=entry)
+        bot.ask(user=world.user["member"], conversation=conversation, entry=entry)
 
 
 def _pdf() -> SimpleUploadedFile:

@@ -63,7 +63,7 @@ from dangjian.knowledge.models import (
     EntryStatus,
     Message,
 )
-from dangjian.knowledge.services import kb as services
+from dangjian.knowledge.services import bot
 from dangjian.orgs import tree
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Organisation
@@ -100,7 +100,7 @@ def _conversations(seed: int, progress) -> None:
         conversation = None
         when = DEMO_NOW - dt.timedelta(hours=3 * (6 - number))
         for question in rng.sample(QUESTIONS, 2):
-            result = services.ask(user=user, question=question, conversation=conversation)
+            result = bot.ask(user=user, question=question, conversation=conversation)
             kb_demo.backdate_turn(result, when, first=conversation is None)
             conversation = result.conversation
             when += dt.timedelta(minutes=2)
@@ -111,7 +111,7 @@ def _conversations(seed: int, progress) -> None:
                     _backdate_order(order, when, restarted=True)
                 continue
             answered += 1
-            services.message_feedback(message=result.message, helpful=rng.random() < 0.85)
+            bot.message_feedback(message=result.message, helpful=rng.random() < 0.85)
     progress(f"智能问答演示会话：已答 {answered} 问，转人工 {handed} 问")
 
 
@@ -408,7 +408,7 @@ def _conversation(desk: Desk, when: dt.datetime, rng: random.Random) -> None:
     desk.tally["conversations"] += 1
     for _turn in range(rng.choices((1, 2, 3), weights=(70, 25, 5))[0]):
         question, reply = _bot_question(desk, rng)
-        result = services.ask(
+        result = bot.ask(
             user=user,
             question=question,
             conversation=conversation,
@@ -421,7 +421,7 @@ def _conversation(desk: Desk, when: dt.datetime, rng: random.Random) -> None:
             _handed_off(desk, result, when, rng, reply)
             return
         if rng.random() < 0.3:
-            services.message_feedback(message=result.message, helpful=rng.random() < 0.88)
+            bot.message_feedback(message=result.message, helpful=rng.random() < 0.88)
         when += dt.timedelta(seconds=rng.randint(40, 240))
 
 
@@ -490,10 +490,10 @@ def _public(desk: Desk, when: dt.datetime, rng: random.Random) -> None:
 def _chat(desk: Desk, when: dt.datetime, rng: random.Random) -> None:
     """The bot is unsure, an agent is online: a live chat, sometimes filed as an order."""
     user = rng.choice(desk.members)
-    agent = desk.agent(services_orders.path_of(services.asker_branch(user)))
+    agent = desk.agent(services_orders.path_of(bot.asker_branch(user)))
     question, _category, reply = rng.choice(HARD_QUESTIONS)
     services_orders.presence_set(user=agent, online=True)
-    result = services.ask(user=user, question=question, channel=Channel.APP, engine=desk.engine)
+    result = bot.ask(user=user, question=question, channel=Channel.APP, engine=desk.engine)
     kb_demo.backdate_turn(result, when, first=True)
     services_orders.presence_set(user=agent, online=False)
     if result.chat_id is None:

@@ -161,7 +161,7 @@ def test_public_questions_show_no_asker(client, cast, member_order):
 
 
 def test_presence_and_chat(client, cast, bearer):
-    from dangjian.knowledge.services import kb
+    from dangjian.knowledge.services import bot
 
     agent = bearer(cast.user["agent"])
     assert post(client, f"{API}/agent/presence", {"online": True}, agent).json()["online"]
@@ -171,7 +171,7 @@ def test_presence_and_chat(client, cast, bearer):
         ).status_code
         == 403
     )
-    conversation = kb.conversation_start(user=cast.user["member"])
+    conversation = bot.conversation_start(user=cast.user["member"])
     chat = services.handoff(conversation, cast.user["member"])
     member = bearer(cast.user["member"])
     sent = post(client, f"{API}/chats/{chat.pk}/messages", {"text": "你好"}, member)

@@ -15,7 +15,7 @@ from dangjian.desk import selectors, stats
 from dangjian.desk.models import ChatSession, OrderEvent, WorkOrder
 from dangjian.desk.services import orders as services
 from dangjian.knowledge.models import Message, MessageRole
-from dangjian.knowledge.services import kb as kb_services
+from dangjian.knowledge.services import bot as bot_services
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def staff(cast):
 
 def ask_unknown(user, text="我的党龄从什么时候开始算起？"):
     """A conversation whose question the bot could not answer (what the bot's ask hands off)."""
-    conversation = kb_services.conversation_start(user=user)
+    conversation = bot_services.conversation_start(user=user)
     Message.objects.create(conversation=conversation, role=MessageRole.USER, text=text)
     return conversation
 
@@ -441,7 +441,7 @@ def test_stats_of_a_subtree(cast, staff):
     services.order_claim(acting_user=staff["k1_agent"], order=k1)
     services.order_reply(acting_user=staff["k1_agent"], order=k1, text="答复内容")
     services.order_rate(acting_user=cast.user["member"], order=k1, rating=4)
-    kb_services.conversation_handoff(
+    bot_services.conversation_handoff(
         user=cast.user["member"], conversation=ask_unknown(cast.user["member"])
     )
     since = timezone.now() - dt.timedelta(days=1)

@@ -161,10 +161,10 @@ def test_stats_date_fields_show_the_range_applied(client, cast, login):
 
 
 def test_live_chat_pages(client, cast, login):
-    from dangjian.knowledge.services import kb
+    from dangjian.knowledge.services import bot
 
     services.presence_set(user=cast.user["agent"], online=True)
-    chat = services.handoff(kb.conversation_start(user=cast.user["member"]), cast.user["member"])
+    chat = services.handoff(bot.conversation_start(user=cast.user["member"]), cast.user["member"])
     login(cast.user["member"])
     page = client.get(f"/consult/live/{chat.pk}/").content.decode()
     assert 'hx-trigger="every 3s"' in page

@@ -22,7 +22,7 @@ from dangjian.desk.models import ChatSession, WorkOrder
 from dangjian.desk.services import orders as services
 from dangjian.knowledge import selectors as kb_selectors
 from dangjian.knowledge.models import Message, MessageRole
-from dangjian.knowledge.services import kb as kb_services
+from dangjian.knowledge.services import bot as bot_services
 from dangjian.orgs import services as orgs
 
 
@@ -45,7 +45,7 @@ def _user(root, key: str, role: Role, org):
 
 
 def _conversation(user, text: str):
-    conversation = kb_services.conversation_start(user=user)
+    conversation = bot_services.conversation_start(user=user)
     Message.objects.create(conversation=conversation, role=MessageRole.USER, text=text)
     return conversation
 
