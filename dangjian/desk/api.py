@@ -34,7 +34,7 @@ from dangjian.desk.models import (
     PlatformFeedbackStatus,
     Priority,
 )
-from dangjian.desk.services import feedback
+from dangjian.desk.services import feedback, routing
 from dangjian.desk.services import orders as services
 from dangjian.orgs import selectors as org_selectors
 
@@ -369,6 +369,7 @@ def order_reply(request, order_id: Id, payload: ReplyIn):
 )
 def order_coordinate(request, order_id: Id, payload: CoordinateIn):
     user = request.user
+    routing.authorize_handle(user, selectors.order_get(user, order_id))
     offices = [
         resolve_in_scope(selectors.office_get, user, pk, field=f"office_ids.{i}")
         for i, pk in enumerate(payload.office_ids)

@@ -184,6 +184,7 @@ def consultation_list(request):
 def order_reroute(request, order_id: Id, payload: RerouteIn):
     user = request.user
     order = selectors.order_get(user, order_id)
+    services.authorize_handle(user, order)
     org = resolve_in_scope(selectors.reroute_target_get, user, payload.org_id, field="org_id")
     with as_api_fields:
         services.order_reroute(
@@ -205,6 +206,7 @@ def order_reroute(request, order_id: Id, payload: RerouteIn):
 def order_merge(request, order_id: Id, payload: MergeIn):
     user = request.user
     order = selectors.order_get(user, order_id)
+    services.authorize_handle(user, order)
     main = resolve_in_scope(selectors.order_get, user, payload.main_id, field="main_id")
     services.order_merge(acting_user=user, order=order, main=main, ip=client_ip(request))
     return selectors.order_get(user, order_id)

@@ -10,8 +10,9 @@ re-routed with a reason; a question asked twice is merged into the first order.
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,6 +32,7 @@ from dangjian.orgs.models import Organisation
 NAME_MAX = 60
 PERSON_MAX = 50
 
+MSG_NO_MANAGE = "您没有维护业务处室的权限"
 MSG_OFFICE_NAME = f"请填写处室名称（不超过{NAME_MAX}个字）"
 MSG_OFFICE_TAKEN = "本组织已有同名处室"
 MSG_OFFICE_ORG = "业务处室只能设在省、州（市）、县（市、区）委组织部门"
@@ -60,7 +62,22 @@ OFFICE_FIELDS = (
 OFFICE_AUDITED = (*OFFICE_FIELDS[:4], "liaison", "liaison_name", "active")
 
 
+def authorize_handle(user, order: WorkOrder) -> None:
+    """Before reading a request's other ids: 404 if the order is not visible, 403 if the
+    user may see it but not handle it (the pages and the API check this first)."""
+    _authorize_handle(user, order)
+
+
 # --- The registry of offices
+
+
+def _authorize_office(user, office: Office) -> None:
+    """404 unless the office is visible to the user (its organisation in their 12371
+    scope or below it, or theirs as 责任人/联络员); 403 unless they maintain offices there."""
+    if not Office.objects.visible_to(user, Perm.VIEW_CONSULT).filter(pk=office.pk).exists():
+        raise Http404("未找到")
+    if not covers(user, Perm.MANAGE_OFFICES, office.org.path):
+        raise PermissionDenied(MSG_NO_MANAGE)
 
 
 def _office_snapshot(office: Office) -> dict:
@@ -131,7 +148,7 @@ def office_create(*, acting_user, org: Organisation, ip: str | None = None, **fi
 def office_update(*, acting_user, office: Office, changes: dict, ip: str | None = None) -> Office:
     """Edit an office (rename, its categories, 责任人 and 联络员, 停用/启用)."""
     check_editable(changes, OFFICE_FIELDS)
-    authorize(acting_user, Perm.MANAGE_OFFICES, office.org.path, view_perm=Perm.VIEW_CONSULT)
+    _authorize_office(acting_user, office)
     office = Office.objects.select_for_update(no_key=True, of=("self",)).get(pk=office.pk)
     model_update(
         acting_user=acting_user,

@@ -32,6 +32,7 @@ from dangjian.core.text import NameFormField
 from dangjian.desk import rules, selectors, stats
 from dangjian.desk.models import OrderKind, Priority
 from dangjian.desk.services import orders as services
+from dangjian.desk.services import routing
 from dangjian.desk.views.routing import RerouteForm, category_choices
 from dangjian.knowledge import selectors as kb_selectors
 from dangjian.orgs import selectors as org_selectors
@@ -351,6 +352,7 @@ def order_coordinate(request, pk):
     def form(data):
         return CoordinateForm(data, offices=selectors.consultable_offices(request.user))
 
+    routing.authorize_handle(request.user, selectors.order_get(request.user, pk))
     return _order_action(request, pk, form, call, MSG_DONE["coordinate"])
 
 

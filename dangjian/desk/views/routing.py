@@ -20,7 +20,6 @@ GET_POST = require_http_methods(["GET", "POST"])
 MSG_OFFICE_SAVED = "已保存业务处室“{name}”"
 MSG_REROUTED = "已重新分类/转办"
 MSG_MERGED = "已合并至工单 {number}"
-MSG_NO_MANAGE = "您没有维护业务处室的权限"
 MSG_MAIN_UNKNOWN = "未找到该工单，请填写工单号（如 GD20261207000012）"
 
 
@@ -103,7 +102,7 @@ def office_list(request):
 def office_new(request):
     user = request.user
     if not selectors.can_manage_offices(user):
-        raise PermissionDenied(MSG_NO_MANAGE)
+        raise PermissionDenied(services.MSG_NO_MANAGE)
     form = OfficeNewForm(
         request.POST or None, people=selectors.office_people(user), orgs=selectors.office_orgs(user)
     )
@@ -125,7 +124,7 @@ def office_edit(request, pk):
     user = request.user
     office = selectors.office_get(user, pk)
     if not selectors.can_manage_offices(user, office.org):
-        raise PermissionDenied(MSG_NO_MANAGE)
+        raise PermissionDenied(services.MSG_NO_MANAGE)
     initial = {name: getattr(office, name) for name in services.OFFICE_FIELDS}
     form = OfficeForm(request.POST or None, initial=initial, people=selectors.office_people(user))
     if response := edit_submit(
@@ -158,6 +157,7 @@ def consultations(request):
 @require_POST
 def order_reroute(request, pk):
     order = selectors.order_get(request.user, pk)
+    services.authorize_handle(request.user, order)
     form = RerouteForm(request.POST)
 
     def act():
@@ -191,6 +191,7 @@ def _order_by_number(user, text: str):
 @require_POST
 def order_merge(request, pk):
     order = selectors.order_get(request.user, pk)
+    services.authorize_handle(request.user, order)
     form = MergeForm(request.POST)
     main = _order_by_number(request.user, form.cleaned_data["main"]) if form.is_valid() else None
     if form.is_valid() and main is None:
