@@ -11,7 +11,7 @@ API = "/api/v1/consult"
 @pytest.fixture(autouse=True)
 def tiered(settings):
     """These tests run the desk as a local deployment configures it, 分级受理 (orders go to
-    the county, city or province by category); central acceptance: test_routing.py."""
+    the county, city or province by category); central acceptance: test_routing_*.py."""
     settings.CONSULT_ACCEPTANCE = "tiered"
 
 

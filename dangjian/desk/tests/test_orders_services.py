@@ -21,7 +21,7 @@ from dangjian.knowledge.services import kb as kb_services
 @pytest.fixture(autouse=True)
 def tiered(settings):
     """These tests run the desk as a local deployment configures it, 分级受理 (orders go to
-    the county, city or province by category); central acceptance: test_routing.py."""
+    the county, city or province by category); central acceptance: test_routing_*.py."""
     settings.CONSULT_ACCEPTANCE = "tiered"
 
 
