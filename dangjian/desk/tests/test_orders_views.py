@@ -8,6 +8,13 @@ from dangjian.desk.models import WorkOrder
 from dangjian.desk.services import orders as services
 
 
+@pytest.fixture(autouse=True)
+def tiered(settings):
+    """These tests run the desk as a local deployment configures it, 分级受理 (orders go to
+    the county, city or province by category); central acceptance: test_routing_*.py."""
+    settings.CONSULT_ACCEPTANCE = "tiered"
+
+
 @pytest.fixture
 def order(cast):
     return services.order_create(
