@@ -219,6 +219,7 @@ PAGE_TARGETS = [
     _page("desk:my_order", "/consult/my/{order}/", ("order_subject",), ("member",)),
     _page("desk:public_questions", "/consult/public/", ("orders",), (*ADMINS, VISITOR)),
     _page("desk:order_stats", "/consult/stats/", ("orders",)),
+    _page("desk:order_stats_export", "/consult/stats/export/", ("orders",)),
     _page("recruitment:index", "/recruitment/", ("applicants",)),
     _page("recruitment:pipeline", "/recruitment/org/{T1}/", ("applicants",)),
     _page("recruitment:detail", "/recruitment/{applicant}/", ("applicant_subject",)),

@@ -260,15 +260,39 @@ class TopOut(Schema):
     count: int
 
 
+class BreakdownOut(CountOut):
+    """One channel or category: received (``count``), handled and its rates."""
+
+    handled: int
+    handling_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+
+
+class AgentLoadOut(Schema):
+    user_id: int
+    name: str
+    claims: int
+    replies: int
+    orders: int = Field(..., description="答复的工单数（不重复）")
+    chats: int
+
+
 class StatsOut(Schema):
     org_id: int
     org_name: str
     since: dt.date
     until: dt.date
-    orders: int
-    by_source: list[CountOut]
+    days: int
+    orders: int = Field(..., description="受理量：区间内提交的工单")
+    handled: int = Field(..., description="其中已答复或已办结的")
+    handling_rate: float | None = Field(..., description="办理率 = handled / orders")
+    daily_orders: float
+    daily_conversations: float
+    daily_replies: float
+    by_source: list[BreakdownOut]
     by_status: list[CountOut]
-    by_category: list[CountOut]
+    by_category: list[BreakdownOut]
     conversations: int
     bot_resolution_rate: float | None
     handoff_rate: float | None
@@ -276,6 +300,13 @@ class StatsOut(Schema):
     resolution_rate: float | None
     satisfaction_rate: float | None
     rating_avg: float | None
+    wait_median_seconds: int | None = Field(..., description="提交至首次受理或答复，中位数")
+    wait_p90_seconds: int | None
+    queue_now: int
+    in_progress_now: int
+    overdue_now: int
+    longest_wait_now_seconds: int | None
+    agents: list[AgentLoadOut]
     top_questions: list[TopOut]
     unanswered: list[TopOut]
 
@@ -485,6 +516,14 @@ def stats(request, filters: Query[StatsFilter]):
     org = desk_stats.stats_org(request.user, filters.org)
     since, until = desk_stats.period(filters.since, filters.until)
     return desk_stats.payload(desk_stats.figures(request.user, org=org, since=since, until=until))
+
+
+@router.get("/stats.xlsx", summary="12371 统计（Excel）", response={200: None})
+def stats_xlsx(request, filters: Query[StatsFilter]):
+    org = desk_stats.stats_org(request.user, filters.org)
+    since, until = desk_stats.period(filters.since, filters.until)
+    figures = desk_stats.figures(request.user, org=org, since=since, until=until)
+    return desk_stats.xlsx_response(desk_stats.workbook(request.user, figures))
 
 
 # --- The hotline menu (IVR) and the 问题优化清单 (listed with the bot, as before)

@@ -236,13 +236,16 @@ ENDPOINTS = [
         **IN_CHAT,
         body=lambda ctx, obj: {"to_order": False},
     ),
-    Endpoint(
-        "get",
-        f"{API}/stats",
-        obj="org",
-        view_perm=VIEW_CONSULT,
-        query=lambda ctx, obj: {"org": obj.pk},
-    ),
+    *[
+        Endpoint(
+            "get",
+            f"{API}/{path}",
+            obj="org",
+            view_perm=VIEW_CONSULT,
+            query=lambda ctx, obj: {"org": obj.pk},
+        )
+        for path in ("stats", "stats.xlsx")
+    ],
 ]
 
 

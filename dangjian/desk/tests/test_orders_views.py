@@ -138,7 +138,7 @@ def test_public_ask_is_rate_limited_per_ip(client, cast):
 def test_stats_page(client, cast, login, order):
     login(cast.user["agent"])
     page = client.get("/consult/stats/")
-    assert page.status_code == 200 and "工单数" in page.content.decode()
+    assert page.status_code == 200 and "受理量" in page.content.decode()
     backwards = client.get("/consult/stats/", {"since": "2026-11-20", "until": "2026-11-01"})
     assert "起始日期不能晚于截止日期" in backwards.content.decode()
     assert client.get("/consult/stats/", {"org": cast.org["C2"].pk}).status_code == 404

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from ninja.errors import ValidationError as NinjaValidationError
@@ -546,9 +547,9 @@ def public_questions(request):
 # --- Statistics
 
 
-@login_required
-@require_GET
-def order_stats(request):
+def _stats_request(request):
+    """The statistics asked for: the subtree (404 outside scope), the period (a bad one
+    falls back to the last 30 days with a message), and the figures."""
     if not scope.scope_paths(request.user, Perm.VIEW_CONSULT):
         raise PermissionDenied("您没有查看12371统计的权限")
     form = StatsForm(request.GET or None)
@@ -560,16 +561,33 @@ def order_stats(request):
     except NinjaValidationError as exc:
         error = exc.errors[0]["msg_zh"]
         since, until = stats.period(None, None)
-    figures = stats.payload(stats.figures(request.user, org=org, since=since, until=until))
-    applied = {"org": org.pk, "since": figures["since"], "until": figures["until"]}
+    return org, error, stats.figures(request.user, org=org, since=since, until=until)
+
+
+@login_required
+@require_GET
+def order_stats(request):
+    org, error, figures = _stats_request(request)
+    data = stats.payload(figures)
+    applied = {"org": org.pk, "since": data["since"], "until": data["until"]}
     context = {
         "form": StatsForm(initial=applied),  # the fields show the range applied
-        "figures": figures,
+        "figures": data,
+        "summary": stats.summary_rows(figures),
         "org": org,
         "error": error,
+        "export_query": urlencode(applied),
         "children": org_selectors.org_children(request.user, org)[:50],
     }
     return render(request, "desk/orders/stats.html", context)
+
+
+@login_required
+@require_GET
+def order_stats_export(request):
+    """The same figures as an Excel workbook."""
+    _, _, figures = _stats_request(request)
+    return stats.xlsx_response(stats.workbook(request.user, figures))
 
 
 urlpatterns = [
@@ -596,4 +614,5 @@ urlpatterns = [
     path("my/<int:pk>/reopen/", my_order_reopen, name="my_order_reopen"),
     path("public/", public_questions, name="public_questions"),
     path("stats/", order_stats, name="order_stats"),
+    path("stats/export/", order_stats_export, name="order_stats_export"),
 ]
