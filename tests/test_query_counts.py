@@ -127,6 +127,12 @@ API_TARGETS = [
     ),
     _api("consult/chats/{chat_id}/messages", "consult/chats/{chat}/messages", ("chat_subject",)),
     _api("consult/stats", "consult/stats", ("orders",)),
+    _api(
+        "consult/console/queue",
+        "consult/console/queue?who=all&limit=100",
+        ("orders",),
+        (*ADMINS, "agent"),
+    ),
     _api("recruitment/applicants", "recruitment/applicants?limit=100", ("applicants",)),
     _api(
         "recruitment/applicants/{applicant_id}",
@@ -219,6 +225,8 @@ PAGE_TARGETS = [
     _page("desk:my_order", "/consult/my/{order}/", ("order_subject",), ("member",)),
     _page("desk:public_questions", "/consult/public/", ("orders",), (*ADMINS, VISITOR)),
     _page("desk:order_stats", "/consult/stats/", ("orders",)),
+    _page("desk:console_queue", "/consult/console/queue/?who=all", ("orders",), (*ADMINS, "agent")),
+    _page("desk:console_case", "/consult/console/case/{order}/", ("order_subject",)),
     _page("desk:order_stats_export", "/consult/stats/export/", ("orders",)),
     _page("recruitment:index", "/recruitment/", ("applicants",)),
     _page("recruitment:pipeline", "/recruitment/org/{T1}/", ("applicants",)),

@@ -132,6 +132,31 @@ class OrderFilters(QuerySchema):
     view: Literal["all", "queue", "assigned", "asked"] = "all"
 
 
+class QueueFilters(QuerySchema):
+    """The agent console's queue (the page's filters)."""
+
+    q: str = Field("", max_length=100, description="工单号、电话、姓名或问题中的文字")
+    status: OrderStatus | None = None
+    category: str = Field("", max_length=40)
+    source: OrderSource | None = None
+    who: Literal["todo", "unassigned", "mine", "all"] = "todo"
+    overdue: bool = False
+
+
+class QueueOrderOut(OrderOut):
+    due: dt.datetime | None = Field(..., description="当前时限：待受理为受理时限，否则为答复时限")
+    overdue: bool
+    assignee: str | None
+
+    @staticmethod
+    def resolve_overdue(obj) -> bool:
+        return obj.late_rank == 0
+
+    @staticmethod
+    def resolve_assignee(obj) -> str | None:
+        return str(obj.assignee) if obj.assignee_id else None
+
+
 class MessageIn(InSchema):
     """有话向党说 / 有事找党帮: a member's message to the organisation."""
 
@@ -335,6 +360,29 @@ def order_list(request, filters: Query[OrderFilters]):
         if value:
             qs = qs.filter(**{name: value})
     return qs
+
+
+@router.get(
+    "/console/queue",
+    response=list[QueueOrderOut],
+    summary="坐席工作台队列（超时在前，再按紧急程度与时限；可搜索、筛选）",
+)
+@paginate(Paging)
+def console_queue(request, filters: Query[QueueFilters]):
+    for name in ("q", "category"):
+        if "\x00" in getattr(filters, name):  # PostgreSQL refuses NUL in text
+            raise invalid(("query", name), MSG_NUL, "string_nul")
+    if not selectors.is_staff(request.user):
+        raise PermissionDenied("您不是12371坐席或经办人")
+    return selectors.console_queue(
+        request.user,
+        q=filters.q,
+        status=filters.status or "",
+        category=filters.category,
+        source=filters.source or "",
+        who=filters.who,
+        overdue=filters.overdue,
+    )
 
 
 @router.post("/orders", response={201: OrderDetailOut}, summary="有话向党说 / 有事找党帮：留言")

@@ -292,6 +292,9 @@ PAGES = [
         ok=302,
         body=lambda ctx, obj: {"answer": "意见如下"},
     ),
+    # The console's case pane: handling staff only (a leader who only reads it: 403); an
+    # asker who does not handle it gets 403 too (their view is 我的咨询).
+    Page("get", "desk:console_case", obj="consult_order", **HANDLE),
     Page("get", "desk:live_chat", obj="consult_chat"),
     Page("get", "desk:live_chat_messages", obj="consult_chat"),
     Page(
@@ -343,6 +346,8 @@ SPEC = Spec(
         "desk/tests/test_orders_api.py",
         "GET /api/v1/consult/public-questions": "public by design (tests/security/test_idor.py)",
         "POST /api/v1/consult/agent/presence": "the caller's own presence: test_orders_api.py",
+        "GET /api/v1/consult/console/queue": "a list: exactly the handling scope, "
+        "desk/tests/test_console.py",
         "GET /api/v1/consult/ivr": "the hotline menu, staff only: desk/tests/test_access.py",
         "GET /api/v1/consult/platform-feedback": "a list: exactly the scope, "
         "desk/tests/test_access.py",

@@ -25,8 +25,10 @@ def test_console_shows_the_queue_and_polls(client, cast, login, order):
     assert page.status_code == 200
     html = page.content.decode()
     assert "党费基数怎么核定？" in html and 'hx-trigger="every 15s"' in html
-    fragment = client.get("/consult/console/", HTTP_HX_REQUEST="true")
+    fragment = client.get("/consult/console/queue/", HTTP_HX_REQUEST="true")
     assert "<html" not in fragment.content.decode() and order.summary in fragment.content.decode()
+    panels = client.get("/consult/console/", HTTP_HX_REQUEST="true")
+    assert "<html" not in panels.content.decode()
 
 
 def test_hotline_form_logs_a_call_and_answers_it(client, cast, login):
