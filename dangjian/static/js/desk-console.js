@@ -12,6 +12,16 @@
   var root = document.querySelector("[data-console]");
   if (!root) return;
 
+  var wide = window.matchMedia("(min-width: 1024px)");
+  // On a desktop the call form (when no case is open) waits with the cursor in its first
+  // field; on a phone nothing is focused, so the page opens on the queue.
+  var phoneField = document.getElementById("id_phone");
+  if (phoneField && wide.matches && !document.querySelector("[data-case]")) phoneField.focus();
+
+  // The filters stand open on a desktop; on a phone they fold under the search box.
+  var filters = document.querySelector("[data-filters]");
+  if (filters && wide.matches) filters.open = true;
+
   function items() {
     return Array.prototype.slice.call(document.querySelectorAll("[data-queue] > li[data-order]"));
   }
@@ -117,7 +127,7 @@
     if (target.id === "case-pane") {
       var card = target.querySelector("[data-case]");
       if (card) mark(card.getAttribute("data-case"));
-      if (window.matchMedia("(max-width: 1023px)").matches) target.scrollIntoView({block: "start"});
+      if (!wide.matches) target.scrollIntoView({block: "start"});
     } else if (target.id === "queue") {
       mark(currentId());
     }
