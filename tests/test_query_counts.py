@@ -134,6 +134,12 @@ API_TARGETS = [
         ("consultations",),
         (*ADMINS, "handler"),
     ),
+    _api(
+        "consult/console/queue",
+        "consult/console/queue?who=all&limit=100",
+        ("orders",),
+        (*ADMINS, "agent"),
+    ),
     _api("recruitment/applicants", "recruitment/applicants?limit=100", ("applicants",)),
     _api(
         "recruitment/applicants/{applicant_id}",
@@ -230,6 +236,9 @@ PAGE_TARGETS = [
     _page(
         "desk:my_consultations", "/consult/consultations/", ("consultations",), (*ADMINS, "handler")
     ),
+    _page("desk:console_queue", "/consult/console/queue/?who=all", ("orders",), (*ADMINS, "agent")),
+    _page("desk:console_case", "/consult/console/case/{order}/", ("order_subject",)),
+    _page("desk:order_stats_export", "/consult/stats/export/", ("orders",)),
     _page("recruitment:index", "/recruitment/", ("applicants",)),
     _page("recruitment:pipeline", "/recruitment/org/{T1}/", ("applicants",)),
     _page("recruitment:detail", "/recruitment/{applicant}/", ("applicant_subject",)),

@@ -141,6 +141,31 @@ class OrderFilters(QuerySchema):
     view: Literal["all", "queue", "assigned", "asked"] = "all"
 
 
+class QueueFilters(QuerySchema):
+    """The agent console's queue (the page's filters)."""
+
+    q: str = Field("", max_length=100, description="工单号、电话、姓名或问题中的文字")
+    status: OrderStatus | None = None
+    category: str = Field("", max_length=40)
+    source: OrderSource | None = None
+    who: Literal["todo", "unassigned", "mine", "all"] = "todo"
+    overdue: bool = False
+
+
+class QueueOrderOut(OrderOut):
+    due: dt.datetime | None = Field(..., description="当前时限：待受理为受理时限，否则为答复时限")
+    overdue: bool
+    assignee: str | None
+
+    @staticmethod
+    def resolve_overdue(obj) -> bool:
+        return obj.late_rank == 0
+
+    @staticmethod
+    def resolve_assignee(obj) -> str | None:
+        return str(obj.assignee) if obj.assignee_id else None
+
+
 class MessageIn(InSchema):
     """有话向党说 / 有事找党帮: a member's message to the organisation."""
 
@@ -265,15 +290,39 @@ class TopOut(Schema):
     count: int
 
 
+class BreakdownOut(CountOut):
+    """One channel or category: received (``count``), handled and its rates."""
+
+    handled: int
+    handling_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+
+
+class AgentLoadOut(Schema):
+    user_id: int
+    name: str
+    claims: int
+    replies: int
+    orders: int = Field(..., description="答复的工单数（不重复）")
+    chats: int
+
+
 class StatsOut(Schema):
     org_id: int
     org_name: str
     since: dt.date
     until: dt.date
-    orders: int
-    by_source: list[CountOut]
+    days: int
+    orders: int = Field(..., description="受理量：区间内提交的工单")
+    handled: int = Field(..., description="其中已答复或已办结的")
+    handling_rate: float | None = Field(..., description="办理率 = handled / orders")
+    daily_orders: float
+    daily_conversations: float
+    daily_replies: float
+    by_source: list[BreakdownOut]
     by_status: list[CountOut]
-    by_category: list[CountOut]
+    by_category: list[BreakdownOut]
     conversations: int
     bot_resolution_rate: float | None
     handoff_rate: float | None
@@ -281,6 +330,13 @@ class StatsOut(Schema):
     resolution_rate: float | None
     satisfaction_rate: float | None
     rating_avg: float | None
+    wait_median_seconds: int | None = Field(..., description="提交至首次受理或答复，中位数")
+    wait_p90_seconds: int | None
+    queue_now: int
+    in_progress_now: int
+    overdue_now: int
+    longest_wait_now_seconds: int | None
+    agents: list[AgentLoadOut]
     top_questions: list[TopOut]
     unanswered: list[TopOut]
 
@@ -309,6 +365,29 @@ def order_list(request, filters: Query[OrderFilters]):
         if value:
             qs = qs.filter(**{name: value})
     return qs
+
+
+@router.get(
+    "/console/queue",
+    response=list[QueueOrderOut],
+    summary="坐席工作台队列（超时在前，再按紧急程度与时限；可搜索、筛选）",
+)
+@paginate(Paging)
+def console_queue(request, filters: Query[QueueFilters]):
+    for name in ("q", "category"):
+        if "\x00" in getattr(filters, name):  # PostgreSQL refuses NUL in text
+            raise invalid(("query", name), MSG_NUL, "string_nul")
+    if not selectors.is_staff(request.user):
+        raise PermissionDenied("您不是12371坐席或经办人")
+    return selectors.console_queue(
+        request.user,
+        q=filters.q,
+        status=filters.status or "",
+        category=filters.category,
+        source=filters.source or "",
+        who=filters.who,
+        overdue=filters.overdue,
+    )
 
 
 @router.post("/orders", response={201: OrderDetailOut}, summary="有话向党说 / 有事找党帮：留言")
@@ -494,6 +573,14 @@ def stats(request, filters: Query[StatsFilter]):
     org = desk_stats.stats_org(request.user, filters.org)
     since, until = desk_stats.period(filters.since, filters.until)
     return desk_stats.payload(desk_stats.figures(request.user, org=org, since=since, until=until))
+
+
+@router.get("/stats.xlsx", summary="12371 统计（Excel）", response={200: None})
+def stats_xlsx(request, filters: Query[StatsFilter]):
+    org = desk_stats.stats_org(request.user, filters.org)
+    since, until = desk_stats.period(filters.since, filters.until)
+    figures = desk_stats.figures(request.user, org=org, since=since, until=until)
+    return desk_stats.xlsx_response(desk_stats.workbook(request.user, figures))
 
 
 # --- The hotline menu (IVR) and the 问题优化清单 (listed with the bot, as before)

@@ -6,7 +6,10 @@ asker — the rules each model declares with its manager (``desk.models``), read
 through ``visible_to``. Out of scope answers 404, in lists and counts alike.
 """
 
-from django.db.models import F, Q, QuerySet
+import re
+
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from dangjian.core import scope
 from dangjian.core.scope import ALL, Perm
@@ -24,6 +27,7 @@ from dangjian.desk.models import (
     OrderEvent,
     OrderStatus,
     PlatformFeedback,
+    Priority,
     WorkOrder,
 )
 from dangjian.desk.services.orders import phone_digests
@@ -113,6 +117,116 @@ def escalated_to_me(user) -> QuerySet[WorkOrder]:
     if paths is not ALL:
         qs = qs.filter(escalated_to__path__in=paths)
     return qs.select_related("org").order_by("resolution_due")
+
+
+# --- The console's queue
+
+WHO_CHOICES = [
+    ("todo", "未受理和我在办"),
+    ("unassigned", "未受理"),
+    ("mine", "我在办"),
+    ("all", "全部"),
+]
+NUMBER = re.compile(r"GD(\d{8})(\d{6,18})")
+PRIORITY_RANK = {Priority.URGENT: 0, Priority.NORMAL: 1, Priority.LOW: 2}
+
+
+def _search(q: str) -> Q:
+    """An order number (GD20261207000123, also in lower case), a phone number, a caller's
+    or asker's name, or words of the question."""
+    text = q.strip()
+    match = NUMBER.fullmatch(text.upper())
+    if match:
+        return Q(pk=int(match.group(2)))
+    found = (
+        Q(summary__icontains=text)
+        | Q(detail__icontains=text)
+        | Q(caller_name__icontains=text)
+        | Q(asker__display_name__icontains=text)
+        | Q(asker__username__iexact=text)
+    )
+    digests = phone_digests(text) if any(ch.isdigit() for ch in text) else []
+    if digests:
+        found |= Q(phone_digest__in=digests)
+    return found
+
+
+def console_queue(
+    user,
+    *,
+    q: str = "",
+    status: str = "",
+    category: str = "",
+    source: str = "",
+    who: str = "todo",
+    overdue: bool = False,
+    now=None,
+) -> QuerySet[WorkOrder]:
+    """坐席工作台的队列: the orders the user may handle, most urgent first — overdue ones,
+    then by priority, then by the deadline that runs now (受理时限 until claimed, then 答复
+    时限). Each row carries ``due`` and ``overdue``.
+
+    ``status`` one status (default: every open one; a search without a status also finds
+    answered and closed orders, as a caller asking about an old number expects);
+    ``who`` todo (unclaimed and mine, the default), unassigned, mine or all;
+    ``overdue`` only those past their deadline.
+    """
+    now = now or timezone.now()
+    qs = WorkOrder.objects.visible_to(user, Perm.HANDLE_CONSULT).select_related("org", "assignee")
+    if status:
+        qs = qs.filter(status=status)
+    elif not q.strip():
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    if q.strip():
+        qs = qs.filter(_search(q))
+    if category:
+        qs = qs.filter(category=category)
+    if source:
+        qs = qs.filter(source=source)
+    me = getattr(user, "pk", None)
+    unclaimed = Q(status__in=UNCLAIMED_STATUSES)
+    if who == "todo":
+        qs = qs.filter(unclaimed | Q(assignee_id=me))
+    elif who == "unassigned":
+        qs = qs.filter(unclaimed)
+    elif who == "mine":
+        qs = qs.filter(assignee_id=me).exclude(unclaimed)
+    running = Q(status__in=OPEN_STATUSES)
+    qs = qs.annotate(
+        due=Case(
+            When(unclaimed, then=F("first_response_due")),
+            When(running, then=F("resolution_due")),
+            default=Value(None),
+        )
+    ).annotate(
+        late_rank=Case(
+            When(running & (Q(due__lt=now) | Q(escalation_level__gt=0)), then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+        urgency_rank=Case(
+            *[When(priority=p, then=Value(rank)) for p, rank in PRIORITY_RANK.items()],
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+    )
+    if overdue:
+        qs = qs.filter(late_rank=0)
+    return qs.order_by(
+        "late_rank", "urgency_rank", F("due").asc(nulls_last=True), "-created_at", "id"
+    )
+
+
+def queue_categories(user) -> list[str]:
+    """The categories of the open orders the user may handle (the console's filter)."""
+    return list(
+        WorkOrder.objects.visible_to(user, Perm.HANDLE_CONSULT)
+        .filter(status__in=OPEN_STATUSES)
+        .exclude(category="")
+        .values_list("category", flat=True)
+        .distinct()
+        .order_by("category")[:100]
+    )
 
 
 def caller_history(user, *, phone: str = "", asker_id=None, exclude=None) -> list[WorkOrder]:

@@ -294,13 +294,16 @@ ENDPOINTS = [
     ),
     Endpoint("get", OFFICE, obj="desk_office"),
     Endpoint("patch", OFFICE, obj="desk_office", **MANAGE, body=lambda c, o: {"active": False}),
-    Endpoint(
-        "get",
-        f"{API}/stats",
-        obj="org",
-        view_perm=VIEW_CONSULT,
-        query=lambda ctx, obj: {"org": obj.pk},
-    ),
+    *[
+        Endpoint(
+            "get",
+            f"{API}/{path}",
+            obj="org",
+            view_perm=VIEW_CONSULT,
+            query=lambda ctx, obj: {"org": obj.pk},
+        )
+        for path in ("stats", "stats.xlsx")
+    ],
 ]
 
 
@@ -373,6 +376,9 @@ PAGES = [
         ok=302,
         body=lambda ctx, obj: {"answer": "意见如下"},
     ),
+    # The console's case pane: handling staff only (a leader who only reads it: 403); an
+    # asker who does not handle it gets 403 too (their view is 我的咨询).
+    Page("get", "desk:console_case", obj="consult_order", **HANDLE),
     Page("get", "desk:live_chat", obj="consult_chat"),
     Page("get", "desk:live_chat_messages", obj="consult_chat"),
     Page(
@@ -424,6 +430,8 @@ SPEC = Spec(
         "desk/tests/test_orders_api.py",
         "GET /api/v1/consult/public-questions": "public by design (tests/security/test_idor.py)",
         "POST /api/v1/consult/agent/presence": "the caller's own presence: test_orders_api.py",
+        "GET /api/v1/consult/console/queue": "a list: exactly the handling scope, "
+        "desk/tests/test_console.py",
         "GET /api/v1/consult/ivr": "the hotline menu, staff only: desk/tests/test_access.py",
         "GET /api/v1/consult/platform-feedback": "a list: exactly the scope, "
         "desk/tests/test_access.py",

@@ -32,8 +32,10 @@ def test_console_shows_the_queue_and_polls(client, cast, login, order):
     assert page.status_code == 200
     html = page.content.decode()
     assert "党费基数怎么核定？" in html and 'hx-trigger="every 15s"' in html
-    fragment = client.get("/consult/console/", HTTP_HX_REQUEST="true")
+    fragment = client.get("/consult/console/queue/", HTTP_HX_REQUEST="true")
     assert "<html" not in fragment.content.decode() and order.summary in fragment.content.decode()
+    panels = client.get("/consult/console/", HTTP_HX_REQUEST="true")
+    assert "<html" not in panels.content.decode()
 
 
 def test_hotline_form_logs_a_call_and_answers_it(client, cast, login):
@@ -145,7 +147,7 @@ def test_public_ask_is_rate_limited_per_ip(client, cast):
 def test_stats_page(client, cast, login, order):
     login(cast.user["agent"])
     page = client.get("/consult/stats/")
-    assert page.status_code == 200 and "工单数" in page.content.decode()
+    assert page.status_code == 200 and "受理量" in page.content.decode()
     backwards = client.get("/consult/stats/", {"since": "2026-11-20", "until": "2026-11-01"})
     assert "起始日期不能晚于截止日期" in backwards.content.decode()
     assert client.get("/consult/stats/", {"org": cast.org["C2"].pk}).status_code == 404

@@ -9,9 +9,11 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import QueryDict
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from ninja.errors import ValidationError as NinjaValidationError
@@ -30,7 +32,7 @@ from dangjian.core.ratelimit import ratelimit
 from dangjian.core.scope import Perm
 from dangjian.core.text import NameFormField
 from dangjian.desk import rules, selectors, stats
-from dangjian.desk.models import OrderKind, Priority
+from dangjian.desk.models import OrderKind, OrderSource, OrderStatus, Priority
 from dangjian.desk.services import orders as services
 from dangjian.desk.services import routing
 from dangjian.desk.views.routing import RerouteForm, category_choices
@@ -158,11 +160,113 @@ class StatsForm(forms.Form):
 
 # --- The agent console
 
+QUEUE_LIMIT = 100
+QUEUE_KEYS = ("q", "status", "category", "source", "who", "overdue")
+
+
+class QueueForm(forms.Form):
+    """The console's search and filters (the queue itself: selectors.console_queue)."""
+
+    q = forms.CharField(
+        label="搜索",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": "工单号、电话、姓名或问题",
+                "autocomplete": "off",
+                "data-shortcut": "/",
+            }
+        ),
+    )
+    status = forms.ChoiceField(
+        label="状态", choices=[("", "未办结"), *OrderStatus.choices], required=False
+    )
+    category = forms.ChoiceField(label="分类", choices=[("", "全部")], required=False)
+    source = forms.ChoiceField(
+        label="渠道", choices=[("", "全部"), *OrderSource.choices], required=False
+    )
+    who = forms.ChoiceField(label="范围", choices=selectors.WHO_CHOICES, required=False)
+    overdue = forms.BooleanField(label="仅看超时", required=False)
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        chosen = self.data.get("category", "") if self.is_bound else ""
+        names = sorted({*categories, *([chosen] if chosen else [])})
+        self.fields["category"].choices = [("", "全部"), *[(c, c) for c in names]]
+
+    def filters(self) -> dict | None:
+        """The selector's keyword arguments; None when a value is refused."""
+        if not self.is_bound:
+            return {"who": "todo"}
+        if not self.is_valid():
+            return None
+        data = dict(self.cleaned_data)
+        data["who"] = data["who"] or "todo"
+        return data
+
+    def query(self) -> str:
+        """The filters as a query string (links keep them)."""
+        if not self.is_bound or not self.is_valid():
+            return ""
+        data = {k: v for k, v in self.cleaned_data.items() if v and k in QUEUE_KEYS}
+        if data.get("overdue"):
+            data["overdue"] = "1"
+        return urlencode(data)
+
+
+def _queue_form(request, data=None) -> QueueForm:
+    data = request.GET if data is None else data
+    bound = {k: data[k] for k in QUEUE_KEYS if k in data}
+    return QueueForm(bound or None, categories=selectors.queue_categories(request.user))
+
+
+def _console_url(query: str = "", order_id=None) -> str:
+    parts = [p for p in (query, f"order={order_id}" if order_id else "") if p]
+    url = reverse("desk:order_console")
+    return f"{url}?{'&'.join(parts)}" if parts else url
+
+
+def _queue_context(request, form: QueueForm, current=None) -> dict:
+    filters = form.filters()
+    rows = (
+        []
+        if filters is None
+        else list(selectors.console_queue(request.user, **filters)[: QUEUE_LIMIT + 1])
+    )
+    return {
+        "queue": rows[:QUEUE_LIMIT],
+        "queue_more": len(rows) > QUEUE_LIMIT,
+        "queue_form": form,
+        "queue_query": form.query(),
+        "current_id": current,
+        "now": timezone.now(),
+    }
+
+
+def _case_context(request, order, query: str) -> dict:
+    user = request.user
+    can_handle = selectors.can_handle(user, order)
+    return {
+        "order": order,
+        "can_handle": can_handle,
+        "moves": cases.allowed(order, user) if can_handle else set(),
+        "transcript": selectors.conversation_transcript(order),
+        "history": selectors.caller_history(
+            user, phone=order.phone, asker_id=order.asker_id, exclude=order.pk
+        )
+        if can_handle
+        else [],
+        "canned": selectors.canned_replies(user) if can_handle else [],
+        "reply_form": ReplyForm(initial={"text": services.merged_draft(order)}),
+        "queue_query": query,
+        "now": timezone.now(),
+    }
+
 
 def _console_context(user) -> dict:
     return {
-        "queue": selectors.queue(user)[:50],
-        "assigned": selectors.assigned(user)[:50],
         "escalated": selectors.escalated_to_me(user)[:20],
         "coordinations": selectors.pending_coordinations(user)[:20],
         "chats": selectors.active_chats(user),
@@ -171,19 +275,90 @@ def _console_context(user) -> dict:
     }
 
 
+def _current_order(request):
+    """The case chosen with ?order= (None when absent, unknown or out of sight)."""
+    try:
+        pk = int(request.GET.get("order", ""))
+    except ValueError:
+        return None
+    if not 1 <= pk <= 2**63 - 1:
+        return None
+    return selectors.order_queryset(request.user).filter(pk=pk).first()
+
+
+def _console_page(request, order=None, missing=False):
+    """The whole console: the queue as the query string filters it, beside the case
+    ``order`` (or the call form)."""
+    context = _console_context(request.user)
+    form = _queue_form(request)
+    context.update(_queue_context(request, form, order.pk if order else None))
+    if order is not None:
+        context.update(_case_context(request, order, form.query()))
+    else:
+        context["missing"] = missing
+        context["hotline_form"] = HotlineForm()
+        context["categories"] = kb_selectors.categories()
+    return vary_on_htmx(render(request, "desk/orders/console.html", context))
+
+
 @never_cache
 @login_required
 @require_GET
 def console(request):
-    """坐席工作台: the queue by SLA urgency, my orders, live chats, online toggle."""
+    """坐席工作台: the queue (search, filters, most urgent first) beside the current case,
+    live chats and requests for input; the call form when no case is open."""
     _require_staff(request.user)
-    context = _console_context(request.user)
     if is_htmx(request):
         services.heartbeat(request.user)
+        context = _console_context(request.user)
         return vary_on_htmx(render(request, "desk/orders/_console_panels.html", context))
-    context["hotline_form"] = HotlineForm()
-    context["categories"] = kb_selectors.categories()
-    return vary_on_htmx(render(request, "desk/orders/console.html", context))
+    order = _current_order(request)
+    return _console_page(request, order, missing=order is None and "order" in request.GET)
+
+
+@never_cache
+@login_required
+@require_GET
+def console_queue(request):
+    """The queue as the filters ask (htmx: the list, polled and on every change; else
+    the whole console so filtered)."""
+    _require_staff(request.user)
+    form = _queue_form(request)
+    current = _current_order(request)
+    if not is_htmx(request):
+        return _console_page(request, current)
+    context = _queue_context(request, form, current.pk if current else None)
+    response = render(request, "desk/orders/_console_queue.html", context)
+    if request.headers.get("HX-Trigger") == "queue-filters":
+        response["HX-Push-Url"] = _console_url(form.query(), current.pk if current else None)
+    return vary_on_htmx(response)
+
+
+@never_cache
+@login_required
+@require_GET
+def console_case(request, pk):
+    """One case beside the queue (htmx: the pane; else the whole console with it open)."""
+    order = selectors.order_get(request.user, pk)
+    if not selectors.can_handle(request.user, order):
+        raise PermissionDenied(MSG_NOT_STAFF)
+    if not is_htmx(request):
+        return _console_page(request, order)
+    query = _queue_form(request).query()
+    response = render(
+        request, "desk/orders/_console_case.html", _case_context(request, order, query)
+    )
+    response["HX-Push-Url"] = _console_url(query, order.pk)
+    return vary_on_htmx(response)
+
+
+def _back_to(request, pk):
+    """Where an action returns: the console with the case open (and its filters), when
+    it was posted from there; else the order's page."""
+    if "console" not in request.POST:
+        return redirect("desk:order_detail", pk)
+    form = _queue_form(request, QueryDict(request.POST["console"][:1000]))
+    return redirect(_console_url(form.query(), pk))
 
 
 @login_required
@@ -305,14 +480,14 @@ def _order_action(request, pk, form_class, call, done: str):
     form = form_class(request.POST) if form_class else None
     if form is not None and not form.is_valid():
         messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
-        return redirect("desk:order_detail", pk)
+        return _back_to(request, pk)
     try:
         result = call(order, form.cleaned_data if form is not None else {})
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, done.format(result=result) if "{" in done else done)
-    return redirect("desk:order_detail", pk)
+    return _back_to(request, pk)
 
 
 @login_required
@@ -577,9 +752,9 @@ def public_questions(request):
 # --- Statistics
 
 
-@login_required
-@require_GET
-def order_stats(request):
+def _stats_request(request):
+    """The statistics asked for: the subtree (404 outside scope), the period (a bad one
+    falls back to the last 30 days with a message), and the figures."""
     if not scope.scope_paths(request.user, Perm.VIEW_CONSULT):
         raise PermissionDenied("您没有查看12371统计的权限")
     form = StatsForm(request.GET or None)
@@ -591,16 +766,33 @@ def order_stats(request):
     except NinjaValidationError as exc:
         error = exc.errors[0]["msg_zh"]
         since, until = stats.period(None, None)
-    figures = stats.payload(stats.figures(request.user, org=org, since=since, until=until))
-    applied = {"org": org.pk, "since": figures["since"], "until": figures["until"]}
+    return org, error, stats.figures(request.user, org=org, since=since, until=until)
+
+
+@login_required
+@require_GET
+def order_stats(request):
+    org, error, figures = _stats_request(request)
+    data = stats.payload(figures)
+    applied = {"org": org.pk, "since": data["since"], "until": data["until"]}
     context = {
         "form": StatsForm(initial=applied),  # the fields show the range applied
-        "figures": figures,
+        "figures": data,
+        "summary": stats.summary_rows(figures),
         "org": org,
         "error": error,
+        "export_query": urlencode(applied),
         "children": org_selectors.org_children(request.user, org)[:50],
     }
     return render(request, "desk/orders/stats.html", context)
+
+
+@login_required
+@require_GET
+def order_stats_export(request):
+    """The same figures as an Excel workbook."""
+    _, _, figures = _stats_request(request)
+    return stats.xlsx_response(stats.workbook(request.user, figures))
 
 
 urlpatterns = [
@@ -609,6 +801,8 @@ urlpatterns = [
     path("console/hotline/", hotline, name="hotline_log"),
     path("console/history/", caller_history, name="caller_history"),
     path("console/kb-search/", kb_search, name="agent_kb_search"),
+    path("console/queue/", console_queue, name="console_queue"),
+    path("console/case/<int:pk>/", console_case, name="console_case"),
     path("orders/<int:pk>/", order_detail, name="order_detail"),
     path("orders/<int:pk>/claim/", order_claim, name="order_claim"),
     path("orders/<int:pk>/reply/", order_reply, name="order_reply"),
@@ -627,4 +821,5 @@ urlpatterns = [
     path("my/<int:pk>/reopen/", my_order_reopen, name="my_order_reopen"),
     path("public/", public_questions, name="public_questions"),
     path("stats/", order_stats, name="order_stats"),
+    path("stats/export/", order_stats_export, name="order_stats_export"),
 ]
