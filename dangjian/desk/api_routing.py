@@ -159,7 +159,8 @@ def office_detail(request, office_id: Id):
 def office_update(request, office_id: Id, payload: OfficePatch):
     user = request.user
     office = selectors.office_get(user, office_id)
-    changes = payload.model_dump(exclude_unset=True, exclude={"lead_id", "liaison_id"})
+    given = payload.model_dump(exclude_unset=True, exclude={"lead_id", "liaison_id"})
+    changes = {name: value for name, value in given.items() if value is not None}  # null: kept
     changes.update(_people(user, payload))
     with as_api_fields:
         services.office_update(

@@ -95,6 +95,13 @@ def test_admins_keep_offices(client, cast, bearer):
     assert (patched.json()["liaison_id"], patched.json()["liaison_name"]) == (None, "王五")
     unknown = client.patch(url, {"colour": "红"}, content_type="application/json", **admin)
     assert unknown.status_code == 422
+    kept = client.patch(
+        url, {"name": None, "active": None}, content_type="application/json", **admin
+    )
+    assert kept.status_code == 200 and (kept.json()["name"], kept.json()["active"]) == (
+        "组织股",
+        True,
+    )
 
 
 def test_the_office_list_is_the_scope_and_above(client, cast, bearer, office):
