@@ -15,6 +15,7 @@ from dangjian.core.apitools import (
     MSG_NUL,
     Id,
     InSchema,
+    LocalDateTime,
     Paging,
     QuerySchema,
     api_fields,
@@ -85,7 +86,7 @@ class CoordinationOut(Schema):
     office_id: int | None
     office: str
     question: str
-    due: dt.datetime | None
+    due: LocalDateTime | None
     answer: str
     answered_at: dt.datetime | None
 

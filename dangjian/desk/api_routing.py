@@ -6,12 +6,18 @@ may consult), and by their own 责任人 and 联络员; maintained by admins. Id
 resolve through the caller's scope: out of it is a 422 on that field.
 """
 
-import datetime as dt
-
+from django.core.exceptions import PermissionDenied
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from dangjian.core.apitools import Id, InSchema, Paging, api_fields, resolve_in_scope
+from dangjian.core.apitools import (
+    Id,
+    InSchema,
+    LocalDateTime,
+    Paging,
+    api_fields,
+    resolve_in_scope,
+)
 from dangjian.core.http import client_ip
 from dangjian.core.text import OptionalName
 from dangjian.desk import rules, selectors
@@ -78,9 +84,9 @@ class ConsultationOut(Schema):
     office_id: int | None
     office: str
     question: str
-    due: dt.datetime | None
+    due: LocalDateTime | None
     answer: str
-    answered_at: dt.datetime | None
+    answered_at: LocalDateTime | None
 
     @staticmethod
     def resolve_order_number(obj) -> str:
@@ -134,6 +140,8 @@ def office_list(request):
 def office_create(request, payload: OfficeIn):
     user = request.user
     org = resolve_in_scope(org_selectors.org_get, user, payload.org_id, field="org_id")
+    if not selectors.can_manage_offices(user, org):
+        raise PermissionDenied(services.MSG_NO_MANAGE)
     fields = payload.model_dump(exclude={"org_id", "lead_id", "liaison_id"})
     with as_api_fields:
         office = services.office_create(
@@ -151,7 +159,8 @@ def office_detail(request, office_id: Id):
 def office_update(request, office_id: Id, payload: OfficePatch):
     user = request.user
     office = selectors.office_get(user, office_id)
-    changes = payload.model_dump(exclude_unset=True, exclude={"lead_id", "liaison_id"})
+    given = payload.model_dump(exclude_unset=True, exclude={"lead_id", "liaison_id"})
+    changes = {name: value for name, value in given.items() if value is not None}  # null: kept
     changes.update(_people(user, payload))
     with as_api_fields:
         services.office_update(

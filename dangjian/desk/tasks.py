@@ -25,3 +25,9 @@ def rating_reminders(*, at) -> int:
 def consultations_overdue(*, at) -> int:
     """Warn about offices late with their input on an order and remind them daily."""
     return routing.consultations_overdue(now=at)
+
+
+@jobs.periodic("*/15 * * * *", name="consult.overdue_at_centre")
+def overdue_at_centre(*, at) -> int:
+    """Warn about orders late at the province centre (they have nowhere to climb)."""
+    return routing.overdue_at_the_top(now=at)

@@ -60,7 +60,8 @@ def test_ask_handoff_answer_and_rate(browser, phone, live_server, e2e_cast):
     agent_context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     desk = agent_context.new_page()
     desk.set_default_timeout(10_000)
-    login(desk, live_server.url, "/consult/console/", "agent", totp=True)
+    # 省级集中受理: the province centre takes it (its admin, who also handles orders)
+    login(desk, live_server.url, "/consult/console/", "province_admin", totp=True)
     expect(desk).to_have_url(re.compile(r"/consult/console/"))
     desk.get_by_role("link", name=re.compile(UNKNOWN[:8])).first.click()
     expect(desk.get_by_text(UNKNOWN).first).to_be_visible()  # the bot transcript is attached

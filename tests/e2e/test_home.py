@@ -83,8 +83,9 @@ def test_agent_home_shows_the_queue_and_the_overdue(screen, live_server, e2e_cas
         acting_user=e2e_cast.user["member"],
         source="web",
         summary="流动党员怎么参加组织生活",
-        category="组织生活",
+        category="流动党员与失联党员",
         asker=e2e_cast.user["member"],
+        org=e2e_cast.org["K1"],  # re-routed from the centre to the county, in the agent's city
     )
     WorkOrder.objects.filter(pk=order.pk).update(
         first_response_due=timezone.now() - dt.timedelta(hours=2)

@@ -12,6 +12,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +27,7 @@ from dangjian.desk import rules
 from dangjian.desk.models import OPEN_STATUSES, Coordination, Office, OrderStatus, WorkOrder
 from dangjian.desk.services.orders import _authorize_handle, _notify_asker
 from dangjian.desk.services.workflow import MSG_CATEGORY, staff_at
-from dangjian.desk.warnings import CONSULTATION_OVERDUE
+from dangjian.desk.warnings import CONSULTATION_OVERDUE, ORDER_OVERDUE
 from dangjian.orgs.models import Organisation
 
 NAME_MAX = 60
@@ -263,6 +264,43 @@ def order_merge(
         key=f"consult.merged:{order.pk}:{main.pk}",
     )
     return order
+
+
+# --- Late at the centre
+
+
+def overdue_at_the_top(*, now: dt.datetime) -> int:
+    """An order at an organisation with nothing above it (the province centre, where
+    central acceptance puts every order) cannot climb when it breaches a deadline: it
+    raises the overdue warning at its own desk instead, once per (re)opening, telling
+    its agents and assignee; answering, merging or re-routing it clears the warning.
+    Idempotent (dedupe keys). Returns how many orders are late there."""
+    late = (
+        WorkOrder.objects.filter(status__in=OPEN_STATUSES, org__depth=1)
+        .filter(
+            Q(first_response_at__isnull=True, first_response_due__lt=now)
+            | Q(resolution_due__lt=now)
+        )
+        .select_related("org", "assignee")
+        .order_by("pk")
+    )
+    count = 0
+    for order in late:
+        people = [*staff_at(order.org), *([order.assignee] if order.assignee_id else [])]
+        warnings.warning_raise(
+            kind=ORDER_OVERDUE.name,
+            org=order.org,
+            subject=order,
+            subject_label=f"工单 {order.number}",
+            title=f"工单 {order.number} 超时未办（{order.org.name}）",
+            due=order.resolution_due,
+            recipients=list(dict.fromkeys(people)),
+            url=reverse("desk:order_detail", args=[order.pk]),
+            dedupe_key=f"consult.overdue:{order.pk}:{order.reopen_count}:0",
+            now=now,
+        )
+        count += 1
+    return count
 
 
 # --- Offices late with their input

@@ -17,7 +17,7 @@ from dangjian.core.scope import Role
 from dangjian.desk import selectors
 from dangjian.desk.models import Office, OrderEvent, WorkOrder
 from dangjian.desk.services import orders, routing, workflow
-from dangjian.desk.warnings import CONSULTATION_OVERDUE
+from dangjian.desk.warnings import CONSULTATION_OVERDUE, ORDER_OVERDUE
 from dangjian.knowledge.models import Message, MessageRole
 from dangjian.knowledge.services import kb as kb_services
 
@@ -289,6 +289,24 @@ def test_a_late_office_is_warned_once_and_reminded_daily_until_it_answers(
     orders.coordination_answer(acting_user=people["liaison"], coordination=asked, answer="同意")
     assert CoreWarning.objects.get(pk=warning.pk).resolved_at is not None
     assert routing.consultations_overdue(now=next_day + dt.timedelta(days=1)) == 0
+
+
+def test_an_order_late_at_the_centre_warns_its_desk_until_answered(cast, people, monkeypatch):
+    monkeypatch.setattr(orders, "_now", lambda: FRIDAY)
+    order = ask(cast)  # normal, four working hours: first response due Monday 10:30
+    monday = dt.datetime(2026, 11, 23, 10, 30, tzinfo=TZ)
+    assert order.first_response_due == monday
+    assert routing.overdue_at_the_top(now=monday) == 0
+    assert routing.overdue_at_the_top(now=monday + dt.timedelta(minutes=1)) == 1
+    assert routing.overdue_at_the_top(now=monday + dt.timedelta(minutes=16)) == 1
+    warning = CoreWarning.objects.get(kind=ORDER_OVERDUE.name)
+    assert warning.org == cast.org["P"] and warning.resolved_at is None
+    told = Notification.objects.filter(kind=core_warnings.notice_kind(ORDER_OVERDUE.name))
+    assert {n.user for n in told} == {people["p_agent"]}  # the centre's agent, once
+    orders.order_claim(acting_user=people["p_agent"], order=order)
+    orders.order_reply(acting_user=people["p_agent"], order=order, text="按月工资计算。")
+    assert CoreWarning.objects.get(pk=warning.pk).resolved_at is not None
+    assert routing.overdue_at_the_top(now=monday + dt.timedelta(days=5)) == 0
 
 
 # --- Re-categorising and re-routing

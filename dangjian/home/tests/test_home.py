@@ -178,6 +178,7 @@ def test_an_agent_sees_the_queue_and_the_overdue(cast, login):
         summary="咨询党费交纳问题",
         category="党费",
         asker=cast.user["member"],
+        org=cast.org["K1"],  # re-routed from the centre to the county, in the agent's city
     )
     page = _page(login, cast.user["agent"])
     assert 'data-panel="agent"' in page and 'data-queue="1"' in page

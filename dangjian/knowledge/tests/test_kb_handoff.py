@@ -69,8 +69,8 @@ def test_a_second_unknown_question_is_added_to_the_open_order(cast, login, clien
     assert again.work_order_id == order.pk
     assert bot.MSG_HANDOFF_ADDED.format(id=order.pk) in again.answer
     assert order.summary == UNKNOWN and second in order.detail
-    # The agent sees it on the order page.
-    login(cast.user["agent"])
+    # The province centre, which accepts it (省级集中受理), sees it on the order page.
+    login(cast.user["province_admin"])
     page = client.get(f"/consult/orders/{order.pk}/")
     assert page.status_code == 200 and second in page.content.decode()
 
