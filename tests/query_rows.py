@@ -240,10 +240,18 @@ def feedback(world: World, n: int) -> None:
 
 def orders(world: World, n: int) -> None:
     """Per round: a member's web question, and a hotline call from CALLER_PHONE about B1
-    answered on the phone and published to the public list."""
-    from dangjian.desk.services import orders as services
+    answered on the phone and published to the public list (routed 分级受理, to the
+    county, so that the county admin's lists grow too)."""
+    from django.test import override_settings
 
     agent = world.user["agent"]
+    with override_settings(CONSULT_ACCEPTANCE="tiered"):
+        _orders(world, agent, n)
+
+
+def _orders(world: World, agent, n: int) -> None:
+    from dangjian.desk.services import orders as services
+
     for _ in range(n):
         services.order_create(
             acting_user=world.user["member"],
@@ -276,9 +284,10 @@ def order_subject(world: World, n: int) -> None:
         summary=f"咨询组织关系{_n()}",
         category="组织关系转接",
         asker=member,
+        org=world.org["K1"],
     )
     services.order_claim(acting_user=agent, order=order)
-    offices = [(world.org["K1"], f"组织科{k}") for k in range(n)]
+    offices = [_office(world, "K1") for _ in range(n)]
     made = services.order_coordinate(
         acting_user=agent, order=order, offices=offices, question="请提供意见"
     )
@@ -289,15 +298,57 @@ def order_subject(world: World, n: int) -> None:
     world.subject["order"] = order.pk
 
 
+def _office(world: World, org_key: str):
+    from dangjian.desk.services import routing
+
+    return routing.office_create(
+        acting_user=world.root,
+        org=world.org[org_key],
+        name=f"组织科{_n()}",
+        categories=["党费"],
+        lead_name="张三",
+        liaison=world.user["handler"],
+    )
+
+
+def offices(world: World, n: int) -> None:
+    """业务处室 of the province centre and of 五华区 (the county admin sees both)."""
+    for _ in range(n):
+        _office(world, "P")
+        _office(world, "K1")
+
+
+def consultations(world: World, n: int) -> None:
+    """Per round: an order at 五华区 claimed by the agent, put to one of its offices (the
+    county's handler is that office's 联络员)."""
+    from dangjian.desk.services import orders as services
+
+    agent, member = world.user["agent"], world.user["member"]
+    office = _office(world, "K1")
+    for _ in range(n):
+        order = services.order_create(
+            acting_user=member,
+            source="web",
+            summary=f"咨询党费{_n()}",
+            category="党费",
+            asker=member,
+            org=world.org["K1"],
+        )
+        services.order_claim(acting_user=agent, order=order)
+        services.order_coordinate(
+            acting_user=agent, order=order, offices=[office], question="请提供意见"
+        )
+
+
 def chat_subject(world: World, n: int) -> None:
     """A live chat between the member and the online agent, ``n`` turns more."""
     from dangjian.desk.models import ChatSession
     from dangjian.desk.services import orders as services
-    from dangjian.knowledge.services import kb
+    from dangjian.knowledge.services import bot
 
     if "chat" not in world.subject:
         services.presence_set(user=world.user["agent"], online=True)
-        conversation = kb.conversation_start(user=world.user["member"])
+        conversation = bot.conversation_start(user=world.user["member"])
         chat = services.handoff(conversation, world.user["member"])
         assert isinstance(chat, ChatSession), "the agent is online: a live chat"
         world.subject["chat"] = chat.pk
@@ -310,15 +361,15 @@ def chat_subject(world: World, n: int) -> None:
 def conversation_subject(world: World, n: int) -> None:
     """The member's conversation with the bot, ``n`` answered turns more."""
     from dangjian.knowledge.models import Conversation
-    from dangjian.knowledge.services import kb
+    from dangjian.knowledge.services import bot
 
     if "conversation" not in world.subject:
-        conversation = kb.conversation_start(user=world.user["member"])
+        conversation = bot.conversation_start(user=world.user["member"])
         world.subject["conversation"] = conversation.pk
     conversation = Conversation.objects.get(pk=world.subject["conversation"])
     for _ in range(n):
         entry = _entry(world, "P", publish=True)
-        kb.ask(user=world.user["member"], conversation=conversation, entry=entry)
+        bot.ask(user=world.user["member"], conversation=conversation, entry=entry)
 
 
 def _pdf() -> SimpleUploadedFile:
@@ -620,6 +671,8 @@ ROW_MAKERS: dict[str, Callable[[World, int], None]] = {
     "feedback": feedback,
     "orders": orders,
     "order_subject": order_subject,
+    "offices": offices,
+    "consultations": consultations,
     "chat_subject": chat_subject,
     "conversation_subject": conversation_subject,
     "transfers": transfers,

@@ -133,6 +133,13 @@ API_TARGETS = [
         ("orders",),
         (*ADMINS, "agent"),
     ),
+    _api("consult/offices", "consult/offices?limit=100", ("offices",)),
+    _api(
+        "consult/consultations",
+        "consult/consultations?limit=100",
+        ("consultations",),
+        (*ADMINS, "handler"),
+    ),
     _api("recruitment/applicants", "recruitment/applicants?limit=100", ("applicants",)),
     _api(
         "recruitment/applicants/{applicant_id}",
@@ -228,6 +235,10 @@ PAGE_TARGETS = [
     _page("desk:console_queue", "/consult/console/queue/?who=all", ("orders",), (*ADMINS, "agent")),
     _page("desk:console_case", "/consult/console/case/{order}/", ("order_subject",)),
     _page("desk:order_stats_export", "/consult/stats/export/", ("orders",)),
+    _page("desk:office_list", "/consult/offices/", ("offices",)),
+    _page(
+        "desk:my_consultations", "/consult/consultations/", ("consultations",), (*ADMINS, "handler")
+    ),
     _page("recruitment:index", "/recruitment/", ("applicants",)),
     _page("recruitment:pipeline", "/recruitment/org/{T1}/", ("applicants",)),
     _page("recruitment:detail", "/recruitment/{applicant}/", ("applicant_subject",)),
@@ -277,6 +288,7 @@ NOT_LIST_PAGES = {
         "desk:order_publish", "desk:order_to_kb", "desk:coordination_answer",
         "desk:live_chat_send", "desk:live_chat_close", "desk:message_new",
         "desk:my_order_rate", "desk:my_order_reopen", "desk:public_ask",
+        "desk:office_new", "desk:office_edit", "desk:order_reroute", "desk:order_merge",
         "warning_resolve", "warning_assign",
         "transfers:apply_for", "transfers:approve",
         "transfers:reject", "transfers:withdraw", "transfers:reissue", "transfers:receipt",
@@ -295,6 +307,7 @@ NOT_LIST_PAGES = {
 # List operations whose length is fixed by code, not by data (nothing to grow).
 FIXED_LISTS = {
     "GET /api/v1/warnings/kinds",  # the warning kinds the apps registered
+    "GET /api/v1/consult/categories",  # the configured 咨询分类 (settings or rules' defaults)
 }
 
 # Rows of every kind before the first measurement, then added before the second. The
@@ -314,6 +327,8 @@ MORE = {
     "feedback": 8,
     "orders": 8,
     "order_subject": 6,
+    "offices": 5,
+    "consultations": 5,
     "chat_subject": 10,
     "conversation_subject": 6,
     "transfers": 4,

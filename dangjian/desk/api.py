@@ -17,6 +17,7 @@ from dangjian.core.apitools import (
     InSchema,
     Paging,
     QuerySchema,
+    api_fields,
     invalid,
     resolve_in_scope,
 )
@@ -33,11 +34,12 @@ from dangjian.desk.models import (
     PlatformFeedbackStatus,
     Priority,
 )
-from dangjian.desk.services import feedback
+from dangjian.desk.services import feedback, routing
 from dangjian.desk.services import orders as services
 from dangjian.orgs import selectors as org_selectors
 
 router = Router(tags=["12371 工单"])
+as_api_fields = api_fields({"offices": "office_ids"})
 
 
 # --- Schemas
@@ -80,10 +82,16 @@ class OrderOut(Schema):
 class CoordinationOut(Schema):
     id: int
     org_id: int
+    office_id: int | None
     office: str
     question: str
+    due: dt.datetime | None
     answer: str
     answered_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_office_id(obj) -> int | None:
+        return obj.unit_id
 
 
 class OrderDetailOut(OrderOut):
@@ -95,6 +103,7 @@ class OrderDetailOut(OrderOut):
     reopen_count: int
     public: bool
     conversation_id: int | None
+    merged_into_id: int | None
     assignee: str | None
     coordinations: list[CoordinationOut]
     can_handle: bool
@@ -181,14 +190,10 @@ class ReplyIn(InSchema):
     text: str = Field(..., max_length=5000)
 
 
-class OfficeIn(InSchema):
-    org_id: Id
-    office: str = Field(..., max_length=60)
-
-
 class CoordinateIn(InSchema):
-    offices: list[OfficeIn] = Field(..., max_length=20)
+    office_ids: list[Id] = Field(..., max_length=20)
     question: str = Field(..., max_length=5000)
+    workdays: int | None = Field(None, ge=1, le=10)
 
 
 class AnswerIn(InSchema):
@@ -439,20 +444,24 @@ def order_reply(request, order_id: Id, payload: ReplyIn):
 @router.post(
     "/orders/{order_id}/coordinate",
     response=OrderDetailOut,
-    summary="协商联动：征求多个处室意见",
+    summary="协商联动：征求业务处室意见（回复时限按工作日计）",
 )
 def order_coordinate(request, order_id: Id, payload: CoordinateIn):
     user = request.user
+    routing.authorize_handle(user, selectors.order_get(user, order_id))
     offices = [
-        (
-            resolve_in_scope(org_selectors.org_get, user, item.org_id, field=f"offices.{i}.org_id"),
-            item.office,
-        )
-        for i, item in enumerate(payload.offices)
+        resolve_in_scope(selectors.office_get, user, pk, field=f"office_ids.{i}")
+        for i, pk in enumerate(payload.office_ids)
     ]
-    return _act(
-        request, order_id, services.order_coordinate, offices=offices, question=payload.question
-    )
+    with as_api_fields:
+        return _act(
+            request,
+            order_id,
+            services.order_coordinate,
+            offices=offices,
+            question=payload.question,
+            workdays=payload.workdays,
+        )
 
 
 @router.post("/orders/{order_id}/rate", response=OrderDetailOut, summary="评价答复（提问人）")

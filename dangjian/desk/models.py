@@ -32,6 +32,7 @@ __all__ = [
     "ChatStatus",
     "Coordination",
     "IvrOption",
+    "Office",
     "OrderEvent",
     "OrderKind",
     "OrderSource",
@@ -85,9 +86,15 @@ class Priority(models.TextChoices):
     LOW = "low", "较缓"
 
 
+def _office_contact(prefix: str, user) -> Q:
+    """Rows of an office (业务处室) whose 责任人 or 联络员 is ``user``."""
+    return Q(**{f"{prefix}lead": user}) | Q(**{f"{prefix}liaison": user})
+
+
 def _asked_or_consulted(user, perm: Perm) -> Q | None:
     """Besides the orders routed into one's subtrees, one reads one's own questions and
-    the orders one's office was asked for its input on (协商联动)."""
+    the orders one's office was asked for its input on (协商联动): through one's scope
+    over the office's organisation, or as the office's 责任人 or 联络员."""
     if perm != Perm.VIEW_CONSULT:
         return None
     rows = Q(asker=user)
@@ -95,14 +102,29 @@ def _asked_or_consulted(user, perm: Perm) -> Q | None:
     if paths and paths is not ALL:
         consulted = Coordination.objects.filter(path_q(paths, "org__path"), order=OuterRef("pk"))
         rows |= Q(Exists(consulted))
-    return rows
+    named = Coordination.objects.filter(_office_contact("unit__", user), order=OuterRef("pk"))
+    return rows | Q(Exists(named))
 
 
 def _over_the_order(user, perm: Perm) -> Q | None:
-    """A request for input is read by the office asked and by the staff over the order."""
+    """A request for input is read by the office asked (its organisation's staff, its
+    责任人 and 联络员) and by the staff over the order."""
     if perm != Perm.VIEW_CONSULT:
         return None
-    return path_q(scope_paths(user, perm), "order__org__path")
+    return path_q(scope_paths(user, perm), "order__org__path") | _office_contact("unit__", user)
+
+
+def _offices_above_or_named(user, perm: Perm) -> Q | None:
+    """The offices of the organisations above one's 12371 desks serve them too (a county
+    in 分级受理 consults the province's offices); an office's 责任人 and 联络员 read it."""
+    if perm != Perm.VIEW_CONSULT:
+        return None
+    rows = _office_contact("", user)
+    paths = scope_paths(user, perm)
+    if paths and paths is not ALL:
+        above = {prefix for path in paths for prefix in ancestor_paths(path)}
+        rows |= Q(org__path__in=above)
+    return rows
 
 
 def _participant(user, perm: Perm) -> Q | None:
@@ -192,6 +214,14 @@ class WorkOrder(TimeStampedModel, CaseModel):
         related_name="+",
     )
     answer_count = models.PositiveSmallIntegerField("答复次数", default=0)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name="合并至工单",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged",
+    )
     public = models.BooleanField("公开到咨询列表", default=False)
     public_question = models.CharField("公开问题（已隐去个人信息）", max_length=200, blank=True)
 
@@ -244,15 +274,84 @@ class OrderEvent(CaseEvent):
         return f"{self.order_id} {self.action}"
 
 
+class Office(TimeStampedModel):
+    """业务处室: an office of the organisation department that answers questions of its
+    categories when the centre consults it (协商联动), with a named 责任人 and 联络员.
+
+    Linked to user accounts they are told of each request in their inbox and answer in
+    the platform; the names and phones are what the agents call. Kept per organisation
+    (the province centre's, or a county's in 分级受理).
+    """
+
+    org = models.ForeignKey(
+        "orgs.Organisation", verbose_name="所属组织", on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField("处室名称", max_length=60)
+    categories = models.JSONField("负责的咨询分类", default=list, blank=True)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="责任人账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lead_name = models.CharField("责任人", max_length=50, blank=True)
+    lead_phone = EncryptedTextField("责任人电话", blank=True)
+    liaison = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="联络员账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    liaison_name = models.CharField("联络员", max_length=50, blank=True)
+    liaison_phone = EncryptedTextField("联络员电话", blank=True)
+    active = models.BooleanField("启用", default=True)
+
+    objects = ScopedManager(org="org", also=_offices_above_or_named)
+
+    class Meta:
+        verbose_name = "业务处室"
+        verbose_name_plural = "业务处室"
+        ordering = ["org_id", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "name"], name="desk_office_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def contacts(self) -> list:
+        """The accounts told of a request: the 联络员 first, then the 责任人."""
+        return [u for u in (self.liaison, self.lead) if u is not None]
+
+
 class Coordination(TimeStampedModel):
-    """协商联动: one office asked for its input on an order; the coordinator merges them."""
+    """协商联动: one office asked for its input on an order; the coordinator merges them.
+
+    ``unit`` is the office of the registry (:class:`Office`); ``office`` keeps its name
+    as asked (requests made before the registry have the name alone). ``due`` is the
+    office's deadline on the workday calendar.
+    """
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="coordinations")
     org = models.ForeignKey(
         "orgs.Organisation", verbose_name="协办组织", on_delete=models.PROTECT, related_name="+"
     )
     office = models.CharField("协办处室", max_length=60)
+    unit = models.ForeignKey(
+        Office,
+        verbose_name="业务处室",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="consultations",
+    )
     question = models.TextField("征求意见内容")
+    due = models.DateTimeField("回复时限", null=True, blank=True, db_index=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="发起人",
@@ -288,6 +387,9 @@ class Coordination(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.order_id} → {self.office}"
+
+    def overdue(self, now) -> bool:
+        return self.answered_at is None and self.due is not None and self.due < now
 
 
 class ChatStatus(models.TextChoices):

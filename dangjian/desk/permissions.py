@@ -25,3 +25,6 @@ HANDLE_CONSULT = register_permission(
 
 grant_permissions("agent", (VIEW_ORG, VIEW_MEMBER, VIEW_MEMBER_DETAILS, EDIT_KB))
 grant_permissions("handler", (VIEW_ORG,))
+MANAGE_OFFICES = register_permission(
+    "MANAGE_OFFICES", "consult.offices", "维护12371业务处室（责任人、联络员）", roles=()
+)

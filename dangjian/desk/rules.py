@@ -13,6 +13,12 @@ Sources:
   county (《中国共产党发展党员工作细则》第二十四条、第二十九条: 县级党委组织部门预审); 党费
   collection with the county (中组发〔2008〕3号 第十一条); 党员教育、平台使用 with the
   province (云南 "12371" 党员教育中心, seed 000).
+- Acceptance (受理): since 2017 云南 upgraded "各级组织部门分级服务" to "省级集中受理咨询"
+  (seed 000): every question is accepted at the province centre, which answers it or
+  consults the responsible office (业务处室, each with a named 责任人 and 联络员: the
+  "协商联动机制"). :data:`CENTRAL` is therefore the default; :data:`TIERED` (分级受理,
+  the 2009 model above) stays available to a local deployment that prefers it
+  (``settings.CONSULT_ACCEPTANCE = "tiered"``).
 - SLA: the seed's "每个问题力争在线答复" and a reply to every asker; deadlines count
   working hours on the official calendar (core.calendar), so a Friday-afternoon order is
   not late on Monday morning and the National Day week stops the clock.
@@ -27,14 +33,21 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from dangjian.core.calendar import add_work_hours
+from dangjian.core.calendar import HOURS_PER_WORKDAY, add_work_hours
 from dangjian.core.cases import Policy
+
+# How questions are accepted: centrally at the province (the default since 2017) or at
+# the level responsible for each category (分级受理, before 2017).
+CENTRAL, TIERED = "central", "tiered"
+ACCEPTANCE_MODES = {CENTRAL: "省级集中受理", TIERED: "分级受理"}
+DEFAULT_ACCEPTANCE = CENTRAL
 
 # Levels of the organisation departments that run 12371, from the top.
 PROVINCE, CITY, COUNTY = "province", "city", "county"
 LEVELS = (PROVINCE, CITY, COUNTY)
 
-# 咨询分类 → the level responsible for answering it (default: the asker's county). The
+# 分级受理 only: 咨询分类 → the level responsible for answering it (default: the asker's
+# county). The
 # categories are the knowledge base's (dangjian/knowledge/starter/), so a bot hand-off
 # routes by the category of the entry it came closest to.
 ROUTING_DEFAULTS: dict[str, str] = {
@@ -54,6 +67,37 @@ ROUTING_DEFAULTS: dict[str, str] = {
     "意见建议": PROVINCE,
 }
 DEFAULT_LEVEL = COUNTY
+
+# 咨询分类: the choices of the hotline form, the order page and the API (an unknown one is
+# refused). The knowledge base's categories (dangjian/knowledge/starter/), then what the
+# seed's hotline also receives (干部人才, 党员教育, 意见建议, 为民服务, 党内关怀帮扶, 基层组织
+# 建设: "传播党的声音、收集社情民意"), then 其他. ``settings.CONSULT_CATEGORIES`` replaces it.
+CATEGORY_DEFAULTS: tuple[str, ...] = (
+    "入党申请与发展党员",
+    "异地入党",
+    "组织关系转接",
+    "流动党员与失联党员",
+    "党费",
+    "三会一课",
+    "主题党日",
+    "组织生活会与民主评议",
+    "党组织设置",
+    "党员权利与义务",
+    "党员教育",
+    "干部人才",
+    "基层组织建设",
+    "党内关怀帮扶",
+    "平台使用",
+    "为民服务",
+    "意见建议",
+    "其他",
+)
+CATEGORY_MAX = 40
+
+# 协商联动: an office answers within this many workdays unless the agent sets another
+# deadline (1 to CONSULTATION_MAX_WORKDAYS); overdue, it is reminded and a warning raised.
+CONSULTATION_WORKDAYS = 2
+CONSULTATION_MAX_WORKDAYS = 10
 
 PRIORITIES = ("urgent", "normal", "low")
 
@@ -87,6 +131,29 @@ def _config() -> dict:
     return getattr(settings, "CONSULT_SLA", {}) or {}
 
 
+def acceptance() -> str:
+    """省级集中受理 (``central``, the default) or 分级受理 (``tiered``), by configuration."""
+    mode = getattr(settings, "CONSULT_ACCEPTANCE", DEFAULT_ACCEPTANCE)
+    return mode if mode in ACCEPTANCE_MODES else DEFAULT_ACCEPTANCE
+
+
+def categories() -> tuple[str, ...]:
+    """The 咨询分类 offered and accepted, in the order the form lists them."""
+    configured = getattr(settings, "CONSULT_CATEGORIES", None)
+    return tuple(configured) if configured else CATEGORY_DEFAULTS
+
+
+def is_category(value: str) -> bool:
+    """A known category, or none given ('' is 未分类)."""
+    return value == "" or value in categories()
+
+
+def known_category(value: str) -> str:
+    """``value`` when it is a known category, else '' (a bot hand-off whose entry carries a
+    category the desk does not list is filed unclassified, not refused)."""
+    return value if value in categories() else ""
+
+
 def routing_table() -> dict[str, str]:
     return {**ROUTING_DEFAULTS, **_config().get("routing", {})}
 
@@ -97,15 +164,22 @@ def responsible_level(category: str) -> str:
     return level if level in LEVELS else DEFAULT_LEVEL
 
 
-def route(category: str, chain: list[tuple[str, str]], root_path: str) -> str:
+def route(
+    category: str, chain: list[tuple[str, str]], root_path: str, mode: str | None = None
+) -> str:
     """The path of the organisation department a question is routed to.
 
     ``chain`` is the asker's organisation and its ancestors as ``(path, org_type)``,
-    from the top down. The order goes to the ancestor at the responsible level; if the
-    asker has no organisation there (a branch directly under a city, say), to the
-    nearest level above it that exists; with no known organisation at all (an anonymous
-    resident, a caller who did not say), to the province, which accepts centrally.
+    from the top down. 省级集中受理 (the default ``mode``): the province of the chain (its
+    top when it has none), whatever the category. 分级受理: the ancestor at the
+    category's responsible level; if the asker has no organisation there (a branch
+    directly under a city, say), the nearest level above it that exists. With no known
+    organisation at all (an anonymous resident, a caller who did not say), the root,
+    which accepts centrally in both modes.
     """
+    if (mode or acceptance()) == CENTRAL:
+        provinces = [path for path, org_type in chain if org_type == PROVINCE]
+        return provinces[-1] if provinces else (chain[0][0] if chain else root_path)
     wanted = responsible_level(category)
     found = ""
     for level in LEVELS[: LEVELS.index(wanted) + 1]:
@@ -113,6 +187,20 @@ def route(category: str, chain: list[tuple[str, str]], root_path: str) -> str:
             if org_type == level:
                 found = path
     return found or (chain[0][0] if chain else root_path)
+
+
+def consultation_workdays(value: int | None) -> int | None:
+    """The workdays an office is given: the default for ``None``; ``None`` when out of
+    range (1 to CONSULTATION_MAX_WORKDAYS), for the caller to refuse."""
+    if value is None:
+        return CONSULTATION_WORKDAYS
+    return value if 1 <= value <= CONSULTATION_MAX_WORKDAYS else None
+
+
+def consultation_due(start: dt.datetime, workdays: int) -> dt.datetime:
+    """An office's deadline: ``workdays`` full working days from ``start`` on the official
+    calendar (a Friday-afternoon request for two days is due Tuesday afternoon)."""
+    return add_work_hours(start, workdays * HOURS_PER_WORKDAY)
 
 
 def sla_for(priority: str, category: str = "") -> Sla:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from dangjian.core import scope
 from dangjian.core.scope import ALL, Perm
+from dangjian.desk import rules
 from dangjian.desk.models import (
     OPEN_STATUSES,
     UNCLAIMED_STATUSES,
@@ -22,6 +23,7 @@ from dangjian.desk.models import (
     ChatStatus,
     Coordination,
     IvrOption,
+    Office,
     OrderEvent,
     OrderStatus,
     PlatformFeedback,
@@ -252,6 +254,9 @@ ACTION_LABELS = {
     "escalate": "超时升级",
     "publish": "公开到咨询列表",
     "unpublish": "取消公开",
+    "reroute": "重新分类/转办",
+    "merge": "合并至主工单",
+    "merge_in": "并入重复工单",
 }
 
 
@@ -266,7 +271,124 @@ def order_events(order: WorkOrder) -> list[OrderEvent]:
 
 
 def order_coordinations(order: WorkOrder) -> QuerySet[Coordination]:
-    return order.coordinations.select_related("org", "answered_by").order_by("id")
+    return order.coordinations.select_related(
+        "org", "answered_by", "unit__lead", "unit__liaison"
+    ).order_by("id")
+
+
+# --- Central acceptance: offices, re-routing, duplicates
+
+
+def office_queryset(user) -> QuerySet[Office]:
+    """The offices of the organisations in one's 12371 scope and above it (those one may
+    consult), and the offices one is 责任人 or 联络员 of."""
+    return Office.objects.visible_to(user, Perm.VIEW_CONSULT).select_related(
+        "org", "lead", "liaison"
+    )
+
+
+def office_get(user, office_id) -> Office:
+    return scope.get_or_404(office_queryset(user), pk=office_id)
+
+
+def consultable_offices(user) -> QuerySet[Office]:
+    """The active offices an agent may send a question to, by organisation and name."""
+    return office_queryset(user).filter(active=True).order_by("org__depth", "org_id", "name")
+
+
+def can_manage_offices(user, org=None) -> bool:
+    if org is None:
+        return bool(scope.scope_paths(user, Perm.MANAGE_OFFICES))
+    return scope.covers(user, Perm.MANAGE_OFFICES, org.path)
+
+
+def offices_for(category: str, offices) -> list[Office]:
+    """The offices responsible for ``category`` among ``offices`` (the picker's hint)."""
+    return [o for o in offices if category and category in o.categories]
+
+
+def my_consultations(user) -> QuerySet[Coordination]:
+    """Requests for input addressed to an office one is 联络员 or 责任人 of, or to one's
+    organisation as its handler; the unanswered first, by deadline."""
+    if not _authenticated(user):
+        return Coordination.objects.none()
+    named = Q(unit__liaison=user) | Q(unit__lead=user)
+    paths = scope.scope_paths(user, Perm.HANDLE_CONSULT)
+    if paths:
+        named |= scope.path_q(paths, "org__path")
+    return (
+        Coordination.objects.visible_to(user, Perm.VIEW_CONSULT)
+        .filter(named)
+        .select_related("order", "org", "unit")
+        .order_by(F("answered_at").asc(nulls_first=True), "due", "id")
+    )
+
+
+def duplicate_candidates(user, order: WorkOrder) -> list[WorkOrder]:
+    """Other open orders of the same asker or phone the user handles (疑似重复)."""
+    if order.status not in OPEN_STATUSES:
+        return []
+    match = Q(pk__in=[])
+    if order.phone_digest:
+        match |= Q(phone_digest=order.phone_digest)
+    if order.asker_id:
+        match |= Q(asker_id=order.asker_id)
+    qs = (
+        WorkOrder.objects.visible_to(user, Perm.HANDLE_CONSULT)
+        .filter(match, status__in=OPEN_STATUSES, merged_into__isnull=True)
+        .exclude(pk=order.pk)
+        .select_related("org")
+        .order_by("created_at", "id")
+    )
+    return list(qs[:HISTORY_LIMIT])
+
+
+def office_people(user) -> QuerySet:
+    """Accounts an admin may name 责任人 or 联络员: active users holding a role at an
+    organisation the admin maintains offices for."""
+    from dangjian.accounts.models import User
+
+    paths = scope.scope_paths(user, Perm.MANAGE_OFFICES)
+    rows = User.objects.filter(is_active=True)
+    if paths is not ALL:
+        holding = scope.path_q(paths, "role_assignments__org__path")
+        rows = rows.filter(holding) if paths else rows.none()
+    return rows.distinct().order_by("username")
+
+
+def office_orgs(user) -> QuerySet[Organisation]:
+    """The organisation departments whose offices the user maintains."""
+    paths = scope.scope_paths(user, Perm.MANAGE_OFFICES)
+    return Organisation.objects.filter(
+        scope.path_q(paths, "path"), org_type__in=rules.LEVELS
+    ).order_by("depth", "path")
+
+
+def office_person_get(user, user_id):
+    return scope.get_or_404(office_people(user), pk=user_id)
+
+
+def reroute_target_get(user, org_id) -> Organisation:
+    """An organisation department within one's 12371 desks or above them."""
+    paths = scope.scope_paths(user, Perm.HANDLE_CONSULT)
+    rows = Organisation.objects.filter(org_type__in=rules.LEVELS)
+    if paths is not ALL:
+        above = {p for path in paths for p in scope.ancestor_paths(path)}
+        rows = rows.filter(Q(path__in=above) | scope.path_q(paths, "path"))
+    return scope.get_or_404(rows, pk=org_id)
+
+
+def merged_orders(order: WorkOrder) -> QuerySet[WorkOrder]:
+    return order.merged.order_by("created_at", "id")
+
+
+def reroute_targets(user, order: WorkOrder) -> QuerySet[Organisation]:
+    """Organisation departments an order may go to: within one's desks, or up its line."""
+    paths = scope.scope_paths(user, Perm.HANDLE_CONSULT)
+    up = Q(path__in=scope.ancestor_paths(order.org.path, include_self=True))
+    rows = Organisation.objects.filter(org_type__in=rules.LEVELS)
+    rows = rows if paths is ALL else rows.filter(up | scope.path_q(paths, "path"))
+    return rows.order_by("depth", "path")
 
 
 def coordination_queryset(user) -> QuerySet[Coordination]:

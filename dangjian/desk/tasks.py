@@ -6,7 +6,7 @@ neither escalates twice nor notifies twice.
 """
 
 from dangjian.core import jobs
-from dangjian.desk.services import orders
+from dangjian.desk.services import orders, routing
 
 
 @jobs.periodic("*/15 * * * *", name="consult.escalate_breached")
@@ -19,3 +19,9 @@ def escalate_breached(*, at) -> int:
 def rating_reminders(*, at) -> int:
     """Remind askers who have not rated an answer after N workdays."""
     return orders.remind_unrated(now=at)
+
+
+@jobs.periodic("*/15 * * * *", name="consult.consultations_overdue")
+def consultations_overdue(*, at) -> int:
+    """Warn about offices late with their input on an order and remind them daily."""
+    return routing.consultations_overdue(now=at)

@@ -2,7 +2,7 @@
 with the knowledge base): the console and orders, the public question form, the hotline
 script and the 问题优化清单."""
 
-from dangjian.desk.views import feedback, hotline, orders, public
+from dangjian.desk.views import feedback, hotline, orders, public, routing
 
 app_name = "desk"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     *public.urlpatterns,
     *hotline.urlpatterns,
     *feedback.urlpatterns,
+    *routing.urlpatterns,
 ]

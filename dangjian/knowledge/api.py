@@ -36,6 +36,7 @@ from dangjian.core.ratelimit import hit, too_many
 from dangjian.core.text import Name
 from dangjian.knowledge import imports, selectors
 from dangjian.knowledge.models import Channel, EntryKind, EntryStatus
+from dangjian.knowledge.services import bot
 from dangjian.knowledge.services import kb as services
 from dangjian.knowledge.session import remember_conversation, session_ids
 from dangjian.orgs import selectors as org_selectors
@@ -221,14 +222,12 @@ def ask(request, payload: AskIn):
         field="conversation_id",
     )
     if payload.phone.strip() and conversation is not None and not payload.question.strip():
-        result = services.conversation_contact(
-            user=user, conversation=conversation, phone=payload.phone
-        )
+        result = bot.conversation_contact(user=user, conversation=conversation, phone=payload.phone)
         return result.as_json()
     entry = resolve_in_scope(selectors.entry_get, user, payload.entry_id, field="entry_id")
     if entry is None and not payload.question.strip():
-        raise invalid(("body", "question"), services.MSG_ASK_EMPTY, "missing")
-    result = services.ask(
+        raise invalid(("body", "question"), bot.MSG_ASK_EMPTY, "missing")
+    result = bot.ask(
         user=user,
         question=payload.question,
         conversation=conversation,
@@ -246,7 +245,7 @@ def ask(request, payload: AskIn):
 )
 def handoff(request, conversation_id: Id):
     conversation = selectors.own_conversation(request.user, conversation_id)
-    return services.conversation_handoff(user=request.user, conversation=conversation).as_json()
+    return bot.conversation_handoff(user=request.user, conversation=conversation).as_json()
 
 
 @router.post(
@@ -256,7 +255,7 @@ def handoff(request, conversation_id: Id):
 )
 def feedback(request, message_id: Id, payload: FeedbackIn):
     message = selectors.own_message(request.user, message_id)
-    services.message_feedback(message=message, helpful=payload.helpful)
+    bot.message_feedback(message=message, helpful=payload.helpful)
     return Status(204, None)
 
 

@@ -30,6 +30,7 @@ from dangjian.core.scope import Perm, covers, scope_paths
 from dangjian.core.text import NameFormField
 from dangjian.knowledge import imports, selectors
 from dangjian.knowledge.models import EntryKind, EntryStatus
+from dangjian.knowledge.services import bot
 from dangjian.knowledge.services import kb as services
 from dangjian.knowledge.session import remember_conversation, session_ids
 from dangjian.orgs import selectors as org_selectors
@@ -59,7 +60,7 @@ def _public_key(request):
 class AskForm(forms.Form):
     question = forms.CharField(
         label="您的问题",
-        max_length=services.ASK_MAX,
+        max_length=bot.ASK_MAX,
         widget=forms.TextInput(
             attrs={"placeholder": "例如：组织关系怎么转接？", "autocomplete": "off"}
         ),
@@ -127,7 +128,7 @@ def _chat_context(request, conversation=None, form=None) -> dict:
         "conversation": conversation,
         "turns": turns,
         # A visitor's order nobody can notify yet: the bot asked for a phone number.
-        "ask_phone": bool(bot_turns) and services.MSG_ASK_PHONE in bot_turns[-1].text,
+        "ask_phone": bool(bot_turns) and bot.MSG_ASK_PHONE in bot_turns[-1].text,
         "categories": selectors.categories()[:12],
         "is_agent": bool(scope_paths(request.user, Perm.HANDLE_CONSULT)),  # the desk's staff
     }
@@ -161,7 +162,7 @@ def chat(request):
     conversation = _own_conversation(request, request.GET.get("c") or request.POST.get("c"))
     if request.method == "POST" and "phone" in request.POST and conversation is not None:
         try:
-            result = services.conversation_contact(
+            result = bot.conversation_contact(
                 user=request.user, conversation=conversation, phone=request.POST["phone"]
             )
         except ValidationError as exc:
@@ -171,7 +172,7 @@ def chat(request):
     form = AskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.ask(
+            result = bot.ask(
                 user=request.user,
                 question=form.cleaned_data["question"],
                 conversation=conversation,
@@ -196,7 +197,7 @@ def chat_pick(request):
     except (ValueError, TypeError):
         raise Http404("未找到") from None
     try:
-        result = services.ask(user=request.user, conversation=conversation, entry=entry)
+        result = bot.ask(user=request.user, conversation=conversation, entry=entry)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect(
@@ -209,7 +210,7 @@ def chat_pick(request):
 def chat_handoff(request, conversation_id):
     """转人工 at any time."""
     conversation = _own_conversation(request, conversation_id)
-    result = services.conversation_handoff(user=request.user, conversation=conversation)
+    result = bot.conversation_handoff(user=request.user, conversation=conversation)
     return _after_turn(request, result)
 
 
@@ -217,7 +218,7 @@ def chat_handoff(request, conversation_id):
 def chat_feedback(request, message_id):
     """有用 / 没用 on one answer."""
     message = selectors.own_message(request.user, message_id, session_ids=session_ids(request))
-    services.message_feedback(message=message, helpful=request.POST.get("helpful") == "1")
+    bot.message_feedback(message=message, helpful=request.POST.get("helpful") == "1")
     if is_htmx(request):
         return vary_on_htmx(HttpResponse(f'<span class="muted">{MSG_THANKS}</span>'))
     messages.success(request, MSG_THANKS)

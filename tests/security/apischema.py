@@ -20,6 +20,9 @@ PATH_PARAM_KINDS = {
     "order_id": "consult_order",
     "coordination_id": "consult_coordination",
     "chat_id": "consult_chat",
+    # 业务处室: by the organisation department they belong to (the desks below it and the
+    # office's own 责任人 and 联络员 see it too).
+    "office_id": "desk_office",
     # 12371 knowledge base: drafts by the organisation they belong to (published entries are
     # public); the bot's conversations and their messages by their asker.
     "entry_id": "kb_entry",

@@ -34,16 +34,19 @@ from dangjian.desk.demo.script import (
     IVR_MENU,
     MESSAGE_TOPICS,
     OFFICE_ANSWERS,
+    OFFICES,
     PUBLIC_TOPICS,
     QUESTIONS,
     RATING_COMMENTS,
     REOPEN_REASON,
+    REROUTE_REASON,
 )
 from dangjian.desk.models import (
     CannedReply,
     ChatSession,
     Coordination,
     IvrOption,
+    Office,
     OrderEvent,
     OrderSource,
     OrderStatus,
@@ -54,6 +57,7 @@ from dangjian.desk.models import (
 from dangjian.desk.services import feedback as feedback_services
 from dangjian.desk.services import ivr
 from dangjian.desk.services import orders as services_orders
+from dangjian.desk.services import routing as services_routing
 from dangjian.knowledge import demo as kb_demo
 from dangjian.knowledge.models import (
     Channel,
@@ -63,7 +67,7 @@ from dangjian.knowledge.models import (
     EntryStatus,
     Message,
 )
-from dangjian.knowledge.services import kb as services
+from dangjian.knowledge.services import bot
 from dangjian.orgs import tree
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Organisation
@@ -75,9 +79,36 @@ def seed(*, root_user, seed: int, progress) -> None:
         return
     if not IvrOption.objects.filter(org=root).exists():
         ivr.ivr_menu_replace(acting_user=root_user, org=root, options=IVR_MENU)
+    _offices(root, root_user)
     _conversations(seed, progress)
     _feedback(seed)
     _service_desk(root, root_user, seed, progress)
+
+
+def _offices(root: Organisation, root_user) -> None:
+    """The province centre's 业务处室 (协商联动), each with its 责任人 and 联络员."""
+    if Office.objects.filter(org=root).exists():
+        return
+    handler = (
+        RoleAssignment.objects.filter(org=root, role=Role.HANDLER, user__is_active=True)
+        .order_by("user_id")
+        .first()
+    )
+    for number, (name, categories, (lead, lead_phone), (liaison, liaison_phone)) in enumerate(
+        OFFICES
+    ):
+        linked = handler.user if handler is not None and number == 0 else None
+        services_routing.office_create(
+            acting_user=root_user,
+            org=root,
+            name=name,
+            categories=list(categories),
+            lead_name=lead,
+            lead_phone=lead_phone,
+            liaison=linked,
+            liaison_name="" if linked else liaison,
+            liaison_phone=liaison_phone,
+        )
 
 
 def _members(seed: int, count: int) -> list:
@@ -100,7 +131,7 @@ def _conversations(seed: int, progress) -> None:
         conversation = None
         when = DEMO_NOW - dt.timedelta(hours=3 * (6 - number))
         for question in rng.sample(QUESTIONS, 2):
-            result = services.ask(user=user, question=question, conversation=conversation)
+            result = bot.ask(user=user, question=question, conversation=conversation)
             kb_demo.backdate_turn(result, when, first=conversation is None)
             conversation = result.conversation
             when += dt.timedelta(minutes=2)
@@ -111,7 +142,7 @@ def _conversations(seed: int, progress) -> None:
                     _backdate_order(order, when, restarted=True)
                 continue
             answered += 1
-            services.message_feedback(message=result.message, helpful=rng.random() < 0.85)
+            bot.message_feedback(message=result.message, helpful=rng.random() < 0.85)
     progress(f"智能问答演示会话：已答 {answered} 问，转人工 {handed} 问")
 
 
@@ -176,7 +207,6 @@ HOTLINE_ON_THE_PHONE = 0.6  # answered during the call; the rest need follow-up
 
 RATING_WEIGHTS = {5: 52, 4: 24, 3: 11, 2: 8, 1: 5}
 COORDINATED = {"组织关系转接", "党费", "入党申请与发展党员", "流动党员与失联党员", "为民服务"}
-OFFICES = {1: ("组织二处", "党员教育中心"), 2: ("组织科",), 3: ("组织股", "党员管理股")}
 
 
 class QuietSmsBackend(notify.SmsBackend):
@@ -217,6 +247,18 @@ class Desk:
 
     def handler(self, path: str):
         return self.staff(path, self.handlers) if self.handlers else self.agent(path)
+
+    def answerer(self, item: Coordination):
+        """Who answers a request for input: the office's 联络员 or 责任人, else a handler."""
+        unit = item.unit
+        people = unit.contacts if unit is not None else []
+        return people[0] if people else self.handler(item.org.path)
+
+    def offices_for(self, category: str) -> list[Office]:
+        """The offices responsible for ``category`` (组织二处 when none is)."""
+        offices = list(Office.objects.filter(active=True).order_by("org__depth", "pk"))
+        chosen = [o for o in offices if category in o.categories]
+        return chosen[:2] or offices[:1]
 
 
 def _service_desk(root: Organisation, root_user, seed: int, progress) -> None:
@@ -372,8 +414,9 @@ def _backdate_order(
         setattr(order, name, value)
     OrderEvent.objects.filter(order=order, at__gt=when).update(at=when)
     if offices:
+        due = rules.consultation_due(when, rules.CONSULTATION_WORKDAYS)
         Coordination.objects.filter(order=order, created_at__gt=when).update(
-            created_at=when, updated_at=when
+            created_at=when, updated_at=when, due=due
         )
         Coordination.objects.filter(order=order, answered_at__gt=when).update(
             answered_at=when, updated_at=when
@@ -408,7 +451,7 @@ def _conversation(desk: Desk, when: dt.datetime, rng: random.Random) -> None:
     desk.tally["conversations"] += 1
     for _turn in range(rng.choices((1, 2, 3), weights=(70, 25, 5))[0]):
         question, reply = _bot_question(desk, rng)
-        result = services.ask(
+        result = bot.ask(
             user=user,
             question=question,
             conversation=conversation,
@@ -421,7 +464,7 @@ def _conversation(desk: Desk, when: dt.datetime, rng: random.Random) -> None:
             _handed_off(desk, result, when, rng, reply)
             return
         if rng.random() < 0.3:
-            services.message_feedback(message=result.message, helpful=rng.random() < 0.88)
+            bot.message_feedback(message=result.message, helpful=rng.random() < 0.88)
         when += dt.timedelta(seconds=rng.randint(40, 240))
 
 
@@ -490,10 +533,10 @@ def _public(desk: Desk, when: dt.datetime, rng: random.Random) -> None:
 def _chat(desk: Desk, when: dt.datetime, rng: random.Random) -> None:
     """The bot is unsure, an agent is online: a live chat, sometimes filed as an order."""
     user = rng.choice(desk.members)
-    agent = desk.agent(services_orders.path_of(services.asker_branch(user)))
+    agent = desk.agent(services_orders.path_of(bot.asker_branch(user)))
     question, _category, reply = rng.choice(HARD_QUESTIONS)
     services_orders.presence_set(user=agent, online=True)
-    result = services.ask(user=user, question=question, channel=Channel.APP, engine=desk.engine)
+    result = bot.ask(user=user, question=question, channel=Channel.APP, engine=desk.engine)
     kb_demo.backdate_turn(result, when, first=True)
     services_orders.presence_set(user=agent, online=False)
     if result.chat_id is None:
@@ -606,8 +649,9 @@ def _coordinate(desk, order, rng, agent, claimed: dt.datetime) -> dt.datetime | 
     asked = _after(claimed, rng.uniform(0.2, 2))
     if asked >= DEMO_NOW:
         return None
-    orgs = [order.org, *([_parent(order.org)] if order.org.depth > 1 else [])]
-    offices = [(org, rng.choice(OFFICES[org.depth])) for org in orgs]
+    offices = desk.offices_for(order.category)
+    if not offices:
+        return asked
     services_orders.order_coordinate(
         acting_user=agent,
         order=order,
@@ -621,17 +665,13 @@ def _coordinate(desk, order, rng, agent, claimed: dt.datetime) -> dt.datetime | 
         if replied >= DEMO_NOW:
             return None
         services_orders.coordination_answer(
-            acting_user=desk.handler(item.org.path),
+            acting_user=desk.answerer(item),
             coordination=item,
             answer=rng.choice(OFFICE_ANSWERS),
         )
         _backdate_order(order, replied, offices=True)
         last = max(last, replied)
     return last
-
-
-def _parent(org: Organisation) -> Organisation:
-    return tree.parent(org)
 
 
 def _claim(desk: Desk, order: WorkOrder, when: dt.datetime):
@@ -697,9 +737,9 @@ def _backlog(desk: Desk) -> None:
     # askers under a county, so an order left lying climbs county → city → province
     in_counties = [u for u in desk.members if u.member.branch.depth > DESK_DEPTH] or desk.members
 
-    def filed(topic: int, when: dt.datetime) -> tuple[WorkOrder, str]:
+    def filed(topic: int, when: dt.datetime, user=None) -> tuple[WorkOrder, str]:
         kind, category, title, detail, reply = MESSAGE_TOPICS[topic]
-        user = desk.rng.choice(in_counties)
+        user = user or desk.rng.choice(in_counties)
         order = services_orders.order_create(
             acting_user=user,
             source=OrderSource.WEB,
@@ -712,23 +752,52 @@ def _backlog(desk: Desk) -> None:
         _backdate_order(order, when, restarted=True)
         return order, reply
 
-    filed(4, _at(4, 15))  # nobody took it: the escalation job lifts it up the tree
+    # 省级集中受理 sends it to the province, which passes it to the asker's county (with a
+    # reason); nobody there takes it: the escalation job lifts it back up the tree
+    order, _reply = filed(4, _at(4, 15))
+    county = tree.nearest_ancestor(order.asker_org, org_type=rules.COUNTY)
+    if county is not None:
+        services_routing.order_reroute(
+            acting_user=desk.agent(order.org.path),
+            order=order,
+            category=order.category,
+            org=county,
+            reason=REROUTE_REASON,
+        )
+        _backdate_order(order, _at(4, 15, 20))
     order, _reply = filed(8, _at(9, 10))  # taken, never answered: past its deadline
     _claim(desk, order, _at(9, 11))
     order, _reply = filed(6, _at(5, 10))  # two offices asked, one still to answer
     agent = _claim(desk, order, _at(5, 10, 40))
-    offices = [(order.org, OFFICES[order.org.depth][0])]
-    if order.org.depth > 1:
-        offices.append((_parent(order.org), OFFICES[order.org.depth - 1][0]))
-    services_orders.order_coordinate(
-        acting_user=agent, order=order, offices=offices, question="请核实介绍信退回的原因。"
-    )
-    _backdate_order(order, _at(5, 11, 30), offices=True)
-    first = order.coordinations.order_by("id").first()
-    services_orders.coordination_answer(
-        acting_user=desk.handler(first.org.path), coordination=first, answer=OFFICE_ANSWERS[2]
-    )
-    _backdate_order(order, _at(4, 16), offices=True)
+    offices = list(Office.objects.filter(active=True).order_by("org__depth", "pk")[:2])
+    if offices:
+        services_orders.order_coordinate(
+            acting_user=agent, order=order, offices=offices, question="请核实介绍信退回的原因。"
+        )
+        _backdate_order(order, _at(5, 11, 30), offices=True)
+        first = order.coordinations.order_by("id").first()
+        services_orders.coordination_answer(
+            acting_user=desk.answerer(first), coordination=first, answer=OFFICE_ANSWERS[2]
+        )
+        _backdate_order(order, _at(4, 16), offices=True)
+    order, reply = filed(9, _at(20, 10))  # not satisfied at first, closed after a reopen
+    for round_, (claimed, answered, rated, rating) in enumerate(
+        [(_at(20, 11), _at(19, 15), _at(18, 20), 2), (_at(17, 9, 30), _at(16, 16), _at(15, 10), 4)]
+    ):
+        agent = _claim(desk, order, claimed)
+        text = reply if round_ == 0 else f"您好！经再次核实：{reply.removeprefix('您好！')}"
+        services_orders.order_reply(acting_user=agent, order=order, text=text)
+        _backdate_order(order, answered)
+        services_orders.order_rate(
+            acting_user=order.asker, order=order, rating=rating, comment=RATING_COMMENTS[rating][0]
+        )
+        _backdate_order(order, rated, restarted=order.status == OrderStatus.REOPENED)
+    # the same member asks the same thing twice: the second is merged into the first
+    main, _reply = filed(5, _at(3, 9, 10))
+    duplicate, _reply = filed(5, _at(3, 19, 40), user=main.asker)
+    services_routing.order_merge(acting_user=desk.agent(main.org.path), order=duplicate, main=main)
+    _backdate_order(duplicate, _at(3, 19, 45))
+    _backdate_order(main, _at(3, 19, 45))
     order, reply = filed(7, _at(13, 9, 30))  # answered, rated 1: back in the queue
     agent = _claim(desk, order, _at(13, 10))
     services_orders.order_reply(acting_user=agent, order=order, text=reply)
@@ -742,6 +811,7 @@ def _backlog(desk: Desk) -> None:
 def _close_the_week(desk: Desk) -> None:
     """The jobs as they ran at the demo's "now": breached orders climb, askers reminded."""
     services_orders.escalate_breached(now=DEMO_NOW)
+    services_routing.consultations_overdue(now=DEMO_NOW)
     OrderEvent.objects.filter(at__gt=DEMO_NOW).update(at=DEMO_NOW)
     WorkOrder.objects.filter(updated_at__gt=DEMO_NOW).update(updated_at=DEMO_NOW)
     services_orders.remind_unrated(now=DEMO_NOW)

@@ -22,7 +22,7 @@ from dangjian.desk.services.workflow import MSG_REPLY_LONG, MSG_REPLY_SHORT, REP
 from dangjian.desk.services.workflow import clean_text as _clean_text
 from dangjian.knowledge import selectors as kb_selectors
 from dangjian.knowledge.models import Message, MessageRole
-from dangjian.knowledge.services import kb as kb_services
+from dangjian.knowledge.services import bot as bot_services
 from dangjian.orgs.models import Organisation
 
 CHAT_TEXT_MAX = 1000
@@ -102,7 +102,7 @@ def chat_post(*, acting_user, chat: ChatSession, text: str) -> Message:
         role = MessageRole.USER
     else:
         raise PermissionDenied(MSG_NOT_IN_CHAT)
-    message = kb_services.conversation_post(
+    message = bot_services.conversation_post(
         conversation=chat.conversation, role=role, text=_clean_chat_text(text)
     )
     chat.save(update_fields=["updated_at"])
@@ -134,7 +134,7 @@ def chat_close(
             ip=ip,
         )
     chat.save()
-    kb_services.conversation_post(
+    bot_services.conversation_post(
         conversation=chat.conversation, role=MessageRole.SYSTEM, text="人工会话已结束"
     )
     audit.record(

@@ -8,7 +8,7 @@ from dangjian.core import audit
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import Perm, covers
 from dangjian.desk.models import PlatformFeedback, PlatformFeedbackKind, PlatformFeedbackStatus
-from dangjian.knowledge.services.kb import asker_branch
+from dangjian.knowledge.services.bot import asker_branch
 
 MSG_FEEDBACK_TEXT = "请填写内容（5至2000字）"
 MSG_FEEDBACK_KIND = "类型无效"

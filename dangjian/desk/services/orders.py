@@ -16,7 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.core import audit, cases, crypto, notify
+from dangjian.core import audit, cases, crypto, notify, warnings
 from dangjian.core.errors import raise_if
 from dangjian.core.phone import phone_or_blank
 from dangjian.core.scope import ALL, Perm, Role, authorize, covers, scope_paths
@@ -27,6 +27,7 @@ from dangjian.desk.models import (
     OPEN_STATUSES,
     ChatSession,
     Coordination,
+    Office,
     OrderKind,
     OrderSource,
     OrderStatus,
@@ -47,6 +48,7 @@ from dangjian.desk.services.workflow import (  # noqa: F401 — messages tests a
     AUDITED,
     COMMENT_MAX,
     DETAIL_MAX,
+    MSG_CATEGORY,
     MSG_CLAIMED,
     MSG_COMMENT_LONG,
     MSG_NO_OFFICES,
@@ -56,13 +58,14 @@ from dangjian.desk.services.workflow import (  # noqa: F401 — messages tests a
     MSG_NOT_RATEABLE,
     MSG_NOT_REOPENABLE,
     MSG_NOT_REPLYABLE,
-    MSG_OFFICE,
+    MSG_OFFICE_INACTIVE,
     MSG_PENDING_OFFICES,
     MSG_QUESTION,
     MSG_RATING,
     MSG_REOPEN_REASON,
     MSG_REPLY_LONG,
     MSG_REPLY_SHORT,
+    MSG_WORKDAYS,
     ORDER_FLOW,
     REPLY_MAX,
     REPLY_MIN,
@@ -71,6 +74,7 @@ from dangjian.desk.services.workflow import (  # noqa: F401 — messages tests a
 )
 from dangjian.desk.services.workflow import clean_text as _clean_text
 from dangjian.desk.services.workflow import one_line as _one_line
+from dangjian.desk.warnings import CONSULTATION_OVERDUE
 from dangjian.knowledge import handoff as kb_handoff
 from dangjian.knowledge import selectors as kb_selectors
 from dangjian.knowledge.models import Conversation
@@ -197,8 +201,10 @@ def _validate_new(order: WorkOrder, *, phone_raw: str, need_phone: bool, need_na
         errors["summary"] = MSG_SUMMARY_LONG
     if len(order.detail) > DETAIL_MAX:
         errors["detail"] = MSG_DETAIL_LONG
-    if len(order.category) > 40:
+    if len(order.category) > rules.CATEGORY_MAX:
         errors["category"] = MSG_CATEGORY_LONG
+    elif not rules.is_category(order.category):
+        errors["category"] = MSG_CATEGORY
     if name_problem:
         errors["caller_name"] = name_problem
     elif need_name and not order.caller_name:
@@ -311,7 +317,7 @@ def handoff(
         acting_user=acting_user,
         source=source,
         summary=kb_selectors.last_question(conversation)[:SUMMARY_MAX],
-        category=category,
+        category=rules.known_category(category),
         asker=asker,
         asker_org=asker_org,
         conversation=conversation,
@@ -494,6 +500,14 @@ def order_reply(*, acting_user, order: WorkOrder, text: str, ip: str | None = No
         body=order.reply[:200],
         key=f"consult.reply:{order.pk}:{order.answer_count}",
     )
+    for duplicate in order.merged.all():  # the askers of the duplicates merged into it
+        _notify_asker(
+            duplicate,
+            kind="consult.reply",
+            title=f"您的咨询已与工单 {order.number} 合并办理，现已答复",
+            body=order.reply[:200],
+            key=f"consult.reply:{duplicate.pk}:merged:{order.pk}:{order.answer_count}",
+        )
     return order
 
 
@@ -502,11 +516,15 @@ def order_coordinate(
     *,
     acting_user,
     order: WorkOrder,
-    offices: list[tuple[Organisation, str]],
+    offices: list[Office],
     question: str,
+    workdays: int | None = None,
     ip: str | None = None,
 ) -> list[Coordination]:
-    """协商联动: ask several offices for their input; the assignee merges the answers."""
+    """协商联动: ask offices of the registry for their input, each due in ``workdays``
+    (the default of rules) on the workday calendar; their 联络员 and 责任人 are told (an
+    office with neither linked to an account: the handlers of its organisation). The
+    assignee merges the answers."""
     _authorize_handle(acting_user, order)
     created: list[Coordination] = []
     cases.transition(
@@ -515,18 +533,22 @@ def order_coordinate(
         actor=acting_user,
         offices=offices,
         question=question,
+        workdays=workdays,
         created=created,
         now=_now(),
         ip=ip,
     )
     url = reverse("desk:order_detail", args=[order.pk])
     for item in created:
-        recipients = staff_at(item.org, roles=(Role.HANDLER, Role.AGENT))
+        recipients = item.unit.contacts or list(
+            staff_at(item.org, roles=(Role.HANDLER, Role.AGENT))
+        )
+        due = timezone.localtime(item.due)
         transaction.on_commit(
-            lambda item=item, recipients=recipients: notify.send(
+            lambda item=item, recipients=recipients, due=due: notify.send(
                 recipients,
                 kind="consult.coordination",
-                title=f"请就工单 {order.number} 回复{item.office}意见",
+                title=f"请于{due:%m月%d日 %H:%M}前就工单 {order.number} 回复{item.office}意见",
                 body=item.question[:200],
                 url=url,
                 dedupe_key=f"consult.coordination:{item.pk}",
@@ -535,12 +557,24 @@ def order_coordinate(
     return created
 
 
+def answers_for_office(user, coordination: Coordination) -> bool:
+    """The office's 联络员 or 责任人, or a handler over the office's organisation."""
+    unit = coordination.unit
+    if unit is not None and user.pk in (unit.lead_id, unit.liaison_id):
+        return True
+    return covers(user, Perm.HANDLE_CONSULT, coordination.org.path)
+
+
 @transaction.atomic
 def coordination_answer(
     *, acting_user, coordination: Coordination, answer: str, ip: str | None = None
 ) -> Coordination:
-    """An office's input on an order (handlers of that office's organisation)."""
-    authorize(acting_user, Perm.HANDLE_CONSULT, coordination.org.path, view_perm=Perm.VIEW_CONSULT)
+    """An office's input on an order: its 联络员 or 责任人, or the handlers of its
+    organisation. The overdue warning, if one was raised, is cleared."""
+    if not answers_for_office(acting_user, coordination):
+        authorize(
+            acting_user, Perm.HANDLE_CONSULT, coordination.org.path, view_perm=Perm.VIEW_CONSULT
+        )
     coordination = Coordination.objects.select_for_update(no_key=True, of=("self",)).get(
         pk=coordination.pk
     )
@@ -553,6 +587,9 @@ def coordination_answer(
     coordination.answered_by = acting_user
     coordination.answered_at = _now()
     coordination.save()
+    warnings.warnings_clear(
+        kind=CONSULTATION_OVERDUE.name, subject=coordination, now=coordination.answered_at
+    )
     order = coordination.order
     cases.record(
         order,

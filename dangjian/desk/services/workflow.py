@@ -6,6 +6,9 @@ States and moves (the engine's table is ``ORDER_FLOW`` below)::
     claimed / coordinating ──coordinate──▶ coordinating 协商办理中 ──reply──▶ answered
     answered ──rate ≤ 2, or reopen──▶ reopened 重新办理 ──claim──▶ claimed
     closed ──reopen──▶ reopened
+    new / claimed / coordinating / reopened ──reroute──▶ (new when the handling office
+        changes; the same state when only the category does)
+    new / claimed / coordinating / reopened ──merge──▶ closed (merged into the main order)
 
 Who may act at all (the desk over the order, the asker) is checked by the services
 before a move; the table below says what may happen now, and the engine holds it under
@@ -15,6 +18,7 @@ climbs the tree (county → city → province) and that desk is told.
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.core import cases, notify, warnings
 from dangjian.core.errors import raise_if
@@ -36,7 +40,15 @@ MSG_REPLY_SHORT = f"答复不能少于{REPLY_MIN}个字"
 MSG_REPLY_LONG = f"答复不能超过{REPLY_MAX}个字"
 MSG_PENDING_OFFICES = "还有{n}个处室未回复意见，请待其回复后再汇总答复"
 MSG_NO_OFFICES = "请至少选择一个协办处室"
-MSG_OFFICE = f"请填写处室名称（不超过{OFFICE_MAX}个字）"
+MSG_OFFICE_INACTIVE = "处室“{name}”已停用，请选择其他处室"
+MSG_WORKDAYS = f"回复时限为1至{rules.CONSULTATION_MAX_WORKDAYS}个工作日"
+MSG_CATEGORY = "请从列表中选择咨询分类"
+MSG_NOT_REROUTABLE = "该工单当前状态为“{status}”，不能重新分类或转办"
+MSG_REROUTE_REASON = "请说明重新分类或转办的原因"
+MSG_REROUTE_NOTHING = "分类和承办组织都没有变化"
+MSG_REROUTE_PENDING = "还有{n}个处室未回复意见，请待其回复后再转办"
+MSG_NOT_MERGEABLE = "该工单当前状态为“{status}”，不能合并"
+MSG_MERGED_REOPEN = "该工单已合并至工单 {number}，请在主工单查看办理情况"
 MSG_QUESTION = "请填写需要征求意见的内容"
 MSG_NOT_COORDINATABLE = "只有办理中的工单可以发起协商"
 MSG_NOT_RATEABLE = "只能评价已答复的工单"
@@ -113,33 +125,91 @@ def _answer(order: WorkOrder, *, actor, now, text: str, **_) -> None:
     order.rated_at = None
 
 
-def _ask_offices(order: WorkOrder, *, actor, offices, question: str, created: list, **_) -> str:
-    """协商联动: one request per office not already asked and still to answer; the new
-    requests go into ``created`` (the service tells those offices)."""
+def _ask_offices(
+    order: WorkOrder, *, actor, offices, question: str, workdays, created: list, now, **_
+) -> str:
+    """协商联动: one request per office of the registry not already asked and still to
+    answer, due in ``workdays`` on the workday calendar; the new requests go into
+    ``created`` (the service tells those offices)."""
     question = clean_text(question)
+    days = rules.consultation_workdays(workdays)
     errors = {}
     if not offices:
         errors["offices"] = MSG_NO_OFFICES
-    if any(not one_line(name) or len(one_line(name)) > OFFICE_MAX for _, name in offices):
-        errors["offices"] = MSG_OFFICE
+    inactive = [office.name for office in offices if not office.active]
+    if inactive:
+        errors["offices"] = MSG_OFFICE_INACTIVE.format(name=inactive[0])
     if not question or len(question) > DETAIL_MAX:
         errors["question"] = MSG_QUESTION
+    if days is None:
+        errors["workdays"] = MSG_WORKDAYS
     raise_if(errors)
-    for org, name in offices:
-        name = one_line(name)
-        open_one = order.coordinations.filter(org=org, office=name, answered_at__isnull=True)
+    due = rules.consultation_due(now, days)
+    for office in offices:
+        open_one = order.coordinations.filter(unit=office, answered_at__isnull=True)
         if open_one.exists():
             continue
         created.append(
             Coordination.objects.create(
                 order=order,
-                org=org,
-                office=name,
+                org=office.org,
+                office=office.name,
+                unit=office,
                 question=question,
                 requested_by=actor,
+                due=due,
             )
         )
-    return "征求意见：" + "、".join(c.office for c in created)
+    names = "、".join(c.office for c in created)
+    return f"征求意见：{names}（{timezone.localtime(due):%m月%d日 %H:%M}前回复）" if created else ""
+
+
+def _reroute(order: WorkOrder, *, actor, now, category: str, org, reason: str, **_) -> str:
+    """重新分类/转办: a known category, an organisation department, a reason. Another
+    office takes it from its queue (unclaimed, not escalated; the deadlines the asker was
+    given keep running); a new category alone keeps the order where it is."""
+    reason = one_line(reason)
+    category = one_line(category)
+    errors = {}
+    if not rules.is_category(category):
+        errors["category"] = MSG_CATEGORY
+    if not reason:
+        errors["reason"] = MSG_REROUTE_REASON
+    elif len(reason) > COMMENT_MAX:
+        errors["reason"] = MSG_COMMENT_LONG
+    raise_if(errors)
+    moved = org.pk != order.org_id
+    if not moved and category == order.category:
+        raise_if({"category": MSG_REROUTE_NOTHING})
+    pending = order.coordinations.filter(answered_at__isnull=True).count()
+    if moved and pending:
+        raise_if({"org_id": MSG_REROUTE_PENDING.format(n=pending)})
+    parts = []
+    if category != order.category:
+        parts.append(f"分类：{order.category or '未分类'} → {category or '未分类'}")
+        order.category = category
+    if moved:
+        parts.append(f"承办：{order.org.name} → {org.name}")
+        order.org = org
+        order.assignee = None
+        order.status = S.NEW if order.status != S.REOPENED else S.REOPENED
+        order.escalation_level = 0
+        order.escalated_to = None
+        warnings.warnings_clear(kind=ORDER_OVERDUE.name, subject=order, now=now)
+    return "；".join([*parts, f"原因：{reason}"])
+
+
+def _merge_into(order: WorkOrder, *, main: WorkOrder, now, **_) -> str:
+    """合并: the duplicate is closed as merged into ``main`` (the service checks ``main``)."""
+    order.merged_into = main
+    warnings.warnings_clear(kind=ORDER_OVERDUE.name, subject=order, now=now)
+    return f"合并至工单 {main.number}"
+
+
+def _not_merged(order: WorkOrder, actor, **_) -> str | None:
+    if order.merged_into_id:
+        return MSG_MERGED_REOPEN.format(number=order.merged_into.number)
+    return None
 
 
 def _reopen_reason(order: WorkOrder, *, reason: str, **_) -> str:
@@ -248,8 +318,23 @@ ORDER_FLOW = cases.Workflow(
             (S.ANSWERED, S.CLOSED),
             S.REOPENED,
             "重新办理",
+            guards=(_not_merged,),
             effects=(_reopen_reason, cases.restart, _reopened),
             refusal=MSG_NOT_REOPENABLE,
+        ),
+        "reroute": cases.Transition(
+            tuple(OPEN_STATUSES),
+            None,
+            "重新分类/转办",
+            effects=(_reroute,),
+            refusal=MSG_NOT_REROUTABLE,
+        ),
+        "merge": cases.Transition(
+            tuple(OPEN_STATUSES),
+            S.CLOSED,
+            "合并",
+            effects=(_merge_into,),
+            refusal=MSG_NOT_MERGEABLE,
         ),
     },
     deadlines=(

@@ -16,8 +16,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from dangjian.desk.models import ChatSession, Coordination, PlatformFeedback, WorkOrder
-from dangjian.desk.permissions import HANDLE_CONSULT, VIEW_CONSULT
+from dangjian.desk.models import ChatSession, Coordination, Office, PlatformFeedback, WorkOrder
+from dangjian.desk.permissions import HANDLE_CONSULT, MANAGE_OFFICES, VIEW_CONSULT
 from dangjian.knowledge.models import (
     Conversation,
     Entry,
@@ -28,7 +28,7 @@ from dangjian.knowledge.permissions import EDIT_KB
 from dangjian.orgs.permissions import CHANGE_ORG, VIEW_ORG
 from dangjian.orgs.tests.access import orgs
 from tests.access.spec import NOBODY, Endpoint, Kind, Obj, Page, Spec
-from tests.kit import BRANCHES, USER_KEYS
+from tests.kit import BRANCHES, USER_KEYS, USERS, ancestors_or_self
 
 API = "/api/v1/consult"
 ORDER = f"{API}/orders/{{order_id}}"
@@ -118,6 +118,39 @@ def feedback_objects(cast) -> list[Obj]:
     return made
 
 
+DESKS = ["P", "C1", "K1", "K2", "C2", "K3"]
+
+
+def office_objects(cast) -> list[Obj]:
+    """An office (业务处室) of every organisation department, and one more of 麒麟区 (K3)
+    whose 联络员 is the ``member`` user."""
+    made = [
+        Obj(
+            key,
+            Office.objects.create(
+                org=cast.org[key], name="组织科", lead_name="张", liaison_name="王"
+            ).pk,
+            key,
+            Office,
+        )
+        for key in DESKS
+    ]
+    named = Office.objects.create(
+        org=cast.org["K3"], name="党员管理股", liaison=cast.user["member"], lead_name="李四"
+    )  # (its 联络员's name is their account's)
+    return [*made, Obj("K3:liaison", named.pk, "K3", Office, owner="member")]
+
+
+def above_or_named(user_key: str, obj: Obj) -> bool:
+    """An office above one's 12371 desk serves one too; its 联络员 reads it."""
+    if own(user_key, obj) or user_key not in USERS:
+        return own(user_key, obj)
+    role, at = USERS[user_key]
+    from dangjian.core.scope import role_perms
+
+    return VIEW_CONSULT in role_perms(role) and obj.org in ancestors_or_self(at)[1:]
+
+
 def _kind(name: str, make, view, also=None) -> Kind:
     return Kind(name, make, view=view, also=also)
 
@@ -139,6 +172,7 @@ KINDS = [
     ),
     _kind("consult_chat", lambda ctx: consult_objects(ctx.cast)["chat"], VIEW_CONSULT, in_chat),
     _kind("feedback", lambda ctx: feedback_objects(ctx.cast), CHANGE_ORG, own),
+    _kind("desk_office", lambda ctx: office_objects(ctx.cast), VIEW_CONSULT, above_or_named),
     _kind("org", orgs, VIEW_ORG),
 ]
 
@@ -154,6 +188,8 @@ def state():
         list(Message.objects.order_by("pk").values_list("pk", "feedback")),
         Conversation.objects.count(),
         list(PlatformFeedback.objects.order_by("pk").values_list("pk", "status", "reply")),
+        list(Office.objects.order_by("pk").values_list("pk", "name", "active", "updated_at")),
+        list(WorkOrder.objects.order_by("pk").values_list("pk", "category", "org", "merged_into")),
     )
 
 
@@ -179,8 +215,15 @@ def _own_org(ctx) -> int:
     return ctx.cast.org[USERS.get(ctx.user, (None, "P"))[1]].pk
 
 
+def _office(ctx) -> Office:
+    """An office at the acting user's own organisation (one they may consult)."""
+    return Office.objects.create(
+        org_id=_own_org(ctx), name="宣传科", lead_name="张三", liaison_name="李四"
+    )
+
+
 def _offices(ctx, obj) -> dict:
-    return {"offices": [{"org_id": _own_org(ctx), "office": "宣传科"}], "question": "请提供意见"}
+    return {"office_ids": [_office(ctx).pk], "question": "请提供意见"}
 
 
 def _claimed_by_them(ctx, obj) -> None:
@@ -193,21 +236,29 @@ CLAIMED = {**HANDLE, "before": _claimed_by_them}
 ASKER_ONLY = {**ASKER, "refused": 422}
 TO_KB = {"question": "党费按月交纳吗？", "answer": "按月交纳。"}
 
+
+def _main_order(ctx, obj) -> WorkOrder:
+    """Another open order at the same desk, for the one in the request to be merged into."""
+    return WorkOrder.objects.create(
+        summary="同一问题", org=ctx.cast.org[obj.org], **_order_fields("new")
+    )
+
+
+def _reroute(ctx, obj) -> dict:
+    """A new category, the same desk (every handler of the order may re-categorise)."""
+    return {"category": "党费", "org_id": ctx.cast.org[obj.org].pk, "reason": "分类有误"}
+
+
+OFFICE = f"{API}/offices/{{office_id}}"
+MANAGE = {"perm": MANAGE_OFFICES}
+OFFICE_FORM = {"name": "组织二科", "lead_name": "张三", "liaison_name": "王五", "active": "on"}
+
 ENDPOINTS = [
     _order("get", ""),
     _order("get", "/history"),
     _order("post", "/claim", **HANDLE),
     _order("post", "/reply", "_claimed", **CLAIMED, body=lambda c, o: {"text": "答复如下"}),
-    # The offices' organisations are resolved first: the outsider, who sees none, is
-    # told so (422 on offices.0.org_id) whatever the order.
-    _order(
-        "post",
-        "/coordinate",
-        "_claimed",
-        **CLAIMED,
-        body=_offices,
-        expect=lambda user_key, obj: 422 if user_key == "outsider" else None,
-    ),
+    _order("post", "/coordinate", "_claimed", **CLAIMED, body=_offices),
     _order("post", "/rate", "_answered", **ASKER_ONLY, body=lambda c, o: {"rating": 5}),
     _order("post", "/reopen", "_answered", **ASKER_ONLY, body=lambda c, o: {"reason": "没解决"}),
     _order("post", "/publish", "_answered", **HANDLE, body=lambda c, o: {"public": True}),
@@ -236,6 +287,13 @@ ENDPOINTS = [
         **IN_CHAT,
         body=lambda ctx, obj: {"to_order": False},
     ),
+    _order("post", "/reroute", **HANDLE, body=_reroute),
+    # merged: the duplicate's move and the main order's 并入 entry
+    _order(
+        "post", "/merge", **HANDLE, audited=2, body=lambda c, o: {"main_id": _main_order(c, o).pk}
+    ),
+    Endpoint("get", OFFICE, obj="desk_office"),
+    Endpoint("patch", OFFICE, obj="desk_office", **MANAGE, body=lambda c, o: {"active": False}),
     *[
         Endpoint(
             "get",
@@ -273,7 +331,7 @@ PAGES = [
                 "coordinate",
                 "_claimed",
                 CLAIMED,
-                lambda c, o: {"org": _own_org(c), "offices": "宣传科", "question": "请提供意见"},
+                lambda c, o: {"offices": _office(c).pk, "question": "请提供意见", "workdays": "2"},
             ),
             (
                 "publish",
@@ -284,6 +342,32 @@ PAGES = [
             ("to_kb", "_answered", EDIT, lambda c, o: TO_KB),
         ]
     ],
+    Page(
+        "post",
+        "desk:order_reroute",
+        obj="consult_order",
+        **HANDLE,
+        ok=302,
+        body=lambda c, o: {**_reroute(c, o), "org": c.cast.org[o.org].pk},
+    ),
+    Page(
+        "post",
+        "desk:order_merge",
+        obj="consult_order",
+        **HANDLE,
+        ok=302,
+        audited=2,
+        body=lambda c, o: {"main": _main_order(c, o).number},
+    ),
+    Page("get", "desk:office_edit", obj="desk_office", **MANAGE),
+    Page(
+        "post",
+        "desk:office_edit",
+        obj="desk_office",
+        **MANAGE,
+        ok=302,
+        body=lambda c, o: OFFICE_FORM,
+    ),
     Page(
         "post",
         "desk:coordination_answer",
@@ -352,10 +436,17 @@ SPEC = Spec(
         "GET /api/v1/consult/platform-feedback": "a list: exactly the scope, "
         "desk/tests/test_access.py",
         "POST /api/v1/consult/platform-feedback": "files the caller's own item: test_access.py",
+        "GET /api/v1/consult/categories": "the configured list, the same for everyone: "
+        "desk/tests/test_routing_api.py",
+        "GET /api/v1/consult/offices": "a list: exactly the scope, test_routing_api.py",
+        "POST /api/v1/consult/offices": "org_id in scope or 422, admins only: test_routing_api.py",
+        "GET /api/v1/consult/consultations": "the caller's own office's requests: "
+        "test_routing_api.py",
     },
     state=state,
     roles={
         VIEW_CONSULT: {"admin", "leader", "agent", "handler"},
         HANDLE_CONSULT: {"admin", "agent", "handler"},
+        MANAGE_OFFICES: {"admin"},
     },
 )

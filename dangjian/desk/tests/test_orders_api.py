@@ -2,10 +2,17 @@
 
 import pytest
 
-from dangjian.desk.models import WorkOrder
+from dangjian.desk.models import Office, WorkOrder
 from dangjian.desk.services import orders as services
 
 API = "/api/v1/consult"
+
+
+@pytest.fixture(autouse=True)
+def tiered(settings):
+    """These tests run the desk as a local deployment configures it, 分级受理 (orders go to
+    the county, city or province by category); central acceptance: test_routing_*.py."""
+    settings.CONSULT_ACCEPTANCE = "tiered"
 
 
 @pytest.fixture
@@ -118,23 +125,26 @@ def test_out_of_scope_is_404(client, cast, bearer, member_order, user_key):
     assert listing["count"] == 0
 
 
-def test_coordinate_422_names_the_office_org(client, cast, bearer, member_order):
+def test_coordinate_422_names_the_office(client, cast, bearer, member_order):
+    """An office the agent cannot see (another city's) is a 422 on its place in the list."""
     agent = bearer(cast.user["agent"])
     post(client, f"{API}/orders/{member_order.pk}/claim", {}, agent)
-    outside = post(
+    outside = Office.objects.create(org=cast.org["K3"], name="组织科", liaison_name="张三")
+    refused = post(
         client,
         f"{API}/orders/{member_order.pk}/coordinate",
-        {"offices": [{"org_id": cast.org["K3"].pk, "office": "组织科"}], "question": "请提供意见"},
+        {"office_ids": [outside.pk], "question": "请提供意见"},
         agent,
     )
-    assert outside.status_code == 422
-    assert outside.json()["detail"][0]["loc"] == ["body", "offices.0.org_id"]
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "office_ids.0"]
     empty = post(
         client,
         f"{API}/orders/{member_order.pk}/coordinate",
-        {"offices": [], "question": "请提供意见"},
+        {"office_ids": [], "question": "请提供意见"},
         agent,
     )
+    assert empty.json()["detail"][0]["loc"] == ["body", "office_ids"]
     assert empty.json()["detail"][0]["msg"] == services.MSG_NO_OFFICES
 
 
@@ -161,7 +171,7 @@ def test_public_questions_show_no_asker(client, cast, member_order):
 
 
 def test_presence_and_chat(client, cast, bearer):
-    from dangjian.knowledge.services import kb
+    from dangjian.knowledge.services import bot
 
     agent = bearer(cast.user["agent"])
     assert post(client, f"{API}/agent/presence", {"online": True}, agent).json()["online"]
@@ -171,7 +181,7 @@ def test_presence_and_chat(client, cast, bearer):
         ).status_code
         == 403
     )
-    conversation = kb.conversation_start(user=cast.user["member"])
+    conversation = bot.conversation_start(user=cast.user["member"])
     chat = services.handoff(conversation, cast.user["member"])
     member = bearer(cast.user["member"])
     sent = post(client, f"{API}/chats/{chat.pk}/messages", {"text": "你好"}, member)

@@ -33,21 +33,21 @@ def at(*args) -> dt.datetime:
         ("没有配置的分类", "000100010001"),  # default: the asker's county
     ],
 )
-def test_route_by_category_to_the_responsible_level(category, expected):
-    assert rules.route(category, CHAIN, "0001") == expected
+def test_tiered_route_by_category_to_the_responsible_level(category, expected):
+    assert rules.route(category, CHAIN, "0001", rules.TIERED) == expected
 
 
-def test_route_without_a_county_goes_to_the_nearest_level_above():
+def test_tiered_route_without_a_county_goes_to_the_nearest_level_above():
     chain = [("0001", "province"), ("00010002", "city"), ("000100020001", "branch")]
-    assert rules.route("党费", chain, "0001") == "00010002"
+    assert rules.route("党费", chain, "0001", rules.TIERED) == "00010002"
 
 
 def test_route_without_an_organisation_goes_to_the_province():
     assert rules.route("党费", [], "0001") == "0001"
 
 
-@override_settings(CONSULT_SLA={"routing": {"党费": "province"}})
-def test_routing_is_configuration():
+@override_settings(CONSULT_ACCEPTANCE="tiered", CONSULT_SLA={"routing": {"党费": "province"}})
+def test_tiered_routing_is_configuration():
     assert rules.route("党费", CHAIN, "0001") == "0001"
 
 

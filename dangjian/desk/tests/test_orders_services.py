@@ -12,10 +12,17 @@ from dangjian.core.models import AuditEntry, Notification
 from dangjian.core.notify import sms_outbox
 from dangjian.core.scope import Role
 from dangjian.desk import selectors, stats
-from dangjian.desk.models import ChatSession, OrderEvent, WorkOrder
+from dangjian.desk.models import ChatSession, Office, OrderEvent, WorkOrder
 from dangjian.desk.services import orders as services
 from dangjian.knowledge.models import Message, MessageRole
-from dangjian.knowledge.services import kb as kb_services
+from dangjian.knowledge.services import bot as bot_services
+
+
+@pytest.fixture(autouse=True)
+def tiered(settings):
+    """These tests run the desk as a local deployment configures it, 分级受理 (orders go to
+    the county, city or province by category); central acceptance: test_routing_*.py."""
+    settings.CONSULT_ACCEPTANCE = "tiered"
 
 
 @pytest.fixture
@@ -42,7 +49,7 @@ def staff(cast):
 
 def ask_unknown(user, text="我的党龄从什么时候开始算起？"):
     """A conversation whose question the bot could not answer (what the bot's ask hands off)."""
-    conversation = kb_services.conversation_start(user=user)
+    conversation = bot_services.conversation_start(user=user)
     Message.objects.create(conversation=conversation, role=MessageRole.USER, text=text)
     return conversation
 
@@ -217,7 +224,10 @@ def test_coordination_then_merged_reply(cast, staff, django_capture_on_commit_ca
         asks = services.order_coordinate(
             acting_user=agent,
             order=order,
-            offices=[(cast.org["K1"], "组织科"), (cast.org["P"], "组织二处")],
+            offices=[
+                Office.objects.create(org=cast.org["K1"], name="组织科", liaison_name="张三"),
+                Office.objects.create(org=cast.org["P"], name="组织二处", liaison_name="李四"),
+            ],
             question="跨省转接需要哪些材料？",
         )
     assert order.status == "coordinating" and len(asks) == 2
@@ -251,7 +261,7 @@ def test_coordination_outside_scope_is_404(cast, staff):
     asks = services.order_coordinate(
         acting_user=staff["k1_agent"],
         order=order,
-        offices=[(cast.org["K1"], "组织科")],
+        offices=[Office.objects.create(org=cast.org["K1"], name="组织科", liaison_name="张三")],
         question="请提供意见",
     )
     with pytest.raises(Http404):
@@ -441,7 +451,7 @@ def test_stats_of_a_subtree(cast, staff):
     services.order_claim(acting_user=staff["k1_agent"], order=k1)
     services.order_reply(acting_user=staff["k1_agent"], order=k1, text="答复内容")
     services.order_rate(acting_user=cast.user["member"], order=k1, rating=4)
-    kb_services.conversation_handoff(
+    bot_services.conversation_handoff(
         user=cast.user["member"], conversation=ask_unknown(cast.user["member"])
     )
     since = timezone.now() - dt.timedelta(days=1)

@@ -8,6 +8,13 @@ from dangjian.desk.models import WorkOrder
 from dangjian.desk.services import orders as services
 
 
+@pytest.fixture(autouse=True)
+def tiered(settings):
+    """These tests run the desk as a local deployment configures it, 分级受理 (orders go to
+    the county, city or province by category); central acceptance: test_routing_*.py."""
+    settings.CONSULT_ACCEPTANCE = "tiered"
+
+
 @pytest.fixture
 def order(cast):
     return services.order_create(
@@ -163,10 +170,10 @@ def test_stats_date_fields_show_the_range_applied(client, cast, login):
 
 
 def test_live_chat_pages(client, cast, login):
-    from dangjian.knowledge.services import kb
+    from dangjian.knowledge.services import bot
 
     services.presence_set(user=cast.user["agent"], online=True)
-    chat = services.handoff(kb.conversation_start(user=cast.user["member"]), cast.user["member"])
+    chat = services.handoff(bot.conversation_start(user=cast.user["member"]), cast.user["member"])
     login(cast.user["member"])
     page = client.get(f"/consult/live/{chat.pk}/").content.decode()
     assert 'hx-trigger="every 3s"' in page

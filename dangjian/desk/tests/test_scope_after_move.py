@@ -18,12 +18,19 @@ from dangjian.accounts.models import User
 from dangjian.core.calendar import TZ
 from dangjian.core.scope import Role
 from dangjian.desk import selectors, stats
-from dangjian.desk.models import ChatSession, WorkOrder
+from dangjian.desk.models import ChatSession, Office, WorkOrder
 from dangjian.desk.services import orders as services
 from dangjian.knowledge import selectors as kb_selectors
 from dangjian.knowledge.models import Message, MessageRole
-from dangjian.knowledge.services import kb as kb_services
+from dangjian.knowledge.services import bot as bot_services
 from dangjian.orgs import services as orgs
+
+
+@pytest.fixture(autouse=True)
+def tiered(settings):
+    """These tests run the desk as a local deployment configures it, 分级受理 (orders go to
+    the county, city or province by category); central acceptance: test_routing_*.py."""
+    settings.CONSULT_ACCEPTANCE = "tiered"
 
 
 def _at(*args):
@@ -45,7 +52,7 @@ def _user(root, key: str, role: Role, org):
 
 
 def _conversation(user, text: str):
-    conversation = kb_services.conversation_start(user=user)
+    conversation = bot_services.conversation_start(user=user)
     Message.objects.create(conversation=conversation, role=MessageRole.USER, text=text)
     return conversation
 
@@ -72,7 +79,10 @@ def desk(cast, monkeypatch):
     monkeypatch.undo()
     services.order_claim(acting_user=k1_agent, order=order)
     (coordination,) = services.order_coordinate(
-        acting_user=k1_agent, order=order, offices=[(cast.org["K1"], "组织部")], question="请核实"
+        acting_user=k1_agent,
+        order=order,
+        offices=[Office.objects.create(org=cast.org["K1"], name="组织部", liaison_name="张三")],
+        question="请核实",
     )
     services.presence_set(user=k1_agent, online=True)
     chat = services.handoff(_conversation(member, "转接组织关系要多久？"), member)

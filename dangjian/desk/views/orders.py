@@ -31,9 +31,11 @@ from dangjian.core.pages import (
 from dangjian.core.ratelimit import ratelimit
 from dangjian.core.scope import Perm
 from dangjian.core.text import NameFormField
-from dangjian.desk import selectors, stats
+from dangjian.desk import rules, selectors, stats
 from dangjian.desk.models import OrderKind, OrderSource, OrderStatus, Priority
 from dangjian.desk.services import orders as services
+from dangjian.desk.services import routing
+from dangjian.desk.views.routing import RerouteForm, category_choices
 from dangjian.knowledge import selectors as kb_selectors
 from dangjian.orgs import selectors as org_selectors
 
@@ -75,7 +77,7 @@ class HotlineForm(forms.Form):
 
     phone = _text("来电号码", 30, autofocus=True, inputmode="tel", autocomplete="off")
     caller_name = _text("来电人", 50, required=False, field=NameFormField, autocomplete="off")
-    category = _text("咨询分类", 40, required=False, list="consult-categories")
+    category = forms.ChoiceField(label="咨询分类", required=False, choices=category_choices)
     summary = _text("问题摘要", 200)
     priority = forms.ChoiceField(label="紧急程度", choices=Priority.choices, initial="normal")
     reply = _text("当场答复（已在电话中解答时填写）", 5000, required=False, rows=3)
@@ -85,7 +87,7 @@ class MessageForm(forms.Form):
     kind = forms.ChoiceField(
         label="类型", choices=[(OrderKind.HELP, "有事找党帮"), (OrderKind.SPEAK, "有话向党说")]
     )
-    category = _text("分类", 40, required=False, list="consult-categories")
+    category = forms.ChoiceField(label="分类", required=False, choices=category_choices)
     summary = _text("标题", 200)
     detail = _text("具体内容", 5000, required=False, rows=5)
 
@@ -95,9 +97,20 @@ class ReplyForm(forms.Form):
 
 
 class CoordinateForm(forms.Form):
-    org = forms.IntegerField(label="协办组织", min_value=1, max_value=2**63 - 1)
-    offices = _text("协办处室（多个用顿号或逗号分隔）", 300)
+    """协商联动: offices picked from the registry, the question, the workdays they have."""
+
+    offices = forms.TypedMultipleChoiceField(label="协办处室", coerce=int)
     question = _text("征求意见内容", 5000, rows=3)
+    workdays = forms.TypedChoiceField(
+        label="回复时限",
+        coerce=int,
+        initial=rules.CONSULTATION_WORKDAYS,
+        choices=[(n, f"{n}个工作日") for n in range(1, rules.CONSULTATION_MAX_WORKDAYS + 1)],
+    )
+
+    def __init__(self, *args, offices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["offices"].choices = [(o.pk, o.name) for o in offices]
 
 
 class PublishForm(forms.Form):
@@ -417,7 +430,7 @@ def _detail_context(user, order) -> dict:
         "can_edit_kb": kb_selectors.is_editor(user)
         and scope.covers(user, Perm.EDIT_KB, order.org.path),
         "reply_form": ReplyForm(initial={"text": services.merged_draft(order)}),
-        "coordinate_form": CoordinateForm(initial={"org": order.org_id}),
+        **_routing_context(user, order, can_handle),
         "publish_form": PublishForm(
             initial={
                 "public": order.public,
@@ -425,9 +438,29 @@ def _detail_context(user, order) -> dict:
             }
         ),
         "answer_form": AnswerForm(),
-        "coordination_orgs": org_selectors.org_queryset(user).filter(
-            org_type__in=["province", "city", "county"]
-        )[:50],
+    }
+
+
+def _routing_context(user, order, can_handle: bool) -> dict:
+    """Central acceptance on the order page: offices to consult (those responsible for
+    the category first), re-categorising / re-routing, duplicates to merge."""
+    offices = list(selectors.consultable_offices(user)[:100]) if can_handle else []
+    return {
+        "offices": offices,
+        "suggested_offices": {o.pk for o in selectors.offices_for(order.category, offices)},
+        "answerable": {
+            c.pk
+            for c in selectors.order_coordinations(order)
+            if c.answered_at is None and services.answers_for_office(user, c)
+        },
+        "reroute_form": RerouteForm(initial={"category": order.category, "org": order.org_id}),
+        "reroute_targets": selectors.reroute_targets(user, order)[:100] if can_handle else [],
+        "duplicates": selectors.duplicate_candidates(user, order) if can_handle else [],
+        "merged": selectors.merged_orders(order),
+        "workday_choices": range(1, rules.CONSULTATION_MAX_WORKDAYS + 1),
+        "default_workdays": rules.CONSULTATION_WORKDAYS,
+        "can_manage_offices": selectors.can_manage_offices(user),
+        "now": timezone.now(),
     }
 
 
@@ -477,27 +510,25 @@ def order_reply(request, pk):
     return _order_action(request, pk, ReplyForm, call, MSG_DONE["reply"])
 
 
-def _split_offices(text: str) -> list[str]:
-    for sep in ("，", ",", "；", ";"):
-        text = text.replace(sep, "、")
-    return [name.strip() for name in text.split("、") if name.strip()]
-
-
 @login_required
 @require_POST
 def order_coordinate(request, pk):
     def call(order, data):
-        org = org_selectors.org_get(request.user, data["org"])
-        offices = [(org, name) for name in _split_offices(data["offices"])]
+        offices = [selectors.office_get(request.user, office_id) for office_id in data["offices"]]
         return services.order_coordinate(
             acting_user=request.user,
             order=order,
             offices=offices,
             question=data["question"],
+            workdays=data["workdays"],
             ip=client_ip(request),
         )
 
-    return _order_action(request, pk, CoordinateForm, call, MSG_DONE["coordinate"])
+    def form(data):
+        return CoordinateForm(data, offices=selectors.consultable_offices(request.user))
+
+    routing.authorize_handle(request.user, selectors.order_get(request.user, pk))
+    return _order_action(request, pk, form, call, MSG_DONE["coordinate"])
 
 
 @login_required

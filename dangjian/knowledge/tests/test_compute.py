@@ -9,7 +9,7 @@ from dangjian.dues import rules as dues_rules
 from dangjian.knowledge import compute
 from dangjian.knowledge.models import Message
 from dangjian.knowledge.retrieval.question import amounts, question_core
-from dangjian.knowledge.services import kb as services
+from dangjian.knowledge.services import bot
 from dangjian.knowledge.tests.kb_helpers import ScriptedEngine, make_base
 
 
@@ -97,7 +97,7 @@ def test_other_questions_are_left_to_the_base(question):
 def test_the_bot_answers_with_the_computed_amount_and_its_rule(cast):
     entries = make_base(cast.org["P"])
     engine = ScriptedEngine([(entries[0], 0.02)], confidence=0.1)  # would hand off
-    result = services.ask(
+    result = bot.ask(
         user=cast.user["member"], question="俺在厂里一个月到手三千五，党费交几块钱", engine=engine
     )
     assert not result.handed_off and result.work_order_id is None
@@ -111,6 +111,6 @@ def test_the_readme_example_is_answered(cast):
     """The README's "党费怎么交": answered with the rates, not handed off."""
     entries = make_base(cast.org["P"])
     engine = ScriptedEngine([(entries[0], 0.02)], confidence=0.1)  # retrieval would hand off
-    result = services.ask(user=cast.user["member"], question="党费怎么交", engine=engine)
+    result = bot.ask(user=cast.user["member"], question="党费怎么交", engine=engine)
     assert not result.handed_off and result.work_order_id is None
     assert "3000元以下（含3000元）" in result.answer and "离退休费5000元以下" in result.answer

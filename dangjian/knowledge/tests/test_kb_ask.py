@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from dangjian.knowledge import handoff, index, selectors
 from dangjian.knowledge.models import Conversation, Feedback, Message, MessageRole
+from dangjian.knowledge.services import bot
 from dangjian.knowledge.services import kb as services
 from dangjian.knowledge.tests.kb_helpers import ScriptedEngine, make_base
 
@@ -35,7 +36,7 @@ def handoffs(monkeypatch):
 
 
 def ask(engine, user, question, **kwargs):
-    return services.ask(user=user, question=question, engine=engine.get(), **kwargs)
+    return bot.ask(user=user, question=question, engine=engine.get(), **kwargs)
 
 
 def test_a_known_question_is_answered_with_its_source(cast, engine, handoffs):
@@ -70,40 +71,38 @@ def test_traditional_and_full_width_text_is_normalised(cast, engine, handoffs):
 def test_an_unknown_question_is_not_guessed_but_handed_off(cast, handoffs):
     entries = make_base(cast.org["P"])
     engine = ScriptedEngine([(entries[2], 0.005)], confidence=0.2)
-    result = services.ask(user=cast.user["member"], question=UNKNOWN, engine=engine)
+    result = bot.ask(user=cast.user["member"], question=UNKNOWN, engine=engine)
     assert result.entry is None
     assert result.handed_off
     assert result.confidence == 0.2
     assert handoffs == [(result.conversation, cast.user["member"])]
     assert result.conversation.handed_off_at is not None
-    assert services.MSG_NOT_SURE in result.answer
+    assert bot.MSG_NOT_SURE in result.answer
     assert result.candidates == []  # nothing close enough to suggest
-    bot = result.message
-    assert bot.handed_off and not bot.confident and bot.entry is None
+    reply = result.message
+    assert reply.handed_off and not reply.confident and reply.entry is None
 
 
 def test_the_threshold_boundary(cast, handoffs):
     entries = make_base(cast.org["P"])
     at = ScriptedEngine([(entries[0], 0.9)], confidence=ScriptedEngine.threshold)
-    assert services.ask(user=None, question="问题", engine=at).entry == entries[0]
+    assert bot.ask(user=None, question="问题", engine=at).entry == entries[0]
     below = ScriptedEngine([(entries[0], 0.9)], confidence=ScriptedEngine.threshold - 1e-6)
-    assert services.ask(user=None, question="问题", engine=below).handed_off
+    assert bot.ask(user=None, question="问题", engine=below).handed_off
 
 
 def test_candidates_are_offered_and_clicking_one_answers_with_it(cast, handoffs):
     entries = make_base(cast.org["P"])
     engine = ScriptedEngine(
-        [(entries[1], 0.4), (entries[0], services.CANDIDATE_MIN), (entries[2], 0.005)],
+        [(entries[1], 0.4), (entries[0], bot.CANDIDATE_MIN), (entries[2], 0.005)],
         confidence=0.45,
     )
-    result = services.ask(user=cast.user["member"], question="党费什么时候交", engine=engine)
+    result = bot.ask(user=cast.user["member"], question="党费什么时候交", engine=engine)
     assert result.handed_off and result.entry is None
     assert [c.entry_id for c in result.candidates] == [entries[1].pk, entries[0].pk]
-    assert services.MSG_SUGGEST in result.answer
+    assert bot.MSG_SUGGEST in result.answer
     assert result.message.candidates[0]["question"] == entries[1].question
-    clicked = services.ask(
-        user=cast.user["member"], conversation=result.conversation, entry=entries[1]
-    )
+    clicked = bot.ask(user=cast.user["member"], conversation=result.conversation, entry=entries[1])
     assert clicked.answer == entries[1].answer and clicked.confidence == 1.0
     assert clicked.conversation == result.conversation
 
@@ -112,7 +111,7 @@ def test_a_retired_top_hit_is_not_replaced_by_a_guess(cast, handoffs):
     entries = make_base(cast.org["P"])
     engine = ScriptedEngine([(entries[0], 0.9), (entries[1], 0.6)], confidence=0.95)
     services.entry_retire(acting_user=None, entry=entries[0])
-    result = services.ask(user=None, question="如何转接党组织关系", engine=engine)
+    result = bot.ask(user=None, question="如何转接党组织关系", engine=engine)
     assert result.handed_off and result.entry is None
     assert [c.entry_id for c in result.candidates] == [entries[1].pk]
 
@@ -123,27 +122,27 @@ def test_expired_and_retired_entries_are_not_answered(cast, engine, handoffs):
     expired = entries[0]
     expired.valid_until = timezone.localdate() - dt.timedelta(days=1)
     expired.save(update_fields=["valid_until"])  # no bump: the ask-time check still holds
-    result = services.ask(user=None, question="如何转接党组织关系", engine=holder)
+    result = bot.ask(user=None, question="如何转接党组织关系", engine=holder)
     assert result.entry_id != expired.pk
     services.entry_retire(acting_user=None, entry=entries[2])
-    result = services.ask(user=None, question="预备党员的预备期是多长时间", engine=holder)
+    result = bot.ask(user=None, question="预备党员的预备期是多长时间", engine=holder)
     assert result.entry_id != entries[2].pk
     with pytest.raises(ValidationError) as exc:
-        services.ask(user=None, entry=entries[2], engine=holder)
-    assert exc.value.message_dict["entry_id"] == [services.MSG_NOT_ANSWERABLE]
+        bot.ask(user=None, entry=entries[2], engine=holder)
+    assert exc.value.message_dict["entry_id"] == [bot.MSG_NOT_ANSWERABLE]
 
 
 @pytest.mark.parametrize("question", ["", "   ", "问" * 501])
 def test_bad_questions_are_refused(cast, engine, question):
     with pytest.raises(ValidationError) as exc:
-        services.ask(user=None, question=question, engine=engine.get())
+        bot.ask(user=None, question=question, engine=engine.get())
     assert "question" in exc.value.message_dict
     assert not Message.objects.exists()
 
 
 def test_a_question_of_the_maximum_length_is_accepted(cast, engine, handoffs):
     make_base(cast.org["P"])
-    services.ask(user=None, question="问" * 500, engine=engine.get())
+    bot.ask(user=None, question="问" * 500, engine=engine.get())
 
 
 def test_visitor_conversations_have_no_owner(cast, engine, handoffs):
@@ -157,11 +156,11 @@ def test_hand_off_on_request_is_not_a_gap_in_the_base(cast, handoffs):
     member = cast.user["member"]
     sure = ScriptedEngine([(entries[0], 0.9)], confidence=0.9)
     unsure = ScriptedEngine([(entries[0], 0.01)], confidence=0.1)
-    answered = services.ask(user=member, question="如何转接党组织关系", engine=sure)
-    services.message_feedback(message=answered.message, helpful=False)
-    services.ask(user=member, question=UNKNOWN, engine=unsure)
-    services.ask(user=member, question=UNKNOWN, engine=unsure)
-    services.conversation_handoff(user=member, conversation=answered.conversation)
+    answered = bot.ask(user=member, question="如何转接党组织关系", engine=sure)
+    bot.message_feedback(message=answered.message, helpful=False)
+    bot.ask(user=member, question=UNKNOWN, engine=unsure)
+    bot.ask(user=member, question=UNKNOWN, engine=unsure)
+    bot.conversation_handoff(user=member, conversation=answered.conversation)
     now = timezone.now()
     gaps = selectors.unanswered_questions(
         cast.user["province_admin"], since=now - dt.timedelta(hours=1), until=now
@@ -176,12 +175,12 @@ def test_hand_off_on_request_is_not_a_gap_in_the_base(cast, handoffs):
 def test_feedback_only_on_bot_answers(cast, engine, handoffs):
     make_base(cast.org["P"])
     result = ask(engine, cast.user["member"], "如何转接党组织关系")
-    services.message_feedback(message=result.message, helpful=True)
+    bot.message_feedback(message=result.message, helpful=True)
     result.message.refresh_from_db()
     assert result.message.feedback == Feedback.HELPFUL
     question = result.conversation.messages.get(role=MessageRole.USER)
     with pytest.raises(ValidationError):
-        services.message_feedback(message=question, helpful=True)
+        bot.message_feedback(message=question, helpful=True)
 
 
 def test_conversations_are_seen_by_the_asker_and_staff_above(cast, engine, handoffs):

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from dangjian.knowledge import handoff, index
 from dangjian.knowledge.models import Entry, Message
+from dangjian.knowledge.services import bot
 from dangjian.knowledge.services import daily as daily_services
 from dangjian.knowledge.services import kb as services
 from dangjian.knowledge.tests.kb_helpers import ScriptedEngine, make_base, make_entry
@@ -69,7 +70,7 @@ def test_visitor_chat_unknown_question_offers_a_person(cast, client, no_handoff,
     entries = make_base(cast.org["P"])
     script(monkeypatch, ScriptedEngine([(entries[0], 0.01)], confidence=0.1))
     response = client.post(CHAT, {"question": "社区食堂几点开门"}, follow=True)
-    assert services.MSG_NOT_SURE in response.content.decode()
+    assert bot.MSG_NOT_SURE in response.content.decode()
 
 
 def test_candidate_click_and_feedback(cast, client, login, no_handoff, monkeypatch):
@@ -90,7 +91,7 @@ def test_candidate_click_and_feedback(cast, client, login, no_handoff, monkeypat
 
 def test_someone_elses_conversation_is_404(cast, client, login):
     make_base(cast.org["P"])
-    result = services.ask(user=cast.user["member"], question="如何转接党组织关系")
+    result = bot.ask(user=cast.user["member"], question="如何转接党组织关系")
     login(cast.user["agent"])
     assert client.get(f"{CHAT}?c={result.conversation.pk}").status_code == 404
     url = reverse("knowledge:chat_handoff", args=[result.conversation.pk])
@@ -219,7 +220,7 @@ def test_a_visitor_leaves_a_phone_on_the_chat_page(cast, client, monkeypatch):
     script(monkeypatch, ScriptedEngine([(entries[0], 0.01)], confidence=0.1))
     page = client.post(CHAT, {"question": "社区食堂几点开门"}, follow=True).content.decode()
     order = WorkOrder.objects.get()
-    assert services.MSG_ASK_PHONE in page and 'name="phone"' in page
+    assert bot.MSG_ASK_PHONE in page and 'name="phone"' in page
     conversation = order.conversation_id
     bad = client.post(CHAT, {"c": conversation, "phone": "123"}, follow=True).content.decode()
     assert "请输入正确的手机号" in bad

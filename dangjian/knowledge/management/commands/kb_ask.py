@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from dangjian.knowledge.models import Channel
-from dangjian.knowledge.services import kb as services
+from dangjian.knowledge.services import bot
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, question, as_json, **options):
         try:
-            result = services.ask(user=None, question=question, channel=Channel.CLI)
+            result = bot.ask(user=None, question=question, channel=Channel.CLI)
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from exc
         body = result.as_json()

@@ -1,0 +1,372 @@
+"""The bot: answer a question from the published base, offer candidates, or hand off.
+
+Split from ``services.kb`` (the base's writes): the bot only reads entries and writes
+conversation turns. Turns are not written to the audit log one by one: the Message rows
+are themselves the dated record of who asked what; one audit entry per turn records
+what was answered, never the text.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from dangjian.core import audit
+from dangjian.core.errors import raise_if
+from dangjian.knowledge import compute, handoff
+from dangjian.knowledge.compute import Computed
+from dangjian.knowledge.models import (
+    Channel,
+    Conversation,
+    Entry,
+    EntryStatus,
+    Feedback,
+    Message,
+    MessageRole,
+)
+from dangjian.knowledge.retrieval.normalize import normalize
+
+ASK_MAX = 500
+ASK_K = 8  # hits asked of the engine (some may be expired or retired since indexing)
+CANDIDATES_SHOWN = 3
+CANDIDATE_MIN = 0.01  # a pair probability below this is no "您是不是想问" worth showing
+MSG_ASK_EMPTY = "请输入您的问题"
+MSG_ASK_LONG = f"问题不能超过{ASK_MAX}个字"
+MSG_NOT_ANSWERABLE = "该条目已停用或不在有效期内"
+MSG_NOT_BOT_ANSWER = "只能评价智能应答的回复"
+MSG_NOT_SURE = "这个问题我还没有把握回答，为避免答错，已为您转人工服务。"
+MSG_SUGGEST = "您是不是想问下面的问题？点一下即可查看答案。"
+MSG_HANDOFF_ORDER = "已为您登记咨询工单（编号 {id}），工作人员会尽快答复，答复后会通知您。"
+MSG_ASK_PHONE = "请留下您的手机号码，答复后我们会短信通知您。"
+MSG_HANDOFF_ORDER_VISITOR = "已为您登记咨询工单（编号 {id}），工作人员会尽快答复。" + MSG_ASK_PHONE
+MSG_HANDOFF_ORDER_PHONE = (
+    "已为您登记咨询工单（编号 {id}），工作人员会尽快答复，答复后会短信通知 {phone}。"
+)
+MSG_HANDOFF_REPEAT = "这个问题已在工单（编号 {id}）中登记，工作人员会尽快答复，无需重复提交。"
+MSG_HANDOFF_ADDED = "您的新问题已补充到工单（编号 {id}），工作人员会一并答复。"
+MSG_HANDOFF_CHAT = "已为您接通人工坐席，请稍候。"
+MSG_HANDOFF_CHAT_AGAIN = "人工坐席正在为您服务，您的问题已转给坐席。"
+MSG_HANDOFF_PENDING = "已记录您的问题，工作人员会尽快答复。"
+MSG_CONTACT_NO_ORDER = "该会话没有待答复的工单"
+MSG_CONTACT_SAVED = "已记录您的手机号码 {phone}，工单（编号 {id}）答复后会短信通知您。"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry_id: int
+    question: str
+    confidence: float
+
+
+@dataclass
+class AskResult:
+    """What one question got: an answer, or candidates and a hand-off."""
+
+    conversation: Conversation
+    message: Message
+    answer: str
+    confidence: float
+    entry: Entry | None = None
+    candidates: list[Candidate] = field(default_factory=list)
+    handed_off: bool = False
+    work_order_id: int | None = None
+    chat_id: int | None = None
+
+    computed: Computed | None = None
+    needs_contact: bool = False
+
+    @property
+    def entry_id(self) -> int | None:
+        return self.entry.pk if self.entry is not None else None
+
+    @property
+    def source(self) -> str:
+        if self.computed is not None:
+            return self.computed.source
+        return self.entry.source if self.entry is not None else ""
+
+    def as_json(self) -> dict:
+        return {
+            "answer": self.answer,
+            "confidence": round(self.confidence, 4),
+            "entry_id": self.entry_id,
+            "source": self.source,
+            "computed": self.computed.as_json() if self.computed is not None else None,
+            "needs_contact": self.needs_contact,
+            "candidates": [
+                {
+                    "entry_id": c.entry_id,
+                    "question": c.question,
+                    "confidence": round(c.confidence, 4),
+                }
+                for c in self.candidates
+            ],
+            "handed_off": self.handed_off,
+            "conversation_id": self.conversation.pk,
+            "message_id": self.message.pk,
+            "work_order_id": self.work_order_id,
+            "chat_id": self.chat_id,
+        }
+
+
+def asker_branch(user):
+    """The branch the asker is a member of now (None for a visitor or a user without a
+    member record): where their conversations and feedback belong in the tree."""
+    member = getattr(user, "member", None) if getattr(user, "is_authenticated", False) else None
+    return member.branch if member is not None else None
+
+
+def conversation_start(*, user, channel: str = Channel.WEB) -> Conversation:
+    """A new conversation for ``user`` (None or anonymous: a visitor)."""
+    asker = user if getattr(user, "is_authenticated", False) else None
+    return Conversation.objects.create(user=asker, channel=channel, org=asker_branch(asker))
+
+
+def answerable(entry_ids, day: dt.date | None = None) -> dict[int, Entry]:
+    """The entries among ``entry_ids`` the bot may answer with today (published, valid)."""
+    day = day or timezone.localdate()
+    entries = Entry.objects.filter(pk__in=list(entry_ids), status=EntryStatus.PUBLISHED)
+    return {e.pk: e for e in entries if e.is_valid_on(day)}
+
+
+def _clean_question(question: str) -> str:
+    text = " ".join((question or "").split())
+    if not text:
+        raise_if({"question": MSG_ASK_EMPTY})
+    if len(text) > ASK_MAX:
+        raise_if({"question": MSG_ASK_LONG})
+    return text
+
+
+def _handoff(
+    conversation: Conversation, user, category: str = "", question: str = "", repeat: bool = False
+) -> handoff.Handoff:
+    """Hand the conversation to a person (the service desk, through ``handoff``)."""
+    result = handoff.hand_off(
+        conversation, user, category=category, question=question, repeat=repeat
+    )
+    conversation.handed_off_at = timezone.now()
+    conversation.save(update_fields=["handed_off_at", "updated_at"])
+    return result
+
+
+def _handoff_text(result: handoff.Handoff) -> str:
+    """What the asker is told: where the question went, and — only once someone can be
+    notified — that they will be."""
+    if result.chat_id is not None:
+        return MSG_HANDOFF_CHAT_AGAIN if result.reused else MSG_HANDOFF_CHAT
+    if result.work_order_id is None:
+        return MSG_HANDOFF_PENDING
+    order = result.work_order_id
+    if result.reused and result.added:
+        text = MSG_HANDOFF_ADDED.format(id=order)
+    elif result.reused:
+        text = MSG_HANDOFF_REPEAT.format(id=order)
+    elif result.needs_contact:
+        return MSG_HANDOFF_ORDER_VISITOR.format(id=order)
+    elif result.phone_masked:
+        return MSG_HANDOFF_ORDER_PHONE.format(id=order, phone=result.phone_masked)
+    else:
+        return MSG_HANDOFF_ORDER.format(id=order)
+    if result.needs_contact:
+        text += MSG_ASK_PHONE
+    return text
+
+
+def _bot_reply(conversation, **fields) -> Message:
+    return Message.objects.create(conversation=conversation, role=MessageRole.BOT, **fields)
+
+
+@transaction.atomic
+def conversation_post(*, conversation: Conversation, role: str, text: str) -> Message:
+    """A turn someone other than the bot adds to a conversation (a live chat's agent or
+    asker, the desk's notice that the chat ended)."""
+    message = Message.objects.create(conversation=conversation, role=role, text=text)
+    conversation.save(update_fields=["updated_at"])
+    return message
+
+
+def _audit_turn(user, action: str, result: "AskResult") -> None:
+    """One audit entry per bot turn: what was answered (the text stays in the message)."""
+    conversation = result.conversation
+    audit.record(
+        actor=user if getattr(user, "is_authenticated", False) else None,
+        action=action,
+        obj=conversation,
+        org=conversation.org,
+        after={
+            "message": result.message.pk,
+            "entry": result.entry.pk if result.entry is not None else None,
+            "confidence": round(result.confidence, 3),
+            "handed_off": result.handed_off,
+            "work_order": result.work_order_id,
+            "chat": result.chat_id,
+        },
+    )
+
+
+def ask(
+    *,
+    user,
+    question: str = "",
+    conversation: Conversation | None = None,
+    channel: str = Channel.WEB,
+    entry: Entry | None = None,
+    engine=None,
+) -> AskResult:
+    """Answer ``question`` from the published base, or offer candidates and hand off.
+
+    ``entry`` (a candidate the asker clicked) answers with that entry. Below the
+    engine's calibrated threshold the bot never guesses: it lists what it thinks the
+    question might be and hands the conversation to a person.
+
+    The engine is fetched before the transaction opens: a process's first question
+    loads (or builds) its index, which must not hold the database's write lock.
+    """
+    if engine is None and entry is None:
+        from dangjian.knowledge import index
+
+        engine = index.live().get()
+    with transaction.atomic():
+        result = _answer(
+            user=user,
+            question=question,
+            conversation=conversation,
+            channel=channel,
+            entry=entry,
+            engine=engine,
+        )
+        _audit_turn(user, "consult.ask", result)
+    return result
+
+
+def _answer(*, user, question, conversation, channel, entry, engine) -> AskResult:
+    if entry is not None:
+        if entry.pk not in answerable([entry.pk]):
+            raise_if({"entry_id": MSG_NOT_ANSWERABLE})
+        question = entry.question
+    question = _clean_question(question)
+    conversation = conversation or conversation_start(user=user, channel=channel)
+    repeat = _asked_before(conversation, question)
+    Message.objects.create(conversation=conversation, role=MessageRole.USER, text=question)
+    if entry is not None:
+        message = _bot_reply(
+            conversation, text=entry.answer, entry=entry, confidence=1.0, confident=True
+        )
+        return AskResult(conversation, message, entry.answer, 1.0, entry=entry)
+    computed = compute.dues(question)
+    if computed is not None:
+        text = f"{computed.text}\n\n来源：{computed.source}"
+        message = _bot_reply(conversation, text=text, confidence=1.0, confident=True)
+        return AskResult(conversation, message, text, 1.0, computed=computed)
+    found = engine.ask(question, k=ASK_K)
+    live = answerable(h.id for h in found.candidates)
+    hits = [h for h in found.candidates if h.id in live]
+    best = hits[0] if hits else None
+    # The calibrated answer confidence speaks for the engine's own top entry only: if that
+    # entry may no longer be answered (retired or expired since indexing), do not guess.
+    survived = best is not None and found.best is not None and best.id == found.best.id
+    confidence = found.confidence if survived else (best.confidence if best else 0.0)
+    if survived and found.confident:
+        chosen = live[best.id]
+        message = _bot_reply(
+            conversation, text=chosen.answer, entry=chosen, confidence=confidence, confident=True
+        )
+        return AskResult(conversation, message, chosen.answer, confidence, entry=chosen)
+    candidates = [
+        Candidate(h.id, live[h.id].question, h.confidence)
+        for h in hits[:CANDIDATES_SHOWN]
+        if h.confidence >= CANDIDATE_MIN
+    ]
+    closest = live[hits[0].id].category if hits else ""
+    went = _handoff(conversation, user, closest, question=question, repeat=repeat)
+    suggest = MSG_SUGGEST if candidates else ""
+    text = "".join((MSG_NOT_SURE, suggest, _handoff_text(went)))
+    message = _bot_reply(
+        conversation,
+        text=text,
+        confidence=confidence,
+        candidates=[c.__dict__ for c in candidates],
+        handed_off=True,
+    )
+    return AskResult(
+        conversation,
+        message,
+        text,
+        message.confidence,
+        candidates=candidates,
+        handed_off=True,
+        work_order_id=went.work_order_id,
+        chat_id=went.chat_id,
+        needs_contact=went.needs_contact,
+    )
+
+
+def _asked_before(conversation: Conversation, question: str) -> bool:
+    """The same question (in its matching form) was asked earlier in this conversation."""
+    if conversation.pk is None:
+        return False
+    key = normalize(question)
+    earlier = conversation.messages.filter(role=MessageRole.USER).values_list("text", flat=True)
+    return any(normalize(text) == key for text in earlier)
+
+
+@transaction.atomic
+def conversation_handoff(*, user, conversation: Conversation) -> AskResult:
+    """转人工: the asker asks for a person at any point of the conversation."""
+    went = _handoff(conversation, user)
+    Message.objects.create(conversation=conversation, role=MessageRole.USER, text="转人工")
+    text = _handoff_text(went)
+    message = _bot_reply(conversation, text=text, handed_off=True)
+    result = AskResult(
+        conversation,
+        message,
+        text,
+        0.0,
+        handed_off=True,
+        work_order_id=went.work_order_id,
+        chat_id=went.chat_id,
+        needs_contact=went.needs_contact,
+    )
+    _audit_turn(user, "consult.handoff", result)
+    return result
+
+
+@transaction.atomic
+def conversation_contact(*, user, conversation: Conversation, phone: str) -> AskResult:
+    """A visitor leaves a phone number for the reply to the conversation's open order."""
+    if conversation.handed_off_at is None:
+        raise_if({"conversation_id": MSG_CONTACT_NO_ORDER})
+    went = handoff.leave_contact(conversation, user, phone=phone)
+    if went.work_order_id is None:
+        raise_if({"conversation_id": MSG_CONTACT_NO_ORDER})
+    Message.objects.create(
+        conversation=conversation, role=MessageRole.USER, text=f"留下手机号码 {went.phone_masked}"
+    )
+    text = MSG_CONTACT_SAVED.format(phone=went.phone_masked, id=went.work_order_id)
+    message = _bot_reply(conversation, text=text, handed_off=True)
+    result = AskResult(
+        conversation, message, text, 0.0, handed_off=True, work_order_id=went.work_order_id
+    )
+    _audit_turn(user, "consult.contact", result)
+    return result
+
+
+@transaction.atomic
+def message_feedback(*, message: Message, helpful: bool) -> Message:
+    """有用/没用 on a bot answer (a later click replaces the earlier one)."""
+    if message.role != MessageRole.BOT:
+        raise_if({"message_id": MSG_NOT_BOT_ANSWER})
+    before = message.feedback
+    message.feedback = Feedback.HELPFUL if helpful else Feedback.UNHELPFUL
+    message.save(update_fields=["feedback"])
+    audit.record(
+        actor=message.conversation.user,  # only the asker may give feedback (selectors)
+        action="consult.feedback",
+        obj=message,
+        org=message.conversation.org,
+        before={"feedback": before},
+        after={"feedback": message.feedback},
+    )
+    return message
