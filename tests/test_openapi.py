@@ -105,6 +105,8 @@ ENDPOINTS = {
     ("post", "/api/v1/consult/chats/{chat_id}/messages"),
     ("post", "/api/v1/consult/chats/{chat_id}/close"),
     ("get", "/api/v1/consult/stats"),
+    ("get", "/api/v1/consult/stats.xlsx"),
+    ("get", "/api/v1/consult/console/queue"),
     # 发展党员
     ("get", "/api/v1/recruitment/applicants"),
     ("post", "/api/v1/recruitment/applicants"),
