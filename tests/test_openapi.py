@@ -113,6 +113,8 @@ ENDPOINTS = {
     ("get", "/api/v1/consult/consultations"),
     ("post", "/api/v1/consult/orders/{order_id}/reroute"),
     ("post", "/api/v1/consult/orders/{order_id}/merge"),
+    ("get", "/api/v1/consult/stats.xlsx"),
+    ("get", "/api/v1/consult/console/queue"),
     # 发展党员
     ("get", "/api/v1/recruitment/applicants"),
     ("post", "/api/v1/recruitment/applicants"),
