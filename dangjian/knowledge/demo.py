@@ -1,7 +1,9 @@
 """Demo data of the knowledge base and the bot (``make demo``), through the services.
 
 The curated starter base (``knowledge/starter/*.jsonl``) is imported and published under
-the province, and a year of 每日一答 is chosen up to the demo's reference date. The bot's
+the province, then the public question banks (``../shared/data/kb-sources/``, when that
+folder exists) as the lower tier (``services.banks``: one read, bulk inserts, nothing
+written on a re-run), and a year of 每日一答 is chosen up to the demo's reference date. The bot's
 traffic (members' conversations, hand-offs) is the service desk's demo
 (``dangjian/desk/demo.py``), which runs after this one and asks through the services;
 ``backdate_turn`` lets it move a turn to its simulated moment. Deterministic; running it
@@ -14,8 +16,9 @@ from pathlib import Path
 from django.db.models import Case, Value, When
 
 from dangjian.demo.generator import REFERENCE_DATE
-from dangjian.knowledge import imports
+from dangjian.knowledge import imports, sources
 from dangjian.knowledge.models import Conversation, Entry, Message, MessageRole
+from dangjian.knowledge.services import banks
 from dangjian.knowledge.services import daily as daily_services
 from dangjian.orgs.models import Organisation
 
@@ -28,6 +31,7 @@ def seed(*, root_user, seed: int, progress) -> None:
     if root is None:
         return
     _starter(root, progress)
+    _banks(root, progress)
     _daily(progress)
 
 
@@ -40,6 +44,14 @@ def _starter(root, progress) -> None:
             progress(f"知识库 {path.name}：{len(outcome.errors)} 处错误，未导入")
         else:
             progress(f"知识库 {path.name}：导入并发布 {outcome.created} 条")
+
+
+def _banks(root, progress) -> None:
+    if not sources.available():
+        progress("知识库：未找到公开题库目录，跳过题库导入")
+        return
+    outcome = banks.bank_import(acting_user=None, org=root, rows=sources.load_all())
+    progress(f"知识库题库：新增 {outcome.created} 条（已有 {outcome.existing} 条）")
 
 
 def _daily(progress) -> None:
