@@ -11,13 +11,14 @@ twice adds nothing the second time.
 """
 
 import datetime as dt
+import time
 from pathlib import Path
 
 from django.db.models import Case, Value, When
 
 from dangjian.demo.generator import REFERENCE_DATE
 from dangjian.knowledge import imports, sources
-from dangjian.knowledge.models import Conversation, Entry, Message, MessageRole
+from dangjian.knowledge.models import Conversation, Entry, EntryTier, Message, MessageRole
 from dangjian.knowledge.services import banks
 from dangjian.knowledge.services import daily as daily_services
 from dangjian.orgs.models import Organisation
@@ -33,10 +34,11 @@ def seed(*, root_user, seed: int, progress) -> None:
     _starter(root, progress)
     _banks(root, progress)
     _daily(progress)
+    _save_index(progress)
 
 
 def _starter(root, progress) -> None:
-    if Entry.objects.filter(org=root).exists():
+    if Entry.objects.filter(org=root, tier=EntryTier.CURATED).exists():
         return
     for path in sorted(STARTER.glob("*.jsonl")):
         outcome = imports.import_file(acting_user=None, org=root, path=path, publish=True)
@@ -58,6 +60,17 @@ def _daily(progress) -> None:
     for offset in range(DAILY_DAYS, -1, -1):
         daily_services.daily_pick(day=REFERENCE_DATE - dt.timedelta(days=offset))
     progress(f"每日一答：{DAILY_DAYS + 1} 天")
+
+
+def _save_index(progress) -> None:
+    """Build the retrieval index once here and save it (``VAR_DIR/kb-index``): the demo's
+    server then loads it at its first question instead of embedding ≈11k entries again."""
+    from dangjian.knowledge import index
+
+    started = time.monotonic()
+    engine = index.live().get()
+    index.live().save()
+    progress(f"知识库索引：{len(engine)} 条，已建立并保存（{time.monotonic() - started:.0f} 秒）")
 
 
 def backdate_turn(result, when: dt.datetime, *, first: bool) -> None:
