@@ -321,6 +321,7 @@ def _register_routers() -> None:
     from dangjian.desk.api_routing import router as desk_routing_router
     from dangjian.dues.api import router as dues_router
     from dangjian.knowledge.api import router as knowledge_router
+    from dangjian.knowledge.editorial_api import router as editorial_router
     from dangjian.members.api import router as members_router
     from dangjian.mobility.api import router as mobility_router
     from dangjian.orglife.api import router as orglife_router
@@ -337,6 +338,7 @@ def _register_routers() -> None:
     api.add_router("/consult", knowledge_router)  # the two apps share the 12371 prefix
     api.add_router("/consult", desk_router)
     api.add_router("/consult", desk_routing_router)
+    api.add_router("/consult", editorial_router)  # 每日一答 schedule, 政策解读
     api.add_router("/transfers", transfers_router)
     api.add_router("/recruitment", recruitment_router)
     api.add_router("/mobility", mobility_router)

@@ -218,6 +218,49 @@ def daily(world: World, n: int) -> None:
         daily_services.daily_pick(day=dt.date(2025, 1, 1) + dt.timedelta(days=_n()))
 
 
+_schedule_days = itertools.count(1)
+
+
+def plan_month() -> dt.date:
+    """The month the 每日一答 schedules are made in: the next one (always ahead)."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def kb_schedules(world: World, n: int) -> None:
+    """``n`` more days of next month scheduled for the province and for K1."""
+    from dangjian.knowledge.services import daily as daily_services
+
+    world.subject["plan_month"] = f"{plan_month():%Y-%m}"
+    for _ in range(n):
+        day = plan_month() + dt.timedelta(days=next(_schedule_days) - 1)
+        for org_key in ("P", "K1"):
+            entry = _entry(world, "P", publish=True)
+            daily_services.daily_schedule(
+                acting_user=world.root, org=world.org[org_key], day=day, entry=entry
+            )
+
+
+def kb_articles(world: World, n: int) -> None:
+    """``n`` published and ``n`` draft 政策解读 articles of the province and of K1."""
+    from dangjian.knowledge.services import policy
+
+    for org_key in ("P", "K1"):
+        for _ in range(n):
+            for publish in (True, False):
+                article = policy.article_create(
+                    acting_user=world.root,
+                    org=world.org[org_key],
+                    title=f"政策解读第{_n()}篇",
+                    body="正文。",
+                    summary="摘要",
+                )
+                if publish:
+                    policy.article_publish(acting_user=world.root, article=article)
+
+
 def ivr(world: World, n: int) -> None:
     """The province hotline's voice menu, ``n`` options longer (at most the menu's 9)."""
     from dangjian.desk.services import ivr
@@ -667,6 +710,8 @@ ROW_MAKERS: dict[str, Callable[[World, int], None]] = {
     "kb_entries": kb_entries,
     "kb_versions": kb_versions,
     "daily": daily,
+    "kb_schedules": kb_schedules,
+    "kb_articles": kb_articles,
     "ivr": ivr,
     "feedback": feedback,
     "orders": orders,

@@ -102,6 +102,11 @@ API_TARGETS = [
         ("kb_versions",),
     ),
     _api("consult/daily", "consult/daily?limit=100", ("daily",), MEMBER_TOO),
+    _api("consult/daily/schedule", "consult/daily/schedule?limit=100", ("kb_schedules",)),
+    _api("consult/policy", "consult/policy?limit=100", ("kb_articles",), MEMBER_TOO),
+    _api(
+        "consult/policy", "consult/policy?manage=true&limit=100", ("kb_articles",), label="manage"
+    ),
     _api("consult/ivr", "consult/ivr", ("ivr",)),
     _api(
         "consult/platform-feedback",
@@ -209,6 +214,9 @@ PAGE_TARGETS = [
     _page("knowledge:kb_history", "/consult/kb/{entry}/history/", ("kb_versions",)),
     _page("knowledge:kb_export", "/consult/kb/export/", ("kb_entries",)),
     _page("knowledge:daily", "/consult/daily/", ("daily",), MEMBER_TOO),
+    _page("knowledge:daily_plan", "/consult/daily/plan/?month={plan_month}", ("kb_schedules",)),
+    _page("knowledge:policy_list", "/consult/policy/", ("kb_articles",), MEMBER_TOO),
+    _page("knowledge:policy_list", "/consult/policy/?manage=1", ("kb_articles",), label="manage"),
     _page("desk:hotline", "/consult/hotline/", ("ivr",)),
     _page("desk:feedback", "/consult/feedback/", ("feedback",), ("member",)),
     _page("desk:feedback_manage", "/consult/feedback/manage/", ("feedback",)),
@@ -323,6 +331,8 @@ MORE = {
     "kb_entries": 10,
     "kb_versions": 8,
     "daily": 8,
+    "kb_schedules": 6,
+    "kb_articles": 6,
     "ivr": 6,
     "feedback": 8,
     "orders": 8,

@@ -31,6 +31,7 @@ from dangjian.orgs.models import Organisation
 
 MAX_PANELS = 3  # branches or subtrees shown in full; the rest are links
 UNREAD_SHOWN = 3
+POLICY_SHOWN = 3
 FOLLOW_UP_SHOWN = 5
 QUEUE_SHOWN = 5
 CHILDREN_SHOWN = 40
@@ -77,18 +78,20 @@ class MemberPanel:
     meetings: list
     unread: int
     unread_items: list
-    daily: object | None
+    daily: object | None  # knowledge.selectors.Today: the member's own 每日一答
+    policy: list  # the latest 政策解读 articles
     owed: object | None  # dues.selectors.Owed, or None without the dues app
     owed_yuan: str = ""
 
 
 def member_panel(user) -> MemberPanel:
     unread = notify.inbox(user).filter(read_at__isnull=True)
-    daily = None
+    daily, policy = None, []
     if _installed("knowledge"):
-        from dangjian.knowledge.selectors import daily_archive
+        from dangjian.knowledge.selectors import daily_today, policy_public
 
-        daily = daily_archive().order_by("-day").first()
+        daily = daily_today(user)
+        policy = list(policy_public().order_by("-publish_date", "-id")[:POLICY_SHOWN])
     owed, owed_yuan = None, ""
     if _installed("dues"):
         from dangjian.dues.rules import fen_to_yuan
@@ -102,6 +105,7 @@ def member_panel(user) -> MemberPanel:
         unread=notify.unread_count(user),
         unread_items=list(unread.order_by("-created_at", "-pk")[:UNREAD_SHOWN]),
         daily=daily,
+        policy=policy,
         owed=owed,
         owed_yuan=owed_yuan,
     )

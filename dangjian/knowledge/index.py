@@ -11,6 +11,8 @@ database is the one source of truth, shared by every app server and worker.
 
 An entry is in the index while it is published and within its validity dates; the
 daily ``kb.refresh_validity`` job stamps entries whose dates have just been crossed.
+Curated and imported entries (``Entry.tier``) are held in two engines behind one
+:class:`~dangjian.knowledge.tiers.TieredEngine`, so the curated ones are answered first.
 """
 
 import json
@@ -23,14 +25,16 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from dangjian.knowledge.models import Entry, EntryStatus, KbGeneration
+from dangjian.knowledge.models import Entry, EntryStatus, EntryTier, KbGeneration
 from dangjian.knowledge.retrieval import Doc, Engine
+from dangjian.knowledge.tiers import TieredEngine
 
 log = logging.getLogger(__name__)
 
 MAX_AGE = 1.0  # seconds between two looks at the generation counter
 INDEX_DIR = "kb-index"
 META_SUFFIX = ".meta.json"  # beside the index: kb-index.meta.json
+BANK_SUFFIX = "-imported"  # the imported tier's engine: kb-index-imported
 BATCH = 2000
 
 
@@ -56,9 +60,14 @@ def is_live(entry: Entry, day) -> bool:
     return entry.status == EntryStatus.PUBLISHED and entry.is_valid_on(day)
 
 
-def _docs(entries: Iterable[Entry]) -> list[Doc]:
+def _docs(entries: Iterable[Entry]) -> tuple[list[Doc], list[Doc]]:
+    """The live entries as documents: (curated, imported)."""
     day = timezone.localdate()
-    return [to_doc(e) for e in entries if is_live(e, day)]
+    curated, bank = [], []
+    for entry in entries:
+        if is_live(entry, day):
+            (bank if entry.tier == EntryTier.IMPORTED else curated).append(to_doc(entry))
+    return curated, bank
 
 
 INDEX_FIELDS = (
@@ -71,6 +80,7 @@ INDEX_FIELDS = (
     "status",
     "valid_from",
     "valid_until",
+    "tier",
 )
 
 
@@ -80,7 +90,7 @@ class LiveIndex:
     def __init__(self, path: Path | None = None, *, max_age: float = MAX_AGE):
         self.path = Path(path) if path is not None else Path(settings.VAR_DIR) / INDEX_DIR
         self.max_age = max_age
-        self.engine: Engine | None = None
+        self.engine: TieredEngine | None = None
         self.generation = -1
         self.epoch = ""
         self._checked = 0.0
@@ -88,7 +98,7 @@ class LiveIndex:
 
     # --- the one call the bot makes
 
-    def get(self) -> Engine:
+    def get(self) -> TieredEngine:
         """The engine, brought up to date if the counter has moved (checked ≤ 1/max_age s)."""
         now = time.monotonic()
         if self.engine is not None and now - self._checked < self.max_age:
@@ -104,13 +114,15 @@ class LiveIndex:
 
     # --- loading, building, applying
 
-    def rebuild(self) -> Engine:
+    def rebuild(self) -> TieredEngine:
         """Build from every live entry (the generation read first: nothing is missed)."""
         with self._lock:
             value, epoch = current_generation()
-            engine = Engine()
+            engine = TieredEngine()
             entries = Entry.objects.filter(status=EntryStatus.PUBLISHED).only(*INDEX_FIELDS)
-            engine.build(_docs(entries.iterator(chunk_size=BATCH)))
+            curated, bank = _docs(entries.iterator(chunk_size=BATCH))
+            engine.curated.build(curated)
+            engine.bank.build(bank)
             self.engine, self.generation, self.epoch = engine, value, epoch
             self._checked = time.monotonic()
             return engine
@@ -119,7 +131,7 @@ class LiveIndex:
         saved = self._read_meta()
         if saved and saved.get("epoch") == epoch and saved.get("generation", -1) <= value:
             try:
-                self.engine = Engine.load(self.path)
+                self.engine = TieredEngine(Engine.load(self.path), Engine.load(self._bank_path))
             except Exception:  # a damaged or foreign file: rebuild rather than fail
                 log.warning("知识库索引文件无法读取，将从数据库重建", exc_info=True)
             else:
@@ -134,16 +146,19 @@ class LiveIndex:
         """Upsert the live entries stamped after ``since``, remove the rest of them."""
         changed = Entry.objects.filter(generation__gt=since).only(*INDEX_FIELDS)
         day = timezone.localdate()
-        upserts, removals = [], []
+        upserts: dict[bool, list[Doc]] = {False: [], True: []}
+        removals = []
         for entry in changed.iterator(chunk_size=BATCH):
             if is_live(entry, day):
-                upserts.append(to_doc(entry))
+                upserts[entry.tier == EntryTier.IMPORTED].append(to_doc(entry))
             else:
                 removals.append(entry.pk)
-        if removals:
-            self.engine.remove(removals)
-        if upserts:
-            self.engine.upsert(upserts)
+        for imported, engine in ((False, self.engine.curated), (True, self.engine.bank)):
+            gone = [pk for pk in removals if pk in engine]
+            if gone:
+                engine.remove(gone)
+            if upserts[imported]:
+                engine.upsert(upserts[imported])
         self.generation = value
 
     # --- persistence
@@ -151,6 +166,10 @@ class LiveIndex:
     @property
     def _meta_path(self) -> Path:
         return self.path.with_name(self.path.name + META_SUFFIX)
+
+    @property
+    def _bank_path(self) -> Path:
+        return self.path.with_name(self.path.name + BANK_SUFFIX)
 
     def _read_meta(self) -> dict | None:
         try:
@@ -163,7 +182,8 @@ class LiveIndex:
         with self._lock:
             engine = self.get()
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            engine.save(self.path)
+            engine.curated.save(self.path)
+            engine.bank.save(self._bank_path)
             meta = {"generation": self.generation, "epoch": self.epoch, "size": len(engine)}
             self._meta_path.write_text(json.dumps(meta), encoding="utf-8")
             return self.path

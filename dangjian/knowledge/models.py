@@ -24,14 +24,18 @@ __all__ = [
     "Channel",
     "Conversation",
     "DailyAnswer",
+    "DailySchedule",
     "Entry",
     "EntryKind",
     "EntryStatus",
+    "EntryTier",
     "EntryVersion",
     "Feedback",
     "KbGeneration",
     "Message",
     "MessageRole",
+    "PolicyArticle",
+    "PolicyStatus",
 ]
 
 
@@ -39,6 +43,15 @@ class EntryStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
     PUBLISHED = "published", "已发布"
     RETIRED = "retired", "已停用"
+
+
+class EntryTier(models.TextChoices):
+    """Curated entries (written by the editors) are answered first; entries imported from
+    public question banks are a lower tier the bot answers from only when sure, and never
+    above a curated entry that fits the question (``dangjian.knowledge.index``)."""
+
+    CURATED = "curated", "精编问答"
+    IMPORTED = "imported", "题库导入"
 
 
 class EntryKind(models.TextChoices):
@@ -73,6 +86,9 @@ class Entry(TimeStampedModel):
     valid_until = models.DateField("失效日期", null=True, blank=True)
     status = models.CharField(
         "状态", max_length=10, choices=EntryStatus.choices, default="draft", db_index=True
+    )
+    tier = models.CharField(
+        "层级", max_length=10, choices=EntryTier.choices, default="curated", editable=False
     )
     version = models.PositiveIntegerField("版本", default=1)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
@@ -272,3 +288,87 @@ class DailyAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.entry_id}"
+
+
+class DailySchedule(TimeStampedModel):
+    """每日一答 chosen by an editor: the entry an organisation's members get on one day.
+
+    A member gets the schedule of the nearest organisation above their branch that has
+    one for the day, else the automatic pick (``services.daily``)."""
+
+    org = models.ForeignKey(
+        "orgs.Organisation", verbose_name="组织", on_delete=models.PROTECT, related_name="+"
+    )
+    day = models.DateField("日期")
+    entry = models.ForeignKey(
+        Entry, verbose_name="条目", on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField("编者按", max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="安排人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = ScopedManager(org="org")
+
+    class Meta:
+        verbose_name = "每日一答安排"
+        verbose_name_plural = "每日一答安排"
+        ordering = ["day", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "day"], name="kb_daily_schedule_one_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.entry_id}"
+
+
+class PolicyStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    PUBLISHED = "published", "已发布"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+class PolicyArticle(TimeStampedModel):
+    """One article of the 政策解读 column, written by an editor of ``org``.
+
+    Published articles (from their publish date) are read by every logged-in user; drafts
+    and withdrawn ones only by editors (``Perm.EDIT_KB``) over ``org``."""
+
+    org = models.ForeignKey(
+        "orgs.Organisation", verbose_name="发布组织", on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField("标题", max_length=120)
+    summary = models.CharField("摘要", max_length=200, blank=True)
+    body = models.TextField("正文（Markdown）")
+    source = models.CharField("依据/出处", max_length=200, blank=True)
+    publish_date = models.DateField("发布日期")
+    status = models.CharField(
+        "状态", max_length=10, choices=PolicyStatus.choices, default="draft", db_index=True
+    )
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="作者",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = ScopedManager(org="org")
+
+    class Meta:
+        verbose_name = "政策解读"
+        verbose_name_plural = "政策解读"
+        ordering = ["-publish_date", "-id"]
+        indexes = [
+            models.Index(fields=["status", "publish_date"], name="kb_policy_status_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

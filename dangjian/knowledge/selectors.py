@@ -21,12 +21,17 @@ from dangjian.core.scope import Perm
 from dangjian.knowledge.models import (
     Conversation,
     DailyAnswer,
+    DailySchedule,
     Entry,
+    EntryKind,
     EntryStatus,
+    EntryTier,
     EntryVersion,
     Feedback,
     Message,
     MessageRole,
+    PolicyArticle,
+    PolicyStatus,
 )
 from dangjian.orgs.models import Organisation
 
@@ -294,3 +299,99 @@ def daily_archive() -> QuerySet[DailyAnswer]:
 
 def daily_get(day: dt.date) -> DailyAnswer:
     return scope.get_or_404(daily_archive(), day=day)
+
+
+def schedulable(day: dt.date) -> QuerySet[Entry]:
+    """Entries an editor may schedule for ``day``: published curated Q&A valid that day."""
+    return Entry.objects.filter(live_q(day), kind=EntryKind.FAQ, tier=EntryTier.CURATED)
+
+
+def day_schedules(day: dt.date) -> list[tuple[str, Entry]]:
+    """The day's schedules still answerable, as (organisation path, entry), deepest first."""
+    rows = (
+        DailySchedule.objects.filter(day=day, entry__in=schedulable(day))
+        .select_related("entry")
+        .annotate(path=F("org__path"))
+    )
+    return sorted(((r.path, r.entry) for r in rows), key=lambda pe: -len(pe[0]))
+
+
+def entry_for_path(path: str, schedules: list[tuple[str, Entry]], fallback):
+    """The entry of the nearest scheduling organisation above ``path``, else ``fallback``."""
+    for top, entry in schedules:
+        if path and scope.within(path, top):
+            return entry
+    return fallback
+
+
+@dataclass(frozen=True)
+class Today:
+    """A user's 每日一答 for a day: the entry, and whether an editor chose it."""
+
+    day: dt.date
+    entry: Entry
+    chosen: bool
+
+
+def daily_today(user, day: dt.date | None = None) -> Today | None:
+    """The 每日一答 ``user`` gets on ``day``: their nearest organisation's schedule, else
+    the province-wide pick of that day (the latest one before it, before the morning job)."""
+    day = day or timezone.localdate()
+    schedules = day_schedules(day)
+    member = getattr(user, "member", None) if getattr(user, "member_id", None) else None
+    path = member.branch.path if member is not None else ""
+    if not path:  # a user without a branch gets the root organisation's choice
+        path = next((p for p, _ in schedules if scope.path_depth(p) == 1), "")
+    chosen = entry_for_path(path, schedules, None)
+    if chosen is not None:
+        return Today(day, chosen, True)
+    latest = daily_archive().filter(day__lte=day).order_by("-day").first()
+    return Today(latest.day, latest.entry, False) if latest is not None else None
+
+
+def schedule_queryset(user) -> QuerySet[DailySchedule]:
+    """Schedules of the organisations ``user`` edits the knowledge base for."""
+    return DailySchedule.objects.visible_to(user, Perm.EDIT_KB).select_related(
+        "entry", "org", "created_by"
+    )
+
+
+def schedule_get(user, schedule_id) -> DailySchedule:
+    return scope.get_or_404(schedule_queryset(user), pk=schedule_id)
+
+
+def schedule_search(text: str, day: dt.date, *, limit: int = 20) -> list[Entry]:
+    """Curated entries an editor may schedule for ``day`` whose question has ``text``."""
+    text = " ".join((text or "").split())[:100]
+    qs = schedulable(day)
+    if text:
+        qs = qs.filter(Q(question__icontains=text) | Q(category__icontains=text))
+    return list(qs.order_by("category", "id")[:limit])
+
+
+# --- 政策解读
+
+
+def policy_public(day: dt.date | None = None) -> QuerySet[PolicyArticle]:
+    """Published articles from their publish date: every logged-in user reads them."""
+    day = day or timezone.localdate()
+    return PolicyArticle.objects.filter(
+        status=PolicyStatus.PUBLISHED, publish_date__lte=day
+    ).select_related("org")
+
+
+def policy_manage(user) -> QuerySet[PolicyArticle]:
+    """Every article of the organisations ``user`` edits for, whatever its status."""
+    return PolicyArticle.objects.visible_to(user, Perm.EDIT_KB).select_related("org")
+
+
+def policy_queryset(user) -> QuerySet[PolicyArticle]:
+    return policy_public() | policy_manage(user)
+
+
+def policy_get(user, article_id) -> PolicyArticle:
+    return scope.get_or_404(policy_queryset(user), pk=article_id)
+
+
+def policy_can_edit(user, article: PolicyArticle) -> bool:
+    return scope.covers(user, Perm.EDIT_KB, article.org.path)

@@ -450,7 +450,14 @@ def daily(request):
     page_obj = paginate(request, selectors.daily_archive())
     for item in page_obj:
         item.html = selectors.answer_html(item.entry.answer)
-    return render(request, "knowledge/kb/daily.html", {"page_obj": page_obj})
+    today = selectors.daily_today(request.user)
+    context = {
+        "page_obj": page_obj,
+        "today": today,
+        "today_html": selectors.answer_html(today.entry.answer) if today else "",
+        "editor": selectors.is_editor(request.user),
+    }
+    return render(request, "knowledge/kb/daily.html", context)
 
 
 urlpatterns = [

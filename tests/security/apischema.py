@@ -28,6 +28,10 @@ PATH_PARAM_KINDS = {
     "entry_id": "kb_entry",
     "conversation_id": "kb_conversation",
     "message_id": "kb_message",
+    # 每日一答 schedules and 政策解读 drafts by the organisation they belong to (published
+    # articles are public).
+    "schedule_id": "kb_schedule",
+    "article_id": "kb_article",
     # 预警: by the organisation they were raised against (leaders and admins above see it).
     "warning_id": "warning",
     # 组织关系转接: by the sending branch (the receiving side and the member see it too).

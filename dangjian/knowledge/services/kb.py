@@ -144,6 +144,12 @@ def _duplicate_of(entry: Entry) -> Entry | None:
     )
 
 
+def entry_clean(entry: Entry, errors: dict[str, str]) -> None:
+    """Normalise an unsaved entry in place and collect the rules it breaks (no database
+    look-up: the caller checks duplicates its own way, as the bank import does)."""
+    _clean(entry, errors)
+
+
 def _validate(entry: Entry) -> None:
     errors: dict[str, str] = {}
     _clean(entry, errors)
@@ -157,6 +163,11 @@ def _validate(entry: Entry) -> None:
 
 def _data(entry: Entry) -> dict:
     return audit.snapshot(entry, FIELDS)
+
+
+def entry_data(entry: Entry) -> dict:
+    """The entry's fields as a version row and the audit log store them."""
+    return _data(entry)
 
 
 def _version(entry: Entry, *, action: str, author) -> EntryVersion:

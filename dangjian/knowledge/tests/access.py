@@ -7,6 +7,7 @@ with the bot and its messages belong to their asker alone (404 for anyone else, 
 superuser included).
 """
 
+import datetime as dt
 import json
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,11 +16,13 @@ from django.utils import timezone
 from dangjian.desk.models import ChatSession, WorkOrder
 from dangjian.knowledge.models import (
     Conversation,
+    DailySchedule,
     Entry,
     EntryStatus,
     EntryVersion,
     Message,
     MessageRole,
+    PolicyArticle,
 )
 from dangjian.knowledge.permissions import EDIT_KB
 from dangjian.orgs.permissions import VIEW_ORG
@@ -96,6 +99,56 @@ def _published_entry(ctx) -> int:
     ).pk
 
 
+def _tomorrow() -> dt.date:
+    return timezone.localdate() + dt.timedelta(days=1)
+
+
+def _schedulable(cast) -> Entry:
+    return Entry.objects.create(
+        org=cast.org["P"],
+        question="每日一答的问题？",
+        answer="每日一答的答案。",
+        status=EntryStatus.PUBLISHED,
+        published_at=timezone.now(),
+    )
+
+
+def kb_schedules(cast) -> list[Obj]:
+    """A 每日一答 schedule of every organisation for tomorrow (editors see and cancel it)."""
+    entry = _schedulable(cast)
+    made = []
+    for key in ORG_KEYS:
+        item = DailySchedule.objects.create(org=cast.org[key], day=_tomorrow(), entry=entry)
+        made.append(Obj(f"schedule:{key}", item.pk, key, DailySchedule))
+    return made
+
+
+def kb_articles(cast) -> list[Obj]:
+    """A draft and a published 政策解读 article of every organisation."""
+    made = []
+    now = timezone.now()
+    for key in ORG_KEYS:
+        for status in STATUSES:
+            article = PolicyArticle.objects.create(
+                org=cast.org[key],
+                title=f"【{key}-{status}】政策解读",
+                body="正文。",
+                publish_date=timezone.localdate(),
+                status=status,
+                published_at=now if status == "published" else None,
+            )
+            made.append(
+                Obj(
+                    f"article-{status}:{key}",
+                    article.pk,
+                    key,
+                    PolicyArticle,
+                    data={"status": status},
+                )
+            )
+    return made
+
+
 KINDS = [
     Kind("kb_entry", lambda ctx: kb_entries(ctx.cast), view=EDIT_KB, also=published),
     Kind("kb_entry_retired", lambda ctx: kb_entries(ctx.cast, ("retired",)), view=EDIT_KB),
@@ -107,6 +160,8 @@ KINDS = [
     ),
     Kind("kb_message", lambda ctx: kb_conversations(ctx.cast)["message"], view=None, also=own),
     Kind("org", orgs, view=VIEW_ORG),
+    Kind("kb_schedule", lambda ctx: kb_schedules(ctx.cast), view=EDIT_KB),
+    Kind("kb_article", lambda ctx: kb_articles(ctx.cast), view=EDIT_KB, also=published),
 ]
 
 
@@ -120,6 +175,8 @@ def state():
         Conversation.objects.count(),
         WorkOrder.objects.count(),
         ChatSession.objects.count(),
+        list(DailySchedule.objects.order_by("pk").values_list("pk", "entry_id", "note")),
+        list(PolicyArticle.objects.order_by("pk").values_list("pk", "status", "title")),
     )
 
 
@@ -270,6 +327,103 @@ ENDPOINTS = [
 ]
 
 
+ARTICLE = f"{API}/policy/{{article_id}}"
+POLICY_TARGET = {"publish": "published", "withdraw": "withdrawn"}
+
+
+def _policy_action(action: str) -> dict:
+    target = POLICY_TARGET[action]
+
+    def check(ctx, obj, response):
+        if response.status_code == 200:
+            assert response.json()["status"] == target
+
+    return {
+        "outcome": lambda user_key, obj: 422 if obj.data["status"] == target else 200,
+        "check": check,
+    }
+
+
+def _scheduled(ctx, obj, response):
+    if response.status_code == 201:
+        assert (response.json()["org_id"], response.json()["day"]) == (
+            obj.pk,
+            _tomorrow().isoformat(),
+        )
+
+
+EDITORIAL_ENDPOINTS = [
+    Endpoint("delete", f"{API}/daily/schedule/{{schedule_id}}", obj="kb_schedule", **EDIT, ok=204),
+    Endpoint(
+        "post",
+        f"{API}/daily/schedule",
+        obj="org",  # named in the body: one the user cannot see is a 422 on org_id
+        **EDIT,
+        hidden=422,
+        ok=201,
+        body=lambda ctx, obj: {
+            "org_id": obj.pk,
+            "day": _tomorrow().isoformat(),
+            "entry_id": _schedulable(ctx.cast).pk,
+        },
+        check=lambda ctx, obj, response: (
+            _org_id_422(ctx, obj, response),
+            _scheduled(ctx, obj, response),
+        ),
+    ),
+    Endpoint("get", ARTICLE, obj="kb_article"),
+    Endpoint(
+        "patch",
+        ARTICLE,
+        obj="kb_article",
+        **EDIT,
+        body=lambda ctx, obj: {"title": "修改后的政策解读"},
+    ),
+    *[
+        Endpoint("post", f"{ARTICLE}/{action}", obj="kb_article", **EDIT, **_policy_action(action))
+        for action in ("publish", "withdraw")
+    ],
+    Endpoint(
+        "post",
+        f"{API}/policy",
+        obj="org",
+        **EDIT,
+        hidden=422,
+        ok=201,
+        body=lambda ctx, obj: {"org_id": obj.pk, "title": f"{obj.key}的政策解读", "body": "正文"},
+        check=_org_id_422,
+    ),
+]
+
+
+def _form_article(ctx, obj) -> dict:
+    return {
+        "title": "修改后的政策解读",
+        "body": "正文。",
+        "summary": "",
+        "source": "",
+        "publish_date": timezone.localdate().isoformat(),
+    }
+
+
+EDITORIAL_PAGES = [
+    Page("post", "knowledge:daily_unplan", obj="kb_schedule", **EDIT, ok=302),
+    Page("get", "knowledge:policy_detail", obj="kb_article"),
+    Page("get", "knowledge:policy_edit", obj="kb_article", **EDIT),
+    Page("post", "knowledge:policy_edit", obj="kb_article", **EDIT, ok=302, body=_form_article),
+    Page(
+        "post",
+        "knowledge:policy_status",
+        obj="kb_article",
+        **EDIT,
+        ok=302,
+        # A refused transition (publishing a published article) is a message, no write.
+        audited=None,
+        args=lambda obj: [obj.pk, "publish"],
+    ),
+]
+
+
 def _form_entry(ctx, obj) -> dict:
     return {
         "question": _question(obj.org, obj.data["status"]),
@@ -305,11 +459,16 @@ PAGES = [
 SPEC = Spec(
     module="knowledge",
     kinds=KINDS,
-    endpoints=[*ENDPOINTS, *PAGES],
+    endpoints=[*ENDPOINTS, *PAGES, *EDITORIAL_ENDPOINTS, *EDITORIAL_PAGES],
     exempt={
         "GET /api/v1/consult/kb/entries": "a list: exactly the scope, knowledge/tests/test_access.py",
         "GET /api/v1/consult/kb/export": "exactly the visible entries, knowledge/tests/test_access.py",
         "GET /api/v1/consult/daily": "the same answer for everyone: desk/tests/test_access.py",
+        "GET /api/v1/consult/daily/today": "one's own day: knowledge/tests/test_kb_editorial.py",
+        "GET /api/v1/consult/daily/schedule": "a list: exactly the editor's scope, "
+        "knowledge/tests/test_kb_editorial.py",
+        "GET /api/v1/consult/policy": "a list: the published column, or the editor's scope "
+        "(?manage=1), knowledge/tests/test_kb_editorial.py",
     },
     state=state,
     roles={EDIT_KB: {"admin", "agent"}},
