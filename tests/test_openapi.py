@@ -104,6 +104,12 @@ ENDPOINTS = {
     ("get", "/api/v1/consult/chats/{chat_id}/messages"),
     ("post", "/api/v1/consult/chats/{chat_id}/messages"),
     ("post", "/api/v1/consult/chats/{chat_id}/close"),
+    ("get", "/api/v1/consult/chats/{chat_id}"),
+    ("post", "/api/v1/consult/chats/{chat_id}/typing"),
+    ("post", "/api/v1/consult/chats/{chat_id}/transfer"),
+    ("post", "/api/v1/consult/chats/{chat_id}/transfer/accept"),
+    ("post", "/api/v1/consult/chats/{chat_id}/transfer/decline"),
+    ("post", "/api/v1/consult/public/lookup"),
     ("get", "/api/v1/consult/stats"),
     # 发展党员
     ("get", "/api/v1/recruitment/applicants"),

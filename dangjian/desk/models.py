@@ -307,8 +307,8 @@ class ChatSession(TimeStampedModel):
     ask another to take it over (``transfer_to``, with a note for that agent only).
     """
 
-    conversation = models.OneToOneField(
-        "knowledge.Conversation", on_delete=models.CASCADE, related_name="chat"
+    conversation = models.ForeignKey(
+        "knowledge.Conversation", on_delete=models.CASCADE, related_name="chats"
     )
     asker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -357,6 +357,13 @@ class ChatSession(TimeStampedModel):
         verbose_name = "在线人工会话"
         verbose_name_plural = "在线人工会话"
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(  # a conversation is handed to one live chat at a time
+                fields=["conversation"],
+                condition=~Q(status="closed"),
+                name="consult_chat_one_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"在线会话 {self.pk}"

@@ -255,8 +255,13 @@ def chat_typing(*, acting_user, chat: ChatSession) -> None:
     """The agent is typing (the asker sees 坐席正在输入… for a few seconds; no audit)."""
     if acting_user.pk != chat.agent_id or not getattr(acting_user, "is_authenticated", False):
         raise PermissionDenied(MSG_NOT_IN_CHAT)
-    _open(chat)
-    ChatSession.objects.filter(pk=chat.pk, agent=acting_user).update(agent_typing_at=_now())
+    stamped = ChatSession.objects.filter(
+        pk=chat.pk, agent=acting_user, status=ChatStatus.ACTIVE
+    ).update(agent_typing_at=_now())
+    if not stamped:
+        chat.refresh_from_db(fields=["status", "agent"])
+        _open(chat)
+        raise PermissionDenied(MSG_NOT_IN_CHAT)
 
 
 def agent_typing(chat: ChatSession) -> bool:
