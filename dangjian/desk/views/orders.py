@@ -411,7 +411,8 @@ def _chat_context(request, chat, side, **extra) -> dict:
         "typing": chats.agent_typing(chat) and side != "agent",
         "order_url": _chat_order_url(request, chat, side),
     }
-    if side == "agent" and chat.status == "active" and chat.transfer_to_id is None:
+    drawn = extra.get("controls", True)  # a poll re-draws the controls only on a change
+    if drawn and side == "agent" and chat.status == "active" and chat.transfer_to_id is None:
         context["transfer_form"] = extra.pop("transfer_form", None) or TransferForm(
             targets=chats.transfer_targets(chat)
         )
