@@ -78,7 +78,7 @@ def test_member_and_agent_chat_both_ways(browser, phone, live_server, e2e_cast):
     desk.get_by_label("未解决，转为工单").check()
     desk.get_by_role("button", name="结束会话").click()
     expect(desk).to_have_url(re.compile(r"/consult/console/"))
-    expect(member.get_by_text("会话已结束")).to_be_visible()
+    expect(member.locator("#chat-status").get_by_text("会话已结束")).to_be_visible()
     expect(member.get_by_label("消息")).to_have_count(0)  # the controls went with the chat
     chat.refresh_from_db()
     assert chat.status == "closed" and chat.work_order_id is not None
@@ -90,3 +90,75 @@ def test_member_and_agent_chat_both_ways(browser, phone, live_server, e2e_cast):
     expect(transcript.get_by_text(AGENT_SAYS)).to_be_visible()
     expect(transcript.get_by_text(MEMBER_SAYS)).to_be_visible()
     agent_context.close()
+
+
+def test_a_visitor_is_transferred_between_agents(
+    browser, phone, live_server, e2e_cast, monkeypatch
+):
+    """A visitor (no account) asks the bot, is handed to an agent, who transfers the chat
+    with a note to a colleague; the colleague accepts and answers; the visitor ends it."""
+    from dangjian.accounts import services as accounts
+    from dangjian.core.scope import Role
+    from dangjian.knowledge import index
+    from dangjian.knowledge.tests.kb_helpers import ScriptedEngine, make_base
+
+    root, province = e2e_cast.user["root"], e2e_cast.org["P"]
+    # Visitors are served by the province's desk: the agent and the handler (部门经办人,
+    # who signs in without a second factor) are given roles there.
+    for key, role in (("agent", Role.AGENT), ("handler", Role.HANDLER)):
+        accounts.role_grant(acting_user=root, user=e2e_cast.user[key], org=province, role=role)
+    engine = ScriptedEngine([(make_base(province)[0], 0.02)], confidence=0.1)  # never sure
+    monkeypatch.setattr(index, "live", lambda: type("Live", (), {"get": lambda self: engine})())
+
+    desks = {}
+    for key in ("agent", "handler"):
+        context = browser.new_context(**DESKTOP)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        login(page, live_server.url, "/consult/console/", key, totp=key == "agent")
+        page.get_by_role("button", name="上线接待").click()
+        expect(page.get_by_text("正在接待在线咨询")).to_be_visible()
+        desks[key] = page
+
+    visitor = phone
+    visitor.goto(f"{live_server.url}/consult/chat/")
+    visitor.get_by_label("您的问题").fill("社区食堂几点开门")
+    visitor.get_by_role("button", name="提问").click()
+    expect(visitor).to_have_url(re.compile(r"/consult/live/\d+/$"))
+    chat = ChatSession.objects.get()
+    first = "agent" if chat.agent == e2e_cast.user["agent"] else "handler"
+    other = "handler" if first == "agent" else "agent"
+
+    desk = desks[first]
+    desk.goto(f"{live_server.url}/consult/live/{chat.pk}/")
+    desk.get_by_label("消息").fill("您好，我先了解一下情况")
+    desk.get_by_role("button", name="发送").click()
+    expect(visitor.get_by_text("您好，我先了解一下情况")).to_be_visible()
+    visitor.get_by_label("消息").fill("好的，谢谢")
+    visitor.get_by_label("消息").press("Control+Enter")
+    expect(desk.get_by_text("好的，谢谢")).to_be_visible()
+
+    desk.get_by_text("转接给其他坐席").click()
+    desk.get_by_label("转给坐席").select_option(str(e2e_cast.user[other].pk))
+    desk.get_by_label("转接说明（仅坐席可见）").fill("访客问食堂时间，请省里协助答复")
+    desk.get_by_role("button", name="发出转接请求").click()
+    expect(desk.get_by_text("已发出转接请求")).to_be_visible()
+
+    colleague = desks[other]
+    colleague.goto(f"{live_server.url}/consult/console/")
+    colleague.get_by_role("link", name=f"转接请求：在线会话 {chat.pk}").click()
+    expect(colleague.get_by_text("访客问食堂时间，请省里协助答复")).to_be_visible()
+    colleague.get_by_role("button", name="接受转接").click()
+    expect(colleague.get_by_text("已接入转接的会话")).to_be_visible()
+    expect(visitor.get_by_text("已为您转接到另一位坐席，请继续。")).to_be_visible()
+    expect(visitor.get_by_text("访客问食堂时间")).to_have_count(0)  # the note is the agents'
+    colleague.get_by_label("消息").fill("社区食堂每天7点开门")
+    colleague.get_by_role("button", name="发送").click()
+    expect(visitor.get_by_text("社区食堂每天7点开门")).to_be_visible()
+    _shoot(visitor, "live-chat-visitor-phone")
+
+    visitor.get_by_role("button", name="结束会话").click()
+    expect(visitor.locator("#chat-status").get_by_text("会话已结束")).to_be_visible()
+    expect(colleague.get_by_text("人工会话已结束（由提问人结束）。")).to_be_visible()  # polled
+    for page in desks.values():
+        page.context.close()

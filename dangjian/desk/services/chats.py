@@ -45,8 +45,8 @@ MSG_TRANSFER_TARGET = "该坐席不在线、接待已满或不负责该提问人
 MSG_TRANSFER_FULL = "您当前不在线或接待已满，无法接入该会话"
 MSG_ACCEPTED = "人工坐席已接入，请讲。"
 MSG_TRANSFERRED = "已为您转接到另一位坐席，请继续。"
-MSG_ENDED_BY_AGENT = "坐席已结束本次人工会话。"
-MSG_ENDED_BY_ASKER = "您已结束本次人工会话。"
+MSG_ENDED_BY_AGENT = "人工会话已结束（由坐席结束）。"
+MSG_ENDED_BY_ASKER = "人工会话已结束（由提问人结束）。"
 MSG_ENDED_ORDER = "未解决的问题已登记为工单（编号 {number}），答复后可在工单中查看。"
 
 
