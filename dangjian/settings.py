@@ -313,6 +313,9 @@ RATE_LIMITS = {
     "public-pow": (5, 3600),
     "public-order-ip": (50, 86400),
     "public-order-phone": (3, 86400),
+    # 咨询查询 (consult): look-ups per address and per order number (a code is 8 of 31 signs)
+    "public-lookup": (20, 3600),
+    "public-lookup-order": (10, 3600),
 }
 POW_BITS = 16  # hashcash difficulty (core.pow): ~65,000 SHA-256 on average
 

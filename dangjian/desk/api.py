@@ -23,7 +23,7 @@ from dangjian.core.apitools import (
     resolve_in_scope,
 )
 from dangjian.core.http import client_ip
-from dangjian.core.ratelimit import ratelimit
+from dangjian.core.ratelimit import hit, ratelimit, too_many
 from dangjian.core.text import OptionalName
 from dangjian.desk import selectors
 from dangjian.desk import stats as desk_stats
@@ -41,6 +41,7 @@ from dangjian.orgs import selectors as org_selectors
 
 router = Router(tags=["12371 工单"])
 as_api_fields = api_fields({"offices": "office_ids"})
+as_chat_fields = api_fields({"to_agent": "to_agent_id"})
 
 
 # --- Schemas
@@ -272,6 +273,40 @@ class ChatOut(Schema):
     id: int
     status: str
     work_order_id: int | None
+
+
+class ChatStateOut(Schema):
+    """What the chat page shows besides the turns: the queue, the agent typing, a
+    transfer under way (its note: for the agents only)."""
+
+    id: int
+    status: str
+    status_label: str
+    queue_ahead: int
+    agent_typing: bool
+    agent_id: int | None
+    transfer_to_id: int | None
+    transfer_note: str | None
+    work_order_id: int | None
+
+
+class ChatTransferIn(InSchema):
+    to_agent_id: Id
+    note: str = Field(..., max_length=200)
+
+
+class LookupIn(InSchema):
+    number: str = Field(..., max_length=30)
+    code: str = Field(..., max_length=20)
+
+
+class LookupOut(Schema):
+    number: str
+    summary: str
+    status: str
+    status_label: str
+    reply: str
+    answered_at: dt.datetime | None
 
 
 class StatsFilter(QuerySchema):
@@ -540,6 +575,34 @@ def presence_set(request, payload: PresenceIn):
     )
 
 
+def _chat_state(request, chat) -> dict:
+    from dangjian.desk.services import chats
+
+    staff = request.user.pk in (chat.agent_id, chat.transfer_to_id)
+    return {
+        "id": chat.pk,
+        "status": chat.status,
+        "status_label": chat.get_status_display(),
+        "queue_ahead": chats.queue_ahead(chat),
+        "agent_typing": chats.agent_typing(chat),
+        "agent_id": chat.agent_id,
+        "transfer_to_id": chat.transfer_to_id,
+        "transfer_note": chat.transfer_note if staff else None,
+        "work_order_id": chat.work_order_id,
+    }
+
+
+@router.get("/chats/{chat_id}", response=ChatStateOut, summary="在线会话状态（排队、输入中、转接）")
+def chat_state(request, chat_id: Id):
+    from dangjian.desk.services import chats
+
+    chat = selectors.chat_get(request.user, chat_id)
+    if chat.status == "waiting":
+        chats.chat_dispatch()
+        chat = selectors.chat_get(request.user, chat_id)
+    return _chat_state(request, chat)
+
+
 @router.get(
     "/chats/{chat_id}/messages", response=list[ChatMessageOut], summary="在线会话消息（轮询）"
 )
@@ -558,12 +621,92 @@ def chat_post(request, chat_id: Id, payload: ChatTextIn):
     return Status(201, services.chat_post(acting_user=request.user, chat=chat, text=payload.text))
 
 
+@router.post("/chats/{chat_id}/typing", response={204: None}, summary="坐席正在输入（提问人可见）")
+def chat_typing(request, chat_id: Id):
+    from dangjian.desk.services import chats
+
+    chat = selectors.chat_get(request.user, chat_id)
+    chats.chat_typing(acting_user=request.user, chat=chat)
+    return Status(204, None)
+
+
 @router.post("/chats/{chat_id}/close", response=ChatOut, summary="结束在线会话（可转为工单）")
 def chat_close(request, chat_id: Id, payload: ChatCloseIn):
     chat = selectors.chat_get(request.user, chat_id)
     return services.chat_close(
         acting_user=request.user, chat=chat, to_order=payload.to_order, ip=client_ip(request)
     )
+
+
+@router.post(
+    "/chats/{chat_id}/transfer",
+    response=ChatStateOut,
+    summary="转接给其他坐席（附说明，对方接受后生效）",
+)
+def chat_transfer(request, chat_id: Id, payload: ChatTransferIn):
+    from dangjian.desk.services import chats
+
+    chat = selectors.chat_get(request.user, chat_id)
+    if request.user.pk != chat.agent_id:
+        raise PermissionDenied(chats.MSG_NOT_CHAT_AGENT)
+    target = next((u for u in chats.transfer_targets(chat) if u.pk == payload.to_agent_id), None)
+    with as_chat_fields:
+        chat = chats.chat_transfer(
+            acting_user=request.user,
+            chat=chat,
+            to_agent=target,
+            note=payload.note,
+            ip=client_ip(request),
+        )
+    return _chat_state(request, chat)
+
+
+@router.post(
+    "/chats/{chat_id}/transfer/accept", response=ChatStateOut, summary="接受转接的在线会话"
+)
+def chat_transfer_accept(request, chat_id: Id):
+    from dangjian.desk.services import chats
+
+    chat = selectors.chat_get(request.user, chat_id)
+    chat = chats.chat_transfer_accept(acting_user=request.user, chat=chat, ip=client_ip(request))
+    return _chat_state(request, chat)
+
+
+@router.post(
+    "/chats/{chat_id}/transfer/decline",
+    response=ChatStateOut,
+    summary="拒绝（被转接的坐席）或撤回（发起的坐席）转接",
+)
+def chat_transfer_decline(request, chat_id: Id):
+    from dangjian.desk.services import chats
+
+    chat = selectors.chat_get(request.user, chat_id)
+    chat = chats.chat_transfer_decline(acting_user=request.user, chat=chat, ip=client_ip(request))
+    return _chat_state(request, chat)
+
+
+@router.post(
+    "/public/lookup",
+    response=LookupOut,
+    auth=None,
+    summary="咨询查询：凭工单号和查询码查看办理情况和答复（访客，限流）",
+)
+@ratelimit("public-lookup")
+def public_lookup(request, payload: LookupIn):
+    from dangjian.desk.services import lookup
+
+    wait = hit("public-lookup-order", payload.number.strip().upper())
+    if wait is not None:
+        return too_many(request, wait)
+    order = lookup.order_lookup(number=payload.number, code=payload.code)
+    return {
+        "number": order.number,
+        "summary": order.summary,
+        "status": order.status,
+        "status_label": order.get_status_display(),
+        "reply": order.reply,
+        "answered_at": order.answered_at,
+    }
 
 
 # --- Statistics

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.urls import reverse
 
 
 class DeskConfig(AppConfig):
@@ -8,7 +9,10 @@ class DeskConfig(AppConfig):
     verbose_name = "12371 服务台"
 
     def ready(self) -> None:
-        from dangjian.desk.services.orders import bot_contact, bot_handoff
+        from dangjian.desk.services.lookup import bot_contact_needed, bot_lookup_code
+        from dangjian.desk.services.orders import bot_contact, bot_handoff, bot_open_chat
         from dangjian.knowledge import handoff
 
         handoff.register(bot_handoff, bot_contact)
+        handoff.register_chat(bot_open_chat, lambda pk: reverse("desk:live_chat", args=[pk]))
+        handoff.register_lookup(bot_lookup_code, bot_contact_needed)

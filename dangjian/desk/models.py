@@ -128,10 +128,11 @@ def _offices_above_or_named(user, perm: Perm) -> Q | None:
 
 
 def _participant(user, perm: Perm) -> Q | None:
-    """A live chat is read by its asker and its agent, wherever they sit in the tree."""
+    """A live chat is read by its asker, its agent and the agent asked to take it over
+    (转接), wherever they sit in the tree."""
     if perm != Perm.VIEW_CONSULT:
         return None
-    return Q(asker=user) | Q(agent=user)
+    return Q(asker=user) | Q(agent=user) | Q(transfer_to=user)
 
 
 def _from_above(user, perm: Perm) -> Q | None:
@@ -222,6 +223,7 @@ class WorkOrder(TimeStampedModel, CaseModel):
         on_delete=models.PROTECT,
         related_name="merged",
     )
+    lookup_digest = models.CharField("查询码（散列）", max_length=128, blank=True, editable=False)
     public = models.BooleanField("公开到咨询列表", default=False)
     public_question = models.CharField("公开问题（已隐去个人信息）", max_length=200, blank=True)
 
@@ -393,6 +395,7 @@ class Coordination(TimeStampedModel):
 
 
 class ChatStatus(models.TextChoices):
+    WAITING = "waiting", "排队中"
     ACTIVE = "active", "进行中"
     CLOSED = "closed", "已结束"
 
@@ -401,11 +404,13 @@ class ChatSession(TimeStampedModel):
     """A live chat between an asker and an online agent, continuing the bot conversation.
 
     Its messages are the conversation's (role ``agent`` for the agent's turns); it
-    belongs where its conversation does (the asker's branch).
+    belongs where its conversation does (the asker's branch). A chat waits in the queue
+    (no agent yet) while every agent who covers the asker is at capacity; an agent may
+    ask another to take it over (``transfer_to``, with a note for that agent only).
     """
 
-    conversation = models.OneToOneField(
-        "knowledge.Conversation", on_delete=models.CASCADE, related_name="chat"
+    conversation = models.ForeignKey(
+        "knowledge.Conversation", on_delete=models.CASCADE, related_name="chats"
     )
     asker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -418,12 +423,25 @@ class ChatSession(TimeStampedModel):
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="坐席",
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="consult_chats",
     )
     status = models.CharField(
         "状态", max_length=8, choices=ChatStatus.choices, default="active", db_index=True
     )
+    accepted_at = models.DateTimeField("接入时间", null=True, blank=True)
+    agent_typing_at = models.DateTimeField("坐席最近输入", null=True, blank=True)
+    transfer_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="转接给",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    transfer_note = models.CharField("转接说明", max_length=200, blank=True)
     closed_at = models.DateTimeField("结束时间", null=True, blank=True)
     work_order = models.ForeignKey(
         WorkOrder,
@@ -441,6 +459,13 @@ class ChatSession(TimeStampedModel):
         verbose_name = "在线人工会话"
         verbose_name_plural = "在线人工会话"
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(  # a conversation is handed to one live chat at a time
+                fields=["conversation"],
+                condition=~Q(status="closed"),
+                name="consult_chat_one_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"在线会话 {self.pk}"

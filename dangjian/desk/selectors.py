@@ -419,14 +419,32 @@ def conversation_transcript(order: WorkOrder) -> list[Message]:
 # --- Chats, presence, canned replies
 
 
-def chat_get(user, chat_id) -> ChatSession:
-    """A chat its asker or its agent may open (staff over it may read it too)."""
-    chats = ChatSession.objects.visible_to(user, Perm.VIEW_CONSULT)
+def chat_get(user, chat_id, *, session_ids=()) -> ChatSession:
+    """A chat its asker or its agent may open (staff over it may read it too, the agent
+    asked to take it over too); a visitor's, by the conversation kept in their browser
+    session."""
+    if _authenticated(user):
+        chats = ChatSession.objects.visible_to(user, Perm.VIEW_CONSULT)
+    else:
+        chats = ChatSession.objects.filter(
+            asker__isnull=True,
+            conversation__user__isnull=True,
+            conversation_id__in=list(session_ids),
+        )
     return scope.get_or_404(chats.select_related("agent", "conversation"), pk=chat_id)
 
 
 def active_chats(user) -> QuerySet[ChatSession]:
     return ChatSession.objects.filter(agent=user, status=ChatStatus.ACTIVE).order_by("created_at")
+
+
+def transfers_to(user) -> QuerySet[ChatSession]:
+    """Chats another agent asks this agent to take over (转接), oldest first."""
+    return (
+        ChatSession.objects.filter(transfer_to=user, status=ChatStatus.ACTIVE)
+        .select_related("agent")
+        .order_by("updated_at", "id")
+    )
 
 
 def chat_messages(chat: ChatSession, *, after: int = 0) -> QuerySet[Message]:

@@ -14,7 +14,7 @@ from typing import Literal
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.utils import timezone
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.security import django_auth
@@ -71,6 +71,8 @@ class AskIn(InSchema):
     question: str = ""
     conversation_id: Id | None = None
     phone: str = ""  # a visitor's number for the reply's SMS, on the conversation's order
+    code: str = Field("", max_length=12)  # the SMS code texted to ``phone``
+    lookup: bool = False  # a visitor asks for the order's look-up code instead of a phone
     entry_id: Id | None = None  # a candidate the asker clicked: answer with that entry
     channel: Literal["web", "app", "api"] = "api"
 
@@ -93,6 +95,8 @@ class AskOut(Schema):
     work_order_id: int | None
     chat_id: int | None
     needs_contact: bool = False  # a visitor's order nobody can be notified of: ask a phone
+    lookup_number: str = ""  # with lookup_code: the order's number, for the public look-up
+    lookup_code: str = ""  # shown once; only its hash is stored
     computed: dict | None = None  # an answer computed from the asker's figures (党费)
 
 
@@ -205,7 +209,9 @@ class ImportOut(Schema):
         "续接本人的会话。confidence 为校准后的置信度；低于阈值时不作答，candidates 列出"
         "“您是不是想问…”，handed_off 为 true，并返回 work_order_id（工单）或 chat_id"
         "（在线人工）。未登录访客可用，按 IP 限流。needs_contact 为 true 时（访客的工单无人可"
-        "通知），以同一 conversation_id 和 phone（不带 question）留下手机号码。"
+        "通知），以同一 conversation_id 和 phone（不带 question）获取短信验证码，再带上 code "
+        "确认号码；或以 lookup=true 获取工单号和查询码（lookup_number、lookup_code，只返回"
+        "这一次），在公众网站“咨询查询”页面查看答复。"
         "computed 为按提问人给出的数额计算的答案（如党费），注明所用规定。"
     ),
 )
@@ -221,9 +227,14 @@ def ask(request, payload: AskIn):
         payload.conversation_id,
         field="conversation_id",
     )
-    if payload.phone.strip() and conversation is not None and not payload.question.strip():
-        result = bot.conversation_contact(user=user, conversation=conversation, phone=payload.phone)
-        return result.as_json()
+    if conversation is not None and not payload.question.strip():
+        if payload.lookup:
+            return bot.conversation_lookup_code(user=user, conversation=conversation).as_json()
+        if payload.phone.strip():
+            result = bot.conversation_contact(
+                user=user, conversation=conversation, phone=payload.phone, code=payload.code
+            )
+            return result.as_json()
     entry = resolve_in_scope(selectors.entry_get, user, payload.entry_id, field="entry_id")
     if entry is None and not payload.question.strip():
         raise invalid(("body", "question"), bot.MSG_ASK_EMPTY, "missing")

@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.core.errors import field_errors
 from dangjian.core.excel import SheetError
 from dangjian.core.http import client_ip
 from dangjian.core.pages import (
@@ -28,7 +29,7 @@ from dangjian.core.pages import (
 from dangjian.core.ratelimit import ratelimit
 from dangjian.core.scope import Perm, covers, scope_paths
 from dangjian.core.text import NameFormField
-from dangjian.knowledge import imports, selectors
+from dangjian.knowledge import handoff, imports, selectors
 from dangjian.knowledge.models import EntryKind, EntryStatus
 from dangjian.knowledge.services import bot
 from dangjian.knowledge.services import kb as services
@@ -122,16 +123,21 @@ def _chat_context(request, conversation=None, form=None) -> dict:
         # are Markdown, rendered with raw HTML off.
         computed = turn.role == "bot" and turn.confident and not turn.entry_id
         turn.html = selectors.answer_html(turn.text) if turn.entry_id or computed else None
-    bot_turns = [t for t in turns if t.role == "bot"]
     return {
         "form": form or AskForm(),
         "conversation": conversation,
         "turns": turns,
-        # A visitor's order nobody can notify yet: the bot asked for a phone number.
-        "ask_phone": bool(bot_turns) and bot.MSG_ASK_PHONE in bot_turns[-1].text,
+        # A visitor's order nobody can reach yet: a confirmed phone number or a look-up code.
+        "ask_phone": not request.user.is_authenticated and handoff.contact_needed(conversation),
         "categories": selectors.categories()[:12],
         "is_agent": bool(scope_paths(request.user, Perm.HANDLE_CONSULT)),  # the desk's staff
+        "live_chat_url": _live_chat_url(conversation),
     }
+
+
+def _live_chat_url(conversation) -> str:
+    chat_id = handoff.open_chat(conversation)
+    return handoff.chat_url(chat_id) if chat_id is not None else ""
 
 
 def _own_conversation(request, conversation_id):
@@ -147,6 +153,13 @@ def _own_conversation(request, conversation_id):
 
 def _after_turn(request, result):
     remember_conversation(request, result.conversation.pk)
+    if result.chat_id is not None:  # a live chat is open: the asker talks to the agent there
+        target = handoff.chat_url(result.chat_id)
+        if is_htmx(request):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return vary_on_htmx(response)
+        return redirect(target)
     if is_htmx(request):
         context = _chat_context(request, result.conversation)
         context["turns"] = context["turns"][-2:]
@@ -160,15 +173,9 @@ def _after_turn(request, result):
 def chat(request):
     """智能问答: ask, see the answer with its source, rate it, or ask for a person."""
     conversation = _own_conversation(request, request.GET.get("c") or request.POST.get("c"))
-    if request.method == "POST" and "phone" in request.POST and conversation is not None:
-        try:
-            result = bot.conversation_contact(
-                user=request.user, conversation=conversation, phone=request.POST["phone"]
-            )
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-            return redirect(f"{reverse('knowledge:chat')}?c={conversation.pk}#latest")
-        return _after_turn(request, result)
+    contact = "phone" in request.POST or "lookup" in request.POST
+    if request.method == "POST" and contact and conversation is not None:
+        return _contact(request, conversation)
     form = AskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -185,6 +192,29 @@ def chat(request):
     return render(
         request, "knowledge/chat.html", _chat_context(request, conversation, form), status=status
     )
+
+
+def _contact(request, conversation):
+    """A visitor's way to get the answer: a phone number confirmed by an SMS code (two
+    posts: 获取验证码, then 确认), or the order's number and a look-up code. Rendered, not
+    redirected: the code is shown this once and kept nowhere in plain."""
+    phone = request.POST.get("phone", "")[:30]
+    code = "" if request.POST.get("action") == "send_code" else request.POST.get("code", "")
+    try:
+        if "lookup" in request.POST:
+            result = bot.conversation_lookup_code(user=request.user, conversation=conversation)
+        else:
+            result = bot.conversation_contact(
+                user=request.user, conversation=conversation, phone=phone, code=code[:12]
+            )
+    except ValidationError as exc:
+        context = _chat_context(request, conversation)
+        context.update(contact_phone=phone, contact_errors=field_errors(exc))
+        return render(request, "knowledge/chat.html", context, status=422)
+    context = _chat_context(request, conversation)
+    context["contact_phone"] = phone if result.needs_contact else ""
+    context["lookup"] = result if result.lookup_code else None
+    return render(request, "knowledge/chat.html", context)
 
 
 @ratelimit("public", key=_public_key)

@@ -112,6 +112,7 @@ PUBLIC_OPERATIONS = {
     "POST /api/v1/auth/token",
     "POST /api/v1/consult/ask",  # the bot on the public site (rate-limited per IP)
     "GET /api/v1/consult/public-questions",  # the public 咨询列表 (askers anonymised)
+    "POST /api/v1/consult/public/lookup",  # 咨询查询: number + look-up code (rate-limited)
     "GET /api/v1/dues/amount",  # the 党费 rule, for other systems and whoever checks it
     "POST /api/v1/dues/notify/sandbox",  # a provider's signed notification (verified)
 }

@@ -16,7 +16,7 @@ from django.utils import timezone
 from dangjian.core import audit
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import Perm, authorize, covers, scope_paths
-from dangjian.core.text import name_or_error
+from dangjian.core.text import name_or_error, one_line
 from dangjian.desk.models import AgentPresence, CannedReply, ChatSession, ChatStatus, OrderSource
 from dangjian.desk.services.workflow import MSG_REPLY_LONG, MSG_REPLY_SHORT, REPLY_MAX, REPLY_MIN
 from dangjian.desk.services.workflow import clean_text as _clean_text
@@ -29,19 +29,34 @@ CHAT_TEXT_MAX = 1000
 MSG_CANNED_TITLE = "请填写标题（不超过60个字）"
 PRESENCE_SECONDS = 60  # an agent unheard of for longer is offline, whatever the toggle
 
+CHAT_OPEN = (ChatStatus.WAITING, ChatStatus.ACTIVE)
+TYPING_SECONDS = 6  # 坐席正在输入… shows this long after the agent's last keystroke
+TRANSFER_NOTE_MIN, TRANSFER_NOTE_MAX = 2, 200
+
 MSG_CHAT_CLOSED = "会话已结束"
 MSG_CHAT_TEXT = f"请输入内容（不超过{CHAT_TEXT_MAX}个字）"
+MSG_CHAT_WAITING = "会话仍在排队，尚未接入坐席"
 MSG_NOT_IN_CHAT = "您不是该会话的参与者"
 MSG_NOT_AGENT = "您不是12371坐席"
+MSG_NOT_CHAT_AGENT = "只有接待该会话的坐席可以转接"
+MSG_NO_TRANSFER = "没有转给您的转接请求"
+MSG_TRANSFER_NOTE = f"请填写转接说明（{TRANSFER_NOTE_MIN}–{TRANSFER_NOTE_MAX}个字），让对方了解情况"
+MSG_TRANSFER_TARGET = "该坐席不在线、接待已满或不负责该提问人，请选择其他坐席"
+MSG_TRANSFER_FULL = "您当前不在线或接待已满，无法接入该会话"
+MSG_ACCEPTED = "人工坐席已接入，请讲。"
+MSG_TRANSFERRED = "已为您转接到另一位坐席，请继续。"
+MSG_ENDED_BY_AGENT = "人工会话已结束（由坐席结束）。"
+MSG_ENDED_BY_ASKER = "人工会话已结束（由提问人结束）。"
+MSG_ENDED_ORDER = "未解决的问题已登记为工单（编号 {number}），答复后可在工单中查看。"
 
 
 def _now() -> dt.datetime:
     return timezone.now()
 
 
-def online_agents(org: Organisation | None):
-    """Agents online now (heartbeat within a minute) whose scope covers ``org`` (the root
-    for a visitor), least busy first, with their count of active chats."""
+def _present(org_path: str):
+    """Agents online now (heartbeat within a minute) whose scope covers ``org_path``,
+    least busy first, each with ``active``: their count of active chats."""
     since = _now() - dt.timedelta(seconds=PRESENCE_SECONDS)
     presences = (
         AgentPresence.objects.filter(online=True, last_seen__gte=since, user__is_active=True)
@@ -51,17 +66,120 @@ def online_agents(org: Organisation | None):
         )
         .order_by("active", "last_seen")
     )
+    return [p for p in presences if covers(p.user, Perm.HANDLE_CONSULT, org_path)]
+
+
+def _chat_path(chat: ChatSession) -> str:
+    org = chat.conversation.org
+    return org.path if org is not None else _root_path()
+
+
+def online_agents(org: Organisation | None):
+    """Agents online now with room for one more chat whose scope covers ``org`` (the
+    root for a visitor), least busy first."""
     target = org.path if org is not None else _root_path()
-    return [
-        p
-        for p in presences
-        if p.active < p.capacity and covers(p.user, Perm.HANDLE_CONSULT, target)
-    ]
+    return [p for p in _present(target) if p.active < p.capacity]
 
 
 def _root_path() -> str:
     root = Organisation.objects.get_root_nodes().order_by("path").first()
     return root.path if root is not None else ""
+
+
+def _system(chat: ChatSession, text: str) -> None:
+    bot_services.conversation_post(
+        conversation=chat.conversation, role=MessageRole.SYSTEM, text=text
+    )
+
+
+def _actor(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def chat_open(conversation, acting_user) -> ChatSession | None:
+    """转人工 to a live chat: to the least busy agent who covers the asker and has room;
+    into the queue when such agents are online but all full; None when none is online
+    (the caller files a work order instead)."""
+    org = conversation.org
+    present = _present(org.path if org is not None else _root_path())
+    if not present:
+        return None
+    free = [p for p in present if p.active < p.capacity]
+    queued = ChatSession.objects.filter(status=ChatStatus.WAITING).exists()
+    chat = ChatSession(conversation=conversation, asker=conversation.user)
+    if free and not queued:  # nobody waits before this asker
+        chat.agent, chat.status, chat.accepted_at = free[0].user, ChatStatus.ACTIVE, _now()
+    else:
+        chat.status = ChatStatus.WAITING
+    chat.save()
+    audit.record(
+        actor=_actor(acting_user),
+        action="consult.chat.start",
+        obj=chat,
+        org=org,
+        after={"agent": chat.agent_id, "status": chat.status, "conversation": conversation.pk},
+    )
+    if chat.status == ChatStatus.WAITING:
+        chat_dispatch()
+        chat.refresh_from_db()
+    return chat
+
+
+def queue_ahead(chat: ChatSession) -> int:
+    """您前面还有 N 位: the chats waiting longer than this one (one queue, first come first
+    served, as a hotline centre's)."""
+    if chat.status != ChatStatus.WAITING:
+        return 0
+    earlier = Q(created_at__lt=chat.created_at) | Q(created_at=chat.created_at, pk__lt=chat.pk)
+    return ChatSession.objects.filter(earlier, status=ChatStatus.WAITING).count()
+
+
+def queue_length() -> int:
+    return ChatSession.objects.filter(status=ChatStatus.WAITING).count()
+
+
+@transaction.atomic
+def chat_dispatch(limit: int = 20) -> int:
+    """Give waiting chats, oldest first, to online agents with room who cover them.
+
+    Run when room may have appeared (an agent comes online or polls, a chat ends, a
+    transfer is accepted) and when a waiting asker polls. Waiting chats and the agents'
+    presence rows are locked, skipping what another run holds (never waiting on it, so
+    two runs cannot deadlock), so two runs never give an agent more than their capacity.
+    Returns how many were given.
+    """
+    waiting = list(
+        ChatSession.objects.select_for_update(skip_locked=True)
+        .filter(status=ChatStatus.WAITING)
+        .order_by("created_at", "id")[:limit]
+    )
+    if not waiting:
+        return 0
+    since = _now() - dt.timedelta(seconds=PRESENCE_SECONDS)
+    locked = list(
+        AgentPresence.objects.select_for_update(skip_locked=True)
+        .filter(online=True, last_seen__gte=since, user__is_active=True)
+        .order_by("user_id")
+        .values_list("pk", flat=True)
+    )
+    given = 0
+    for chat in waiting:
+        target = _chat_path(chat)
+        free = [p for p in _present(target) if p.pk in locked and p.active < p.capacity]
+        if not free:
+            continue
+        chat.agent, chat.status, chat.accepted_at = free[0].user, ChatStatus.ACTIVE, _now()
+        chat.save(update_fields=["agent", "status", "accepted_at", "updated_at"])
+        _system(chat, MSG_ACCEPTED)
+        audit.record(
+            actor=None,
+            action="consult.chat.accept",
+            obj=chat,
+            org=chat.conversation.org,
+            after={"agent": chat.agent_id},
+        )
+        given += 1
+    return given
 
 
 @transaction.atomic
@@ -76,12 +194,17 @@ def presence_set(*, user, online: bool, capacity: int | None = None) -> AgentPre
         presence.capacity = max(1, min(int(capacity), 20))
     presence.save()
     audit.record(actor=user, action="consult.presence", obj=presence, after={"online": online})
+    if online:
+        chat_dispatch()
     return presence
 
 
 def heartbeat(user) -> None:
-    """The console's poll: the agent is still there (no audit: it runs every 20 s)."""
-    AgentPresence.objects.filter(user=user).update(last_seen=_now())
+    """The console's poll: the agent is still there (no audit: it runs every 20 s); a
+    chat waiting in the queue may now go to them."""
+    present = AgentPresence.objects.filter(user=user, online=True).update(last_seen=_now())
+    if present and ChatSession.objects.filter(status=ChatStatus.WAITING).exists():
+        chat_dispatch()
 
 
 def _clean_chat_text(text: str) -> str:
@@ -91,58 +214,193 @@ def _clean_chat_text(text: str) -> str:
     return text
 
 
+def chat_side(acting_user, chat: ChatSession, session_ids=()) -> str | None:
+    """Which side of the chat the user is on: ``agent``, ``asker`` (a visitor by the
+    conversation kept in their browser session), or None."""
+    if getattr(acting_user, "is_authenticated", False):
+        if acting_user.pk == chat.agent_id:
+            return "agent"
+        if chat.asker_id is not None and acting_user.pk == chat.asker_id:
+            return "asker"
+        return None
+    if chat.asker_id is None and chat.conversation_id in set(session_ids):
+        return "asker"
+    return None
+
+
+def _open(chat: ChatSession, field: str = "text") -> None:
+    if chat.status == ChatStatus.CLOSED:
+        raise_if({field: MSG_CHAT_CLOSED})
+
+
 @transaction.atomic
-def chat_post(*, acting_user, chat: ChatSession, text: str) -> Message:
-    """One turn of a live chat, by the asker or the agent."""
-    if chat.status != ChatStatus.ACTIVE:
-        raise_if({"text": MSG_CHAT_CLOSED})
-    if acting_user.pk == chat.agent_id:
-        role = MessageRole.AGENT
-    elif chat.asker_id is not None and acting_user.pk == chat.asker_id:
-        role = MessageRole.USER
-    else:
+def chat_post(*, acting_user, chat: ChatSession, text: str, session_ids=()) -> Message:
+    """One turn of a live chat, by the asker (also while waiting) or the agent."""
+    chat = ChatSession.objects.select_for_update().get(pk=chat.pk)
+    side = chat_side(acting_user, chat, session_ids)
+    if side is None:
         raise PermissionDenied(MSG_NOT_IN_CHAT)
+    _open(chat)
+    role = MessageRole.AGENT if side == "agent" else MessageRole.USER
     message = bot_services.conversation_post(
         conversation=chat.conversation, role=role, text=_clean_chat_text(text)
     )
-    chat.save(update_fields=["updated_at"])
+    if side == "agent":
+        chat.agent_typing_at = None
+    chat.save(update_fields=["agent_typing_at", "updated_at"])
     return message
+
+
+def chat_typing(*, acting_user, chat: ChatSession) -> None:
+    """The agent is typing (the asker sees 坐席正在输入… for a few seconds; no audit)."""
+    if acting_user.pk != chat.agent_id or not getattr(acting_user, "is_authenticated", False):
+        raise PermissionDenied(MSG_NOT_IN_CHAT)
+    stamped = ChatSession.objects.filter(
+        pk=chat.pk, agent=acting_user, status=ChatStatus.ACTIVE
+    ).update(agent_typing_at=_now())
+    if not stamped:
+        chat.refresh_from_db(fields=["status", "agent"])
+        _open(chat)
+        raise PermissionDenied(MSG_NOT_IN_CHAT)
+
+
+def agent_typing(chat: ChatSession) -> bool:
+    stamp = chat.agent_typing_at
+    return stamp is not None and _now() - stamp <= dt.timedelta(seconds=TYPING_SECONDS)
 
 
 @transaction.atomic
 def chat_close(
-    *, acting_user, chat: ChatSession, to_order: bool = False, ip: str | None = None
+    *,
+    acting_user,
+    chat: ChatSession,
+    to_order: bool = False,
+    ip: str | None = None,
+    session_ids=(),
 ) -> ChatSession:
-    """End the chat; ``to_order`` files what was left open as a work order (转工单)."""
-    if acting_user.pk not in (chat.agent_id, chat.asker_id):
+    """End the chat, by either side (or leave the queue); ``to_order`` files what was left
+    open as a work order (转工单), whose page then shows the transcript."""
+    chat = ChatSession.objects.select_for_update().get(pk=chat.pk)
+    side = chat_side(acting_user, chat, session_ids)
+    if side is None:
         raise PermissionDenied(MSG_NOT_IN_CHAT)
-    if chat.status != ChatStatus.ACTIVE:
-        raise_if({"status": MSG_CHAT_CLOSED})
+    _open(chat, "status")
     chat.status = ChatStatus.CLOSED
     chat.closed_at = _now()
+    chat.transfer_to, chat.agent_typing_at = None, None
+    conversation = chat.conversation
     if to_order:
+        from dangjian.desk.models import OPEN_STATUSES
         from dangjian.desk.services.orders import SUMMARY_MAX, order_create
 
-        conversation = chat.conversation
-        chat.work_order = order_create(
-            acting_user=acting_user,
-            source=OrderSource.CHAT,
-            summary=kb_selectors.last_question(conversation)[:SUMMARY_MAX],
-            asker=conversation.user,
-            asker_org=conversation.org,
-            conversation=conversation,
-            ip=ip,
-        )
+        chat.work_order = conversation.work_orders.filter(status__in=OPEN_STATUSES).first()
+        if chat.work_order is None:
+            chat.work_order = order_create(
+                acting_user=_actor(acting_user),
+                source=OrderSource.CHAT,
+                summary=kb_selectors.last_question(conversation)[:SUMMARY_MAX],
+                asker=conversation.user,
+                asker_org=conversation.org,
+                conversation=conversation,
+                ip=ip,
+            )
     chat.save()
-    bot_services.conversation_post(
-        conversation=chat.conversation, role=MessageRole.SYSTEM, text="人工会话已结束"
-    )
+    ended = MSG_ENDED_BY_AGENT if side == "agent" else MSG_ENDED_BY_ASKER
+    if chat.work_order is not None:
+        ended += MSG_ENDED_ORDER.format(number=chat.work_order.number)
+    _system(chat, ended)
     audit.record(
-        actor=acting_user,
+        actor=_actor(acting_user),
         action="consult.chat.close",
         obj=chat,
+        org=conversation.org,
+        after={"work_order": chat.work_order_id, "by": side},
+        ip=ip,
+    )
+    chat_dispatch()
+    return chat
+
+
+def transfer_targets(chat: ChatSession) -> list:
+    """The agents the chat may be handed to now: online, with room, covering the asker,
+    not its agent."""
+    return [
+        p.user
+        for p in _present(_chat_path(chat))
+        if p.active < p.capacity and p.user_id != chat.agent_id
+    ]
+
+
+@transaction.atomic
+def chat_transfer(*, acting_user, chat: ChatSession, to_agent, note: str, ip=None):
+    """转接: the chat's agent asks another agent to take it over, with a note for them."""
+    chat = ChatSession.objects.select_for_update().get(pk=chat.pk)
+    if acting_user.pk != chat.agent_id or not getattr(acting_user, "is_authenticated", False):
+        raise PermissionDenied(MSG_NOT_CHAT_AGENT)
+    _open(chat, "to_agent")
+    errors = {}
+    note = one_line(note or "")
+    if not TRANSFER_NOTE_MIN <= len(note) <= TRANSFER_NOTE_MAX:
+        errors["note"] = MSG_TRANSFER_NOTE
+    if chat.status != ChatStatus.ACTIVE:
+        errors["to_agent"] = MSG_CHAT_WAITING
+    elif to_agent is None or to_agent.pk not in {u.pk for u in transfer_targets(chat)}:
+        errors["to_agent"] = MSG_TRANSFER_TARGET
+    raise_if(errors)
+    chat.transfer_to, chat.transfer_note = to_agent, note
+    chat.save(update_fields=["transfer_to", "transfer_note", "updated_at"])
+    audit.record(
+        actor=acting_user,
+        action="consult.chat.transfer",
+        obj=chat,
         org=chat.conversation.org,
-        after={"work_order": chat.work_order_id},
+        after={"to": to_agent.pk},
+        ip=ip,
+    )
+    return chat
+
+
+@transaction.atomic
+def chat_transfer_accept(*, acting_user, chat: ChatSession, ip=None) -> ChatSession:
+    """The agent asked takes the chat over, if they are online with room for it."""
+    chat = ChatSession.objects.select_for_update().get(pk=chat.pk)
+    if chat.transfer_to_id is None or acting_user.pk != chat.transfer_to_id:
+        raise PermissionDenied(MSG_NO_TRANSFER)
+    _open(chat, "transfer")
+    if acting_user.pk not in {p.user_id for p in online_agents(chat.conversation.org)}:
+        raise_if({"transfer": MSG_TRANSFER_FULL})
+    before = chat.agent_id
+    chat.agent, chat.transfer_to, chat.agent_typing_at = acting_user, None, None
+    chat.save(update_fields=["agent", "transfer_to", "agent_typing_at", "updated_at"])
+    _system(chat, MSG_TRANSFERRED)
+    audit.record(
+        actor=acting_user,
+        action="consult.chat.transfer_accept",
+        obj=chat,
+        org=chat.conversation.org,
+        before={"agent": before},
+        after={"agent": acting_user.pk},
+        ip=ip,
+    )
+    chat_dispatch()  # the agent who handed it over has room again
+    return chat
+
+
+@transaction.atomic
+def chat_transfer_decline(*, acting_user, chat: ChatSession, ip=None) -> ChatSession:
+    """The agent asked declines (拒绝), or the chat's agent withdraws the request (撤回)."""
+    chat = ChatSession.objects.select_for_update().get(pk=chat.pk)
+    if chat.transfer_to_id is None or acting_user.pk not in (chat.transfer_to_id, chat.agent_id):
+        raise PermissionDenied(MSG_NO_TRANSFER)
+    target = chat.transfer_to_id
+    chat.transfer_to = None
+    chat.save(update_fields=["transfer_to", "updated_at"])
+    audit.record(
+        actor=acting_user,
+        action="consult.chat.transfer_decline",
+        obj=chat,
+        org=chat.conversation.org,
+        after={"to": target},
         ip=ip,
     )
     return chat

@@ -26,6 +26,7 @@ from dangjian.desk import rules
 from dangjian.desk.models import (
     OPEN_STATUSES,
     ChatSession,
+    ChatStatus,
     Coordination,
     Office,
     OrderKind,
@@ -35,10 +36,12 @@ from dangjian.desk.models import (
     WorkOrder,
 )
 from dangjian.desk.services.chats import (  # noqa: F401 — public names of services.orders
+    CHAT_OPEN,
     MSG_NOT_AGENT,
     PRESENCE_SECONDS,
     canned_create,
     chat_close,
+    chat_open,
     chat_post,
     heartbeat,
     online_agents,
@@ -285,30 +288,21 @@ def order_create(
 def handoff(
     conversation: Conversation, acting_user, *, category: str = ""
 ) -> ChatSession | WorkOrder:
-    """转人工: a live chat with an online agent who covers the asker, else a work order.
+    """转人工: a live chat with an online agent who covers the asker (in the queue while
+    they are all busy), else a work order.
 
     The conversation stays attached either way, so the person sees what was asked.
     Asking again in a conversation already handed off returns the same chat or order.
     ``category`` (the knowledge-base category the bot came closest to) routes the order.
     """
-    existing = ChatSession.objects.filter(conversation=conversation, status="active").first()
+    existing = ChatSession.objects.filter(conversation=conversation, status__in=CHAT_OPEN).first()
     if existing is not None:
         return existing
     open_order = conversation.work_orders.filter(status__in=OPEN_STATUSES).first()
     if open_order is not None:
         return open_order
-    agents = online_agents(conversation.org)
-    if agents:
-        chat = ChatSession.objects.create(
-            conversation=conversation, asker=conversation.user, agent=agents[0].user
-        )
-        audit.record(
-            actor=acting_user if getattr(acting_user, "is_authenticated", False) else None,
-            action="consult.chat.start",
-            obj=chat,
-            org=conversation.org,
-            after={"agent": chat.agent_id, "conversation": conversation.pk},
-        )
+    chat = chat_open(conversation, acting_user)
+    if chat is not None:
         return chat
     source = OrderSource.APP if conversation.channel == "app" else OrderSource.HANDOFF
     asker = conversation.user
@@ -338,12 +332,24 @@ def _handoff_result(result, *, reused: bool, added: bool = False) -> kb_handoff.
             needs_contact=_needs_contact(result),
             phone_masked=result.phone_masked,
         )
-    return kb_handoff.Handoff(chat_id=result.pk, reused=reused)
+    return kb_handoff.Handoff(
+        chat_id=result.pk, reused=reused, waiting=result.status == ChatStatus.WAITING
+    )
+
+
+def bot_open_chat(conversation: Conversation) -> int | None:
+    """The conversation's live chat, waiting or active (registered with the knowledge
+    app: while it is open, what the asker types goes to the agent)."""
+    return (
+        ChatSession.objects.filter(conversation=conversation, status__in=CHAT_OPEN)
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def _open_of(conversation: Conversation):
     """The conversation's active chat or open order, if any (at most one of each)."""
-    chat = ChatSession.objects.filter(conversation=conversation, status="active").first()
+    chat = ChatSession.objects.filter(conversation=conversation, status__in=CHAT_OPEN).first()
     if chat is not None:
         return chat
     return conversation.work_orders.filter(status__in=OPEN_STATUSES).first()

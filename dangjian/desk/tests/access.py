@@ -43,6 +43,15 @@ def in_chat(user_key: str, obj: Obj) -> bool:
     return user_key in (obj.owner, obj.data.get("agent"))
 
 
+def chat_agent(user_key: str, obj: Obj) -> bool:
+    return user_key == obj.data.get("agent")
+
+
+def _no_transfer_target(user_key: str, obj: Obj) -> int | None:
+    """The chat's agent may transfer it, but no other agent is online: 422 on the target."""
+    return 422 if chat_agent(user_key, obj) else None
+
+
 # --- Objects (written directly: no audit entry, so the security tests' counts hold)
 
 
@@ -199,6 +208,7 @@ def state():
 HANDLE = {"perm": HANDLE_CONSULT}
 ASKER = {"perm": NOBODY, "may_also": own}
 IN_CHAT = {"perm": NOBODY, "may_also": in_chat}
+AGENT = {"perm": NOBODY, "may_also": chat_agent}
 EDIT = {"perm": EDIT_KB}
 
 
@@ -292,6 +302,21 @@ ENDPOINTS = [
     _order(
         "post", "/merge", **HANDLE, audited=2, body=lambda c, o: {"main_id": _main_order(c, o).pk}
     ),
+    Endpoint("get", f"{API}/chats/{{chat_id}}", obj="consult_chat"),
+    Endpoint(
+        "post", f"{API}/chats/{{chat_id}}/typing", obj="consult_chat", **AGENT, ok=204, audited=None
+    ),
+    Endpoint(
+        "post",
+        f"{API}/chats/{{chat_id}}/transfer",
+        obj="consult_chat",
+        perm=NOBODY,
+        expect=_no_transfer_target,
+        body=lambda ctx, obj: {"to_agent_id": ctx.cast.user["handler"].pk, "note": "请协助"},
+    ),
+    # Nobody is asked to take these chats over: accepting or declining is refused (403).
+    Endpoint("post", f"{API}/chats/{{chat_id}}/transfer/accept", obj="consult_chat", perm=NOBODY),
+    Endpoint("post", f"{API}/chats/{{chat_id}}/transfer/decline", obj="consult_chat", perm=NOBODY),
     Endpoint("get", OFFICE, obj="desk_office"),
     Endpoint("patch", OFFICE, obj="desk_office", **MANAGE, body=lambda c, o: {"active": False}),
     *[
@@ -391,6 +416,17 @@ PAGES = [
         body=lambda c, o: {"text": "您好"},
     ),
     Page("post", "desk:live_chat_close", obj="consult_chat", **IN_CHAT, ok=302),
+    Page("post", "desk:live_chat_typing", obj="consult_chat", **AGENT, ok=204, audited=None),
+    Page(
+        "post",
+        "desk:live_chat_transfer",
+        obj="consult_chat",
+        perm=NOBODY,
+        expect=_no_transfer_target,
+        body=lambda ctx, obj: {"to_agent": ctx.cast.user["handler"].pk, "note": "请协助"},
+    ),
+    Page("post", "desk:live_chat_transfer_accept", obj="consult_chat", perm=NOBODY),
+    Page("post", "desk:live_chat_transfer_decline", obj="consult_chat", perm=NOBODY),
     # 我的咨询: the asker's own orders, nobody else's (not even the superuser's).
     Page("get", "desk:my_order", obj="consult_order", view_perm=None),
     Page(
@@ -429,6 +465,8 @@ SPEC = Spec(
         "POST /api/v1/consult/orders/hotline": "staff only, asker_org_id in scope or 422: "
         "desk/tests/test_orders_api.py",
         "GET /api/v1/consult/public-questions": "public by design (tests/security/test_idor.py)",
+        "POST /api/v1/consult/public/lookup": "public by design, number + look-up code: "
+        "desk/tests/test_chats.py",
         "POST /api/v1/consult/agent/presence": "the caller's own presence: test_orders_api.py",
         "GET /api/v1/consult/console/queue": "a list: exactly the handling scope, "
         "desk/tests/test_console.py",

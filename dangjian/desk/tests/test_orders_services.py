@@ -108,11 +108,13 @@ def test_an_agent_outside_the_askers_scope_or_silent_gets_no_chat(cast, staff):
     assert isinstance(result, WorkOrder)
 
 
-def test_a_full_agent_takes_no_more_chats(cast, staff):
+def test_a_full_agent_takes_no_more_chats_the_next_asker_waits(cast, staff):
     services.presence_set(user=staff["k1_agent"], online=True, capacity=1)
     first = services.handoff(ask_unknown(cast.user["member"]), cast.user["member"])
     second = services.handoff(ask_unknown(cast.user["member"], "第二个问题"), cast.user["member"])
-    assert isinstance(first, ChatSession) and isinstance(second, WorkOrder)
+    assert isinstance(first, ChatSession) and first.status == "active"
+    assert isinstance(second, ChatSession) and second.status == "waiting"
+    assert second.agent is None
 
 
 def test_closing_a_chat_can_file_a_work_order(cast, staff):

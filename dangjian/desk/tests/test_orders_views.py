@@ -176,7 +176,7 @@ def test_live_chat_pages(client, cast, login):
     chat = services.handoff(bot.conversation_start(user=cast.user["member"]), cast.user["member"])
     login(cast.user["member"])
     page = client.get(f"/consult/live/{chat.pk}/").content.decode()
-    assert 'hx-trigger="every 3s"' in page
+    assert 'hx-trigger="every 2s"' in page
     sent = client.post(f"/consult/live/{chat.pk}/send/", {"text": "你好"}, HTTP_HX_REQUEST="true")
     assert "你好" in sent.content.decode()
     empty = client.post(f"/consult/live/{chat.pk}/send/", {"text": ""}, HTTP_HX_REQUEST="true")

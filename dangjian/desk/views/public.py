@@ -1,4 +1,5 @@
-"""我要咨询: a resident's question from the public site, without an account.
+"""我要咨询: a resident's question from the public site, without an account; 咨询查询:
+a visitor reads the reply with the order's number and look-up code (services.lookup).
 
 The form used to create an order per post — 60 a minute per address, any phone number.
 Now an order needs:
@@ -27,6 +28,7 @@ from dangjian.core.pages import apply_errors
 from dangjian.core.phone import normalize_phone
 from dangjian.core.ratelimit import hit, over, ratelimit
 from dangjian.core.text import NameFormField
+from dangjian.desk.services import lookup
 from dangjian.desk.services import orders as services
 
 PURPOSE = "consult-public"
@@ -35,6 +37,7 @@ MSG_PUBLIC_SENT = "留言已提交，工单号 {number}。答复后将以短信�
 MSG_CODE_SENT = "验证码已发送至 {phone}，5 分钟内有效。请填写验证码后点“提交”。"
 MSG_CODE_REQUIRED = "请先点“获取验证码”，并填写短信中的6位验证码"
 MSG_PHONE_LIMIT = "该手机号今日提交的咨询已达上限，请明天再试，或拨打12371"
+MSG_LOOKUP_LIMIT = "查询过于频繁，请稍后再试，或拨打12371"
 MSG_ADDRESS_LIMIT = "您所在网络今日提交的咨询已达上限，请明天再试，或拨打12371"
 
 
@@ -146,4 +149,37 @@ def public_ask(request):
     return render(request, "desk/orders/public_ask.html", context, status=status)
 
 
-urlpatterns = [path("public/ask/", public_ask, name="public_ask")]
+class LookupForm(forms.Form):
+    number = _text("工单号", 30, autocomplete="off", placeholder="如 GD20261207000123")
+    code = _text("查询码", 20, autocomplete="off", autocapitalize="characters")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@ratelimit("public")
+def public_lookup(request):
+    """咨询查询: a visitor reads their order's status and the reply with its number and
+    look-up code (rate-limited per address and per number; a wrong number or code is
+    answered alike)."""
+    form = LookupForm(request.POST or None)
+    order = None
+    if request.method == "POST" and form.is_valid():
+        address = client_ip(request) or "unknown"
+        number = form.cleaned_data["number"].strip().upper()
+        limited = hit("public-lookup", address) is not None
+        if limited or hit("public-lookup-order", number) is not None:
+            form.add_error(None, MSG_LOOKUP_LIMIT)
+        else:
+            try:
+                order = lookup.order_lookup(number=number, code=form.cleaned_data["code"])
+            except ValidationError as exc:
+                apply_errors(form, exc)
+    status = 422 if form.errors else 200
+    context = {"form": form, "order": order}
+    return render(request, "desk/orders/public_lookup.html", context, status=status)
+
+
+urlpatterns = [
+    path("public/ask/", public_ask, name="public_ask"),
+    path("public/lookup/", public_lookup, name="public_lookup"),
+]

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.core import audit, notify
+from dangjian.core.crypto import mask_phone
 from dangjian.core.errors import raise_if
 from dangjian.knowledge import compute, handoff
 from dangjian.knowledge.compute import Computed
@@ -38,7 +39,10 @@ MSG_NOT_BOT_ANSWER = "只能评价智能应答的回复"
 MSG_NOT_SURE = "这个问题我还没有把握回答，为避免答错，已为您转人工服务。"
 MSG_SUGGEST = "您是不是想问下面的问题？点一下即可查看答案。"
 MSG_HANDOFF_ORDER = "已为您登记咨询工单（编号 {id}），工作人员会尽快答复，答复后会通知您。"
-MSG_ASK_PHONE = "请留下您的手机号码，答复后我们会短信通知您。"
+MSG_ASK_PHONE = (
+    "请留下您的手机号码（短信验证），答复后我们会短信通知您；"
+    "也可以不留号码，获取查询码，凭工单号和查询码在“咨询查询”页面查看答复。"
+)
 MSG_HANDOFF_ORDER_VISITOR = "已为您登记咨询工单（编号 {id}），工作人员会尽快答复。" + MSG_ASK_PHONE
 MSG_HANDOFF_ORDER_PHONE = (
     "已为您登记咨询工单（编号 {id}），工作人员会尽快答复，答复后会短信通知 {phone}。"
@@ -47,8 +51,16 @@ MSG_HANDOFF_REPEAT = "这个问题已在工单（编号 {id}）中登记，工�
 MSG_HANDOFF_ADDED = "您的新问题已补充到工单（编号 {id}），工作人员会一并答复。"
 MSG_HANDOFF_CHAT = "已为您接通人工坐席，请稍候。"
 MSG_HANDOFF_CHAT_AGAIN = "人工坐席正在为您服务，您的问题已转给坐席。"
+MSG_HANDOFF_QUEUE = "人工坐席正忙，已为您排队，请稍候，坐席接入后会马上回复您。"
 MSG_HANDOFF_PENDING = "已记录您的问题，工作人员会尽快答复。"
 MSG_CONTACT_NO_ORDER = "该会话没有待答复的工单"
+MSG_CODE_SENT = "验证码已发送至 {phone}，5 分钟内有效，请填写短信中的6位验证码。"
+MSG_LOOKUP_STORED = "已为工单（{number}）生成查询码（只显示一次，请记下）。"
+MSG_LOOKUP_SHOWN = (
+    "工单号 {number}，查询码 {code}。请记下（只显示这一次），"
+    "凭工单号和查询码可在“咨询查询”页面查看答复。"
+)
+CONTACT_PURPOSE = "consult-contact"
 MSG_CONTACT_SAVED = "已记录您的手机号码 {phone}，工单（编号 {id}）答复后会短信通知您。"
 
 
@@ -75,6 +87,8 @@ class AskResult:
 
     computed: Computed | None = None
     needs_contact: bool = False
+    lookup_number: str = ""
+    lookup_code: str = ""  # shown once to the visitor; only its hash is stored
 
     @property
     def entry_id(self) -> int | None:
@@ -94,6 +108,8 @@ class AskResult:
             "source": self.source,
             "computed": self.computed.as_json() if self.computed is not None else None,
             "needs_contact": self.needs_contact,
+            "lookup_number": self.lookup_number,
+            "lookup_code": self.lookup_code,
             "candidates": [
                 {
                     "entry_id": c.entry_id,
@@ -155,7 +171,9 @@ def _handoff_text(result: handoff.Handoff) -> str:
     """What the asker is told: where the question went, and — only once someone can be
     notified — that they will be."""
     if result.chat_id is not None:
-        return MSG_HANDOFF_CHAT_AGAIN if result.reused else MSG_HANDOFF_CHAT
+        if result.reused:
+            return MSG_HANDOFF_CHAT_AGAIN
+        return MSG_HANDOFF_QUEUE if result.waiting else MSG_HANDOFF_CHAT
     if result.work_order_id is None:
         return MSG_HANDOFF_PENDING
     order = result.work_order_id
@@ -229,6 +247,9 @@ def ask(
 
         engine = index.live().get()
     with transaction.atomic():
+        relayed = _relay_to_chat(user, question, conversation, entry)
+        if relayed is not None:
+            return relayed
         result = _answer(
             user=user,
             question=question,
@@ -239,6 +260,21 @@ def ask(
         )
         _audit_turn(user, "consult.ask", result)
     return result
+
+
+def _relay_to_chat(user, question, conversation, entry) -> AskResult | None:
+    """While a live chat is open, what the asker types goes to the agent, not the bot:
+    the turn is added to the conversation (the chat's transcript) and the bot stays
+    silent."""
+    if entry is not None or conversation is None:
+        return None
+    chat_id = handoff.open_chat(conversation)
+    if chat_id is None:
+        return None
+    message = conversation_post(
+        conversation=conversation, role=MessageRole.USER, text=_clean_question(question)
+    )
+    return AskResult(conversation, message, "", 0.0, handed_off=True, chat_id=chat_id)
 
 
 def _answer(*, user, question, conversation, channel, entry, engine) -> AskResult:
@@ -333,11 +369,29 @@ def conversation_handoff(*, user, conversation: Conversation) -> AskResult:
     return result
 
 
-@transaction.atomic
-def conversation_contact(*, user, conversation: Conversation, phone: str) -> AskResult:
-    """A visitor leaves a phone number for the reply to the conversation's open order."""
-    if conversation.handed_off_at is None:
+def _contact_open(conversation: Conversation) -> None:
+    if conversation.handed_off_at is None or not handoff.contact_needed(conversation):
         raise_if({"conversation_id": MSG_CONTACT_NO_ORDER})
+
+
+@transaction.atomic
+def conversation_contact(
+    *, user, conversation: Conversation, phone: str, code: str = ""
+) -> AskResult:
+    """A visitor leaves a phone number for the reply to the conversation's open order,
+    confirmed by an SMS code before it is stored: without ``code`` a code is texted to
+    the number; with it, the number is stored if the code matches."""
+    _contact_open(conversation)
+    try:
+        if not (code or "").strip():
+            phone = notify.sms_code_issue(phone, CONTACT_PURPOSE)
+            return _contact_turn(
+                user, conversation, MSG_CODE_SENT.format(phone=mask_phone(phone)), phone
+            )
+        notify.sms_code_verify(phone, CONTACT_PURPOSE, code)
+    except notify.SmsCodeError as exc:
+        field = "phone" if not (code or "").strip() else "code"
+        raise_if({field: str(exc)})
     went = handoff.leave_contact(conversation, user, phone=phone)
     if went.work_order_id is None:
         raise_if({"conversation_id": MSG_CONTACT_NO_ORDER})
@@ -350,6 +404,40 @@ def conversation_contact(*, user, conversation: Conversation, phone: str) -> Ask
         conversation, message, text, 0.0, handed_off=True, work_order_id=went.work_order_id
     )
     _audit_turn(user, "consult.contact", result)
+    return result
+
+
+def _contact_turn(user, conversation, text: str, phone: str) -> AskResult:
+    """The bot's word that a code was texted (the number masked in the record)."""
+    message = _bot_reply(conversation, text=text, handed_off=True)
+    result = AskResult(conversation, message, text, 0.0, handed_off=True, needs_contact=True)
+    _audit_turn(user, "consult.contact_code", result)
+    return result
+
+
+@transaction.atomic
+def conversation_lookup_code(*, user, conversation: Conversation) -> AskResult:
+    """A visitor who leaves no number gets the order's number and a look-up code for the
+    public 咨询查询 page: the code is in the answer returned, never in the stored turn."""
+    _contact_open(conversation)
+    issued = handoff.lookup_code(conversation, user)
+    if issued is None:
+        raise_if({"conversation_id": MSG_CONTACT_NO_ORDER})
+    Message.objects.create(conversation=conversation, role=MessageRole.USER, text="获取查询码")
+    stored = MSG_LOOKUP_STORED.format(number=issued.number)
+    message = _bot_reply(conversation, text=stored, handed_off=True)
+    shown = MSG_LOOKUP_SHOWN.format(number=issued.number, code=issued.code)
+    result = AskResult(
+        conversation,
+        message,
+        shown,
+        0.0,
+        handed_off=True,
+        work_order_id=issued.work_order_id,
+        lookup_number=issued.number,
+        lookup_code=issued.code,
+    )
+    _audit_turn(user, "consult.lookup_code", result)
     return result
 
 

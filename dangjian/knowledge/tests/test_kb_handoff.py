@@ -108,7 +108,14 @@ def test_a_visitor_is_handed_off_too(cast):
     assert result.work_order_id is not None or result.chat_id is not None
 
 
+def _sms_code() -> str:
+    from dangjian.core.notify import sms_outbox
+
+    return sms_outbox[-1][1].split("验证码是 ")[1][:6]
+
+
 def test_a_visitor_is_asked_for_a_phone_before_being_promised_a_notice(cast):
+    """The number is stored only once the code texted to it comes back."""
     from django.contrib.auth.models import AnonymousUser
     from django.core.exceptions import ValidationError
 
@@ -117,13 +124,28 @@ def test_a_visitor_is_asked_for_a_phone_before_being_promised_a_notice(cast):
     visitor = AnonymousUser()
     result = bot.ask(user=visitor, question=UNKNOWN, engine=engine)
     order = WorkOrder.objects.get(pk=result.work_order_id)
+    conversation = result.conversation
     assert result.needs_contact and result.as_json()["needs_contact"] is True
     assert "请留下您的手机号码" in result.answer and "会通知您" not in result.answer
     with pytest.raises(ValidationError) as bad:
-        bot.conversation_contact(user=visitor, conversation=result.conversation, phone="12345")
+        bot.conversation_contact(user=visitor, conversation=conversation, phone="12345")
     assert "phone" in bad.value.message_dict
+    sent = bot.conversation_contact(user=visitor, conversation=conversation, phone="13812345678")
+    assert sent.needs_contact and "138****5678" in sent.answer
+    order.refresh_from_db()
+    assert order.phone == ""  # not before the code comes back
+    with pytest.raises(ValidationError) as wrong:
+        bot.conversation_contact(
+            user=visitor, conversation=conversation, phone="13812345678", code="000000"
+        )
+    assert "code" in wrong.value.message_dict
+    code = _sms_code()
+    with pytest.raises(ValidationError):  # a code texted to one number confirms no other
+        bot.conversation_contact(
+            user=visitor, conversation=conversation, phone="13900001111", code=code
+        )
     saved = bot.conversation_contact(
-        user=visitor, conversation=result.conversation, phone="13812345678"
+        user=visitor, conversation=conversation, phone="13812345678", code=code
     )
     order.refresh_from_db()
     assert order.phone == "13812345678"
@@ -131,10 +153,64 @@ def test_a_visitor_is_asked_for_a_phone_before_being_promised_a_notice(cast):
     again = bot.ask(
         user=visitor,
         question="还有一个问题：办证大厅在哪",
-        conversation=result.conversation,
+        conversation=conversation,
         engine=engine,
     )
     assert not again.needs_contact and "请留下您的手机号码" not in again.answer
+    with pytest.raises(ValidationError):  # reached already: no second number, no code
+        bot.conversation_lookup_code(user=visitor, conversation=conversation)
+
+
+def test_a_visitor_without_a_phone_gets_a_look_up_code_shown_once(cast):
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import ValidationError
+
+    from dangjian.desk.services import lookup
+    from dangjian.knowledge.models import Message
+
+    entries = make_base(cast.org["P"])
+    engine = ScriptedEngine([(entries[0], 0.02)], confidence=0.1)
+    visitor = AnonymousUser()
+    result = bot.ask(user=visitor, question=UNKNOWN, engine=engine)
+    issued = bot.conversation_lookup_code(user=visitor, conversation=result.conversation)
+    order = WorkOrder.objects.get(pk=result.work_order_id)
+    code = issued.lookup_code
+    assert issued.lookup_number == order.number and len(code) == lookup.CODE_LENGTH
+    assert code in issued.answer and issued.as_json()["lookup_code"] == code
+    assert order.lookup_digest and code not in order.lookup_digest  # hashed
+    assert not Message.objects.filter(text__contains=code).exists()  # nor in the transcript
+    assert lookup.order_lookup(number=order.number, code=code.lower()) == order
+    assert lookup.order_lookup(number=str(order.pk), code=code) == order
+    with pytest.raises(ValidationError):  # asked once: no second code to overwrite it
+        bot.conversation_lookup_code(user=visitor, conversation=result.conversation)
+
+
+def test_the_look_up_refuses_a_wrong_number_or_code_alike(cast):
+    from django.core.exceptions import ValidationError
+
+    from dangjian.desk.services import lookup
+
+    order = WorkOrder.objects.create(
+        source="handoff", summary="社区食堂几点开门", org=cast.org["P"], status="new"
+    )
+    member_order = WorkOrder.objects.create(
+        source="web", summary="党费", org=cast.org["P"], asker=cast.user["member"]
+    )
+    code = lookup.lookup_code_issue(order=order)
+    refusals = [
+        ({"number": "", "code": code}, "number"),
+        ({"number": order.number, "code": "123"}, "code"),
+        ({"number": order.number, "code": "A" * lookup.CODE_LENGTH}, "code"),
+        ({"number": "GD19990101" + order.number[-6:], "code": code}, "code"),
+        ({"number": str(member_order.pk), "code": code}, "code"),
+    ]
+    for fields, field in refusals:
+        with pytest.raises(ValidationError) as refused:
+            lookup.order_lookup(**fields)
+        assert field in refused.value.message_dict
+    assert refused.value.message_dict["code"] == [lookup.MSG_LOOKUP_FAILED]
+    with pytest.raises(ValidationError):  # a member's order has no look-up code to issue
+        lookup.lookup_code_issue(order=member_order)
 
 
 def test_a_contact_needs_an_open_order(cast, engine):

@@ -211,23 +211,74 @@ def test_the_chat_page_leads_agents_to_their_console(cast, client, login):
     assert "/consult/console/" in page and "/consult/stats/" in page
 
 
+def _sms_code() -> str:
+    from dangjian.core.notify import sms_outbox
+
+    return sms_outbox[-1][1].split("验证码是 ")[1][:6]
+
+
 def test_a_visitor_leaves_a_phone_on_the_chat_page(cast, client, monkeypatch):
     """Handed off to a work order, a visitor is asked for a number before any promise of a
-    notice; the number goes onto the order, a wrong one is refused."""
+    notice; the number goes onto the order once the SMS code comes back."""
     from dangjian.desk.models import WorkOrder
 
     entries = make_base(cast.org["P"])
     script(monkeypatch, ScriptedEngine([(entries[0], 0.01)], confidence=0.1))
     page = client.post(CHAT, {"question": "社区食堂几点开门"}, follow=True).content.decode()
     order = WorkOrder.objects.get()
-    assert bot.MSG_ASK_PHONE in page and 'name="phone"' in page
+    assert bot.MSG_ASK_PHONE in page and 'name="phone"' in page and "获取查询码" in page
     conversation = order.conversation_id
-    bad = client.post(CHAT, {"c": conversation, "phone": "123"}, follow=True).content.decode()
-    assert "请输入正确的手机号" in bad
-    page = client.post(CHAT, {"c": conversation, "phone": "13812345678"}, follow=True)
+    bad = client.post(CHAT, {"c": conversation, "phone": "123", "action": "send_code"})
+    assert bad.status_code == 422 and "手机号应为11位" in bad.content.decode()
+    sent = client.post(CHAT, {"c": conversation, "phone": "13812345678", "action": "send_code"})
+    assert "验证码已发送至 138****5678" in sent.content.decode()
+    assert 'value="13812345678"' in sent.content.decode()  # the number stays typed in
+    wrong = client.post(CHAT, {"c": conversation, "phone": "13812345678", "code": "000000"})
+    assert wrong.status_code == 422 and "验证码错误" in wrong.content.decode()
+    order.refresh_from_db()
+    assert order.phone == ""
+    page = client.post(
+        CHAT, {"c": conversation, "phone": "13812345678", "code": _sms_code()}
+    ).content.decode()
     order.refresh_from_db()
     assert order.phone == "13812345678"
-    assert "138****5678" in page.content.decode() and 'name="phone"' not in page.content.decode()
+    assert "138****5678" in page and 'name="phone"' not in page
+
+
+def test_a_visitor_takes_a_look_up_code_and_reads_the_reply(cast, client, monkeypatch):
+    """No phone: the number and a code shown once; the public look-up shows the reply."""
+    from dangjian.desk.models import WorkOrder
+    from dangjian.desk.services import lookup
+
+    entries = make_base(cast.org["P"])
+    script(monkeypatch, ScriptedEngine([(entries[0], 0.01)], confidence=0.1))
+    client.post(CHAT, {"question": "社区食堂几点开门"})
+    order = WorkOrder.objects.get()
+    page = client.post(CHAT, {"c": order.conversation_id, "lookup": "1"}).content.decode()
+    code = page.split('class="code">')[1][: lookup.CODE_LENGTH]
+    assert order.number in page and 'name="phone"' not in page
+    again = client.get(CHAT, {"c": order.conversation_id}).content.decode()
+    assert code not in again  # shown once
+    looked = client.post("/consult/public/lookup/", {"number": order.number, "code": code})
+    assert looked.status_code == 200 and "工作人员正在办理" in looked.content.decode()
+    WorkOrder.objects.filter(pk=order.pk).update(reply="食堂7点开门。", status="answered")
+    looked = client.post("/consult/public/lookup/", {"number": order.number, "code": code})
+    assert "食堂7点开门。" in looked.content.decode()
+    wrong = client.post("/consult/public/lookup/", {"number": order.number, "code": "ABCDEFGH"})
+    assert wrong.status_code == 422 and lookup.MSG_LOOKUP_FAILED in wrong.content.decode()
+    assert "食堂7点开门。" not in wrong.content.decode()
+
+
+def test_the_public_look_up_is_rate_limited_per_number(cast, client, settings):
+    from dangjian.desk.views.public import MSG_LOOKUP_LIMIT
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "public-lookup-order": (2, 3600)}
+    for _ in range(2):
+        client.post("/consult/public/lookup/", {"number": "GD20261207000001", "code": "AAAAAAAA"})
+    limited = client.post(
+        "/consult/public/lookup/", {"number": "gd20261207000001", "code": "AAAAAAAA"}
+    )
+    assert limited.status_code == 422 and MSG_LOOKUP_LIMIT in limited.content.decode()
 
 
 def test_the_api_takes_a_visitors_phone_with_the_conversation(cast, client, monkeypatch):
@@ -235,20 +286,38 @@ def test_the_api_takes_a_visitors_phone_with_the_conversation(cast, client, monk
 
     entries = make_base(cast.org["P"])
     script(monkeypatch, ScriptedEngine([(entries[0], 0.01)], confidence=0.1))
-    asked = client.post(
-        "/api/v1/consult/ask", {"question": "社区食堂几点开门"}, content_type="application/json"
-    ).json()
+
+    def post(body):
+        return client.post("/api/v1/consult/ask", body, content_type="application/json")
+
+    asked = post({"question": "社区食堂几点开门"}).json()
     assert asked["needs_contact"] is True
-    bad = client.post(
-        "/api/v1/consult/ask",
-        {"conversation_id": asked["conversation_id"], "phone": "123"},
-        content_type="application/json",
-    )
-    assert bad.status_code == 422
-    saved = client.post(
-        "/api/v1/consult/ask",
-        {"conversation_id": asked["conversation_id"], "phone": "13812345678"},
-        content_type="application/json",
+    conversation = asked["conversation_id"]
+    bad = post({"conversation_id": conversation, "phone": "123"})
+    assert bad.status_code == 422 and "phone" in str(bad.json())
+    sent = post({"conversation_id": conversation, "phone": "13812345678"}).json()
+    assert sent["needs_contact"] is True and WorkOrder.objects.get().phone == ""
+    wrong = post({"conversation_id": conversation, "phone": "13812345678", "code": "000000"})
+    assert wrong.status_code == 422 and "code" in str(wrong.json())
+    saved = post(
+        {"conversation_id": conversation, "phone": "13812345678", "code": _sms_code()}
     ).json()
     assert saved["work_order_id"] == asked["work_order_id"] and saved["needs_contact"] is False
     assert WorkOrder.objects.get().phone == "13812345678"
+
+
+def test_the_api_gives_a_visitor_a_look_up_code(cast, client, monkeypatch):
+    from dangjian.desk.services import lookup
+
+    entries = make_base(cast.org["P"])
+    script(monkeypatch, ScriptedEngine([(entries[0], 0.01)], confidence=0.1))
+
+    def post(body):
+        return client.post("/api/v1/consult/ask", body, content_type="application/json")
+
+    asked = post({"question": "社区食堂几点开门"}).json()
+    issued = post({"conversation_id": asked["conversation_id"], "lookup": True}).json()
+    order = lookup.order_lookup(number=issued["lookup_number"], code=issued["lookup_code"])
+    assert order.pk == asked["work_order_id"]
+    again = post({"conversation_id": asked["conversation_id"], "lookup": True})
+    assert again.status_code == 422 and "conversation_id" in str(again.json())

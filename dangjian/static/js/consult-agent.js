@@ -19,16 +19,62 @@
     var button = event.target.closest("[data-insert-reply]");
     if (button) insert(button.getAttribute("data-insert-reply"));
   });
-  // Live chat: poll only for turns after the last one shown; clear the box after sending.
+  // Live chat: poll only for turns after the last one shown, telling the server the state
+  // the controls were drawn for (it re-sends them when the state changed).
+  function lastId(log) {
+    var items = log.querySelectorAll("li[data-id]");
+    return items.length ? items[items.length - 1].getAttribute("data-id") : 0;
+  }
+  function scrollDown() {
+    var log = document.getElementById("chat-log");
+    if (log) log.scrollTop = log.scrollHeight;
+  }
   document.addEventListener("htmx:configRequest", function (event) {
     var log = document.getElementById("chat-log");
     if (!log || event.detail.elt !== log) return;
-    var items = log.querySelectorAll("li[data-id]");
-    event.detail.parameters.after = items.length ? items[items.length - 1].getAttribute("data-id") : 0;
+    event.detail.parameters.after = lastId(log);
+    var status = document.getElementById("chat-status");
+    if (status) event.detail.parameters.state = status.getAttribute("data-state") || "";
+  });
+  // A turn sent while a poll was under way may arrive twice: keep the first.
+  document.addEventListener("htmx:afterSettle", function () {
+    var log = document.getElementById("chat-log");
+    if (!log) return;
+    var seen = {};
+    log.querySelectorAll("li[data-id]").forEach(function (item) {
+      var id = item.getAttribute("data-id");
+      if (seen[id]) item.remove();
+      seen[id] = true;
+    });
+    scrollDown();
   });
   document.addEventListener("htmx:afterRequest", function (event) {
-    if (event.detail.elt.classList && event.detail.elt.classList.contains("chat-form") && event.detail.successful) {
-      event.detail.elt.reset();
+    var form = event.detail.elt;
+    if (form.classList && form.classList.contains("chat-form") && event.detail.successful) {
+      form.reset();
+      var box = form.querySelector("textarea");
+      if (box) box.focus();
     }
+  });
+  document.addEventListener("DOMContentLoaded", scrollDown);
+  // Ctrl+Enter (or Cmd+Enter) sends; Enter alone starts a new line.
+  document.addEventListener("keydown", function (event) {
+    var box = event.target;
+    if (box.id !== "chat-text" || event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    event.preventDefault();
+    if (box.value.trim()) box.form.requestSubmit();
+  });
+  // The agent's keystrokes tell the asker 坐席正在输入… (at most once every 3 s).
+  var lastTyping = 0;
+  document.addEventListener("input", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-typing-url]");
+    if (!form || Date.now() - lastTyping < 3000) return;
+    lastTyping = Date.now();
+    var token = form.querySelector("input[name=csrfmiddlewaretoken]");
+    fetch(form.getAttribute("data-typing-url"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": token ? token.value : "" },
+    });
   });
 })();

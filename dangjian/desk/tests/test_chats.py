@@ -1,0 +1,420 @@
+"""Live chat both ways: the queue (您前面还有 N 位), the bot relaying the asker's turns to
+the open chat, the agent typing, transfer between agents, ending by either side with the
+transcript kept on the order; visitors by their browser session; pages and API."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from dangjian.core.models import AuditEntry
+from dangjian.desk import selectors
+from dangjian.desk.models import AgentPresence, ChatSession, WorkOrder
+from dangjian.desk.services import chats
+from dangjian.desk.services import orders as services
+from dangjian.desk.tests.test_orders_services import ask_unknown
+from dangjian.desk.tests.test_orders_services import staff as staff
+from dangjian.knowledge.models import Message
+from dangjian.knowledge.services import bot
+from dangjian.knowledge.tests.kb_helpers import ScriptedEngine, make_base
+
+
+def _chat(cast, text="我的党龄从什么时候开始算起？", user=None) -> ChatSession:
+    user = user or cast.user["member"]
+    result = services.handoff(ask_unknown(user, text), user)
+    assert isinstance(result, ChatSession)
+    return result
+
+
+def _texts(chat) -> list[tuple[str, str]]:
+    return [(m.role, m.text) for m in selectors.chat_messages(chat)]
+
+
+# --- The queue
+
+
+def test_a_full_agents_askers_wait_in_turn_and_are_taken_when_room_appears(cast, staff):
+    agent = staff["k1_agent"]
+    chats.presence_set(user=agent, online=True, capacity=1)
+    first = _chat(cast)
+    second, third = _chat(cast, "第二个问题"), _chat(cast, "第三个问题")
+    assert first.status == "active" and first.agent == agent and first.accepted_at
+    assert (second.status, third.status) == ("waiting", "waiting")
+    assert (chats.queue_ahead(second), chats.queue_ahead(third)) == (0, 1)
+    assert chats.queue_length() == 2
+    chats.chat_post(acting_user=cast.user["member"], chat=second, text="我还在等")  # while waiting
+    chats.chat_close(acting_user=agent, chat=first)
+    second.refresh_from_db()
+    third.refresh_from_db()
+    assert second.status == "active" and second.agent == agent
+    assert ("system", chats.MSG_ACCEPTED) in _texts(second)
+    assert ("user", "我还在等") in _texts(second)
+    assert third.status == "waiting" and chats.queue_ahead(third) == 0
+
+
+def test_a_waiting_chat_goes_to_an_agent_who_comes_online_or_polls(cast, staff):
+    chats.presence_set(user=staff["k1_agent"], online=True, capacity=1)
+    _chat(cast)
+    waiting = _chat(cast, "第二个问题")
+    chats.presence_set(user=staff["k2_agent"], online=True)  # the sibling county: not theirs
+    waiting.refresh_from_db()
+    assert waiting.status == "waiting"
+    chats.presence_set(user=staff["p_agent"], online=True)  # the province covers everyone
+    waiting.refresh_from_db()
+    assert waiting.status == "active" and waiting.agent == staff["p_agent"]
+
+
+def test_the_asker_ending_a_chat_makes_room_for_the_next(cast, staff):
+    chats.presence_set(user=staff["k1_agent"], online=True, capacity=1)
+    first = _chat(cast)
+    waiting = _chat(cast, "第二个问题")
+    chats.chat_close(acting_user=cast.user["member"], chat=first)  # the asker ends it
+    waiting.refresh_from_db()
+    assert waiting.agent == staff["k1_agent"]  # room appeared: given at once
+    first.refresh_from_db()
+    assert first.status == "closed" and ("system", chats.MSG_ENDED_BY_ASKER) in _texts(first)
+
+
+def test_no_agent_online_files_a_work_order_not_a_queue(cast, staff):
+    stale = timezone.now() - dt.timedelta(seconds=chats.PRESENCE_SECONDS + 1)
+    chats.presence_set(user=staff["k1_agent"], online=True)
+    AgentPresence.objects.update(last_seen=stale)
+    result = services.handoff(ask_unknown(cast.user["member"]), cast.user["member"])
+    assert isinstance(result, WorkOrder)
+
+
+# --- The bot hands the asker's turns to the open chat
+
+
+def test_while_a_chat_is_open_the_members_turns_go_to_the_agent_not_the_bot(cast, staff):
+    entries = make_base(cast.org["P"])
+    engine = ScriptedEngine([(entries[0], 0.02)], confidence=0.1)
+    chats.presence_set(user=staff["k1_agent"], online=True)
+    member = cast.user["member"]
+    handed = bot.ask(user=member, question="社区食堂的营业时间是几点", engine=engine)
+    assert handed.chat_id is not None and bot.MSG_HANDOFF_CHAT in handed.answer
+    chat = ChatSession.objects.get(pk=handed.chat_id)
+    bot_turns = Message.objects.filter(role="bot").count()
+    relayed = bot.ask(
+        user=member, question="我在广州打工", conversation=handed.conversation, engine=engine
+    )
+    assert relayed.chat_id == chat.pk and relayed.answer == "" and relayed.message.role == "user"
+    assert Message.objects.filter(role="bot").count() == bot_turns  # the bot stayed silent
+    assert ("user", "我在广州打工") in _texts(chat)
+    chats.chat_close(acting_user=staff["k1_agent"], chat=chat)
+    after = bot.ask(
+        user=member, question="如何转接党组织关系", conversation=handed.conversation, engine=engine
+    )
+    assert after.message.role == "bot"  # the bot answers again (and may hand off anew)
+    assert after.chat_id != chat.pk
+
+
+def test_a_queued_handoff_tells_the_asker_they_wait(cast, staff):
+    entries = make_base(cast.org["P"])
+    engine = ScriptedEngine([(entries[0], 0.02)], confidence=0.1)
+    chats.presence_set(user=staff["k1_agent"], online=True, capacity=1)
+    _chat(cast)
+    waiting = bot.ask(user=cast.user["member"], question="社区食堂几点开门", engine=engine)
+    assert bot.MSG_HANDOFF_QUEUE in waiting.answer
+
+
+# --- Typing, refusals
+
+
+def test_the_agent_typing_shows_for_a_few_seconds_and_only_the_agent_may(cast, staff):
+    agent = staff["k1_agent"]
+    chats.presence_set(user=agent, online=True)
+    chat = _chat(cast)
+    chats.chat_typing(acting_user=agent, chat=chat)
+    chat.refresh_from_db()
+    assert chats.agent_typing(chat)
+    chats.chat_post(acting_user=agent, chat=chat, text="您好")
+    chat.refresh_from_db()
+    assert not chats.agent_typing(chat)  # the turn arrived
+    chats.chat_typing(acting_user=agent, chat=chat)
+    ChatSession.objects.filter(pk=chat.pk).update(
+        agent_typing_at=timezone.now() - dt.timedelta(seconds=chats.TYPING_SECONDS + 1)
+    )
+    chat.refresh_from_db()
+    assert not chats.agent_typing(chat)
+    with pytest.raises(PermissionDenied):
+        chats.chat_typing(acting_user=cast.user["member"], chat=chat)
+    chats.chat_close(acting_user=agent, chat=chat)
+    with pytest.raises(ValidationError):
+        chats.chat_typing(acting_user=agent, chat=chat)
+
+
+def test_strangers_and_closed_chats_are_refused(cast, staff):
+    chats.presence_set(user=staff["k1_agent"], online=True)
+    chat = _chat(cast)
+    for stranger in (staff["k2_agent"], cast.user["agent"], AnonymousUser()):
+        with pytest.raises(PermissionDenied):
+            chats.chat_post(acting_user=stranger, chat=chat, text="你好")
+        with pytest.raises(PermissionDenied):
+            chats.chat_close(acting_user=stranger, chat=chat)
+    chats.chat_close(acting_user=staff["k1_agent"], chat=chat)
+    with pytest.raises(ValidationError) as closed:
+        chats.chat_close(acting_user=cast.user["member"], chat=chat)
+    assert closed.value.message_dict == {"status": [chats.MSG_CHAT_CLOSED]}
+    with pytest.raises(ValidationError) as empty:
+        chats.chat_post(acting_user=cast.user["member"], chat=chat, text="还在吗")
+    assert "text" in empty.value.message_dict
+
+
+# --- Transfer between agents
+
+
+def test_transfer_with_a_note_the_other_agent_accepts(cast, staff):
+    k1, p_agent = staff["k1_agent"], staff["p_agent"]
+    chats.presence_set(user=k1, online=True)
+    chats.presence_set(user=p_agent, online=True)
+    chat = _chat(cast)
+    assert chat.agent == k1 and chats.transfer_targets(chat) == [p_agent]
+    chats.chat_transfer(
+        acting_user=k1, chat=chat, to_agent=p_agent, note="涉及异地转接，请省里协助"
+    )
+    chat.refresh_from_db()
+    assert chat.transfer_to == p_agent and selectors.chat_get(p_agent, chat.pk) == chat
+    assert list(selectors.transfers_to(p_agent)) == [chat]
+    with pytest.raises(PermissionDenied):  # only the agent asked accepts
+        chats.chat_transfer_accept(acting_user=staff["k2_agent"], chat=chat)
+    chats.chat_transfer_accept(acting_user=p_agent, chat=chat)
+    chat.refresh_from_db()
+    assert chat.agent == p_agent and chat.transfer_to is None
+    assert chat.transfer_note == "涉及异地转接，请省里协助"
+    assert ("system", chats.MSG_TRANSFERRED) in _texts(chat)
+    assert "涉及异地转接" not in str(_texts(chat))  # the note is for the agents
+    chats.chat_post(acting_user=p_agent, chat=chat, text="您好，我是省里的坐席")
+    with pytest.raises(PermissionDenied):  # the first agent has left the chat
+        chats.chat_post(acting_user=k1, chat=chat, text="我还在")
+    assert AuditEntry.objects.filter(action="consult.chat.transfer_accept").count() == 1
+
+
+def test_transfer_refusals(cast, staff):
+    k1, k2, p_agent = staff["k1_agent"], staff["k2_agent"], staff["p_agent"]
+    chats.presence_set(user=k1, online=True)
+    chats.presence_set(user=k2, online=True)  # online, but not over the member's branch
+    chat = _chat(cast)
+
+    def transfer(user=k1, to=p_agent, note="请协助办理"):
+        return chats.chat_transfer(acting_user=user, chat=chat, to_agent=to, note=note)
+
+    with pytest.raises(PermissionDenied):
+        transfer(user=cast.user["member"])
+    with pytest.raises(ValidationError) as offline:  # the province agent is not online
+        transfer(note="")
+    assert set(offline.value.message_dict) == {"to_agent", "note"}
+    with pytest.raises(ValidationError) as outside:
+        transfer(to=k2)
+    assert outside.value.message_dict == {"to_agent": [chats.MSG_TRANSFER_TARGET]}
+    chats.presence_set(user=p_agent, online=True, capacity=1)
+    transfer()
+    # the agent asked fills up meanwhile: accepting is refused on capacity
+    AgentPresence.objects.filter(user=p_agent).update(capacity=1)
+    busy = ChatSession.objects.create(
+        conversation=ask_unknown(cast.user["member"], "占用"), agent=p_agent, status="active"
+    )
+    with pytest.raises(ValidationError) as full:
+        chats.chat_transfer_accept(acting_user=p_agent, chat=chat)
+    assert full.value.message_dict == {"transfer": [chats.MSG_TRANSFER_FULL]}
+    chats.chat_close(acting_user=p_agent, chat=busy)
+    chats.chat_transfer_decline(acting_user=p_agent, chat=chat)  # 拒绝
+    chat.refresh_from_db()
+    assert chat.transfer_to is None and chat.agent == k1
+    transfer()
+    chats.chat_transfer_decline(acting_user=k1, chat=chat)  # 撤回
+    with pytest.raises(PermissionDenied):  # nothing pending any more
+        chats.chat_transfer_accept(acting_user=p_agent, chat=chat)
+    chats.chat_close(acting_user=k1, chat=chat)
+    with pytest.raises(ValidationError):
+        transfer()
+
+
+# --- The transcript on the order
+
+
+def test_ending_with_an_order_keeps_the_transcript_on_it(client, cast, staff, login):
+    agent = staff["k1_agent"]
+    chats.presence_set(user=agent, online=True)
+    chat = _chat(cast)
+    chats.chat_post(acting_user=agent, chat=chat, text="请问您在哪个支部？")
+    chats.chat_post(acting_user=cast.user["member"], chat=chat, text="五华区一支部")
+    chats.chat_close(acting_user=agent, chat=chat, to_order=True)
+    chat.refresh_from_db()
+    order = chat.work_order
+    assert order.source == "chat" and order.conversation == chat.conversation
+    texts = [m.text for m in selectors.conversation_transcript(order)]
+    assert "请问您在哪个支部？" in texts and "五华区一支部" in texts
+    assert any(order.number in t for t in texts)  # the asker is told the number
+    login(agent)
+    page = client.get(f"/consult/orders/{order.pk}/").content.decode()
+    assert "请问您在哪个支部？" in page and "五华区一支部" in page
+
+
+# --- Visitors
+
+
+def test_a_visitor_chats_by_their_session_only(cast, staff):
+    chats.presence_set(user=staff["k1_agent"], online=True)  # a county's: not a visitor's
+    chats.presence_set(user=staff["p_agent"], online=True)
+    visitor = AnonymousUser()
+    conversation = ask_unknown(visitor)
+    chat = services.handoff(conversation, visitor)
+    assert chat.agent == staff["p_agent"] and chat.asker is None  # the province's agents
+    assert selectors.chat_get(visitor, chat.pk, session_ids=[conversation.pk]) == chat
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        selectors.chat_get(visitor, chat.pk, session_ids=[conversation.pk + 1])
+    with pytest.raises(PermissionDenied):
+        chats.chat_post(acting_user=visitor, chat=chat, text="你好")
+    chats.chat_post(acting_user=visitor, chat=chat, text="你好", session_ids=[conversation.pk])
+    chats.chat_close(acting_user=visitor, chat=chat, session_ids=[conversation.pk])
+    chat.refresh_from_db()
+    assert chat.status == "closed"
+
+
+# --- Pages
+
+
+def test_the_member_and_the_agent_pages_poll_both_ways(client, cast, staff, login):
+    agent = staff["k1_agent"]
+    chats.presence_set(user=agent, online=True, capacity=1)
+    _chat(cast)
+    chat = _chat(cast, "第二个问题")
+    login(cast.user["member"])
+    page = client.get(f"/consult/live/{chat.pk}/").content.decode()
+    assert "您是下一位" in page and 'hx-trigger="every 2s"' in page
+    assert "不等了，留言给工作人员" in page
+    first = ChatSession.objects.filter(status="active").get()
+    chats.chat_close(acting_user=agent, chat=first)
+    polled = client.get(
+        f"/consult/live/{chat.pk}/messages/", {"after": "0", "state": "waiting:0:0"}
+    )
+    body = polled.content.decode()
+    assert polled.status_code == 200 and chats.MSG_ACCEPTED in body
+    assert 'id="chat-controls" hx-swap-oob="true"' in body  # the state changed
+    login(agent)
+    client.post(f"/consult/live/{chat.pk}/typing/")
+    sent = client.post(f"/consult/live/{chat.pk}/send/", {"text": "您好"}, HTTP_HX_REQUEST="true")
+    assert "您好" in sent.content.decode()
+    assert client.post(f"/consult/live/{chat.pk}/typing/").status_code == 204
+    login(cast.user["member"])
+    state = f"active:{agent.pk}:0"
+    body = client.get(
+        f"/consult/live/{chat.pk}/messages/", {"after": "0", "state": state}
+    ).content.decode()
+    assert "坐席正在输入" in body and "您好" in body and "chat-controls" not in body
+    assert client.post(f"/consult/live/{chat.pk}/typing/").status_code == 403
+    client.post(f"/consult/live/{chat.pk}/close/")
+    ended = client.get(f"/consult/live/{chat.pk}/messages/", {"after": "0", "state": state})
+    assert ended.status_code == 286 and "会话已结束" in ended.content.decode()  # polling stops
+
+
+def test_the_bot_page_sends_the_asker_to_the_open_chat(client, cast, staff, login, monkeypatch):
+    from dangjian.knowledge import index
+
+    entries = make_base(cast.org["P"])
+    engine = ScriptedEngine([(entries[0], 0.02)], confidence=0.1)
+    monkeypatch.setattr(index, "live", lambda: type("L", (), {"get": lambda self: engine})())
+    chats.presence_set(user=staff["k1_agent"], online=True)
+    login(cast.user["member"])
+    handed = client.post("/consult/chat/", {"question": "社区食堂几点开门"}, HTTP_HX_REQUEST="true")
+    chat = ChatSession.objects.get()
+    assert handed["HX-Redirect"] == f"/consult/live/{chat.pk}/"
+    page = client.get("/consult/chat/", {"c": chat.conversation_id}).content.decode()
+    assert f"/consult/live/{chat.pk}/" in page  # 人工坐席会话进行中，点此进入
+    typed = client.post("/consult/chat/", {"c": chat.conversation_id, "question": "我在广州"})
+    assert typed.status_code == 302 and typed["Location"] == f"/consult/live/{chat.pk}/"
+    assert ("user", "我在广州") in _texts(chat)
+
+
+def test_a_visitor_uses_the_chat_page_through_their_session(client, cast, staff, monkeypatch):
+    from dangjian.knowledge import index
+
+    entries = make_base(cast.org["P"])
+    engine = ScriptedEngine([(entries[0], 0.02)], confidence=0.1)
+    monkeypatch.setattr(index, "live", lambda: type("L", (), {"get": lambda self: engine})())
+    chats.presence_set(user=staff["p_agent"], online=True)
+    handed = client.post("/consult/chat/", {"question": "社区食堂几点开门"})
+    chat = ChatSession.objects.get()
+    assert handed["Location"] == f"/consult/live/{chat.pk}/"
+    assert client.get(handed["Location"]).status_code == 200
+    sent = client.post(f"/consult/live/{chat.pk}/send/", {"text": "你好"}, HTTP_HX_REQUEST="true")
+    assert "你好" in sent.content.decode()
+    other = type(client)()
+    assert other.get(f"/consult/live/{chat.pk}/").status_code == 404
+    client.post(f"/consult/live/{chat.pk}/close/", {"to_order": "1"})
+    page = client.get(f"/consult/live/{chat.pk}/").content.decode()
+    assert "留下手机号码或获取查询码" in page
+    bot_page = client.get("/consult/chat/", {"c": chat.conversation_id}).content.decode()
+    assert "获取查询码" in bot_page  # the order filed from the chat needs a way to reach them
+
+
+def test_the_transfer_pages(client, cast, staff, login):
+    k1, p_agent = staff["k1_agent"], staff["p_agent"]
+    chats.presence_set(user=k1, online=True)
+    chats.presence_set(user=p_agent, online=True)
+    chat = _chat(cast)
+    login(k1)
+    page = client.get(f"/consult/live/{chat.pk}/").content.decode()
+    assert "转接给其他坐席" in page and str(p_agent) in page
+    bad = client.post(f"/consult/live/{chat.pk}/transfer/", {"to_agent": p_agent.pk, "note": ""})
+    assert bad.status_code == 422
+    client.post(f"/consult/live/{chat.pk}/transfer/", {"to_agent": p_agent.pk, "note": "请协助"})
+    login(p_agent)
+    console = client.get("/consult/console/").content.decode()
+    assert f"转接请求：在线会话 {chat.pk}" in console
+    page = client.get(f"/consult/live/{chat.pk}/").content.decode()
+    assert "接受转接" in page and "请协助" in page
+    client.post(f"/consult/live/{chat.pk}/transfer/accept/")
+    chat.refresh_from_db()
+    assert chat.agent == p_agent
+
+
+# --- API
+
+
+def test_the_chat_api_state_typing_transfer_with_field_errors(client, cast, staff, bearer):
+    k1, p_agent = staff["k1_agent"], staff["p_agent"]
+    chats.presence_set(user=k1, online=True)
+    chat = _chat(cast)
+    api = f"/api/v1/consult/chats/{chat.pk}"
+
+    def post(path, body, user):
+        return client.post(path, body, content_type="application/json", **bearer(user))
+
+    assert post(f"{api}/typing", {}, k1).status_code == 204
+    state = client.get(api, **bearer(cast.user["member"])).json()
+    assert state["agent_typing"] is True and state["queue_ahead"] == 0
+    assert state["transfer_note"] is None
+    refused = post(f"{api}/transfer", {"to_agent_id": p_agent.pk, "note": "x"}, k1)
+    assert refused.status_code == 422
+    fields = {tuple(e["loc"]) for e in refused.json()["detail"]}
+    assert fields == {("body", "to_agent_id"), ("body", "note")}
+    chats.presence_set(user=p_agent, online=True)
+    asked = post(f"{api}/transfer", {"to_agent_id": p_agent.pk, "note": "请协助"}, k1).json()
+    assert asked["transfer_to_id"] == p_agent.pk and asked["transfer_note"] == "请协助"
+    assert post(f"{api}/transfer/accept", {}, k1).status_code == 403
+    taken = post(f"{api}/transfer/accept", {}, p_agent).json()
+    assert taken["agent_id"] == p_agent.pk and taken["transfer_to_id"] is None
+
+
+def test_the_public_look_up_api(client, cast):
+    from dangjian.desk.services import lookup
+
+    order = WorkOrder.objects.create(
+        source="handoff", summary="社区食堂几点开门", org=cast.org["P"], reply="7点。"
+    )
+    code = lookup.lookup_code_issue(order=order)
+
+    def post(body):
+        return client.post("/api/v1/consult/public/lookup", body, content_type="application/json")
+
+    found = post({"number": order.number, "code": code}).json()
+    assert found["number"] == order.number and found["reply"] == "7点。"
+    wrong = post({"number": order.number, "code": "ABCDEFGH"})
+    assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == ["body", "code"]
+    assert post({"number": "x", "code": code}).status_code == 422
