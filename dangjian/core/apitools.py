@@ -90,8 +90,13 @@ class Paging(LimitOffsetPagination):
 
 def _order_fields(queryset) -> list[tuple[str, bool]]:
     """(field, descending) of the queryset's order, which must end with the primary key
-    (so that it is a total order and a position in it is unambiguous)."""
-    order = list(queryset.query.order_by or queryset.model._meta.ordering)
+    (so that it is a total order and a position in it is unambiguous): as
+    :func:`core.pages.in_list_order` declared it, or its ``order_by``, or the model's."""
+    order = list(
+        getattr(queryset, "keyset_order", None)
+        or queryset.query.order_by
+        or queryset.model._meta.ordering
+    )
     fields = [(f.lstrip("-"), f.startswith("-")) for f in order if isinstance(f, str)]
     if len(fields) != len(order) or fields[-1][0] not in ("id", "pk"):
         raise ValueError(f"keyset pagination needs an order ending in the key, not {order}")

@@ -177,7 +177,7 @@ def capped_count(queryset, cap: int | None = None) -> tuple[int, bool]:
     if known is not None:
         return known, False
     cap = COUNT_CAP if cap is None else cap
-    n = queryset[: cap + 1].count()
+    n = queryset.order_by()[: cap + 1].count()
     return min(n, cap), n > cap
 
 

@@ -76,6 +76,17 @@ def meeting_list(user, filters: dict | None = None) -> QuerySet[Meeting]:
     return qs
 
 
+MEETING_ORDER = ("-starts_at", "-id")
+
+
+def in_list_order(user, qs: QuerySet[Meeting], org: Organisation | None = None):
+    """The meeting list newest first, read as its size calls for
+    (:func:`core.scope.in_list_order`): the user's whole scope, or ``org``'s subtree
+    when the list is narrowed to one."""
+    small = scope.subtree_size(user, Perm.VIEW_ORGLIFE, org) <= scope.SMALL_SUBTREE
+    return scope.in_list_order(qs, MEETING_ORDER, small=small)
+
+
 def meeting_get(user, meeting_id) -> Meeting:
     return scope.get_or_404(meeting_queryset(user), pk=meeting_id)
 

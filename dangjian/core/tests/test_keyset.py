@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from dangjian.core import pages
+from dangjian.core import pages, scope
 from dangjian.core.calendar import TZ
 from dangjian.core.models import AuditEntry
 from dangjian.orglife.models import Meeting
@@ -30,8 +30,14 @@ def meetings(cast):
     return Meeting.objects.order_by("-starts_at", "-id")
 
 
+@pytest.mark.parametrize("small", [True, False])
 @pytest.mark.parametrize("limit", [1, 2, 3, 100])
-def test_the_cursor_walk_is_the_offset_walk(client, cast, bearer, meetings, limit):
+def test_the_cursor_walk_is_the_offset_walk(
+    client, cast, bearer, meetings, limit, small, monkeypatch
+):
+    """Read in the index's order (a province) or sorted after narrowing (a county: here
+    every subtree counts as small unless the threshold is 0), the walks are the same."""
+    monkeypatch.setattr(scope, "SMALL_SUBTREE", scope.SMALL_SUBTREE if small else 0)
     headers = bearer(cast.user["root"])
     expected = list(meetings.values_list("pk", flat=True))
     assert cursor_ids(client, MEETINGS, headers, limit=limit) == expected

@@ -24,7 +24,10 @@ from dangjian.orgs import selectors as org_selectors
 @router.get("/meetings", response=list[MeetingOut], summary="会议列表（权限范围内）")
 @paginate(KeysetPaging)
 def meeting_list(request, filters: Query[MeetingFilters]):
-    return filtered(MeetingFilter, filters, selectors.meeting_queryset(request.user), request)
+    user = request.user
+    meetings = filtered(MeetingFilter, filters, selectors.meeting_queryset(user), request)
+    org = org_selectors.org_queryset(user).filter(pk=filters.org).first() if filters.org else None
+    return selectors.in_list_order(user, meetings, org)
 
 
 @router.get("/meetings/{meeting_id}", response=MeetingDetailOut, summary="会议详情")
