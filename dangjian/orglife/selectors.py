@@ -428,7 +428,13 @@ class ComplianceTable:
     period: rules.Period
     total: rules.Compliance
     rows: list[ComplianceRow]
-    behind: list[ComplianceRow]
+    behind: list[ComplianceRow]  # the first BEHIND_SHOWN, by path
+    behind_more: int = 0  # behind, not listed (drill down to see them)
+
+
+# A city has thousands of branches; the list names the first ones, the rows tell where
+# the others are.
+BEHIND_SHOWN = 100
 
 
 def compliance_table(
@@ -468,7 +474,8 @@ def compliance_table(
         period=period,
         total=rules.aggregate(r for _, r in results),
         rows=rows,
-        behind=behind,
+        behind=behind[:BEHIND_SHOWN],
+        behind_more=max(len(behind) - BEHIND_SHOWN, 0),
     )
 
 
@@ -611,10 +618,11 @@ def _table_from_rollups(
         )
         for child in children
     ]
-    behind_values = _rollup_values(user, behind_ids, keys)
+    shown = behind_ids[:BEHIND_SHOWN]  # in path order, as the branches were met
+    behind_values = _rollup_values(user, shown, keys)
     behind = [
         ComplianceRow(b, _figures(branches[b.pk], behind_values[b.pk], plan, period, today, 1))
-        for b in Organisation.objects.filter(pk__in=behind_ids).order_by("path")
+        for b in Organisation.objects.filter(pk__in=shown).order_by("path")
     ]
     return ComplianceTable(
         org=org,
@@ -622,6 +630,7 @@ def _table_from_rollups(
         total=_figures(nodes[org.pk], values[org.pk], plan, period, today, len(behind_ids)),
         rows=[row for row in rows if row.compliance.branches],
         behind=behind,
+        behind_more=len(behind_ids) - len(shown),
     )
 
 

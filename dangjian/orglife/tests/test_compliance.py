@@ -90,6 +90,14 @@ def test_table_rows_drill_down_and_behind(cast, via):
     assert [row.org for row in drill.rows] == [cast.org["B1"], cast.org["B2"]]
 
 
+def test_the_behind_list_names_the_first_branches_and_counts_the_rest(cast, via, monkeypatch):
+    monkeypatch.setattr(selectors, "BEHIND_SHOWN", 1)
+    result = table(via, cast.user["county_admin"], cast.org["T1"], "2026-11")
+    assert result.total.branches_behind == 2
+    assert [row.org for row in result.behind] == [cast.org["B1"]]
+    assert result.behind_more == 1
+
+
 # evaluated: whether the rollups are built, the children, the organisations, the meetings;
 # from the rollups: whether they are built, the children, the organisations, the ended
 # units' rows of the branches, the root's and children's rows, the behind branches and
@@ -272,6 +280,7 @@ def test_the_table_from_rollups_equals_the_direct_evaluation(cast, rows, lives, 
         with mock.patch.object(rollups, "settled", return_value=False):
             direct = selectors.compliance_table(cast.user["root"], org, period, today)
         assert from_rows.total == direct.total, top
+        assert from_rows.behind_more == direct.behind_more, top
         assert [(r.org, r.compliance) for r in from_rows.rows] == [
             (r.org, r.compliance) for r in direct.rows
         ], top
