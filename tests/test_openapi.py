@@ -203,6 +203,14 @@ def test_choices_are_enumerated(schema):
 def test_list_responses_are_paged(schema):
     ok = schema["paths"]["/api/v1/members"]["get"]["responses"]["200"]
     ref = ok["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert set(schema["components"]["schemas"][ref]["properties"]) == {
+        "items",
+        "count",
+        "count_capped",
+        "next_cursor",
+    }
+    ok = schema["paths"]["/api/v1/orgs"]["get"]["responses"]["200"]
+    ref = ok["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     assert set(schema["components"]["schemas"][ref]["properties"]) == {"items", "count"}
 
 

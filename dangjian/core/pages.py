@@ -7,10 +7,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import HttpResponse
+from django.utils.functional import cached_property
 
 from dangjian.core.errors import field_errors
 
 PAGE_SIZE = 20
+COUNT_CAP = 10_000  # a long list counts at most this many rows and says "10,000+"
 MSG_NO_CHANGES = "没有修改任何内容"
 
 
@@ -164,9 +166,42 @@ def query_text(request, name: str = "q", limit: int = 100) -> str:
     return " ".join(request.GET.get(name, "").replace("\x00", "").split())[:limit]
 
 
-def paginate(request, queryset, per_page: int = PAGE_SIZE) -> Page:
-    """One page of ``queryset``; a bad or out-of-range ?page= falls back, never 500s."""
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+def capped_count(queryset, cap: int | None = None) -> tuple[int, bool]:
+    """``(n, capped)``: the rows, counted up to ``cap`` (``capped`` when there are more).
+
+    A total known from summary rows (``ScopedQuerySet.with_count``) is exact and free;
+    otherwise ``SELECT COUNT(*) FROM (… LIMIT cap + 1)``, which stops after ``cap + 1``
+    rows instead of counting a province's 700,000 meetings for a 20-row page.
+    """
+    known = getattr(queryset, "_known_count", None)
+    if known is not None:
+        return known, False
+    cap = COUNT_CAP if cap is None else cap
+    n = queryset.order_by()[: cap + 1].count()
+    return min(n, cap), n > cap
+
+
+class CappedPaginator(Paginator):
+    """A paginator counting at most :data:`COUNT_CAP` rows (see :func:`capped_count`):
+    past it, the pages stop at the cap and ``count_label`` reads "10,000+"."""
+
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        n, self.capped = capped_count(self.object_list)
+        return n
+
+    @property
+    def count_label(self) -> str:
+        return f"{self.count:,}+" if self.capped else str(self.count)
+
+
+def paginate(request, queryset, per_page: int = PAGE_SIZE, *, capped: bool = False) -> Page:
+    """One page of ``queryset``; a bad or out-of-range ?page= falls back, never 500s.
+    ``capped``: for lists that can grow to a province's size (:class:`CappedPaginator`)."""
+    paginator = (CappedPaginator if capped else Paginator)(queryset, per_page)
+    return paginator.get_page(request.GET.get("page"))
 
 
 def vary_on_htmx(response):

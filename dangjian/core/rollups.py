@@ -424,6 +424,12 @@ def _settled() -> bool:
     return bool(runs["done"]) and not runs["running"]
 
 
+def settled() -> bool:
+    """Whether every organisation's rows can be read as they stand (see :func:`_settled`):
+    a reader that gets ``False`` computes its figures directly."""
+    return _settled()
+
+
 def current_breakdowns(user, orgs: Iterable, metric: str) -> dict[int, dict[str, int]] | None:
     """Each organisation's subtree figure of a snapshot metric as it stands *now*, by key:
     exact, not a refresh behind (``{org_id: {key: n}}``, as :func:`breakdowns`).

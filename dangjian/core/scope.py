@@ -25,7 +25,8 @@ existence never leaks.
 from collections.abc import Callable, Iterable
 
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import F, OrderBy, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 
@@ -370,6 +371,47 @@ def org_model() -> type[models.Model]:
     from django.conf import settings
 
     return apps.get_model(settings.ORG_MODEL)
+
+
+SMALL_SUBTREE = 5_000  # organisations: a list over fewer is sorted after it is narrowed
+
+
+def subtree_size(user, perm: "Perm", org=None, *, limit: int = SMALL_SUBTREE) -> int:
+    """Organisations in ``org``'s subtree (or in the user's whole scope for ``perm``),
+    counted up to ``limit + 1``: one range of the path index."""
+    model = org_model()
+    if org is not None:
+        rows = model.objects.filter(path__startswith=org.path)
+    else:
+        rows = model.objects.filter(path_q(scope_paths(user, perm), "path"))
+    return rows.order_by()[: limit + 1].count()
+
+
+def in_list_order(queryset, order: tuple[str, ...], *, small: bool):
+    """``queryset`` in ``order`` (ending with the key), read the way its size calls for.
+
+    A list over the whole province is read in the order of its index (``meeting_list_order``)
+    and stops after a page. A list narrowed to a small subtree (a county) is not: its rows
+    are scattered through that index (hundreds of branches meet on the same day), so the
+    database would walk thousands of other counties' rows to find 20 of its own. There,
+    the order is written ``COALESCE(col, col)`` — the same values, but no index gives
+    them — so the subtree's few thousand rows are found through their branches and
+    sorted. PostgreSQL cannot tell the two cases apart itself (it assumes rows are
+    spread evenly). Keyset pagination still knows the order (``keyset_order``).
+    """
+    queryset = queryset.order_by(*order)
+    if small:
+        queryset = queryset.order_by(
+            *(
+                OrderBy(
+                    Coalesce(F(name.lstrip("-")), F(name.lstrip("-"))), descending=name[0] == "-"
+                )
+                for name in order[:-1]
+            ),
+            order[-1],
+        )
+    queryset.keyset_order = tuple(order)
+    return queryset
 
 
 def covers(user, perm: Perm, path: str) -> bool:

@@ -18,7 +18,7 @@ from dangjian.core import uploads
 from dangjian.core.apitools import (
     Id,
     InSchema,
-    Paging,
+    KeysetPaging,
     QuerySchema,
     api_fields,
     filtered,
@@ -199,18 +199,22 @@ class RevealOut(Schema):
 # --- Reads
 
 
-class AuditedPaging(Paging):
-    """The page; a bulk read (a large page or a later one) is written to the audit log."""
+class AuditedPaging(KeysetPaging):
+    """The page; a bulk read (a large page or a later one, by offset or by cursor) is
+    written to the audit log (``first`` is null for a page reached by cursor)."""
 
     def paginate_queryset(self, queryset, pagination, request, **params):
         page = super().paginate_queryset(queryset, pagination, request=request, **params)
         items = page[self.items_attribute] = list(page[self.items_attribute])
-        if services.is_bulk_read(count=len(items), first=pagination.offset):
+        later = bool(pagination.cursor)
+        if later or services.is_bulk_read(count=len(items), first=pagination.offset):
             services.member_bulk_read_record(
                 acting_user=request.user,
                 count=len(items),
-                first=pagination.offset,
-                filters={k: v for k, v in request.GET.items() if k not in {"limit", "offset"}},
+                first=None if later else pagination.offset,
+                filters={
+                    k: v for k, v in request.GET.items() if k not in {"limit", "offset", "cursor"}
+                },
                 channel="api",
                 ip=client_ip(request),
             )

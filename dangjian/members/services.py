@@ -459,7 +459,13 @@ def is_bulk_read(*, count: int, first: int) -> bool:
 
 @transaction.atomic
 def member_bulk_read_record(
-    *, acting_user, count: int, first: int, filters: dict, channel: str, ip: str | None = None
+    *,
+    acting_user,
+    count: int,
+    first: int | None,
+    filters: dict,
+    channel: str,
+    ip: str | None = None,
 ) -> None:
     """Audit a bulk read of member records (拿不走): who read how many, from where, how."""
     audit.record(

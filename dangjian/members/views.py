@@ -70,7 +70,7 @@ def member_list(request):
     if not filterset.is_bound or filterset.form.is_valid():
         used = filterset.form.cleaned_data if filterset.is_bound else {}
         results = selectors.with_scope_total(request.user, results, used)
-    page_obj = paginate(request, results)
+    page_obj = paginate(request, results, capped=True)
     page_obj.object_list = selectors.mark_details(request.user, page_obj.object_list)
     first = page_obj.start_index() - 1 if page_obj.paginator.count else 0
     if services.is_bulk_read(count=len(page_obj), first=first):

@@ -121,6 +121,9 @@ class Meeting(TimeStampedModel):
         indexes = [
             models.Index(fields=["branch", "kind", "starts_at"], name="meeting_branch_kind_start"),
             models.Index(fields=["status", "starts_at"], name="meeting_status_start"),
+            # the list's order: a page of the newest meetings (or the page after a
+            # cursor) is read from the index, not sorted out of the whole table
+            models.Index(fields=["-starts_at", "-id"], name="meeting_list_order"),
         ]
         constraints = [
             models.CheckConstraint(

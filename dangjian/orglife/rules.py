@@ -80,16 +80,36 @@ def required_from(founded_on: dt.date) -> dt.date:
     return last + dt.timedelta(days=1)
 
 
+def owes(unit: Period, *, founded_on: dt.date, dissolved_on: dt.date | None) -> bool:
+    """Whether the organisation owes meetings for ``unit`` once the unit has started: it
+    had begun (not in its founding month only) and it still existed. Whatever the date,
+    so the compliance rollups can store it."""
+    return unit.last >= required_from(founded_on) and (
+        dissolved_on is None or unit.first <= dissolved_on
+    )
+
+
 def is_required(
     unit: Period, *, founded_on: dt.date, dissolved_on: dt.date | None, today: dt.date
 ) -> bool:
-    """Whether the organisation owes meetings for ``unit``: it had begun (not in its
-    founding month only), it still existed, and the unit has started."""
-    return (
-        unit.last >= required_from(founded_on)
-        and (dissolved_on is None or unit.first <= dissolved_on)
-        and unit.first <= today
-    )
+    """Whether the organisation owes meetings for ``unit`` today: it owes the unit
+    (:func:`owes`) and the unit has started."""
+    return owes(unit, founded_on=founded_on, dissolved_on=dissolved_on) and unit.first <= today
+
+
+def judge_unit(result: "KindResult", unit: Period, owed: int, met: int, today: dt.date) -> None:
+    """Add one unit's figures as of ``today`` to ``result``: ``owed`` organisations owe it
+    (a branch, or a branch's groups), ``met`` of them held enough meetings. Units not yet
+    started are not owed; the shortfall of a running unit is pending, of an ended one
+    missed."""
+    if not owed or unit.first > today:
+        return
+    result.required += owed
+    result.met += met
+    if unit.last >= today:
+        result.pending += owed - met
+    else:
+        result.missed += owed - met
 
 
 # --- Compliance of one branch ------------------------------------------------------

@@ -6,16 +6,17 @@ called to, whatever their roles).
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from dangjian.core import scope, warnings
+from dangjian.core import rollups, scope, warnings
 from dangjian.core.calendar import TZ
+from dangjian.core.models import Rollup
 from dangjian.core.scope import Perm
 from dangjian.members.models import Member
-from dangjian.orglife import checkin, rules
+from dangjian.orglife import checkin, metrics, rules
 from dangjian.orglife.choices import AttendanceStatus, MeetingKind, MeetingStatus
 from dangjian.orglife.models import (
     Attendance,
@@ -73,6 +74,17 @@ def meeting_list(user, filters: dict | None = None) -> QuerySet[Meeting]:
     if filters.get("upcoming"):
         qs = qs.filter(ends_at__gte=timezone.now()).exclude(status=MeetingStatus.CANCELLED)
     return qs
+
+
+MEETING_ORDER = ("-starts_at", "-id")
+
+
+def in_list_order(user, qs: QuerySet[Meeting], org: Organisation | None = None):
+    """The meeting list newest first, read as its size calls for
+    (:func:`core.scope.in_list_order`): the user's whole scope, or ``org``'s subtree
+    when the list is narrowed to one."""
+    small = scope.subtree_size(user, Perm.VIEW_ORGLIFE, org) <= scope.SMALL_SUBTREE
+    return scope.in_list_order(qs, MEETING_ORDER, small=small)
 
 
 def meeting_get(user, meeting_id) -> Meeting:
@@ -416,25 +428,38 @@ class ComplianceTable:
     period: rules.Period
     total: rules.Compliance
     rows: list[ComplianceRow]
-    behind: list[ComplianceRow]
+    behind: list[ComplianceRow]  # the first BEHIND_SHOWN, by path
+    behind_more: int = 0  # behind, not listed (drill down to see them)
+
+
+# A city has thousands of branches; the list names the first ones, the rows tell where
+# the others are.
+BEHIND_SHOWN = 100
 
 
 def compliance_table(
     user, org: Organisation, period: str | rules.Period, today: dt.date | None = None
 ) -> ComplianceTable:
-    """Compliance of ``org``'s subtree for ``period``; 404 if ``org`` is out of scope."""
+    """Compliance of ``org``'s subtree for ``period``; 404 if ``org`` is out of scope.
+
+    Read from the ``orglife.compliance`` rollup rows (:func:`_table_from_rollups`) once
+    they are built; before that, every branch's meetings are evaluated directly. Both
+    give the same table (a property test checks it)."""
     if not scope.covers(user, Perm.VIEW_ORGLIFE, org.path):
         from django.http import Http404
 
         raise Http404("未找到")
     if isinstance(period, str):
         period = rules.parse_period(period)
-    results = _subtree_results(org, period, today or _today())
+    today = today or _today()
     children = list(
         Organisation.objects.filter(path__startswith=org.path, depth=org.depth + 1)
         .exclude(org_type=OrgType.GROUP)
         .order_by("path")
     )
+    if rollups.settled():
+        return _table_from_rollups(user, org, children, period, today)
+    results = _subtree_results(org, period, today)
     rows = [
         ComplianceRow(
             child,
@@ -449,7 +474,163 @@ def compliance_table(
         period=period,
         total=rules.aggregate(r for _, r in results),
         rows=rows,
+        behind=behind[:BEHIND_SHOWN],
+        behind_more=max(len(behind) - BEHIND_SHOWN, 0),
+    )
+
+
+@dataclass
+class _Owing:
+    """What the organisations under one node (the table's root, a child, a branch) owe
+    for a period: branches, and per (kind, unit key) how many organisations owe it."""
+
+    branches: int = 0
+    owed: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def _compliance_plan(period: rules.Period, today: dt.date) -> list[tuple[str, rules.Period]]:
+    """(kind, unit) of every requirement inside the period that has started by today."""
+    return [
+        (kind, unit)
+        for kind, freq in rules.frequencies().items()
+        if freq.count > 0
+        for unit in rules.units_in(period, freq.unit)
+        if unit.first <= today
+    ]
+
+
+def _figures(
+    owing: _Owing,
+    values: dict[tuple[str, str], int],
+    plan: list[tuple[str, rules.Period]],
+    period: rules.Period,
+    today: dt.date,
+    behind: int,
+) -> rules.Compliance:
+    """A node's compliance from what it owes and its rollup values ((unit, key) → n)."""
+    result = rules.Compliance(branches=owing.branches, branches_behind=behind)
+    months = [m.key for m in period.months]
+    for kind in rules.KINDS:
+        held_key = metrics.compliance_key(kind, metrics.HELD)
+        result.kinds[kind].held = sum(values.get((m, held_key), 0) for m in months)
+    for kind, unit in plan:
+        met = values.get((unit.key, metrics.compliance_key(kind, metrics.MET)), 0)
+        rules.judge_unit(result.kinds[kind], unit, owing.owed.get((kind, unit.key), 0), met, today)
+    return result
+
+
+def _rollup_values(user, org_ids, keys: list[str]) -> dict[int, dict[tuple[str, str], int]]:
+    values: dict[int, dict[tuple[str, str], int]] = {pk: {} for pk in org_ids}
+    rows = (
+        Rollup.objects.visible_to(user, Perm.VIEW_ORGLIFE)
+        .filter(org_id__in=list(org_ids), metric=metrics.COMPLIANCE, period__in=keys)
+        .values_list("org_id", "period", "key", "value")
+    )
+    for org_id, unit, key, value in rows:
+        values[org_id][(unit, key)] = value
+    return values
+
+
+def _table_from_rollups(
+    user, org: Organisation, children: list[Organisation], period: rules.Period, today: dt.date
+) -> ComplianceTable:
+    """The compliance table from rows, not meetings.
+
+    What is owed comes from the organisations' founding and dissolution dates (one
+    query over the subtree's branches and groups), what was met and held from the
+    rollup values of the root and its children (their subtree sums), and "pending" or
+    "missed" from today's date. A branch is behind when it owes more than it met in a
+    unit that has ended: those are found from the branches' own ``met`` rows of the
+    ended units only, and their full figures read for the list.
+    """
+    plan = _compliance_plan(period, today)
+    facts = list(
+        Organisation.objects.filter(
+            path__startswith=org.path,
+            org_type__in=(OrgType.BRANCH, OrgType.GROUP),
+            founded_on__lte=period.last,
+        )
+        .exclude(dissolved_on__lt=period.first)
+        .values_list("pk", "path", "org_type", "founded_on", "dissolved_on")
+        .order_by("path")
+    )
+    branch_at = {path: pk for pk, path, org_type, _f, _d in facts if org_type == OrgType.BRANCH}
+    node_of = {child.path: child.pk for child in children}
+    size = len(org.path) + scope.STEPLEN
+    nodes: dict[int, _Owing] = {pk: _Owing() for pk in [org.pk, *node_of.values()]}
+    branches: dict[int, _Owing] = {}
+    branch_node: dict[int, int | None] = {}
+    for pk, path, org_type, founded_on, dissolved_on in facts:
+        branch = pk if org_type == OrgType.BRANCH else branch_at.get(scope.path_above(path))
+        if branch is None:  # a group whose branch did not exist in the period
+            continue
+        child = node_of.get(path[:size])
+        targets = [nodes[org.pk], branches.setdefault(branch, _Owing())]
+        if child is not None:
+            targets.append(nodes[child])
+        if org_type == OrgType.BRANCH:
+            branch_node[pk] = child
+            for target in targets:
+                target.branches += 1
+        kinds = metrics.owing_kinds(org_type)
+        for kind, unit in plan:
+            if kind in kinds and rules.owes(unit, founded_on=founded_on, dissolved_on=dissolved_on):
+                for target in targets:
+                    target.owed[(kind, unit.key)] = target.owed.get((kind, unit.key), 0) + 1
+    # the branches behind: owing more than they met in an ended unit
+    ended = [(kind, unit) for kind, unit in plan if unit.last < today]
+    behind_ids: list[int] = []
+    if ended:
+        met: dict[int, dict[tuple[str, str], int]] = {}
+        for branch_id, unit, key, value in (
+            Rollup.objects.visible_to(user, Perm.VIEW_ORGLIFE)
+            .filter(
+                org__path__startswith=org.path,
+                org__org_type=OrgType.BRANCH,
+                metric=metrics.COMPLIANCE,
+                period__in={unit.key for _k, unit in ended},
+                key__in={metrics.compliance_key(kind, metrics.MET) for kind, _u in ended},
+            )
+            .values_list("org_id", "period", "key", "value")
+        ):
+            met.setdefault(branch_id, {})[(unit, key)] = value
+        for branch_id, owing in branches.items():
+            got = met.get(branch_id, {})
+            if any(
+                owing.owed.get((kind, unit.key), 0)
+                > got.get((unit.key, metrics.compliance_key(kind, metrics.MET)), 0)
+                for kind, unit in ended
+            ):
+                behind_ids.append(branch_id)
+    behind_under: dict[int, int] = {pk: 0 for pk in nodes}
+    behind_under[org.pk] = len(behind_ids)
+    for branch_id in behind_ids:
+        if (child := branch_node.get(branch_id)) is not None:
+            behind_under[child] += 1
+    keys = sorted({unit.key for _k, unit in plan} | {m.key for m in period.months})
+    values = _rollup_values(user, nodes, keys)
+    rows = [
+        ComplianceRow(
+            child,
+            _figures(
+                nodes[child.pk], values[child.pk], plan, period, today, behind_under[child.pk]
+            ),
+        )
+        for child in children
+    ]
+    shown = behind_ids[:BEHIND_SHOWN]  # in path order, as the branches were met
+    behind_values = _rollup_values(user, shown, keys)
+    behind = [
+        ComplianceRow(b, _figures(branches[b.pk], behind_values[b.pk], plan, period, today, 1))
+        for b in Organisation.objects.filter(pk__in=shown).order_by("path")
+    ]
+    return ComplianceTable(
+        org=org,
+        period=period,
+        total=_figures(nodes[org.pk], values[org.pk], plan, period, today, len(behind_ids)),
+        rows=[row for row in rows if row.compliance.branches],
         behind=behind,
+        behind_more=len(behind_ids) - len(shown),
     )
 
 

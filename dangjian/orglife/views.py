@@ -124,7 +124,9 @@ def meeting_list(request):
     plannable = _plannable(request.user, org)
     context = {
         "filterset": filterset,
-        "page_obj": paginate(request, results),
+        "page_obj": paginate(
+            request, selectors.in_list_order(request.user, results, org), capped=True
+        ),
         "org": org,
         "plannable": plannable[:PLANNABLE_SHOWN],
         "more_plannable": len(plannable) > PLANNABLE_SHOWN,

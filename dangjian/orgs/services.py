@@ -162,6 +162,8 @@ def org_update(*, acting_user, org: Organisation, ip: str | None = None, **chang
         validate=lambda: _validate_update(org, changes),
         ip=ip,
     )
+    if {"founded_on", "org_type"} & changes.keys():
+        rollups.mark_dirty(org)  # what the organisation owes (orglife.compliance) depends on them
     return org
 
 
@@ -254,6 +256,7 @@ def org_dissolve(
         org=lambda: org,
         ip=ip,
     )
+    rollups.mark_dirty(org)
     return org
 
 

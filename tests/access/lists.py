@@ -4,20 +4,41 @@ each module's spec, in ``dangjian/<app>/tests/test_access.py``)."""
 
 import re
 
+PAGED = {"items", "count"}
+KEYSET = PAGED | {"count_capped", "next_cursor"}  # lists paged by cursor too (KeysetPaging)
+
 
 def api_ids(client, url: str, headers: dict, params: dict | None = None, limit: int = 3):
-    """Every id an API list pages through, and the counts it announced on the way."""
-    ids, counts, offset = [], set(), 0
+    """Every id an API list pages through, and the counts it announced on the way. A list
+    that also pages by cursor is walked both ways, and both walks must agree."""
+    ids, counts, offset, keyset = [], set(), 0, False
     while True:
         response = client.get(url, {**(params or {}), "limit": limit, "offset": offset}, **headers)
         assert response.status_code == 200, response.content[:300]
         body = response.json()
-        assert set(body) == {"items", "count"}
+        assert set(body) in (PAGED, KEYSET)
+        keyset = set(body) == KEYSET
         counts.add(body["count"])
         ids += [item["id"] for item in body["items"]]
         offset += limit
         if offset >= body["count"]:
-            return ids, counts
+            break
+    if keyset:
+        assert cursor_ids(client, url, headers, params, limit) == ids
+    return ids, counts
+
+
+def cursor_ids(client, url: str, headers: dict, params: dict | None = None, limit: int = 3):
+    """Every id a keyset list pages through by following ``next_cursor``."""
+    ids, query = [], {**(params or {}), "limit": limit}
+    while True:
+        response = client.get(url, query, **headers)
+        assert response.status_code == 200, response.content[:300]
+        body = response.json()
+        ids += [item["id"] for item in body["items"]]
+        if body["next_cursor"] is None:
+            return ids
+        query = {**(params or {}), "limit": limit, "cursor": body["next_cursor"]}
 
 
 def page_ids(client, url: str, attr: str, count_shown: str = "{count} ") -> tuple[set[int], int]:

@@ -11,6 +11,8 @@ from dangjian.accounts.services import token_issue
 from dangjian.core.models import AuditEntry
 from dangjian.members.models import Member
 
+EMPTY = {"items": [], "count": 0, "count_capped": False, "next_cursor": None}
+
 pytestmark = pytest.mark.django_db
 UNAUTHENTICATED = {"detail": "未登录或令牌无效"}
 
@@ -86,7 +88,7 @@ def test_token_of_a_deactivated_user(client, cast, token):
 
 def test_token_of_a_user_who_lost_their_role_sees_nothing(client, cast, token):
     cast.user["county_admin"].role_assignments.all().delete()
-    assert _get(client, token).json() == {"items": [], "count": 0}
+    assert _get(client, token).json() == EMPTY
     assert _patch(client, token, cast.member["B1m1"]).status_code == 404
 
 

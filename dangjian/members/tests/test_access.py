@@ -17,6 +17,8 @@ from tests.kit import (
     sees_org,
 )
 
+EMPTY = {"items": [], "count": 0, "count_capped": False, "next_cursor": None}
+
 pytestmark = pytest.mark.django_db
 
 MEMBER_KEYS = [f"{b}m{i}" for b in BRANCHES for i in (1, 2)]
@@ -52,7 +54,7 @@ def test_outsider_and_handler_see_no_member(client, cast, bearer):
     assert not any(sees_members_of("handler", b) for b in BRANCHES)
     for user_key in ("outsider", "handler"):
         response = client.get("/api/v1/members", **bearer(cast.user[user_key]))
-        assert response.json() == {"items": [], "count": 0}
+        assert response.json() == EMPTY
 
 
 @pytest.mark.parametrize("user_key", USER_KEYS)

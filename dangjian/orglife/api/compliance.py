@@ -82,6 +82,7 @@ def compliance(request, query: Query[ComplianceQuery]):
         "total": figures(table.total),
         "rows": [_row(r) for r in table.rows],
         "behind": [_row(r) for r in table.behind],
+        "behind_more": table.behind_more,
     }
 
 

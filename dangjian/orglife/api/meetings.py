@@ -3,7 +3,7 @@
 from ninja import Query, Status
 from ninja.pagination import paginate
 
-from dangjian.core.apitools import Id, Paging, filtered, resolve_in_scope
+from dangjian.core.apitools import Id, KeysetPaging, filtered, resolve_in_scope
 from dangjian.core.http import client_ip
 from dangjian.members import selectors as member_selectors
 from dangjian.orglife import selectors, services
@@ -22,9 +22,12 @@ from dangjian.orgs import selectors as org_selectors
 
 
 @router.get("/meetings", response=list[MeetingOut], summary="会议列表（权限范围内）")
-@paginate(Paging)
+@paginate(KeysetPaging)
 def meeting_list(request, filters: Query[MeetingFilters]):
-    return filtered(MeetingFilter, filters, selectors.meeting_queryset(request.user), request)
+    user = request.user
+    meetings = filtered(MeetingFilter, filters, selectors.meeting_queryset(user), request)
+    org = org_selectors.org_queryset(user).filter(pk=filters.org).first() if filters.org else None
+    return selectors.in_list_order(user, meetings, org)
 
 
 @router.get("/meetings/{meeting_id}", response=MeetingDetailOut, summary="会议详情")

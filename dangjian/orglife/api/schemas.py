@@ -322,7 +322,8 @@ class ComplianceOut(Schema):
     period_label: str
     total: ComplianceFigures
     rows: list[ComplianceRowOut]  # each child organisation's subtree (drill down by org_id)
-    behind: list[ComplianceRowOut]  # branches that missed a requirement
+    behind: list[ComplianceRowOut]  # branches that missed a requirement (the first 100)
+    behind_more: int = 0  # further branches behind, not listed: drill down by org_id
 
 
 class ComplianceQuery(QuerySchema):

@@ -237,7 +237,7 @@ def meeting_update(*, acting_user, meeting: Meeting, ip: str | None = None, **ch
         ip=ip,
     )
     if written:
-        rollups.mark_dirty(meeting.branch_id)
+        rollups.mark_dirty(meeting.branch_id, meeting.group_id)
         if _local_day(meeting.starts_at) != day_before:
             _refresh_attendance_facts(meeting)
     return meeting
@@ -312,7 +312,7 @@ def meeting_record(
     meeting.status = MeetingStatus.HELD
     meeting.recorded_at = meeting.recorded_at or now
     meeting.save(update_fields=["minutes", "status", "recorded_at", "updated_at"])
-    rollups.mark_dirty(meeting.branch_id)
+    rollups.mark_dirty(meeting.branch_id, meeting.group_id)
     if first:
         meeting.attendances.filter(status=AttendanceStatus.EXPECTED).update(
             status=AttendanceStatus.ABSENT, updated_at=now
