@@ -15,7 +15,7 @@ from django.utils import timezone
 from dangjian.core import audit
 from dangjian.core.errors import raise_if
 from dangjian.knowledge import compute, handoff
-from dangjian.knowledge.compute import Computed
+from dangjian.knowledge.compute import Computed, ComputedDates
 from dangjian.knowledge.models import (
     Channel,
     Conversation,
@@ -73,7 +73,7 @@ class AskResult:
     work_order_id: int | None = None
     chat_id: int | None = None
 
-    computed: Computed | None = None
+    computed: Computed | ComputedDates | None = None
     needs_contact: bool = False
 
     @property
@@ -255,7 +255,7 @@ def _answer(*, user, question, conversation, channel, entry, engine) -> AskResul
             conversation, text=entry.answer, entry=entry, confidence=1.0, confident=True
         )
         return AskResult(conversation, message, entry.answer, 1.0, entry=entry)
-    computed = compute.dues(question)
+    computed = compute.dues(question) or compute.dates(question, timezone.localdate())
     if computed is not None:
         text = f"{computed.text}\n\n来源：{computed.source}"
         message = _bot_reply(conversation, text=text, confidence=1.0, confident=True)
