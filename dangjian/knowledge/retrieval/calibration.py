@@ -46,6 +46,8 @@ DOMAIN_FEATURES = (
     "answer_coverage",  # share of the core's idf mass found in the answer, category, tags
     "entry_bm25_whole",  # BM25 of the whole question vs the entry's text (phrasings, answer,
     "entry_bm25_core",  # category, tags), and of the core; each scaled to the best candidate
+    "slot_match",  # share of the question's slots (``question.slots``: who asks, at what
+    "slot_extra",  # stage) the entry's phrasings name; share of the entry's slots it does not
 )
 # For the answer decision over the reranked list: the top entry's share of the softmax over
 # the candidates, its margin to the runner-up, the share of the core's words the base uses at

@@ -38,7 +38,9 @@ RANK_L2 = 0.01
 MAX_WRONG = 0.0125
 MAX_OUT_ANSWERED = 0.025
 FOLDS = 5
+SUGGESTED = 3  # entries the bot offers as "您是不是想问" when it does not answer
 INNER_FOLDS = 5
+SUGGESTED = 3  # entries the bot offers as "您是不是想问" when it does not answer
 DECISION_C = 1.0
 SEED = 20261206
 
@@ -209,7 +211,15 @@ def outcomes(domain: Domain, samples: list[Sample]) -> dict:
     x, tops = _decide_rows(samples, coef, intercept)
     z = x @ np.asarray(domain.answer_coef) + domain.answer_intercept
     answered = 1 / (1 + np.exp(-z)) >= domain.threshold
-    counts = {"in": 0, "top1": 0, "right": 0, "wrong": 0, "out": 0, "out_handed_off": 0}
+    counts = {
+        "in": 0,
+        "top1": 0,
+        "right": 0,
+        "wrong": 0,
+        "suggested": 0,
+        "out": 0,
+        "out_handed_off": 0,
+    }
     for s, top, a in zip(samples, tops, answered, strict=True):
         if s.question.entry is None:
             counts["out"] += 1
@@ -219,6 +229,9 @@ def outcomes(domain: Domain, samples: list[Sample]) -> dict:
         counts["top1"] += int(top == s.question.entry)
         counts["right"] += int(bool(a) and top == s.question.entry)
         counts["wrong"] += int(bool(a) and top != s.question.entry)
+        if not a and len(s.ids):
+            order = np.argsort(-(s.feats @ coef + intercept), kind="stable")[:SUGGESTED]
+            counts["suggested"] += int(s.question.entry in {s.ids[i] for i in order})
     return counts
 
 
@@ -229,6 +242,8 @@ def figures(counts: dict) -> dict:
         "wrong": round(100 * counts["wrong"] / n_in, 2),
         "out_handed_off": round(100 * counts["out_handed_off"] / n_out, 2),
         "top1": round(100 * counts["top1"] / n_in, 2),
+        # not answered, but the right entry is among the "您是不是想问" offered (middle band)
+        "suggested": round(100 * counts.get("suggested", 0) / n_in, 2),
         "n_in": counts["in"],
         "n_out": counts["out"],
     }

@@ -24,7 +24,7 @@ from .calibration import DOMAIN_FEATURES, Calibration, decision_features
 from .encoders import get_encoder, query_vector, query_vectors
 from .lexical import K1, B, LexicalIndex
 from .normalize import normalize
-from .question import question_core
+from .question import question_core, slots
 from .tokens import grams, search_words, words
 
 # 2: entries carry their answer (the domain stage matches against it); an index saved in
@@ -59,6 +59,7 @@ class _EntryText:
     held: frozenset[str]
     counts: dict[str, int]
     length: int
+    slots: frozenset[str]
 
 
 def _entry_text(doc: Doc) -> _EntryText:
@@ -67,7 +68,8 @@ def _entry_text(doc: Doc) -> _EntryText:
     about_words = search_words(normalize(about)) if about.strip() else ()
     whole = search_words(normalize(asked)) + about_words
     held = frozenset(w for p in _phrasings(doc) if (n := normalize(p)) for w in words(n))
-    return _EntryText(frozenset(about_words), held, dict(Counter(whole)), len(whole))
+    slot_names = frozenset().union(*(slots(normalize(p)) for p in _phrasings(doc)))
+    return _EntryText(frozenset(about_words), held, dict(Counter(whole)), len(whole), slot_names)
 
 
 def _bm25(query: set[str], entries: list[_EntryText], idf) -> np.ndarray:
@@ -460,6 +462,12 @@ class Engine:
                 sum(phrasing.values()) or 1.0
             )
             feats[i, 6] = sum(v for w, v in weight.items() if w in entry.about) / total
+        asked = slots(text)
+        for i, entry in enumerate(entries):
+            if asked:
+                feats[i, 9] = len(asked & entry.slots) / len(asked)
+            if entry.slots:
+                feats[i, 10] = len(entry.slots - asked) / len(entry.slots)
         feats[:, 7] = _bm25(whole_words, entries, idf)
         feats[:, 8] = _bm25(core_words, entries, idf)
         return ids, feats, known / total
