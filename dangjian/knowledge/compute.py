@@ -13,6 +13,13 @@ pay / which rate) is answered from the dues module's rules
 Without an amount, the answer lists the rates of the category (or of every category) and
 asks for the figure. A question naming both a wage and a pension (返聘) is left to the
 base, whose entry explains how the two are combined.
+
+A question about *when* a 发展党员 time limit falls, with a start the asker states (a date,
+"去年十月", or "已经八个月了"), is answered from the recruitment app's rules
+(``dangjian.recruitment.rules``: ``candidate_from``, ``probation_end``,
+``conversion_apply_from``, ``approval_due``, ``conversion_approval_due``, ``talk_due``), the
+article cited, and a computed day that is a rest day in the official calendar
+(``dangjian.core.calendar``) marked as such (``dates``).
 """
 
 from __future__ import annotations
