@@ -75,7 +75,8 @@ class Domain:
 
     A linear reranker over ``DOMAIN_FEATURES`` orders the candidate entries, and a logistic
     regression over ``DECISION_FEATURES`` gives the probability that the top entry answers;
-    at ``threshold`` and above the bot answers.
+    at ``threshold`` and above the bot answers; from ``lower`` up to the threshold it offers
+    the top entries as 您是不是想问 (the middle band); below ``lower`` it hands off.
     """
 
     rank_coef: tuple[float, ...]
@@ -84,6 +85,7 @@ class Domain:
     answer_intercept: float
     threshold: float
     provenance: dict = field(default_factory=dict)
+    lower: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -163,6 +163,14 @@ class Engine:
         domain = self.calibration.domain
         return domain.threshold if domain is not None else self.calibration.threshold
 
+    @property
+    def lower(self) -> float:
+        """Below this answer probability no candidate is worth offering (the bot hands off);
+        between it and ``threshold`` the bot offers 您是不是想问. Without a domain decision
+        every candidate is offered."""
+        domain = self.calibration.domain
+        return domain.lower if domain is not None else 0.0
+
     def __len__(self) -> int:
         return len(self._snap.docs)
 
