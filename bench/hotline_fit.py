@@ -15,6 +15,7 @@ provenance): from then on the bot decides with it.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 import time
@@ -31,14 +32,20 @@ STARTER = ROOT / "dangjian" / "knowledge" / "starter"
 EVAL = ROOT / "bench" / "data" / "hotline_eval.tsv"
 
 
-def computed_path(questions, entry_question: dict[int, str]) -> dict:
-    """The questions the bot answers by computation (党费 from the asker's figures) before
-    retrieval: how many, in base and out of scope, and which entries the in-base ones are
-    labelled with (the computed answer gives the amount those entries explain)."""
+def computed(text: str):
+    """The bot's computed answer to ``text`` (党费 from the asker's figures, 发展党员 dates
+    from a stated start), or None: the bot answers these before retrieval."""
     from dangjian.knowledge import compute
 
-    inside = [q for q in questions if q.entry is not None and compute.dues(q.text)]
-    outside = [q.text for q in questions if q.entry is None and compute.dues(q.text)]
+    return compute.dues(text) or compute.dates(text, dt.date.today())
+
+
+def computed_path(questions, entry_question: dict[int, str]) -> dict:
+    """The questions the bot answers by computation before retrieval: how many, in base and
+    out of scope, and which entries the in-base ones are labelled with (the computed answer
+    gives the amount or date those entries explain)."""
+    inside = [q for q in questions if q.entry is not None and computed(q.text)]
+    outside = [q.text for q in questions if q.entry is None and computed(q.text)]
     labels: dict[str, int] = {}
     for q in inside:
         labels[entry_question[q.entry]] = labels.get(entry_question[q.entry], 0) + 1
@@ -49,10 +56,9 @@ def bot_figures(samples, folds: int) -> dict:
     """What the bot does: a computed answer first (counted right for an in-base question —
     every one in the set is labelled with the entry explaining that amount — and answered
     for an out-of-scope one), retrieval for the rest, cross-validated on the rest alone."""
-    from dangjian.knowledge import compute
 
-    taken = [s for s in samples if compute.dues(s.question.text)]
-    rest = [s for s in samples if not compute.dues(s.question.text)]
+    taken = [s for s in samples if computed(s.question.text)]
+    rest = [s for s in samples if not computed(s.question.text)]
     counts = domain_fit.cross_validate_counts(rest, folds=folds)
     inside = sum(s.question.entry is not None for s in taken)
     counts["in"] += inside
@@ -84,10 +90,8 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(cv, ensure_ascii=False, indent=1), encoding="utf-8")
     if args.write:
-        from dangjian.knowledge import compute
-
         domain = domain_fit.fit(
-            [s for s in samples if not compute.dues(s.question.text)],
+            [s for s in samples if not computed(s.question.text)],
             provenance={
                 "fitted_on": f"{args.eval.relative_to(ROOT)} over the starter base",
                 "method": f"bench/hotline_fit.py; {args.folds}-fold CV stratified by in/out; "

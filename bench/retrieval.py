@@ -142,17 +142,27 @@ def time_calls(fn, items) -> tuple[list[float], list]:
     return times, results
 
 
-def scale_section(size: int, base: list[str], n_queries: int, n_baseline: int) -> dict:
+def scale_section(
+    size: int, base: list[str], n_queries: int, n_baseline: int, cache: Path | None = None
+) -> dict:
     from rank_bm25 import BM25Okapi
 
     texts = corpus(size, base)
     docs = [Doc(id=i, question=t) for i, t in enumerate(texts)]
     qs = queries_for(texts, n_queries)
+    saved = cache / str(size) if cache is not None else None
     started = time.perf_counter()
-    engine = Engine()
-    engine.build(docs)
-    build_s = time.perf_counter() - started
-    say(f"{size}: engine built in {build_s:.1f}s")
+    if saved is not None and (saved / "index.json").exists():
+        engine = Engine.load(saved)  # the same corpus (seeded), embeddings not recomputed
+        build_s = None
+        say(f"{size}: engine loaded from {saved} in {time.perf_counter() - started:.1f}s")
+    else:
+        engine = Engine()
+        engine.build(docs)
+        build_s = round(time.perf_counter() - started, 1)
+        say(f"{size}: engine built in {build_s}s")
+        if saved is not None:
+            engine.save(saved)
     for q, _ in qs[:20]:  # warm caches and the model
         engine.ask("预热" + q)
     times, answers = time_calls(lambda q: engine.ask(q, k=5), [q for q, _ in qs])
@@ -181,7 +191,7 @@ def scale_section(size: int, base: list[str], n_queries: int, n_baseline: int) -
     base_r1 = np.mean([same(t[0], i, base) for t, (_, i) in zip(base_tops, sub, strict=True)])
     row = {
         "entries": size,
-        "build_s": round(build_s, 1),
+        "build_s": build_s,
         "ask_p50_ms": round(pct(times, 50), 2),
         "ask_p99_ms": round(pct(times, 99), 2),
         "ask_mean_ms": round(statistics.fmean(times), 2),
@@ -209,6 +219,11 @@ def main() -> None:
     ap.add_argument("--baseline-queries", type=int, default=200)
     ap.add_argument("--skip-lcqmc", action="store_true")
     ap.add_argument("--json", type=Path)
+    ap.add_argument(
+        "--index-cache",
+        type=Path,
+        help="keep each size's built index here and load it on the next run (no re-encoding)",
+    )
     args = ap.parse_args()
     result: dict = {}
     if not args.skip_lcqmc:
@@ -217,7 +232,8 @@ def main() -> None:
         base = [item["question"] for item in load_all(DEFAULT_DATA)]
         say(f"{len(base)} real entries")
         result["scale"] = [
-            scale_section(size, base, args.queries, args.baseline_queries) for size in args.sizes
+            scale_section(size, base, args.queries, args.baseline_queries, args.index_cache)
+            for size in args.sizes
         ]
     else:
         say(f"{DEFAULT_DATA} absent: scale section skipped")

@@ -84,6 +84,7 @@ class CandidateOut(Schema):
 
 
 class AskOut(Schema):
+    outcome: Literal["answered", "suggest", "handed_off"]
     answer: str
     confidence: float
     entry_id: int | None
@@ -203,12 +204,14 @@ class ImportOut(Schema):
     response=AskOut,
     auth=ASK_AUTH,
     openapi_extra={"security": ASK_SECURITY},
-    summary="向智能应答提问（无把握时给出候选问题并转人工）",
+    summary="向智能应答提问（有把握时作答，较有把握时给出候选问题，无把握时转人工）",
     description=(
         "question 为问题；或 entry_id（点选候选问题）直接以该条目作答。conversation_id "
-        "续接本人的会话。confidence 为校准后的置信度；低于阈值时不作答，candidates 列出"
-        "“您是不是想问…”，handed_off 为 true，并返回 work_order_id（工单）或 chat_id"
-        "（在线人工）。未登录访客可用，按 IP 限流。needs_contact 为 true 时（访客的工单无人可"
+        "续接本人的会话。outcome：answered（作答，附 source）；suggest（置信度介于下限与阈值"
+        "之间：不作答也不转人工，candidates 列出“您是不是想问…”，点选用 entry_id 再问，"
+        "都不是则 question 传“都不是”或调用转人工）；handed_off（转人工，返回 work_order_id"
+        "（工单）或 chat_id（在线人工））。question 为“转人工”“都不是”时直接转人工。"
+        "未登录访客可用，按 IP 限流。needs_contact 为 true 时（访客的工单无人可"
         "通知），以同一 conversation_id 和 phone（不带 question）获取短信验证码，再带上 code "
         "确认号码；或以 lookup=true 获取工单号和查询码（lookup_number、lookup_code，只返回"
         "这一次），在公众网站“咨询查询”页面查看答复。"

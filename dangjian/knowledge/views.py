@@ -10,8 +10,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core.errors import field_errors
@@ -238,9 +240,11 @@ def chat_pick(request):
 
 @require_POST
 def chat_handoff(request, conversation_id):
-    """转人工 at any time."""
+    """转人工 at any time (``rejected``: 都不是, none of the suggestions fits)."""
     conversation = _own_conversation(request, conversation_id)
-    result = bot.conversation_handoff(user=request.user, conversation=conversation)
+    result = bot.conversation_handoff(
+        user=request.user, conversation=conversation, rejected=bool(request.POST.get("rejected"))
+    )
     return _after_turn(request, result)
 
 
@@ -248,9 +252,17 @@ def chat_handoff(request, conversation_id):
 def chat_feedback(request, message_id):
     """有用 / 没用 on one answer."""
     message = selectors.own_message(request.user, message_id, session_ids=session_ids(request))
-    bot.message_feedback(message=message, helpful=request.POST.get("helpful") == "1")
+    helpful = request.POST.get("helpful") == "1"
+    bot.message_feedback(message=message, helpful=helpful)
     if is_htmx(request):
-        return vary_on_htmx(HttpResponse(f'<span class="muted">{MSG_THANKS}</span>'))
+        thanks = format_html('<span class="muted">{}</span>', MSG_THANKS)
+        if not helpful:  # 没用: offer a person
+            thanks += render_to_string(
+                "knowledge/chat_feedback.html",
+                {"conversation_id": message.conversation_id},
+                request=request,
+            )
+        return vary_on_htmx(HttpResponse(thanks))
     messages.success(request, MSG_THANKS)
     return redirect(f"{reverse('knowledge:chat')}?c={message.conversation_id}#latest")
 

@@ -46,6 +46,8 @@ DOMAIN_FEATURES = (
     "answer_coverage",  # share of the core's idf mass found in the answer, category, tags
     "entry_bm25_whole",  # BM25 of the whole question vs the entry's text (phrasings, answer,
     "entry_bm25_core",  # category, tags), and of the core; each scaled to the best candidate
+    "slot_match",  # share of the question's slots (``question.slots``: who asks, at what
+    "slot_extra",  # stage) the entry's phrasings name; share of the entry's slots it does not
 )
 # For the answer decision over the reranked list: the top entry's share of the softmax over
 # the candidates, its margin to the runner-up, the share of the core's words the base uses at
@@ -73,7 +75,8 @@ class Domain:
 
     A linear reranker over ``DOMAIN_FEATURES`` orders the candidate entries, and a logistic
     regression over ``DECISION_FEATURES`` gives the probability that the top entry answers;
-    at ``threshold`` and above the bot answers.
+    at ``threshold`` and above the bot answers; from ``lower`` up to the threshold it offers
+    the top entries as 您是不是想问 (the middle band); below ``lower`` it hands off.
     """
 
     rank_coef: tuple[float, ...]
@@ -82,6 +85,7 @@ class Domain:
     answer_intercept: float
     threshold: float
     provenance: dict = field(default_factory=dict)
+    lower: float = 0.0
 
 
 @dataclass(frozen=True)

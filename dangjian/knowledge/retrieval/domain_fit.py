@@ -12,7 +12,9 @@ of its starter entry, and out-of-scope questions (label empty). For every questi
    questions alike;
 3. the **threshold** is the lowest probability at which, on the questions it is fitted on, at
    most ``MAX_WRONG`` of the in-scope questions are answered wrongly and at most
-   ``MAX_OUT_ANSWERED`` of the out-of-scope ones are answered.
+   ``MAX_OUT_ANSWERED`` of the out-of-scope ones are answered;
+4. the **lower bound** of the middle band (您是不是想问 offered, no hand-off) is the lowest
+   probability that at most ``MAX_OUT_OFFERED`` of the out-of-scope questions reach.
 
 ``cross_validate`` fits all three on k − 1 folds and measures the held-out fold only (folds
 stratified by in/out of scope); ``fit`` refits on everything for shipping.
@@ -38,7 +40,11 @@ RANK_L2 = 0.01
 MAX_WRONG = 0.0125
 MAX_OUT_ANSWERED = 0.025
 FOLDS = 5
+SUGGESTED = 3  # entries the bot offers as "您是不是想问" when it does not answer
 INNER_FOLDS = 5
+# The middle band's lower bound: the lowest probability that at most this share of the
+# out-of-scope questions reaches (offered 您是不是想问 or answered); below it the bot hands off.
+MAX_OUT_OFFERED = 0.10
 DECISION_C = 1.0
 SEED = 20261206
 
@@ -164,6 +170,17 @@ def _threshold(p: np.ndarray, samples: list[Sample], tops: list[int | None]) -> 
     return 1.0
 
 
+def _lower(p: np.ndarray, samples: list[Sample], threshold: float) -> float:
+    outside = np.array([s.question.entry is None for s in samples])
+    n_out = max(outside.sum(), 1)
+    for t in np.unique(np.concatenate([p, [threshold]])):
+        if t > threshold:
+            break
+        if ((p >= t) & outside).sum() / n_out <= MAX_OUT_OFFERED:
+            return float(t)
+    return threshold
+
+
 def _splits(samples: list[Sample], folds: int, seed: int):
     inside = np.array([s.question.entry is not None for s in samples], dtype=int)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
@@ -193,13 +210,15 @@ def fit(samples: list[Sample], provenance: dict | None = None) -> Domain:
     w = decide.coef_[0] / sd
     b = float(decide.intercept_[0]) - float((decide.coef_[0] * mu / sd).sum())
     coef, intercept = _fit_rank(samples)
+    threshold = _threshold(p, held, tops)
     return Domain(
         rank_coef=tuple(round(float(c), 6) for c in coef),
         rank_intercept=round(intercept, 6),
         answer_coef=tuple(round(float(c), 6) for c in w),
         answer_intercept=round(b, 6),
-        threshold=round(_threshold(p, held, tops), 6),
+        threshold=round(threshold, 6),
         provenance=provenance or {},
+        lower=round(_lower(p, held, threshold), 6),
     )
 
 
@@ -208,17 +227,37 @@ def outcomes(domain: Domain, samples: list[Sample]) -> dict:
     coef, intercept = np.asarray(domain.rank_coef), domain.rank_intercept
     x, tops = _decide_rows(samples, coef, intercept)
     z = x @ np.asarray(domain.answer_coef) + domain.answer_intercept
-    answered = 1 / (1 + np.exp(-z)) >= domain.threshold
-    counts = {"in": 0, "top1": 0, "right": 0, "wrong": 0, "out": 0, "out_handed_off": 0}
-    for s, top, a in zip(samples, tops, answered, strict=True):
+    p = 1 / (1 + np.exp(-z))
+    answered = p >= domain.threshold
+    offered = (p >= domain.lower) & ~answered  # the middle band
+    counts = {
+        "in": 0,
+        "top1": 0,
+        "right": 0,
+        "wrong": 0,
+        "suggested": 0,
+        "band": 0,
+        "band_right": 0,
+        "out": 0,
+        "out_handed_off": 0,
+        "out_band": 0,
+    }
+    for s, top, a, band in zip(samples, tops, answered, offered, strict=True):
         if s.question.entry is None:
             counts["out"] += 1
             counts["out_handed_off"] += int(not a)
+            counts["out_band"] += int(bool(band) and len(s.ids) > 0)
             continue
         counts["in"] += 1
         counts["top1"] += int(top == s.question.entry)
         counts["right"] += int(bool(a) and top == s.question.entry)
         counts["wrong"] += int(bool(a) and top != s.question.entry)
+        if not a and len(s.ids):
+            order = np.argsort(-(s.feats @ coef + intercept), kind="stable")[:SUGGESTED]
+            shown = int(s.question.entry in {s.ids[i] for i in order})
+            counts["suggested"] += shown
+            counts["band"] += int(bool(band))
+            counts["band_right"] += shown * int(bool(band))
     return counts
 
 
@@ -229,6 +268,13 @@ def figures(counts: dict) -> dict:
         "wrong": round(100 * counts["wrong"] / n_in, 2),
         "out_handed_off": round(100 * counts["out_handed_off"] / n_out, 2),
         "top1": round(100 * counts["top1"] / n_in, 2),
+        # not answered, but the right entry is among the "您是不是想问" offered (middle band)
+        "suggested": round(100 * counts.get("suggested", 0) / n_in, 2),
+        # the middle band proper (lower bound ≤ p < threshold): in-base questions offered
+        # 您是不是想问, those whose right entry is among the offered, out-of-scope ones offered
+        "band": round(100 * counts.get("band", 0) / n_in, 2),
+        "band_right": round(100 * counts.get("band_right", 0) / n_in, 2),
+        "out_band": round(100 * counts.get("out_band", 0) / n_out, 2),
         "n_in": counts["in"],
         "n_out": counts["out"],
     }

@@ -13,8 +13,8 @@ can share it; USE runs on one BLAS thread, as two only contend on a shared 2-cor
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -88,10 +88,38 @@ def get_encoder(name: str) -> Encoder:
     return _instances[name]
 
 
-@lru_cache(maxsize=4096)
+QUERY_CACHE = 4096
+_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+_vectors_lock = threading.Lock()
+
+
+def query_vectors(name: str, texts: Sequence[str]) -> list[np.ndarray]:
+    """Embeddings of normalised questions, memoised (an LRU of ``QUERY_CACHE``): members ask
+    the same few hundred questions again and again (党费怎么交), and the encoder is most of a
+    query's time. The ones not cached are encoded in **one** call: the encoder streams its
+    weights once per batch, so a question and its core cost little more than one of them."""
+    with _vectors_lock:
+        found = {t: _vectors.get((name, t)) for t in texts}
+        for t, vec in found.items():
+            if vec is not None:
+                _vectors.move_to_end((name, t))
+    missing = [t for t, vec in found.items() if vec is None]
+    if missing:
+        rows = get_encoder(name).encode(missing)
+        with _vectors_lock:
+            for t, vec in zip(missing, rows, strict=True):
+                vec.flags.writeable = False
+                found[t] = _vectors[(name, t)] = vec
+            while len(_vectors) > QUERY_CACHE:
+                _vectors.popitem(last=False)
+    return [found[t] for t in texts]
+
+
 def query_vector(name: str, text: str) -> np.ndarray:
-    """Embedding of one normalised question, memoised: members ask the same few hundred
-    questions again and again (党费怎么交), and the encoder is most of a query's time."""
-    vec = get_encoder(name).encode([text])[0]
-    vec.flags.writeable = False
-    return vec
+    """Embedding of one normalised question (``query_vectors``)."""
+    return query_vectors(name, [text])[0]
+
+
+def clear_query_cache() -> None:
+    with _vectors_lock:
+        _vectors.clear()

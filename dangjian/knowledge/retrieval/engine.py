@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,10 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from .calibration import DOMAIN_FEATURES, Calibration, decision_features
-from .encoders import get_encoder, query_vector
+from .encoders import get_encoder, query_vector, query_vectors
 from .lexical import K1, B, LexicalIndex
 from .normalize import normalize
-from .question import question_core
+from .question import question_core, slots
 from .tokens import grams, search_words, words
 
 # 2: entries carry their answer (the domain stage matches against it); an index saved in
@@ -48,27 +49,41 @@ class Doc:
     answer: str = ""
 
 
-def _entry_words(doc: Doc) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Words of an entry's answer, category and tags (what the entry talks about), and of
-    the entry as a whole (its phrasings too), for the domain stage."""
+@dataclass(frozen=True, slots=True)
+class _EntryText:
+    """What the domain stage reads of an entry, computed once when it is indexed: the words
+    of its answer, category and tags (``about``), the words of its phrasings (``held``), and
+    the word counts and length of the entry as a whole (phrasings and ``about``) for BM25."""
+
+    about: frozenset[str]
+    held: frozenset[str]
+    counts: dict[str, int]
+    length: int
+    slots: frozenset[str]
+
+
+def _entry_text(doc: Doc) -> _EntryText:
     about = " ".join((doc.answer, doc.category, *doc.tags))
     asked = " ".join((doc.question, *doc.alternatives))
     about_words = search_words(normalize(about)) if about.strip() else ()
-    return about_words, search_words(normalize(asked)) + about_words
+    whole = search_words(normalize(asked)) + about_words
+    held = frozenset(w for p in _phrasings(doc) if (n := normalize(p)) for w in words(n))
+    slot_names = frozenset().union(*(slots(normalize(p)) for p in _phrasings(doc)))
+    return _EntryText(frozenset(about_words), held, dict(Counter(whole)), len(whole), slot_names)
 
 
-def _bm25(query: set[str], docs: list[tuple[str, ...]], idf) -> np.ndarray:
-    """BM25 of a query word set against a few documents (idf from the phrasing index),
-    scaled to the best of them."""
-    lengths = np.array([len(d) for d in docs], dtype=np.float64)
-    norm = K1 * (1 - B + B * lengths / max(float(lengths.mean()) if len(docs) else 1.0, 1.0))
-    out = np.zeros(len(docs))
-    for i, doc in enumerate(docs):
-        counts: dict[str, int] = {}
-        for w in doc:
-            if w in query:
-                counts[w] = counts.get(w, 0) + 1
-        out[i] = sum(idf(w) * c / (c + norm[i]) for w, c in counts.items())
+def _bm25(query: set[str], entries: list[_EntryText], idf) -> np.ndarray:
+    """BM25 of a query word set against a few entries' whole text (idf from the phrasing
+    index, lengths relative to these entries), scaled to the best of them."""
+    lengths = np.array([e.length for e in entries], dtype=np.float64)
+    norm = K1 * (1 - B + B * lengths / max(float(lengths.mean()) if len(entries) else 1.0, 1.0))
+    weights = {w: idf(w) for w in query}
+    out = np.zeros(len(entries))
+    for i, entry in enumerate(entries):
+        counts = entry.counts
+        out[i] = sum(
+            v * counts[w] / (counts[w] + norm[i]) for w, v in weights.items() if w in counts
+        )
     top = out.max(initial=0.0)
     return out / top if top > 0 else out
 
@@ -130,7 +145,7 @@ class _Snapshot:
     gram_index: LexicalIndex
     lengths: np.ndarray
     emb: np.ndarray
-    entry_words: dict[int, tuple[tuple[str, ...], tuple[str, ...]]]
+    entry_words: dict[int, _EntryText]
 
 
 class Engine:
@@ -147,6 +162,14 @@ class Engine:
     def threshold(self) -> float:
         domain = self.calibration.domain
         return domain.threshold if domain is not None else self.calibration.threshold
+
+    @property
+    def lower(self) -> float:
+        """Below this answer probability no candidate is worth offering (the bot hands off);
+        between it and ``threshold`` the bot offers 您是不是想问. Without a domain decision
+        every candidate is offered."""
+        domain = self.calibration.domain
+        return domain.lower if domain is not None else 0.0
 
     def __len__(self) -> int:
         return len(self._snap.docs)
@@ -179,7 +202,7 @@ class Engine:
             gram_index=LexicalIndex(gram_rows),
             lengths=np.fromiter(map(len, norm), dtype=np.float64, count=len(norm)),
             emb=emb,
-            entry_words={d: _entry_words(doc) for d, doc in docs.items()},
+            entry_words={d: _entry_text(doc) for d, doc in docs.items()},
         )
 
     @staticmethod
@@ -215,7 +238,7 @@ class Engine:
             old = self._snap
             snap = self._without(old, by_id.keys())
             snap.docs.update(by_id)
-            snap.entry_words.update({d: _entry_words(doc) for d, doc in by_id.items()})
+            snap.entry_words.update({d: _entry_text(doc) for d, doc in by_id.items()})
             start = len(snap.norm)
             snap.norm.extend(norm)
             snap.row_doc = np.concatenate([snap.row_doc, np.asarray(row_doc, dtype=np.int64)])
@@ -320,7 +343,9 @@ class Engine:
 
     # ---- querying ---------------------------------------------------------------------
 
-    def _candidate_rows(self, snap: _Snapshot, text: str) -> tuple[np.ndarray, np.ndarray | None]:
+    def _candidate_rows(
+        self, snap: _Snapshot, text: str, qvec: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """Live rows with the best combined word + gram BM25 (each scaled to its maximum).
 
         A question sharing no term with any row (rare: every character is a gram) falls back
@@ -336,10 +361,11 @@ class Engine:
         n = self.calibration.candidates
         hits = np.flatnonzero(lex > 0)
         if len(hits) > n:
-            return hits[np.argpartition(-lex[hits], n - 1)[:n]], None
+            return hits[np.argpartition(-lex[hits], n - 1)[:n]], qvec
         if len(hits):
-            return hits, None
-        qvec = query_vector(self.calibration.encoder, text)
+            return hits, qvec
+        if qvec is None:
+            qvec = query_vector(self.calibration.encoder, text)
         live = np.flatnonzero(snap.alive)
         cos = snap.emb[live] @ qvec
         if len(live) > n:
@@ -376,77 +402,82 @@ class Engine:
 
     # ---- the domain stage (a curated base: see ``calibration.Domain``) ----------------
 
-    def _top_entries(self, snap: _Snapshot, text: str) -> list[int]:
+    def _top_entries(self, snap: _Snapshot, text: str, qvec: np.ndarray) -> list[int]:
         """The ``DOMAIN_POOL`` entries whose best candidate phrasing ranks highest."""
-        rows, qvec = self._candidate_rows(snap, text)
+        rows, _ = self._candidate_rows(snap, text, qvec)
         z = self._rank_logits(self._features(snap, text, rows, qvec))
-        best: dict[int, float] = {}
-        for r, score in zip(rows.tolist(), z.tolist(), strict=True):
-            d = int(snap.row_doc[r])
-            best[d] = max(best.get(d, -np.inf), score)
-        return sorted(best, key=lambda d: -best[d])[:DOMAIN_POOL]
+        owner = snap.row_doc[rows]
+        order = np.argsort(-z, kind="stable")
+        _, first = np.unique(owner[order], return_index=True)  # each entry's best phrasing
+        return owner[order[np.sort(first)[:DOMAIN_POOL]]].tolist()
 
     def entry_features(self, query: str) -> tuple[list[int], np.ndarray, float]:
         """Candidate entries of ``query`` and their features (``calibration.DOMAIN_FEATURES``),
         and the share of the question core's words the base knows at all.
 
         The question is scored twice, whole and reduced to its core (``question_core``: the
-        clauses that ask, without the story and the amounts); each entry keeps its best
-        phrasing on each side; coverage is how much of the core's word weight (idf) the
-        entry's phrasings hold, and how much of its best phrasing the core holds.
+        clauses that ask, without the story and the amounts; both encoded in one call); each
+        entry keeps its best phrasing on each side; coverage is how much of the core's word
+        weight (idf) the entry's phrasings hold, and how much of its best phrasing the core
+        holds. Per-entry word sets and counts were computed when the entry was indexed.
         """
         snap = self._snap
         text = normalize(query or "")
         if not text or not snap.docs:
             return [], np.zeros((0, len(DOMAIN_FEATURES))), 0.0
         core = question_core(query) or text
-        ids = self._top_entries(snap, text)
+        q_whole, q_core = (
+            query_vectors(self.calibration.encoder, [text, core])
+            if core != text
+            else [query_vector(self.calibration.encoder, text)] * 2
+        )
+        ids = self._top_entries(snap, text, q_whole)
         if core != text:
-            ids += [d for d in self._top_entries(snap, core) if d not in set(ids)]
-        rows = np.asarray([r for d in ids for r in snap.doc_rows[d]], dtype=np.int64)
-        owner = snap.row_doc[rows]
-        x_whole = self._features(snap, text, rows)
-        x_core = x_whole if core == text else self._features(snap, core, rows)
+            seen = set(ids)
+            ids += [d for d in self._top_entries(snap, core, q_core) if d not in seen]
+        sizes = np.fromiter((len(snap.doc_rows[d]) for d in ids), dtype=np.int64, count=len(ids))
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        rows = np.fromiter(
+            (r for d in ids for r in snap.doc_rows[d]), dtype=np.int64, count=int(sizes.sum())
+        )
+        x_whole = self._features(snap, text, rows, q_whole)
+        x_core = x_whole if core == text else self._features(snap, core, rows, q_core)
         z_whole, z_core = self._rank_logits(x_whole), self._rank_logits(x_core)
         m_whole, m_core = self._match_logits(x_whole), self._match_logits(x_core)
         windex = snap.word_index
         idf_row = windex.idf_vector()
         unseen = windex._unseen_idf()
+        vocab = windex.vocab
 
         def idf(w: str) -> float:
-            return float(idf_row[windex.vocab[w]]) if w in windex.vocab else unseen
+            return float(idf_row[vocab[w]]) if w in vocab else unseen
 
         core_words = set(search_words(core))
         whole_words = set(search_words(text))
         weight = {w: idf(w) for w in core_words}
         total = sum(weight.values()) or 1.0
-        known = sum(
-            v for w, v in weight.items() if w in windex.vocab and windex.df[windex.vocab[w]] > 0
-        )
-        about = [snap.entry_words[d][0] for d in ids]
-        whole = [snap.entry_words[d][1] for d in ids]
-        bm_whole = _bm25(whole_words, whole, idf)
-        bm_core = _bm25(core_words, whole, idf)
+        known = sum(v for w, v in weight.items() if w in vocab and windex.df[vocab[w]] > 0)
+        entries = [snap.entry_words[d] for d in ids]
         feats = np.zeros((len(ids), len(DOMAIN_FEATURES)))
-        for i, d in enumerate(ids):
-            mine = owner == d
-            entry_rows = rows[mine]
-            held = set().union(*(windex.rows[r] for r in entry_rows.tolist()))
-            best_row = int(entry_rows[int(np.argmax(z_core[mine]))])
+        for col, values in enumerate((z_whole, z_core, m_whole, m_core)):
+            feats[:, col] = np.maximum.reduceat(values, starts)
+        for i, entry in enumerate(entries):
+            at = int(starts[i])
+            best_row = int(rows[at + int(np.argmax(z_core[at : at + int(sizes[i])]))])
             phrasing = {w: idf(w) for w in set(windex.rows[best_row])}
-            answer = set(about[i])
-            feats[i] = (
-                z_whole[mine].max(),
-                z_core[mine].max(),
-                m_whole[mine].max(),
-                m_core[mine].max(),
-                sum(v for w, v in weight.items() if w in held) / total,
-                sum(v for w, v in phrasing.items() if w in core_words)
-                / (sum(phrasing.values()) or 1.0),
-                sum(v for w, v in weight.items() if w in answer) / total,
-                bm_whole[i],
-                bm_core[i],
+            feats[i, 4] = sum(v for w, v in weight.items() if w in entry.held) / total
+            feats[i, 5] = sum(v for w, v in phrasing.items() if w in core_words) / (
+                sum(phrasing.values()) or 1.0
             )
+            feats[i, 6] = sum(v for w, v in weight.items() if w in entry.about) / total
+        asked = slots(text)
+        for i, entry in enumerate(entries):
+            if asked:
+                feats[i, 9] = len(asked & entry.slots) / len(asked)
+            if entry.slots:
+                feats[i, 10] = len(entry.slots - asked) / len(entry.slots)
+        feats[:, 7] = _bm25(whole_words, entries, idf)
+        feats[:, 8] = _bm25(core_words, entries, idf)
         return ids, feats, known / total
 
     def _ask_domain(self, query: str, k: int) -> Answer:

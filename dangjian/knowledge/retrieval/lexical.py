@@ -60,6 +60,7 @@ class LexicalIndex:
         self.df = np.asarray(self.matrix.sum(axis=0), dtype=np.float64).ravel()
         self.n_live = len(self.rows)
         self._idf: np.ndarray | None = None
+        self._row_mass: tuple[np.ndarray, np.ndarray] | None = None
         self._bm25 = bm25s.BM25(k1=K1, b=B, method="lucene")
         corpus = [list(t) or [""] for t in self.rows] or [[""]]
         self._bm25.index(corpus, show_progress=False)
@@ -74,6 +75,7 @@ class LexicalIndex:
         clone.vocab = dict(self.vocab)
         clone.df = self.df.copy()
         clone._idf = None
+        clone._row_mass = None
         return clone
 
     def add(self, rows: Sequence[tuple[str, ...]]) -> None:
@@ -115,17 +117,47 @@ class LexicalIndex:
             idf = self._idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
         return idf
 
-    def overlap(self, tokens: Iterable[str], rows: np.ndarray) -> np.ndarray:
-        """idf-weighted Jaccard of the query's token set with each of ``rows``."""
+    def row_mass(self) -> np.ndarray:
+        """Each row's idf mass (the sum of its distinct terms' idf), cached with the idf."""
+        idf = self.idf_vector()
+        if self._row_mass is None or self._row_mass[0] is not idf:
+            self._row_mass = (idf, np.asarray(self.matrix @ idf, dtype=np.float64).ravel())
+        return self._row_mass[1]
+
+    def row_terms(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position in ``rows``, term id) of every term of the given rows, read straight from
+        the CSR arrays: scipy's fancy row indexing costs more than the arithmetic here."""
+        ptr = self.matrix.indptr
+        start = ptr[rows]
+        lens = ptr[rows + 1] - start
+        owner = np.repeat(np.arange(len(rows)), lens)
+        shift = np.repeat(start - (np.cumsum(lens) - lens), lens)
+        return owner, self.matrix.indices[np.arange(int(lens.sum())) + shift]
+
+    def query_weights(self, tokens: Iterable[str]) -> tuple[np.ndarray, np.ndarray, float]:
+        """The query's known term ids (sorted), their idf, and its whole idf mass (unseen
+        terms count with the idf of a term no row holds)."""
         idf = self.idf_vector()
         qset = set(tokens)
-        known = np.fromiter((self.vocab[t] for t in qset if t in self.vocab), dtype=np.int64)
-        q_mass = float(idf[known].sum()) + self._unseen_idf() * (len(qset) - len(known))
-        sub = self.matrix[rows]
-        weights = np.zeros(len(idf), dtype=np.float64)
-        weights[known] = idf[known]
-        inter = sub @ weights
-        union = q_mass + sub @ idf - inter
+        known = np.sort(
+            np.fromiter((self.vocab[t] for t in qset if t in self.vocab), dtype=np.int64)
+        )
+        weights = idf[known]
+        return known, weights, float(weights.sum()) + self._unseen_idf() * (len(qset) - len(known))
+
+    def overlap(self, tokens: Iterable[str], rows: np.ndarray) -> np.ndarray:
+        """idf-weighted Jaccard of the query's token set with each of ``rows``."""
+        rows = np.asarray(rows, dtype=np.int64)
+        known, weights, q_mass = self.query_weights(tokens)
+        inter = np.zeros(len(rows), dtype=np.float64)
+        if len(known) and len(rows):
+            owner, terms = self.row_terms(rows)
+            pos = np.minimum(np.searchsorted(known, terms), len(known) - 1)
+            hit = known[pos] == terms
+            inter = np.bincount(owner[hit], weights=weights[pos[hit]], minlength=len(rows)).astype(
+                np.float64
+            )
+        union = q_mass + self.row_mass()[rows] - inter
         return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
     def scores(self, tokens: Sequence[str]) -> np.ndarray:

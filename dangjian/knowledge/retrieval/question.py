@@ -143,3 +143,38 @@ def amounts(question: str) -> list[Decimal]:
         if money or value >= 100:
             out.append(value)
     return out
+
+
+# Who is asking and at what stage: the facts a story holds that tell sibling entries apart
+# (在职 vs 退休 dues, 积极分子 vs 预备党员 time limits, at home vs 外出). Read from the whole
+# question (the story included) and from an entry's phrasings.
+_SLOTS = {
+    "retired": re.compile(r"退休|离休|退修|养老金|老干部|离退休|养老"),
+    "employed": re.compile(r"在职|上班|工资|月薪|薪水|单位|公司|厂里"),
+    "farmer": re.compile(r"农民|种地|种田|务农|农村"),
+    "student": re.compile(r"学生|大学|高校|毕业|研究生|本科|在校|读研|读博|大四|大三|学校"),
+    "away": re.compile(r"流动|外出|打工|务工|外地|异地|在外|流入|流出|跑车|出差"),
+    "abroad": re.compile(r"出国|国外|境外|留学|海外|移民"),
+    "jobless": re.compile(r"下岗|失业|没工作|没有工作|低保|救济"),
+    "applicant": re.compile(r"申请书|申请人|申请入党|写申请|交申请"),
+    "activist": re.compile(r"积极分子"),
+    "candidate": re.compile(r"发展对象"),
+    "probationary": re.compile(r"预备党员|预备期|转正"),
+    "lost": re.compile(r"失联|联系不上|失去联系|找不到"),
+    "move": re.compile(r"调动|跳槽|换单位|换了工作|新单位|转到|转出|转入|接转|调到"),
+    "gig": re.compile(r"骑手|外卖|快递|网约车|新就业|跑单|送餐"),
+    "self_employed": re.compile(r"个体|自由职业|开店|做生意|灵活就业|零工|没单位|没有单位|饭馆"),
+    "rehired": re.compile(r"返聘|又有工资|同时有"),
+    "foreign": re.compile(r"国籍|外籍|[美加英日德法澳]籍|入籍"),
+    "religion": re.compile(r"宗教|信佛|佛教|基督|信教|庙|教堂|伊斯兰|信仰"),
+    "military": re.compile(r"部队|当兵|退伍|军人|服役|退役"),
+    "frail": re.compile(r"卧床|行动不便|腿脚|年老体弱|生病|住院|身体不好"),
+    "money": re.compile(r"党费|交多少|缴多少|几块|元"),
+    "time": re.compile(r"多久|多长时间|几年|几个月|什么时候|何时|期限|时限|哪天"),
+}
+
+
+@lru_cache(maxsize=16384)
+def slots(text: str) -> frozenset[str]:
+    """The slot names (``_SLOTS``) normalised ``text`` mentions."""
+    return frozenset(name for name, pattern in _SLOTS.items() if pattern.search(text))

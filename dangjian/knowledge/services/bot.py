@@ -16,7 +16,7 @@ from dangjian.core import audit, notify
 from dangjian.core.crypto import mask_phone
 from dangjian.core.errors import raise_if
 from dangjian.knowledge import compute, handoff
-from dangjian.knowledge.compute import Computed
+from dangjian.knowledge.compute import Computed, ComputedDates
 from dangjian.knowledge.models import (
     Channel,
     Conversation,
@@ -37,7 +37,13 @@ MSG_ASK_LONG = f"问题不能超过{ASK_MAX}个字"
 MSG_NOT_ANSWERABLE = "该条目已停用或不在有效期内"
 MSG_NOT_BOT_ANSWER = "只能评价智能应答的回复"
 MSG_NOT_SURE = "这个问题我还没有把握回答，为避免答错，已为您转人工服务。"
-MSG_SUGGEST = "您是不是想问下面的问题？点一下即可查看答案。"
+MSG_SUGGEST = "您是不是想问下面的问题？点一下即可查看答案；都不是的话，请点“都不是，转人工”。"
+MSG_REJECTED = "都不是，转人工"
+# Typed instead of clicked: the asker wants a person (normalised forms).
+HANDOFF_WORDS = frozenset(
+    {"都不是", "都不是 转人工", "转人工", "我要转人工", "人工", "人工服务", "找人工"}
+)
+ANSWERED, SUGGEST, HANDED_OFF = "answered", "suggest", "handed_off"
 MSG_HANDOFF_ORDER = "已为您登记咨询工单（编号 {id}），工作人员会尽快答复，答复后会通知您。"
 MSG_ASK_PHONE = (
     "请留下您的手机号码（短信验证），答复后我们会短信通知您；"
@@ -73,7 +79,7 @@ class Candidate:
 
 @dataclass
 class AskResult:
-    """What one question got: an answer, or candidates and a hand-off."""
+    """What one question got: an answer, candidates to choose from, or a hand-off."""
 
     conversation: Conversation
     message: Message
@@ -85,7 +91,7 @@ class AskResult:
     work_order_id: int | None = None
     chat_id: int | None = None
 
-    computed: Computed | None = None
+    computed: Computed | ComputedDates | None = None
     needs_contact: bool = False
     lookup_number: str = ""
     lookup_code: str = ""  # shown once to the visitor; only its hash is stored
@@ -95,6 +101,14 @@ class AskResult:
         return self.entry.pk if self.entry is not None else None
 
     @property
+    def outcome(self) -> str:
+        """answered (an answer), suggest (您是不是想问: candidates, nobody involved yet) or
+        handed_off (a person takes over)."""
+        if self.handed_off:
+            return HANDED_OFF
+        return SUGGEST if self.candidates else ANSWERED
+
+    @property
     def source(self) -> str:
         if self.computed is not None:
             return self.computed.source
@@ -102,6 +116,7 @@ class AskResult:
 
     def as_json(self) -> dict:
         return {
+            "outcome": self.outcome,
             "answer": self.answer,
             "confidence": round(self.confidence, 4),
             "entry_id": self.entry_id,
@@ -233,11 +248,13 @@ def ask(
     entry: Entry | None = None,
     engine=None,
 ) -> AskResult:
-    """Answer ``question`` from the published base, or offer candidates and hand off.
+    """Answer ``question`` from the published base, offer candidates, or hand off.
 
     ``entry`` (a candidate the asker clicked) answers with that entry. Below the
-    engine's calibrated threshold the bot never guesses: it lists what it thinks the
-    question might be and hands the conversation to a person.
+    engine's calibrated threshold the bot never guesses: between the engine's lower bound
+    and the threshold it lists what it thinks the question might be and asks (no work
+    order); below the lower bound, or when the asker types 转人工/都不是, a person takes
+    over.
 
     The engine is fetched before the transaction opens: a process's first question
     loads (or builds) its index, which must not hold the database's write lock.
@@ -284,6 +301,8 @@ def _answer(*, user, question, conversation, channel, entry, engine) -> AskResul
         question = entry.question
     question = _clean_question(question)
     conversation = conversation or conversation_start(user=user, channel=channel)
+    if entry is None and normalize(question) in HANDOFF_WORDS:
+        return _to_person(user, conversation, question)
     repeat = _asked_before(conversation, question)
     Message.objects.create(conversation=conversation, role=MessageRole.USER, text=question)
     if entry is not None:
@@ -291,7 +310,7 @@ def _answer(*, user, question, conversation, channel, entry, engine) -> AskResul
             conversation, text=entry.answer, entry=entry, confidence=1.0, confident=True
         )
         return AskResult(conversation, message, entry.answer, 1.0, entry=entry)
-    computed = compute.dues(question)
+    computed = compute.dues(question) or compute.dates(question, timezone.localdate())
     if computed is not None:
         text = f"{computed.text}\n\n来源：{computed.source}"
         message = _bot_reply(conversation, text=text, confidence=1.0, confident=True)
@@ -315,28 +334,44 @@ def _answer(*, user, question, conversation, channel, entry, engine) -> AskResul
         for h in hits[:CANDIDATES_SHOWN]
         if h.confidence >= CANDIDATE_MIN
     ]
+    if candidates and confidence >= getattr(engine, "lower", 0.0):
+        message = _bot_reply(
+            conversation,
+            text=MSG_SUGGEST,
+            confidence=confidence,
+            candidates=[c.__dict__ for c in candidates],
+        )
+        return AskResult(conversation, message, MSG_SUGGEST, confidence, candidates=candidates)
     closest = live[hits[0].id].category if hits else ""
     went = _handoff(conversation, user, closest, question=question, repeat=repeat)
-    suggest = MSG_SUGGEST if candidates else ""
-    text = "".join((MSG_NOT_SURE, suggest, _handoff_text(went)))
-    message = _bot_reply(
-        conversation,
-        text=text,
-        confidence=confidence,
-        candidates=[c.__dict__ for c in candidates],
-        handed_off=True,
-    )
+    return _handed_off(conversation, went, MSG_NOT_SURE + _handoff_text(went), confidence)
+
+
+def _handed_off(conversation, went: handoff.Handoff, text: str, confidence=None) -> AskResult:
+    """The hand-off turn (``confidence`` None: asked for, not a gap in the base)."""
+    message = _bot_reply(conversation, text=text, confidence=confidence, handed_off=True)
     return AskResult(
         conversation,
         message,
         text,
-        message.confidence,
-        candidates=candidates,
+        confidence or 0.0,
         handed_off=True,
         work_order_id=went.work_order_id,
         chat_id=went.chat_id,
         needs_contact=went.needs_contact,
     )
+
+
+def _pending(conversation: Conversation) -> tuple[str, str]:
+    """The question the latest bot turn offered 您是不是想问 for, and the category of its
+    first suggestion (``("", "")`` unless that turn is still waiting for a choice)."""
+    turns = list(conversation.messages.order_by("-pk")[:2])
+    if len(turns) < 2 or turns[0].role != MessageRole.BOT or not turns[0].candidates:
+        return "", ""
+    if turns[0].handed_off or turns[1].role != MessageRole.USER:
+        return "", ""
+    first = answerable([turns[0].candidates[0]["entry_id"]])
+    return turns[1].text, next(iter(first.values())).category if first else ""
 
 
 def _asked_before(conversation: Conversation, question: str) -> bool:
@@ -348,23 +383,20 @@ def _asked_before(conversation: Conversation, question: str) -> bool:
     return any(normalize(text) == key for text in earlier)
 
 
+def _to_person(user, conversation: Conversation, said: str) -> AskResult:
+    """A person takes over; a question the asker was offered 您是不是想问 for (and rejected)
+    goes with the hand-off, so the order carries it."""
+    pending, category = _pending(conversation)
+    went = _handoff(conversation, user, category, question=pending)
+    Message.objects.create(conversation=conversation, role=MessageRole.USER, text=said)
+    return _handed_off(conversation, went, _handoff_text(went))
+
+
 @transaction.atomic
-def conversation_handoff(*, user, conversation: Conversation) -> AskResult:
-    """转人工: the asker asks for a person at any point of the conversation."""
-    went = _handoff(conversation, user)
-    Message.objects.create(conversation=conversation, role=MessageRole.USER, text="转人工")
-    text = _handoff_text(went)
-    message = _bot_reply(conversation, text=text, handed_off=True)
-    result = AskResult(
-        conversation,
-        message,
-        text,
-        0.0,
-        handed_off=True,
-        work_order_id=went.work_order_id,
-        chat_id=went.chat_id,
-        needs_contact=went.needs_contact,
-    )
+def conversation_handoff(*, user, conversation: Conversation, rejected: bool = False) -> AskResult:
+    """转人工: the asker asks for a person at any point of the conversation (``rejected``:
+    by answering 都不是 to the suggestions offered)."""
+    result = _to_person(user, conversation, MSG_REJECTED if rejected else "转人工")
     _audit_turn(user, "consult.handoff", result)
     return result
 

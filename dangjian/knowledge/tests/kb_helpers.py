@@ -39,9 +39,11 @@ def make_base(org, *, publish=True):
 
 class ScriptedEngine:
     """An engine that answers every question with the same hits: the bot's own logic
-    (threshold, filtering, hand-off) tested apart from the retrieval model's numbers."""
+    (threshold, middle band, filtering, hand-off) tested apart from the retrieval model's
+    numbers."""
 
     threshold = 0.5
+    lower = 0.2  # from here up to the threshold: 您是不是想问 (the middle band)
 
     def __init__(self, hits=(), confidence=0.0):
         from dangjian.knowledge.retrieval import Answer, Hit

@@ -1,6 +1,7 @@
 """Answers that compute: the asker's numbers and category read from the question, the dues
 module's rule applied and shown; and the question core the retrieval sees."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from dangjian.knowledge.models import Message
 from dangjian.knowledge.retrieval.question import amounts, question_core
 from dangjian.knowledge.services import bot
 from dangjian.knowledge.tests.kb_helpers import ScriptedEngine, make_base
+from dangjian.recruitment import rules as recruitment_rules
 
 
 @pytest.mark.parametrize(
@@ -114,3 +116,139 @@ def test_the_readme_example_is_answered(cast):
     result = bot.ask(user=cast.user["member"], question="党费怎么交", engine=engine)
     assert not result.handed_off and result.work_order_id is None
     assert "3000元以下（含3000元）" in result.answer and "离退休费5000元以下" in result.answer
+
+
+TODAY = dt.date(2026, 12, 7)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "start", "result"),
+    [
+        # 细则第十三条: a year of cultivation; the candidate day is the same day a year on.
+        (
+            "我是2025年3月10日被确定为入党积极分子的，什么时候能成为发展对象",
+            "candidate",
+            dt.date(2025, 3, 10),
+            dt.date(2026, 3, 10),
+        ),
+        # "已经八个月了": a start eight months before today.
+        (
+            "我被确定为积极分子已经八个月了，再过多久可以成为发展对象",
+            "candidate",
+            dt.date(2026, 4, 7),
+            dt.date(2027, 4, 7),
+        ),
+        # 党章第七条: a year from the branch meeting; 29 Feb falls back to 28 Feb.
+        (
+            "2024.2.29支部大会通过我为预备党员，预备期哪天满",
+            "probation",
+            dt.date(2024, 2, 29),
+            dt.date(2025, 2, 28),
+        ),
+        (
+            "我2024年7月1号支部大会通过的，预备期从哪天开始算一年",
+            "probation",
+            dt.date(2024, 7, 1),
+            dt.date(2025, 7, 1),
+        ),
+        (
+            "我去年十月成为预备党员，什么时候转正",
+            "probation",
+            dt.date(2025, 10, 1),
+            dt.date(2026, 10, 1),
+        ),
+        # 细则第二十六条: three months after the branch meeting (31 Oct → 31 Jan; 30 Nov → 28 Feb).
+        (
+            "支部大会2026年11月30日通过我入党，党委最迟什么时候要批",
+            "approval",
+            dt.date(2026, 11, 30),
+            dt.date(2027, 2, 28),
+        ),
+        # 细则第三十四条: conversion approved within three months (31 Jan → 30 Apr).
+        (
+            "2026年1月31日支部大会讨论了我的转正，上级党委什么时候批",
+            "conversion_approval",
+            dt.date(2026, 1, 31),
+            dt.date(2026, 4, 30),
+        ),
+        # 细则第八条: a talk within a month of the application.
+        (
+            "我2026年11月20日交的入党申请书，什么时候找我谈话",
+            "talk",
+            dt.date(2026, 11, 20),
+            dt.date(2026, 12, 20),
+        ),
+    ],
+)
+def test_dates_are_computed_with_the_recruitment_rules(question, kind, start, result):
+    got = compute.dates(question, TODAY)
+    assert got is not None
+    assert (got.kind, got.start, got.result) == (kind, start, result)
+    assert recruitment_rules.cn(result) in got.text and got.rule in got.text
+    assert got.as_json()["date"] == result.isoformat()
+
+
+def test_the_computed_day_is_the_rules_own_boundary():
+    """The day the bot names is the first day the recruitment rules accept the step."""
+    start = dt.date(2025, 3, 10)
+    got = compute.dates("2025年3月10日确定为积极分子，哪天能当发展对象", TODAY)
+    assert got.result == recruitment_rules.candidate_from(start)
+    assert recruitment_rules.step_errors(
+        "candidate",
+        recruitment_rules.Facts(birth_date=dt.date(2000, 1, 1), activist_on=start, review_count=2),
+        got.result - dt.timedelta(days=1),
+        TODAY,
+        recruitment_rules.Input(),
+    )
+    assert not recruitment_rules.step_errors(
+        "candidate",
+        recruitment_rules.Facts(birth_date=dt.date(2000, 1, 1), activist_on=start, review_count=2),
+        got.result,
+        TODAY,
+        recruitment_rules.Input(),
+    )
+
+
+def test_a_bare_month_counts_from_the_first_and_says_so():
+    got = compute.dates("我是2025年6月被定为入党积极分子的，什么时候能成为发展对象", TODAY)
+    assert got.start == dt.date(2025, 6, 1) and "按6月1日计" in got.text
+
+
+def test_a_deadline_on_a_rest_day_is_marked_from_the_official_calendar():
+    # 2025-07-01 + 3 months = 2025-10-01 (国庆); 2025-07-14 + 3 months = Tuesday 14 Oct.
+    holiday = compute.dates("支部大会2025年7月1日通过的，党委审批期限到哪天", TODAY)
+    assert holiday.result == dt.date(2025, 10, 1)
+    assert "2025年10月1日（星期三，休息日）" in holiday.text
+    workday = compute.dates("支部大会2025年7月14日通过的，党委审批期限到哪天", TODAY)
+    assert "2025年10月14日（星期二）" in workday.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "我是2019年6月入的党，2020年6月转正，党龄从哪年算",  # 党龄: the base explains it
+        "我预备期2026年3月就满了，什么时候交转正申请",  # a stated end, not a start
+        "预备期到2027年3月，什么时候能转正",
+        "预备期满了党支部一直不讨论转正怎么办",  # no start stated
+        "我是去年五月入党的预备党员，转正需要干点啥",  # not asking when
+        "我2027年5月1日支部大会通过，预备期哪天满",  # a start after today
+        "我2024年7月1号办的身份证，什么时候到期",  # no 发展党员 step
+    ],
+)
+def test_other_date_questions_are_left_to_the_base(question):
+    assert compute.dates(question, TODAY) is None
+
+
+def test_the_bot_answers_with_the_computed_date_and_its_article(cast):
+    entries = make_base(cast.org["P"])
+    engine = ScriptedEngine([(entries[0], 0.02)], confidence=0.1)  # would hand off
+    result = bot.ask(
+        user=cast.user["member"],
+        question="支部大会2024年7月1日通过我为预备党员，预备期哪天满",
+        engine=engine,
+    )
+    assert not result.handed_off and result.work_order_id is None
+    assert "2025年7月1日" in result.answer and "党章第七条" in result.answer
+    data = result.as_json()
+    assert data["computed"]["kind"] == "probation" and data["computed"]["date"] == "2025-07-01"
+    assert "发展党员工作细则" in data["source"]

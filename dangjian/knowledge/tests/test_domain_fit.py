@@ -63,3 +63,56 @@ def test_the_engine_answers_with_the_domain_stage(docs):
     assert answer.best.question == "大学生在哪里申请入党？"
     assert engine.threshold == Calibration.load().domain.threshold
     assert not engine.ask("明天昆明下不下雨").confident
+
+
+def test_slots_read_who_asks_and_at_what_stage_from_the_story():
+    from dangjian.knowledge.retrieval import normalize
+    from dangjian.knowledge.retrieval.question import slots
+
+    assert {"retired", "money"} <= slots(
+        normalize("我老伴是退休教师，每月退休金五千五，她的党费该交多少")
+    )
+    assert "away" in slots(normalize("我在广州打工三年了，老家支部一直联系不上我"))
+    assert "lost" in slots(normalize("我在广州打工三年了，老家支部一直联系不上我"))
+    assert "probationary" in slots(normalize("預備黨員怎麼轉正"))  # traditional, normalised
+    assert not slots(normalize("明天昆明下不下雨"))
+
+
+def test_the_story_slot_tells_sibling_entries_apart(docs):
+    """A retiree's dues question: the retired entry names the retiree's slot, the employed
+    one does not, and names one (在职) the question lacks."""
+    from dangjian.knowledge.retrieval.calibration import DOMAIN_FEATURES
+
+    engine = domain_fit.base_engine([d for d in docs if "党费" in d.question])
+    ids, feats, _ = engine.entry_features("我老伴退休好几年了，每月养老金四千来块，她的党费咋交")
+    by_question = {engine._snap.docs[i].question: feats[n] for n, i in enumerate(ids)}
+    match, extra = DOMAIN_FEATURES.index("slot_match"), DOMAIN_FEATURES.index("slot_extra")
+    retired, employed = by_question["退休党员党费怎么交？"], by_question["在职党员每月交多少党费？"]
+    assert retired[match] > employed[match]
+    assert retired[extra] < employed[extra]
+
+
+def test_a_decision_fitted_on_a_toy_base_answers_what_it_knows_and_hands_off_the_rest(
+    docs, questions
+):
+    """Held in: fitted on a small base's own questions, the engine answers those with the
+    right entry and hands off questions the base has no entry for."""
+    from dataclasses import replace
+
+    toy_ids = {q.entry for q in questions[:120] if q.entry is not None}
+    toy = [d for d in docs if d.id in toy_ids]
+    held = [q for q in questions if q.entry in toy_ids] + [q for q in questions if q.entry is None][
+        :60
+    ]
+    base = domain_fit.base_engine(toy)
+    domain = domain_fit.fit(domain_fit.collect(base, held))
+    engine = Engine(replace(base.calibration, domain=domain))
+    engine.build(toy)
+    inside = [q for q in held if q.entry is not None]
+    answers = [engine.ask(q.text) for q in inside]
+    right = sum(a.confident and a.best.id == q.entry for a, q in zip(answers, inside, strict=True))
+    wrong = sum(a.confident and a.best.id != q.entry for a, q in zip(answers, inside, strict=True))
+    assert right >= 0.7 * len(inside) and wrong <= 0.03 * len(inside)
+    outside = [q for q in held if q.entry is None]
+    assert sum(engine.ask(q.text).confident for q in outside) <= 0.05 * len(outside)
+    assert not engine.ask("明天昆明下不下雨").confident

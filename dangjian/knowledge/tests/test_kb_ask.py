@@ -1,4 +1,4 @@
-"""The bot: answers when sure, never guesses when not (candidates + hand-off)."""
+"""The bot: answers when sure, offers candidates when they are plausible, else hands off."""
 
 import datetime as dt
 from types import SimpleNamespace
@@ -83,12 +83,32 @@ def test_an_unknown_question_is_not_guessed_but_handed_off(cast, handoffs):
     assert reply.handed_off and not reply.confident and reply.entry is None
 
 
-def test_the_threshold_boundary(cast, handoffs):
+def test_the_three_outcomes_at_their_boundaries(cast, handoffs):
     entries = make_base(cast.org["P"])
-    at = ScriptedEngine([(entries[0], 0.9)], confidence=ScriptedEngine.threshold)
-    assert bot.ask(user=None, question="问题", engine=at).entry == entries[0]
-    below = ScriptedEngine([(entries[0], 0.9)], confidence=ScriptedEngine.threshold - 1e-6)
-    assert bot.ask(user=None, question="问题", engine=below).handed_off
+
+    def outcome(confidence, candidate=0.9):
+        engine = ScriptedEngine([(entries[0], candidate)], confidence=confidence)
+        return bot.ask(user=None, question="问题", engine=engine).outcome
+
+    assert outcome(ScriptedEngine.threshold) == bot.ANSWERED
+    assert outcome(ScriptedEngine.threshold - 1e-6) == bot.SUGGEST
+    assert outcome(ScriptedEngine.lower) == bot.SUGGEST
+    assert outcome(ScriptedEngine.lower, candidate=bot.CANDIDATE_MIN) == bot.SUGGEST
+    assert not handoffs  # the middle band involves nobody
+    assert outcome(ScriptedEngine.lower - 1e-6) == bot.HANDED_OFF
+    assert outcome(ScriptedEngine.lower, candidate=bot.CANDIDATE_MIN - 1e-6) == bot.HANDED_OFF
+    assert len(handoffs) == 2
+
+
+def test_the_outcome_is_in_the_json(cast, handoffs):
+    entries = make_base(cast.org["P"])
+    sure = ScriptedEngine([(entries[0], 0.9)], confidence=0.9)
+    answered = bot.ask(user=None, question="问题", engine=sure).as_json()
+    assert answered["outcome"] == "answered" and answered["source"] == entries[0].source
+    band = ScriptedEngine([(entries[0], 0.9)], confidence=0.3)
+    suggested = bot.ask(user=None, question="问题", engine=band).as_json()
+    assert suggested["outcome"] == "suggest" and not suggested["handed_off"]
+    assert suggested["work_order_id"] is None and suggested["candidates"][0]["entry_id"]
 
 
 def test_candidates_are_offered_and_clicking_one_answers_with_it(cast, handoffs):
@@ -98,13 +118,31 @@ def test_candidates_are_offered_and_clicking_one_answers_with_it(cast, handoffs)
         confidence=0.45,
     )
     result = bot.ask(user=cast.user["member"], question="党费什么时候交", engine=engine)
-    assert result.handed_off and result.entry is None
+    assert result.outcome == bot.SUGGEST and not result.handed_off and result.entry is None
+    assert result.conversation.handed_off_at is None and not handoffs
     assert [c.entry_id for c in result.candidates] == [entries[1].pk, entries[0].pk]
-    assert bot.MSG_SUGGEST in result.answer
+    assert result.answer == bot.MSG_SUGGEST
     assert result.message.candidates[0]["question"] == entries[1].question
     clicked = bot.ask(user=cast.user["member"], conversation=result.conversation, entry=entries[1])
     assert clicked.answer == entries[1].answer and clicked.confidence == 1.0
-    assert clicked.conversation == result.conversation
+    assert clicked.outcome == bot.ANSWERED and clicked.conversation == result.conversation
+    assert not handoffs
+
+
+@pytest.mark.parametrize("said", ["都不是", "都不是，转人工", "转人工"])
+def test_saying_none_fits_hands_off_with_the_question(cast, handoffs, monkeypatch, said):
+    entries = make_base(cast.org["P"])
+    where = []
+    monkeypatch.setattr(
+        handoff, "_handler", lambda c, u, **kw: where.append(kw) or handoff.Handoff()
+    )
+    engine = ScriptedEngine([(entries[1], 0.4)], confidence=0.3)
+    offered = bot.ask(user=None, question="党费什么时候交", engine=engine)
+    result = bot.ask(user=None, question=said, conversation=offered.conversation, engine=engine)
+    assert result.outcome == bot.HANDED_OFF and result.candidates == []
+    assert where == [
+        {"category": entries[1].category, "question": "党费什么时候交", "repeat": False}
+    ]
 
 
 def test_a_retired_top_hit_is_not_replaced_by_a_guess(cast, handoffs):
@@ -112,7 +150,7 @@ def test_a_retired_top_hit_is_not_replaced_by_a_guess(cast, handoffs):
     engine = ScriptedEngine([(entries[0], 0.9), (entries[1], 0.6)], confidence=0.95)
     services.entry_retire(acting_user=None, entry=entries[0])
     result = bot.ask(user=None, question="如何转接党组织关系", engine=engine)
-    assert result.handed_off and result.entry is None
+    assert result.outcome == bot.SUGGEST and result.entry is None
     assert [c.entry_id for c in result.candidates] == [entries[1].pk]
 
 

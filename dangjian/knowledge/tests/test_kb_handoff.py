@@ -79,7 +79,7 @@ def test_the_order_takes_the_category_of_the_closest_entry(cast):
     """A hand-off is routed like a call about the topic the bot came closest to."""
     entries = make_base(cast.org["P"])
     closest = entries[1]
-    engine = ScriptedEngine([(closest, 0.2), (entries[0], 0.1)], confidence=0.2)
+    engine = ScriptedEngine([(closest, 0.2), (entries[0], 0.1)], confidence=0.15)
     result = bot.ask(user=cast.user["member"], question=UNKNOWN, engine=engine)
     order = WorkOrder.objects.get(pk=result.work_order_id)
     assert closest.category and order.category == closest.category
@@ -223,3 +223,32 @@ def test_a_contact_needs_an_open_order(cast, engine):
             user=AnonymousUser(), conversation=answered.conversation, phone="13812345678"
         )
     assert "conversation_id" in missing.value.message_dict
+
+
+def test_the_middle_band_opens_no_order_and_rejecting_opens_exactly_one(cast):
+    entries = make_base(cast.org["P"])
+    member = cast.user["member"]
+    band = ScriptedEngine([(entries[1], 0.4), (entries[0], 0.2)], confidence=0.3)
+    offered = bot.ask(user=member, question=UNKNOWN, engine=band)
+    assert offered.outcome == bot.SUGGEST and not WorkOrder.objects.exists()
+    conversation = offered.conversation
+    rejected = bot.conversation_handoff(user=member, conversation=conversation, rejected=True)
+    assert rejected.outcome == bot.HANDED_OFF
+    order = WorkOrder.objects.get()
+    assert order.pk == rejected.work_order_id and order.conversation == conversation
+    assert order.category == entries[1].category
+    assert order.summary == UNKNOWN
+    assert list(conversation.messages.values_list("text", flat=True))[-2] == bot.MSG_REJECTED
+    again = bot.ask(user=member, question="另一个问题", conversation=conversation, engine=band)
+    assert again.outcome == bot.SUGGEST
+    bot.ask(user=member, question="都不是", conversation=conversation, engine=band)
+    order.refresh_from_db()
+    assert WorkOrder.objects.get() == order and "另一个问题" in order.detail
+
+
+def test_no_help_from_an_answer_offers_a_person(cast, engine, client, login):
+    member = cast.user["member"]
+    answered = bot.ask(user=member, question="如何转接党组织关系", engine=engine)
+    bot.message_feedback(message=answered.message, helpful=False)
+    result = bot.conversation_handoff(user=member, conversation=answered.conversation)
+    assert result.outcome == bot.HANDED_OFF and WorkOrder.objects.count() == 1
