@@ -19,7 +19,7 @@ from dangjian.desk.models import Office, OrderEvent, WorkOrder
 from dangjian.desk.services import orders, routing, workflow
 from dangjian.desk.warnings import CONSULTATION_OVERDUE, ORDER_OVERDUE
 from dangjian.knowledge.models import Message, MessageRole
-from dangjian.knowledge.services import kb as kb_services
+from dangjian.knowledge.services import bot
 
 FRIDAY = dt.datetime(2026, 11, 20, 15, 0, tzinfo=TZ)
 
@@ -80,7 +80,7 @@ def claimed(cast, people, **kwargs):
 
 def test_every_channel_is_accepted_at_the_province_centre(cast, people):
     assert ask(cast).org == cast.org["P"]  # a member of 五华区's branch
-    conversation = kb_services.conversation_start(user=cast.user["member"])
+    conversation = bot.conversation_start(user=cast.user["member"])
     Message.objects.create(conversation=conversation, role=MessageRole.USER, text="党龄怎么算？")
     handed = orders.handoff(conversation, cast.user["member"], category="组织关系转接")
     assert handed.org == cast.org["P"] and handed.category == "组织关系转接"
@@ -101,7 +101,7 @@ def test_every_channel_is_accepted_at_the_province_centre(cast, people):
 
 
 def test_a_hand_off_with_a_category_the_desk_does_not_list_is_filed_unclassified(cast):
-    conversation = kb_services.conversation_start(user=cast.user["member"])
+    conversation = bot.conversation_start(user=cast.user["member"])
     Message.objects.create(conversation=conversation, role=MessageRole.USER, text="天气怎么样")
     assert orders.handoff(conversation, cast.user["member"], category="天气预报").category == ""
 
