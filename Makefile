@@ -34,6 +34,7 @@ $(STATIC_MANIFEST): $(STAMP) $(shell find dangjian/static -type f)
 demo: install $(STATIC_MANIFEST)
 	$(BIN)/dangjian migrate --noinput
 	$(BIN)/dangjian seed_demo --scale small --if-empty --accounts-out demo-accounts.json
+	$(BIN)/dangjian kb_import_banks --if-available --save-index
 	@echo "Demo accounts: demo-accounts.json (also listed in README.md)."
 	@echo "Serving on http://127.0.0.1:$(PORT)/"
 	$(BIN)/dangjian runserver 127.0.0.1:$(PORT)

@@ -1,9 +1,10 @@
 """Demo data of the knowledge base and the bot (``make demo``), through the services.
 
 The curated starter base (``knowledge/starter/*.jsonl``) is imported and published under
-the province, then the public question banks (``../shared/data/kb-sources/``, when that
-folder exists) as the lower tier (``services.banks``: one read, bulk inserts, nothing
-written on a re-run), and a year of 每日一答 is chosen up to the demo's reference date. The bot's
+the province, and a year of 每日一答 is chosen up to the demo's reference date. The public
+question banks (the lower tier, ≈11k entries) are not part of the seed, which tests run
+too: ``make demo`` imports them afterwards with ``kb_import_banks --if-available
+--save-index`` when ``../shared/data/kb-sources/`` exists. The bot's
 traffic (members' conversations, hand-offs) is the service desk's demo
 (``dangjian/desk/demo.py``), which runs after this one and asks through the services;
 ``backdate_turn`` lets it move a turn to its simulated moment. Deterministic; running it
@@ -11,15 +12,13 @@ twice adds nothing the second time.
 """
 
 import datetime as dt
-import time
 from pathlib import Path
 
 from django.db.models import Case, Value, When
 
 from dangjian.demo.generator import REFERENCE_DATE
-from dangjian.knowledge import imports, sources
+from dangjian.knowledge import imports
 from dangjian.knowledge.models import Conversation, Entry, EntryTier, Message, MessageRole
-from dangjian.knowledge.services import banks
 from dangjian.knowledge.services import daily as daily_services
 from dangjian.orgs.models import Organisation
 
@@ -32,9 +31,7 @@ def seed(*, root_user, seed: int, progress) -> None:
     if root is None:
         return
     _starter(root, progress)
-    _banks(root, progress)
     _daily(progress)
-    _save_index(progress)
 
 
 def _starter(root, progress) -> None:
@@ -48,29 +45,10 @@ def _starter(root, progress) -> None:
             progress(f"知识库 {path.name}：导入并发布 {outcome.created} 条")
 
 
-def _banks(root, progress) -> None:
-    if not sources.available():
-        progress("知识库：未找到公开题库目录，跳过题库导入")
-        return
-    outcome = banks.bank_import(acting_user=None, org=root, rows=sources.load_all())
-    progress(f"知识库题库：新增 {outcome.created} 条（已有 {outcome.existing} 条）")
-
-
 def _daily(progress) -> None:
     for offset in range(DAILY_DAYS, -1, -1):
         daily_services.daily_pick(day=REFERENCE_DATE - dt.timedelta(days=offset))
     progress(f"每日一答：{DAILY_DAYS + 1} 天")
-
-
-def _save_index(progress) -> None:
-    """Build the retrieval index once here and save it (``VAR_DIR/kb-index``): the demo's
-    server then loads it at its first question instead of embedding ≈11k entries again."""
-    from dangjian.knowledge import index
-
-    started = time.monotonic()
-    engine = index.live().get()
-    index.live().save()
-    progress(f"知识库索引：{len(engine)} 条，已建立并保存（{time.monotonic() - started:.0f} 秒）")
 
 
 def backdate_turn(result, when: dt.datetime, *, first: bool) -> None:

@@ -141,3 +141,19 @@ def test_the_imported_tier_answers_only_when_sure_and_no_curated_entry_fits():
     assert [h.id for h in answer.candidates] == [1, 2]  # offered after the curated one
     barely = _answer(2, 0.85, 0.95, True)  # confident by the curated threshold, not by BANK_MIN
     assert not TieredEngine(_Fixed(nothing_fits), _Fixed(barely)).ask("q").confident
+
+
+def test_make_demo_skips_a_missing_folder_and_saves_the_index(
+    cast, folder, tmp_path, settings, capsys
+):
+    call_command("kb_import_banks", "--folder", str(tmp_path / "none"), "--if-available")
+    assert "跳过题库导入" in capsys.readouterr().out
+    assert not Entry.objects.filter(tier=EntryTier.IMPORTED).exists()
+
+    settings.VAR_DIR = tmp_path
+    index.reset()
+    call_command("kb_import_banks", "--folder", str(folder), "--save-index")
+    assert "已建立并保存" in capsys.readouterr().out
+    meta = json.loads((tmp_path / f"{index.INDEX_DIR}{index.META_SUFFIX}").read_text())
+    assert meta["size"] == Entry.objects.filter(status=EntryStatus.PUBLISHED).count()
+    index.reset()
