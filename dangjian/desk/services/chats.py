@@ -228,6 +228,13 @@ def chat_side(acting_user, chat: ChatSession, session_ids=()) -> str | None:
     return None
 
 
+def _lock(chat: ChatSession) -> None:
+    """Lock the chat's row and bring the caller's instance up to date with it (the
+    caller keeps using the one object, as it is now)."""
+    list(ChatSession.objects.select_for_update().filter(pk=chat.pk).values_list("pk"))
+    chat.refresh_from_db()
+
+
 def _open(chat: ChatSession, field: str = "text") -> None:
     if chat.status == ChatStatus.CLOSED:
         raise_if({field: MSG_CHAT_CLOSED})
@@ -236,7 +243,7 @@ def _open(chat: ChatSession, field: str = "text") -> None:
 @transaction.atomic
 def chat_post(*, acting_user, chat: ChatSession, text: str, session_ids=()) -> Message:
     """One turn of a live chat, by the asker (also while waiting) or the agent."""
-    chat = ChatSession.objects.select_for_update().get(pk=chat.pk)
+    _lock(chat)
     side = chat_side(acting_user, chat, session_ids)
     if side is None:
         raise PermissionDenied(MSG_NOT_IN_CHAT)
@@ -280,7 +287,7 @@ def chat_close(
 ) -> ChatSession:
     """End the chat, by either side (or leave the queue); ``to_order`` files what was left
     open as a work order (转工单), whose page then shows the transcript."""
-    chat = ChatSession.objects.select_for_update().get(pk=chat.pk)
+    _lock(chat)
     side = chat_side(acting_user, chat, session_ids)
     if side is None:
         raise PermissionDenied(MSG_NOT_IN_CHAT)
@@ -334,7 +341,7 @@ def transfer_targets(chat: ChatSession) -> list:
 @transaction.atomic
 def chat_transfer(*, acting_user, chat: ChatSession, to_agent, note: str, ip=None):
     """转接: the chat's agent asks another agent to take it over, with a note for them."""
-    chat = ChatSession.objects.select_for_update().get(pk=chat.pk)
+    _lock(chat)
     if acting_user.pk != chat.agent_id or not getattr(acting_user, "is_authenticated", False):
         raise PermissionDenied(MSG_NOT_CHAT_AGENT)
     _open(chat, "to_agent")
@@ -363,7 +370,7 @@ def chat_transfer(*, acting_user, chat: ChatSession, to_agent, note: str, ip=Non
 @transaction.atomic
 def chat_transfer_accept(*, acting_user, chat: ChatSession, ip=None) -> ChatSession:
     """The agent asked takes the chat over, if they are online with room for it."""
-    chat = ChatSession.objects.select_for_update().get(pk=chat.pk)
+    _lock(chat)
     if chat.transfer_to_id is None or acting_user.pk != chat.transfer_to_id:
         raise PermissionDenied(MSG_NO_TRANSFER)
     _open(chat, "transfer")
@@ -389,7 +396,7 @@ def chat_transfer_accept(*, acting_user, chat: ChatSession, ip=None) -> ChatSess
 @transaction.atomic
 def chat_transfer_decline(*, acting_user, chat: ChatSession, ip=None) -> ChatSession:
     """The agent asked declines (拒绝), or the chat's agent withdraws the request (撤回)."""
-    chat = ChatSession.objects.select_for_update().get(pk=chat.pk)
+    _lock(chat)
     if chat.transfer_to_id is None or acting_user.pk not in (chat.transfer_to_id, chat.agent_id):
         raise PermissionDenied(MSG_NO_TRANSFER)
     target = chat.transfer_to_id

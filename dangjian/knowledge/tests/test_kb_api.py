@@ -48,6 +48,8 @@ def test_ask_answers_with_the_documented_shape(cast, client, bearer):
         "work_order_id",
         "chat_id",
         "needs_contact",
+        "lookup_number",
+        "lookup_code",
         "computed",
     }
     assert body["entry_id"] == entries[0].pk and body["handed_off"] is False
