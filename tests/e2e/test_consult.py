@@ -211,3 +211,5 @@ def test_the_middle_band_offers_suggestions_then_answers_or_hands_off(
     assert order.summary == "党费能不能一次交一年的" and order.category == "党费"
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.screenshot(path="test-artifacts/consult-suggest-1440.png", full_page=True)
