@@ -159,3 +159,58 @@ def test_a_visitor_leaves_a_phone_re_asks_and_gets_dues_computed(phone, live_ser
     page.get_by_role("button", name="提问").click()
     expect(page.get_by_text(f"这个问题已在工单（编号 {order.pk}）中登记").first).to_be_visible()
     assert WorkOrder.objects.count() == 1
+
+
+def test_the_middle_band_offers_suggestions_then_answers_or_hands_off(
+    phone, live_server, e2e_cast, monkeypatch
+):
+    """Issue 11 part 3: a plausible but unsure question gets 您是不是想问 buttons and no work
+    order; clicking one answers with that entry; 都不是，转人工 hands off (one order)."""
+    from types import SimpleNamespace
+
+    from dangjian.knowledge import index
+    from dangjian.knowledge.services import kb
+    from dangjian.knowledge.tests.kb_helpers import ScriptedEngine
+
+    org, root = e2e_cast.org["P"], e2e_cast.user["root"]
+    dues = kb.entry_create(
+        acting_user=root, org=org, question=KNOWN, answer=ANSWER, category="党费", publish=True
+    )
+    other = kb.entry_create(
+        acting_user=root,
+        org=org,
+        question="党费可以由他人代交吗？",
+        answer="党员应当本人交纳党费，特殊情况可委托他人代交。",
+        category="党费",
+        publish=True,
+    )
+    # The middle band by construction (the real engine's numbers are tested elsewhere).
+    band = ScriptedEngine([(dues, 0.6), (other, 0.3)], confidence=0.3)
+    monkeypatch.setattr(index, "live", lambda: SimpleNamespace(get=lambda: band))
+
+    page = phone
+    login(page, live_server.url, "/consult/chat/", "member")
+    page.get_by_label("您的问题").fill("党费是每个月交还是一起交")
+    page.get_by_role("button", name="提问").click()
+    offered = page.get_by_role("group", name="您是不是想问")
+    expect(offered.get_by_role("button", name=KNOWN)).to_be_visible()
+    expect(offered.get_by_role("button", name="都不是，转人工")).to_be_visible()
+    page.screenshot(path="test-artifacts/consult-suggest-390.png", full_page=True)
+    assert not WorkOrder.objects.exists()
+    offered.get_by_role("button", name=KNOWN).click()
+    expect(page.get_by_text(ANSWER)).to_be_visible()
+    expect(page.get_by_text("是否解决了您的问题？").last).to_be_visible()
+    assert not WorkOrder.objects.exists()
+
+    page.get_by_label("您的问题").fill("党费能不能一次交一年的")
+    page.get_by_role("button", name="提问").click()
+    page.get_by_role("group", name="您是不是想问").last.get_by_role(
+        "button", name="都不是，转人工"
+    ).click()
+    expect(page.get_by_text("已为您登记咨询工单").last).to_be_visible()
+    order = WorkOrder.objects.get()
+    assert order.summary == "党费能不能一次交一年的" and order.category == "党费"
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.screenshot(path="test-artifacts/consult-suggest-1440.png", full_page=True)

@@ -37,6 +37,7 @@ def test_ask_answers_with_the_documented_shape(cast, client, bearer):
     assert response.status_code == 200, response.content
     body = response.json()
     assert set(body) == {
+        "outcome",
         "answer",
         "confidence",
         "entry_id",
@@ -53,6 +54,7 @@ def test_ask_answers_with_the_documented_shape(cast, client, bearer):
         "computed",
     }
     assert body["entry_id"] == entries[0].pk and body["handed_off"] is False
+    assert body["outcome"] == "answered"
     again = post(
         client,
         ASK,
@@ -120,7 +122,30 @@ def test_feedback_and_handoff_on_own_conversation_only(cast, client, bearer, no_
     assert post(client, url, {"helpful": False}, member).status_code == 204
     handoff = f"/api/v1/consult/conversations/{body['conversation_id']}/handoff"
     assert post(client, handoff, {}, bearer(cast.user["agent"])).status_code == 404
-    assert post(client, handoff, {}, member).json()["handed_off"] is True
+    handed = post(client, handoff, {}, member).json()
+    assert handed["handed_off"] is True and handed["outcome"] == "handed_off"
+
+
+def test_the_middle_band_over_the_api(cast, client, bearer, monkeypatch):
+    """suggest: candidates and no order; entry_id answers; 都不是 hands off to one order."""
+    from dangjian.desk.models import WorkOrder
+    from dangjian.knowledge.tests.kb_helpers import ScriptedEngine
+
+    entries = make_base(cast.org["P"])
+    engine = ScriptedEngine([(entries[1], 0.4), (entries[0], 0.2)], confidence=0.3)
+    monkeypatch.setattr(index.LiveIndex, "get", lambda self: engine)
+    member = bearer(cast.user["member"])
+    body = post(client, ASK, {"question": "党费啥时候交"}, member).json()
+    assert body["outcome"] == "suggest" and body["handed_off"] is False
+    assert [c["entry_id"] for c in body["candidates"]] == [entries[1].pk, entries[0].pk]
+    assert body["work_order_id"] is None and not WorkOrder.objects.exists()
+    conversation = body["conversation_id"]
+    picked = post(client, ASK, {"entry_id": entries[1].pk, "conversation_id": conversation}, member)
+    assert picked.json()["outcome"] == "answered"
+    post(client, ASK, {"question": "党费什么时候交纳", "conversation_id": conversation}, member)
+    none = post(client, ASK, {"question": "都不是", "conversation_id": conversation}, member)
+    assert none.json()["outcome"] == "handed_off"
+    assert WorkOrder.objects.get().pk == none.json()["work_order_id"]
 
 
 def test_entry_list_shows_drafts_only_to_editors_over_them(cast, client, bearer):

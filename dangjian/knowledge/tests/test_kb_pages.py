@@ -77,16 +77,37 @@ def test_candidate_click_and_feedback(cast, client, login, no_handoff, monkeypat
     entries = make_base(cast.org["P"])
     script(monkeypatch, ScriptedEngine([(entries[1], 0.3)], confidence=0.3))
     login(cast.user["member"])
-    client.post(CHAT, {"question": "党员的党费什么时候交"})
+    offered = client.post(CHAT, {"question": "党员的党费什么时候交"}, follow=True)
+    text = offered.content.decode()
+    assert 'role="group" aria-label="您是不是想问"' in text and "都不是，转人工" in text
+    assert entries[1].question in text and bot.MSG_NOT_SURE not in text
     conversation = Message.objects.first().conversation_id
     client.post(reverse("knowledge:chat_pick"), {"c": conversation, "entry": entries[1].pk})
     answer = Message.objects.filter(entry=entries[1]).get()
+    assert "是否解决了您的问题？" in client.get(f"{CHAT}?c={conversation}").content.decode()
     response = client.post(
         reverse("knowledge:chat_feedback", args=[answer.pk]), {"helpful": "0"}, **HTMX
     )
-    assert "感谢" in response.content.decode()
+    text = response.content.decode()
+    assert "感谢" in text and "转人工" in text  # 没用: a person is offered
+    assert reverse("knowledge:chat_handoff", args=[conversation]) in text
     answer.refresh_from_db()
     assert answer.feedback == "unhelpful"
+
+
+def test_none_of_the_suggestions_hands_off(cast, client, login, no_handoff, monkeypatch):
+    entries = make_base(cast.org["P"])
+    script(monkeypatch, ScriptedEngine([(entries[1], 0.3)], confidence=0.3))
+    login(cast.user["member"])
+    client.post(CHAT, {"question": "党员的党费什么时候交"})
+    conversation = Message.objects.first().conversation
+    assert conversation.handed_off_at is None
+    url = reverse("knowledge:chat_handoff", args=[conversation.pk])
+    response = client.post(url, {"rejected": "1"}, **HTMX)
+    assert response.status_code == 200 and bot.MSG_REJECTED in response.content.decode()
+    conversation.refresh_from_db()
+    assert conversation.handed_off_at is not None
+    assert "您是不是想问" not in response.content.decode()  # the hand-off offers nothing more
 
 
 def test_someone_elses_conversation_is_404(cast, client, login):
