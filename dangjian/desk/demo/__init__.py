@@ -434,6 +434,16 @@ def _handed_off(desk: Desk, result, when: dt.datetime, rng: random.Random, reply
 # --- The contacts
 
 
+def _reject_suggestions(user, result, when: dt.datetime):
+    """A hard question the bot only half-knows gets 您是不是想问; the asker answers 都不是
+    and a person takes over (the third outcome), a minute later."""
+    if result.outcome != bot.SUGGEST:
+        return result
+    rejected = bot.conversation_handoff(user=user, conversation=result.conversation, rejected=True)
+    kb_demo.backdate_turn(rejected, when + dt.timedelta(minutes=1), first=False)
+    return rejected
+
+
 def _bot_question(desk: Desk, rng: random.Random) -> tuple[str, str]:
     """(question, the answer an agent would give): a hard one, or a base topic's phrasing."""
     if rng.random() < HARD_SHARE or not desk.entries:
@@ -460,6 +470,7 @@ def _conversation(desk: Desk, when: dt.datetime, rng: random.Random) -> None:
         )
         kb_demo.backdate_turn(result, when, first=conversation is None)
         conversation = result.conversation
+        result = _reject_suggestions(user, result, when)
         if result.handed_off:
             _handed_off(desk, result, when, rng, reply)
             return
@@ -538,6 +549,7 @@ def _chat(desk: Desk, when: dt.datetime, rng: random.Random) -> None:
     services_orders.presence_set(user=agent, online=True)
     result = bot.ask(user=user, question=question, channel=Channel.APP, engine=desk.engine)
     kb_demo.backdate_turn(result, when, first=True)
+    result = _reject_suggestions(user, result, when)
     services_orders.presence_set(user=agent, online=False)
     if result.chat_id is None:
         _handed_off(desk, result, when, rng, reply)
