@@ -116,3 +116,21 @@ def test_a_decision_fitted_on_a_toy_base_answers_what_it_knows_and_hands_off_the
     outside = [q for q in held if q.entry is None]
     assert sum(engine.ask(q.text).confident for q in outside) <= 0.05 * len(outside)
     assert not engine.ask("明天昆明下不下雨").confident
+
+
+def test_the_middle_bands_lower_bound_lets_few_out_of_scope_questions_reach_it():
+    """The lowest probability at most MAX_OUT_OFFERED of the out-of-scope questions reach;
+    never above the threshold."""
+    import numpy as np
+
+    def sample(entry):
+        return domain_fit.Sample(domain_fit.Question("问", entry), [1], np.zeros((1, 1)), 1.0)
+
+    outside = [sample(None) for _ in range(10)]
+    inside = [sample(1) for _ in range(5)]
+    p_out = [0.05, 0.1, 0.1, 0.15, 0.2, 0.2, 0.25, 0.3, 0.35, 0.6]
+    p = np.array([*p_out, 0.3, 0.5, 0.7, 0.9, 0.95])
+    # 10 % of ten: one out-of-scope question may reach the bound (0.6), not two (0.35).
+    assert domain_fit.MAX_OUT_OFFERED == 0.10
+    assert domain_fit._lower(p, outside + inside, threshold=0.8) == 0.5
+    assert domain_fit._lower(p, outside + inside, threshold=0.45) == 0.45
