@@ -380,13 +380,14 @@ def figures(user, *, org: Organisation, since: dt.datetime, until: dt.datetime) 
     """The 12371 figures of ``org``'s subtree over [since, until) (org already in scope).
 
     受理量 counts the orders received in the period; 办理率 the share of them answered or
-    closed. SLA attainment counts orders whose deadline has passed or that met it;
+    closed. A duplicate merged into another order is not a question of its own: it counts
+    in neither. SLA attainment counts orders whose deadline has passed or that met it;
     satisfaction is the share of ratings of 4 or 5. Workload counts what was done in the
     period, whenever the order came in; the queue is as it stands now.
     """
     now = timezone.now()
     subtree = selectors.staff_order_queryset(user).filter(org__path__startswith=org.path)
-    orders = subtree.filter(created_at__gte=since, created_at__lt=until)
+    orders = subtree.filter(created_at__gte=since, created_at__lt=until, merged_into__isnull=True)
     counts = order_stats(orders)
     by_status = dict(orders.values_list("status").annotate(n=Count("id")).order_by())
     channels = _breakdowns(orders, "source", dict(OrderSource.choices))

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from dangjian.accounts import services as accounts
 from dangjian.core.scope import Role
 from dangjian.desk import stats
-from dangjian.desk.models import ChatSession, OrderEvent, WorkOrder
+from dangjian.desk.models import ChatSession, OrderEvent, OrderStatus, WorkOrder
 from dangjian.knowledge.models import Conversation, Message, MessageRole
 
 DAYS = 5
@@ -148,6 +148,21 @@ def test_headline_figures(cast, data):
     assert f.longest_wait_now == pytest.approx(
         (timezone.now() - data["start"] + dt.timedelta(days=2)).total_seconds(), abs=5
     )
+
+
+def test_a_merged_duplicate_is_neither_received_nor_handled(cast, data):
+    main = WorkOrder.objects.filter(org=cast.org["K1"], created_at__gte=data["start"]).first()
+    assert main is not None
+    _order(
+        cast.org["K1"],
+        created=data["start"] + dt.timedelta(hours=1),
+        status=OrderStatus.CLOSED,
+        merged_into=main,
+    )
+    f = stats.figures(
+        cast.user["agent"], org=cast.org["C1"], since=data["start"], until=data["end"]
+    )
+    assert (f.orders, f.handled) == (25, 24)
 
 
 def test_by_channel_and_category(cast, data):
