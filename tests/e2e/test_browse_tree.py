@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from dangjian.accounts.models import User
-from tests.kit import PASSWORD, totp_code
+from tests.e2e.auth import enter_totp_code
+from tests.kit import PASSWORD
 
 pytestmark = pytest.mark.e2e
 
@@ -19,13 +19,6 @@ def log_in(page, base_url: str, username: str) -> None:
     page.get_by_role("button", name="登录").click()
     enter_totp_code(page, username)
     expect(page).to_have_url(re.compile(r"/orgs/$"))
-
-
-def enter_totp_code(page, username: str) -> None:
-    """The second step for admins, leaders and agents: the code their app would show."""
-    expect(page).to_have_url(re.compile(r"/accounts/otp/"))
-    page.get_by_label("动态验证码").fill(totp_code(User.objects.get(username=username)))
-    page.get_by_role("button", name="验证").click()
 
 
 def expand(page, name: str) -> None:

@@ -8,8 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dangjian.desk.models import WorkOrder
-from tests.e2e.test_browse_tree import enter_totp_code
-from tests.kit import PASSWORD
+from tests.e2e.auth import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -17,15 +16,6 @@ KNOWN = "党费按月交纳还是按季度交纳？"
 ANSWER = "党员应当按月交纳党费，特殊情况下经党支部同意可以按季度交纳。"
 UNKNOWN = "我们村的驻村工作队队员节假日签到怎么算工时"
 REPLY = "驻村工作队队员节假日到村工作，签到计入工作时长。"
-
-
-def login(page, base: str, path: str, username: str, *, totp: bool = False) -> None:
-    page.goto(f"{base}/accounts/login/?next={path}")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    if totp:
-        enter_totp_code(page, username)
 
 
 def test_ask_handoff_answer_and_rate(browser, phone, live_server, e2e_cast):
@@ -44,7 +34,7 @@ def test_ask_handoff_answer_and_rate(browser, phone, live_server, e2e_cast):
     index.reset()  # the live server thread builds its index from the database anew
 
     page = phone
-    login(page, live_server.url, "/consult/chat/", "member")
+    sign_in(page, live_server.url, "member", "/consult/chat/")
     expect(page).to_have_url(re.compile(r"/consult/chat/"))
     page.get_by_label("您的问题").fill(KNOWN)
     page.get_by_role("button", name="提问").click()
@@ -61,7 +51,7 @@ def test_ask_handoff_answer_and_rate(browser, phone, live_server, e2e_cast):
     desk = agent_context.new_page()
     desk.set_default_timeout(10_000)
     # 省级集中受理: the province centre takes it (its admin, who also handles orders)
-    login(desk, live_server.url, "/consult/console/", "province_admin", totp=True)
+    sign_in(desk, live_server.url, "province_admin", "/consult/console/")
     expect(desk).to_have_url(re.compile(r"/consult/console/"))
     desk.get_by_role("link", name=re.compile(UNKNOWN[:8])).first.click()
     expect(desk.get_by_text(UNKNOWN).first).to_be_visible()  # the bot transcript is attached
@@ -189,7 +179,7 @@ def test_the_middle_band_offers_suggestions_then_answers_or_hands_off(
     monkeypatch.setattr(index, "live", lambda: SimpleNamespace(get=lambda: band))
 
     page = phone
-    login(page, live_server.url, "/consult/chat/", "member")
+    sign_in(page, live_server.url, "member", "/consult/chat/")
     page.get_by_label("您的问题").fill("党费是每个月交还是一起交")
     page.get_by_role("button", name="提问").click()
     offered = page.get_by_role("group", name="您是不是想问")

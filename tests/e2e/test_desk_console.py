@@ -22,8 +22,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from dangjian.desk.models import WorkOrder
+from tests.e2e.auth import sign_in
 from tests.e2e.conftest import ARTIFACTS, PHONE
-from tests.e2e.test_consult import login
 
 pytestmark = pytest.mark.e2e
 
@@ -98,7 +98,7 @@ def test_console_shift(browser, live_server, e2e_cast):
     desktop = browser.new_context(**DESKTOP)
     page = desktop.new_page()
     page.set_default_timeout(15_000)
-    login(page, base, "/consult/console/", "agent", totp=True)
+    sign_in(page, base, "agent", "/consult/console/")
     expect(page).to_have_url(re.compile(r"/consult/console/"))
 
     # Two columns: the queue on the left, the case (here the call form, waiting with the

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from dangjian.core.models import Notification
 from dangjian.desk.models import Coordination, OrderEvent, WorkOrder
-from tests.e2e.test_consult import login
+from tests.e2e.auth import sign_in
 from tests.kit import PASSWORD, give_totp_device
 
 pytestmark = pytest.mark.e2e
@@ -75,7 +75,7 @@ def test_agent_reroutes_and_consults_an_office_whose_liaison_answers(
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     desk = context.new_page()
     desk.set_default_timeout(10_000)
-    login(desk, live_server.url, f"/consult/orders/{order.pk}/", "p_agent", totp=True)
+    sign_in(desk, live_server.url, "p_agent", f"/consult/orders/{order.pk}/")
     expect(desk).to_have_url(re.compile(rf"/consult/orders/{order.pk}/"))
     desk.get_by_role("button", name="受理").click()
     expect(desk.get_by_text("已受理")).to_be_visible()
@@ -101,7 +101,7 @@ def test_agent_reroutes_and_consults_an_office_whose_liaison_answers(
 
     # the 联络员 answers on a phone, from the list of their office's requests
     page = phone
-    login(page, live_server.url, "/consult/consultations/", "liaison")
+    sign_in(page, live_server.url, "liaison", "/consult/consultations/")
     expect(page).to_have_url(re.compile(r"/consult/consultations/"))
     expect(page.get_by_text("待回复")).to_be_visible()
     page.get_by_role("link", name=f"工单 {order.number}").click()

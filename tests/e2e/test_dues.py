@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from dangjian.dues import rules, services
-from tests.e2e.test_orglife import _login
+from tests.e2e.auth import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -27,11 +27,11 @@ def test_member_pays_two_months_admin_sees_arrears_shrink(browser, phone, live_s
         services.bills_issue(month=month)
 
     admin = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-    _login(admin, live_server.url, "branch_admin", "/dues/arrears/")
+    sign_in(admin, live_server.url, "branch_admin", "/dues/arrears/")
     expect(admin.locator("#arrears-count")).to_have_text("共 4 笔未缴")
 
     member = phone
-    _login(member, live_server.url, "member", "/dues/")
+    sign_in(member, live_server.url, "member", "/dues/")
     expect(member.locator("#unpaid input[type=checkbox]:checked")).to_have_count(2)
     member.get_by_role("button", name="网上缴纳").click()
     expect(member.locator("#amount")).to_have_text("30.00")

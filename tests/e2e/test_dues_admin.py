@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from dangjian.dues import imports, rules, services
 from dangjian.dues.models import DuesBase
 from dangjian.members.models import Member
-from tests.e2e.test_dues import _login
+from tests.e2e.auth import sign_in
 
 pytestmark = pytest.mark.e2e
 DESKTOP = {"viewport": {"width": 1440, "height": 900}, "locale": "zh-CN"}
@@ -24,7 +24,7 @@ def _no_overflow(page):
 
 def test_admin_sets_a_base_and_the_amount_shows(phone, live_server, e2e_cast):
     member = e2e_cast.member["B1m1"]
-    _login(phone, live_server.url, "branch_admin", "/dues/manage/")
+    sign_in(phone, live_server.url, "branch_admin", "/dues/manage/")
     row = phone.locator(f"#m{member.pk}")
     expect(row).to_contain_text("未核定")
     _no_overflow(phone)
@@ -52,7 +52,7 @@ def test_admin_records_a_makeup_cash_payment_and_opens_the_receipt(phone, live_s
         base_fen=300000,
     )
     services.bills_issue(month=last, members=Member.objects.filter(pk=member.pk))
-    _login(phone, live_server.url, "branch_admin", "/dues/arrears/")
+    sign_in(phone, live_server.url, "branch_admin", "/dues/arrears/")
     expect(phone.locator("#arrears-count")).to_have_text("共 1 笔未缴")
     phone.get_by_role("link", name="登记缴纳").click()
     expect(phone.get_by_label(f"{last:%Y年%m月} · 15.00 元（补缴）")).to_be_checked()
@@ -93,7 +93,7 @@ def test_admin_imports_bases_refused_for_a_bad_row_then_a_good_file(
         [[m1.id_number, "在职", "3000", month, ""], [m2.id_number, "离退休", "6000", month, ""]],
     )
     page = browser.new_context(**DESKTOP).new_page()
-    _login(page, live_server.url, "branch_admin", "/dues/bases/import/")
+    sign_in(page, live_server.url, "branch_admin", "/dues/bases/import/")
     page.get_by_label("党费基数表（.xlsx 或 .csv）").set_input_files(str(bad))
     page.get_by_role("button", name="上传并预览").click()
     expect(page.locator("#import-refused")).to_contain_text("未写入任何数据")

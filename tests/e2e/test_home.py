@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from dangjian.orglife import rules
 from dangjian.orglife import services as orglife
 from dangjian.orglife.choices import MeetingKind
+from tests.e2e.auth import sign_in
 from tests.e2e.conftest import PHONE
-from tests.e2e.test_orglife import _login
 
 pytestmark = pytest.mark.e2e
 
@@ -50,7 +50,7 @@ def _fits(page):
 
 def test_member_home_checks_in(screen, live_server, e2e_cast):
     meeting = _plan(e2e_cast, "theme_day", timezone.now() + dt.timedelta(minutes=20))
-    _login(screen, live_server.url, "member", "/")
+    sign_in(screen, live_server.url, "member", "/")
     panel = screen.locator('[data-panel="member"]')
     expect(panel.get_by_role("heading", name="我的组织生活")).to_be_visible()
     expect(panel.locator(f'li[data-meeting="{meeting.pk}"]')).to_contain_text("主题党日学习")
@@ -63,7 +63,7 @@ def test_member_home_checks_in(screen, live_server, e2e_cast):
 
 def test_secretary_home_shows_duties_and_meetings_to_record(screen, live_server, e2e_cast):
     ended = _plan(e2e_cast, "committee", timezone.now() - dt.timedelta(days=1))
-    _login(screen, live_server.url, "branch_admin", "/")
+    sign_in(screen, live_server.url, "branch_admin", "/")
     panel = screen.locator('[data-panel="secretary"]')
     due = panel.locator('li[data-duty="theme_day"]')
     expect(due).to_contain_text("待开展")
@@ -90,7 +90,7 @@ def test_agent_home_shows_the_queue_and_the_overdue(screen, live_server, e2e_cas
     WorkOrder.objects.filter(pk=order.pk).update(
         first_response_due=timezone.now() - dt.timedelta(hours=2)
     )
-    _login(screen, live_server.url, "agent", "/")
+    sign_in(screen, live_server.url, "agent", "/")
     panel = screen.locator('[data-panel="agent"]')
     expect(panel.locator("[data-queue]")).to_have_text("1")
     expect(panel.locator("[data-queue-overdue]")).to_have_text("1")
@@ -102,7 +102,7 @@ def test_agent_home_shows_the_queue_and_the_overdue(screen, live_server, e2e_cas
 
 def test_leader_home_drills_down(screen, live_server, e2e_cast):
     orglife.theme_day_warn(branch=e2e_cast.org["B1"], month=rules.month_period(2026, 10))
-    _login(screen, live_server.url, "county_admin", "/")
+    sign_in(screen, live_server.url, "county_admin", "/")
     panel = screen.locator('[data-panel="leader"]')
     expect(panel.get_by_role("heading", level=2)).to_contain_text("五华区委")
     expect(panel.locator("[data-members]")).to_have_text("4")

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from dangjian.knowledge.models import DailySchedule
 from dangjian.knowledge.services import policy
 from dangjian.knowledge.tests.kb_helpers import make_base
+from tests.e2e.auth import sign_in
 from tests.e2e.conftest import ARTIFACTS, PHONE
-from tests.e2e.test_orglife import _login
 
 pytestmark = pytest.mark.e2e
 
@@ -60,7 +60,7 @@ def test_editor_schedules_tomorrow_and_member_reads_policy(
     tag = f"kb-{size}{'-large' if elder else ''}"
 
     context, editor = _page(browser, live_server, size, elder)
-    _login(editor, live_server.url, "province_admin", "/consult/daily/plan/")
+    sign_in(editor, live_server.url, "province_admin", "/consult/daily/plan/")
     expect(editor.get_by_role("heading", name="安排每日一答")).to_be_visible()
     editor.get_by_label("搜索精编问答").fill("党费")
     editor.get_by_role("button", name="搜索").click()
@@ -77,7 +77,7 @@ def test_editor_schedules_tomorrow_and_member_reads_policy(
     context.close()
 
     context, member = _page(browser, live_server, size, elder)
-    _login(member, live_server.url, "member", "/")
+    sign_in(member, live_server.url, "member", "/")
     member.locator('[data-panel="member"]').get_by_role("link", name=article.title).click()
     expect(member.get_by_role("heading", name=article.title)).to_be_visible()
     expect(member.locator(".policy-body strong")).to_have_text("0.5%")

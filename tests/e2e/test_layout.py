@@ -15,9 +15,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from tests.e2e.auth import sign_in
 from tests.e2e.conftest import PHONE
-from tests.e2e.test_browse_tree import enter_totp_code
-from tests.kit import PASSWORD
 
 pytestmark = pytest.mark.e2e
 
@@ -67,12 +66,7 @@ def _phone(browser, live_server, *, elder: bool, bypass_csp: bool = False):
 
 
 def _log_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}{reverse('accounts:login')}")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    if username != "member":
-        enter_totp_code(page, username)
+    sign_in(page, live_server.url, username)
     expect(page.locator("nav.tabs")).to_have_count(1)
 
 

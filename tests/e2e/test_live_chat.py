@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from dangjian.desk.models import ChatSession
+from tests.e2e.auth import sign_in
 from tests.e2e.conftest import ARTIFACTS, PHONE
-from tests.e2e.test_consult import login
 
 pytestmark = pytest.mark.e2e
 
@@ -38,13 +38,13 @@ def test_member_and_agent_chat_both_ways(browser, phone, live_server, e2e_cast):
     agent_context = browser.new_context(**DESKTOP)
     desk = agent_context.new_page()
     desk.set_default_timeout(10_000)
-    login(desk, live_server.url, "/consult/console/", "agent", totp=True)
+    sign_in(desk, live_server.url, "agent", "/consult/console/")
     expect(desk).to_have_url(re.compile(r"/consult/console/"))
     desk.get_by_role("button", name="上线接待").click()
     expect(desk.get_by_text("正在接待在线咨询")).to_be_visible()
 
     member = phone
-    login(member, live_server.url, f"/consult/chat/?c={conversation.pk}", "member")
+    sign_in(member, live_server.url, "member", f"/consult/chat/?c={conversation.pk}")
     member.get_by_role("button", name="转人工").click()
     expect(member).to_have_url(re.compile(r"/consult/live/\d+/$"))
     chat = ChatSession.objects.get(conversation=conversation)
@@ -115,7 +115,7 @@ def test_a_visitor_is_transferred_between_agents(
         context = browser.new_context(**DESKTOP)
         page = context.new_page()
         page.set_default_timeout(10_000)
-        login(page, live_server.url, "/consult/console/", key, totp=key == "agent")
+        sign_in(page, live_server.url, key, "/consult/console/")
         page.get_by_role("button", name="上线接待").click()
         expect(page.get_by_text("正在接待在线咨询")).to_be_visible()
         desks[key] = page

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dangjian.core.models import AuditEntry
-from tests.e2e.test_browse_tree import enter_totp_code
+from tests.e2e.auth import enter_totp_code
 from tests.kit import PASSWORD
 
 pytestmark = pytest.mark.e2e

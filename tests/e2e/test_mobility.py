@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from dangjian.mobility import rules
 from dangjian.mobility.models import Registration
+from tests.e2e.auth import sign_in
 from tests.e2e.conftest import ARTIFACTS, PHONE
-from tests.e2e.test_orglife import _login
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +27,7 @@ def test_registration_card_verification_and_host_participation(
     base, today = live_server.url, timezone.localdate()
     member = e2e_cast.member["B1m1"]
     secretary = phone
-    _login(secretary, base, "branch_admin", f"/mobility/?who={member.name}")
+    sign_in(secretary, base, "branch_admin", f"/mobility/?who={member.name}")
     secretary.get_by_role("link", name=f"登记{member.name}为流动党员").click()
     secretary.get_by_label("外出事由").fill("赴昆明务工")
     secretary.get_by_label("外出日期").fill((today - dt.timedelta(days=3)).isoformat())
@@ -46,7 +46,7 @@ def test_registration_card_verification_and_host_participation(
     # The member opens their e-card on their phone (the 流动党员 tab leads to it).
     context = browser.new_context(**PHONE)
     card = context.new_page()
-    _login(card, base, "member", "/mobility/")
+    sign_in(card, base, "member", "/mobility/")
     expect(card.get_by_role("heading", name="流动党员电子活动证")).to_be_visible()
     expect(card.locator(".ecard")).to_contain_text(e2e_cast.org["B3"].name)
     expect(card.locator(".ecard-qr svg")).to_be_visible()
@@ -71,7 +71,7 @@ def test_registration_card_verification_and_host_participation(
     # The host organisation records an activity; the home branch sees it.
     host_context = browser.new_context(**PHONE)
     host = host_context.new_page()
-    _login(host, base, "sibling_county_admin", "/mobility/?side=host")
+    sign_in(host, base, "sibling_county_admin", "/mobility/?side=host")
     host.get_by_role("link", name=member.name).click()
     host.locator("#id_held_on").fill(today.isoformat())
     host.locator("#id_kind").select_option("meeting")
@@ -88,7 +88,7 @@ def test_lost_contact_with_search_attempts(phone, live_server, e2e_cast):
     base, today = live_server.url, timezone.localdate()
     lost = e2e_cast.member["B1m2"]
     page = phone
-    _login(page, base, "branch_admin", f"/mobility/lost/?who={lost.name}")
+    sign_in(page, base, "branch_admin", f"/mobility/lost/?who={lost.name}")
     page.get_by_role("link", name=f"标记{lost.name}为失联").click()
     page.get_by_label("失联日期").fill((today - dt.timedelta(days=30)).isoformat())
     page.get_by_label("失联情况").fill("手机停机，家中无人")

@@ -10,26 +10,17 @@ from playwright.sync_api import expect
 
 from dangjian.orglife import checkin
 from dangjian.orglife.models import Meeting
+from tests.e2e.auth import sign_in
 from tests.e2e.conftest import PHONE
-from tests.e2e.test_browse_tree import enter_totp_code
 from tests.kit import PASSWORD
 
 pytestmark = pytest.mark.e2e
 
 
-def _login(page, base, username, next_path):
-    page.goto(f"{base}{next_path}")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    if username != "member":
-        enter_totp_code(page, username)
-
-
 def test_secretary_plans_member_checks_in_secretary_sees_it(browser, phone, live_server, e2e_cast):
     secretary = phone
     branch = e2e_cast.org["B1"]
-    _login(secretary, live_server.url, "branch_admin", f"/orglife/new/{branch.pk}/")
+    sign_in(secretary, live_server.url, "branch_admin", f"/orglife/new/{branch.pk}/")
     start = timezone.localtime() + dt.timedelta(minutes=5)
     secretary.get_by_label("会议类型").select_option("theme_day")
     secretary.get_by_label("主题").fill("重温入党誓词")
@@ -86,7 +77,9 @@ def test_checkin_error_states_on_a_phone(phone, live_server, e2e_cast):
         topic="主题党日", starts_at=start, ends_at=start + dt.timedelta(hours=2),
     )  # fmt: skip
     expired = checkin.qr_token_for(meeting, timezone.now() - dt.timedelta(minutes=5))
-    _login(phone, live_server.url, "member", f"/orglife/meetings/{meeting.pk}/checkin/?t={expired}")
+    sign_in(
+        phone, live_server.url, "member", f"/orglife/meetings/{meeting.pk}/checkin/?t={expired}"
+    )
     expect(phone.get_by_role("alert")).to_contain_text(checkin.MSG_TOKEN_EXPIRED)
     expect(phone.get_by_role("button", name="签到", exact=True)).to_have_count(0)
     phone.goto(f"{live_server.url}/orglife/meetings/{meeting.pk}/checkin/?t=forged")

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from dangjian.orglife import checkin, services
 from dangjian.orglife.models import Attendance
+from tests.e2e.auth import sign_in
 from tests.e2e.conftest import ARTIFACTS, PHONE
-from tests.e2e.test_orglife import _login
 from tests.kit import new_id_number
 
 pytestmark = pytest.mark.e2e
@@ -46,7 +46,7 @@ def _shoot(page, name):
 
 def test_secretary_marks_sixty_on_a_phone(browser, phone, live_server, e2e_cast):
     meeting = _meeting(e2e_cast, extra_members=ROSTER - 2)
-    _login(phone, live_server.url, "branch_admin", f"/orglife/meetings/{meeting.pk}/")
+    sign_in(phone, live_server.url, "branch_admin", f"/orglife/meetings/{meeting.pk}/")
     section = phone.locator("#attendance")
     expect(section.locator(".summary")).to_contain_text(f"应到 {ROSTER} 人")
     rows = section.locator(".att-row")
@@ -100,7 +100,7 @@ def test_secretary_marks_sixty_on_a_phone(browser, phone, live_server, e2e_cast)
 def test_expired_qr_link_says_so_before_the_tap(phone, live_server, e2e_cast):
     meeting = _meeting(e2e_cast)
     stale = checkin.qr_token_for(meeting, timezone.now() - dt.timedelta(minutes=3))
-    _login(phone, live_server.url, "member", f"/orglife/meetings/{meeting.pk}/checkin/?t={stale}")
+    sign_in(phone, live_server.url, "member", f"/orglife/meetings/{meeting.pk}/checkin/?t={stale}")
     expect(phone.get_by_role("alert")).to_contain_text(checkin.MSG_TOKEN_EXPIRED)
     expect(phone.get_by_role("button", name="签到", exact=True)).to_have_count(0)
     _shoot(phone, "orglife-checkin-expired-phone")
@@ -118,7 +118,7 @@ def test_expired_qr_link_says_so_before_the_tap(phone, live_server, e2e_cast):
 
 def test_live_count_follows_a_check_in(browser, phone, live_server, e2e_cast):
     meeting = _meeting(e2e_cast)
-    _login(phone, live_server.url, "branch_admin", f"/orglife/meetings/{meeting.pk}/screen/")
+    sign_in(phone, live_server.url, "branch_admin", f"/orglife/meetings/{meeting.pk}/screen/")
     expect(phone.locator(".qr-count")).to_contain_text("已签到 0 / 2 人")
     services.checkin_by_qr(
         acting_user=e2e_cast.user["member"], meeting=meeting, token=checkin.qr_token_for(meeting)
@@ -144,7 +144,7 @@ def test_meeting_form_location_venue_and_select_all(browser, live_server, e2e_ca
         context.grant_permissions(["geolocation"])
         page = context.new_page()
         if state is None:  # one login: a TOTP code is accepted once
-            _login(page, live_server.url, "branch_admin", f"/orglife/new/{branch.pk}/")
+            sign_in(page, live_server.url, "branch_admin", f"/orglife/new/{branch.pk}/")
             if elder:
                 page.get_by_role("button", name="大字模式").click()
                 expect(page.get_by_role("button", name="标准模式")).to_be_visible()
@@ -179,12 +179,12 @@ def test_axe_finds_nothing_serious_on_the_attendance_pages(browser, live_server,
     context = browser.new_context(**PHONE, bypass_csp=True)  # axe is injected inline
     page = context.new_page()
     stale = checkin.qr_token_for(meeting, timezone.now() - dt.timedelta(minutes=3))
-    _login(page, live_server.url, "member", f"/orglife/meetings/{meeting.pk}/checkin/?t={stale}")
+    sign_in(page, live_server.url, "member", f"/orglife/meetings/{meeting.pk}/checkin/?t={stale}")
     found = {"checkin (expired)": _axe(page)}
     context.close()
     context = browser.new_context(**PHONE, bypass_csp=True)
     page = context.new_page()
-    _login(page, live_server.url, "branch_admin", f"/orglife/meetings/{meeting.pk}/")
+    sign_in(page, live_server.url, "branch_admin", f"/orglife/meetings/{meeting.pk}/")
     page.locator("#attendance summary").first.click()
     found["detail"] = _axe(page)
     for path in (f"meetings/{meeting.pk}/screen/", f"new/{e2e_cast.org['B1'].pk}/"):

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from dangjian.recruitment import rules, services
 from dangjian.recruitment.models import Applicant
+from tests.e2e.auth import sign_in
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_orglife import _login
 from tests.kit import new_id_number
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +36,7 @@ def test_secretary_records_the_talk_refused_then_done_and_sees_the_timeline(
         applied_on=applied,
         document=SimpleUploadedFile("入党申请书.pdf", b"%PDF-1.4\n%%EOF\n"),
     )
-    _login(phone, live_server.url, "branch_admin", f"/recruitment/{applicant.pk}/")
+    sign_in(phone, live_server.url, "branch_admin", f"/recruitment/{applicant.pk}/")
     expect(phone.get_by_role("heading", name="林申请")).to_be_visible()
     expect(phone.get_by_text("入党谈话：应于")).to_contain_text("已逾期")
 
@@ -66,7 +66,7 @@ def test_secretary_records_the_talk_refused_then_done_and_sees_the_timeline(
 
 def test_member_opens_their_political_birthday_ecard(phone, live_server, e2e_cast):
     member = e2e_cast.member["B1m1"]
-    _login(phone, live_server.url, "member", "/members/birthday/")
+    sign_in(phone, live_server.url, "member", "/members/birthday/")
     card = phone.locator(".ecard")
     expect(card).to_contain_text("政治生日")
     expect(card).to_contain_text(f"{member.name} 同志")

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 from dangjian.members.models import Member
 from dangjian.transfers import selectors
 from dangjian.transfers.models import Transfer
+from tests.e2e.auth import sign_in
 from tests.e2e.conftest import ARTIFACTS, PHONE
-from tests.e2e.test_orglife import _login
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +26,7 @@ def _shot(page, name: str) -> None:
 def test_member_applies_approvers_approve_letter_verifies(browser, phone, live_server, e2e_cast):
     base = live_server.url
     member = phone
-    _login(member, base, "member", "/transfers/apply/")
+    sign_in(member, base, "member", "/transfers/apply/")
     member.get_by_label("查找接收党支部（名称或组织代码）").fill("第二党支部")
     member.get_by_role("button", name="查找").click()
     member.get_by_label(e2e_cast.org["B2"].name, exact=False).check()
@@ -39,13 +39,13 @@ def test_member_applies_approvers_approve_letter_verifies(browser, phone, live_s
     expect(member.locator("[data-step]")).to_have_count(3)  # B1 → T1 → B2, never the county
 
     secretary = browser.new_context(**DESKTOP).new_page()
-    _login(secretary, base, "branch_admin", reverse("transfers:detail", args=[transfer.pk]))
+    sign_in(secretary, base, "branch_admin", reverse("transfers:detail", args=[transfer.pk]))
     secretary.get_by_role("button", name="同意").click()
     expect(secretary.get_by_text("已审批同意")).to_be_visible()
     expect(secretary.get_by_role("button", name="同意")).to_have_count(0)  # not their turn now
 
     committee = browser.new_context(**DESKTOP).new_page()
-    _login(committee, base, "committee_admin", reverse("transfers:detail", args=[transfer.pk]))
+    sign_in(committee, base, "committee_admin", reverse("transfers:detail", args=[transfer.pk]))
     for _ in range(2):  # T1's step, then B2's (T1's admin is the nearest above B2)
         committee.get_by_role("button", name="同意").click()
         expect(committee.get_by_text("已审批同意")).to_be_visible()
@@ -99,7 +99,7 @@ def test_a_move_off_the_platform_leaves_the_member_transferred_out(
     while transfer.status == "pending":
         services.transfer_approve(acting_user=root, transfer=transfer)
     secretary = phone
-    _login(secretary, base, "branch_admin", reverse("transfers:detail", args=[transfer.pk]))
+    sign_in(secretary, base, "branch_admin", reverse("transfers:detail", args=[transfer.pk]))
     secretary.get_by_role("button", name="确认接收").click()
     expect(secretary.get_by_text("组织关系转接完成")).to_be_visible()
 

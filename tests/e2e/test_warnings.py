@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from dangjian.core.calendar import TZ
 from dangjian.core.models import Warning
 from dangjian.orglife import tasks
-from tests.e2e.test_orglife import _login
+from tests.e2e.auth import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -18,7 +18,7 @@ def test_admin_resolves_the_theme_day_warning(phone, live_server, e2e_cast):
     tasks.theme_day_warnings(at=dt.datetime(2026, 11, 20, 9, tzinfo=TZ))
     warning = Warning.objects.get(org=e2e_cast.org["B1"])
     page = phone
-    _login(page, live_server.url, "branch_admin", "/inbox/")
+    sign_in(page, live_server.url, "branch_admin", "/inbox/")
     page.get_by_role("button", name="大字模式").click()
     expect(page.locator("html.elder")).to_have_count(1)
 
