@@ -671,7 +671,8 @@ def transfer_subject(world: World, n: int) -> None:
 
 def dues_bills(world: World, n: int) -> None:
     """``n`` more months of bills for each branch's first member (B1m1 is the ``member``
-    user's own), every other one paid in cash: bills, arrears and payments all grow."""
+    user's own), the odd months paid in cash: bills, arrears and payments all grow (the
+    first month, December, stays owed, so arrears are never empty)."""
     from dangjian.dues import rules, services
     from dangjian.members.models import Member
 
@@ -693,7 +694,7 @@ def dues_bills(world: World, n: int) -> None:
         services.bills_issue(
             month=month, members=Member.objects.filter(pk__in=[m.pk for m in first])
         )
-        if _n() % 2:
+        if month.month % 2:
             for member in first:
                 services.payment_record(
                     acting_user=world.root, member=member, months=[month], channel="cash"

@@ -277,7 +277,7 @@ NOT_LIST_PAGES = {
         "recruitment:document",
         "members:birthday", "members:birthday_card",
         "mobility:card", "mobility:verify",
-        "dues:receipt", "dues:payment",
+        "dues:receipt", "dues:payment", "knowledge:policy_detail",
     },
     "the check-in screen: a QR code and the attendance summary's figures": {
         "orglife:screen", "orglife:screen_qr", "orglife:screen_count",
@@ -291,6 +291,8 @@ NOT_LIST_PAGES = {
         "orglife:comment_add", "orglife:photo_add", "knowledge:chat_pick",
         "knowledge:chat_handoff", "knowledge:chat_feedback", "knowledge:kb_create",
         "knowledge:kb_import", "knowledge:kb_edit", "knowledge:kb_status", "desk:hotline_edit",
+        "knowledge:policy_create", "knowledge:policy_edit", "knowledge:policy_status",
+        "knowledge:daily_unplan",
         "desk:feedback_status", "desk:agent_presence", "desk:hotline_log",
         "desk:order_claim", "desk:order_reply", "desk:order_coordinate",
         "desk:order_publish", "desk:order_to_kb", "desk:coordination_answer",

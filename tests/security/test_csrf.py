@@ -45,6 +45,8 @@ def test_session_api_writes_refuse_a_post_without_the_token(cast):
             continue  # no cookie auth there: password in, token out; bearer only
         if route.name.startswith("api:dues_notify_"):
             continue  # server to server: the provider's signature is the authentication
+        if route.url.endswith("/consult/public/lookup"):
+            continue  # a visitor's read by order number and code: no cookie identity in it
         for method in ("post", "patch", "delete"):
             response = getattr(client, method)(route.url, {}, content_type="application/json")
             if response.status_code not in (403, 405):
