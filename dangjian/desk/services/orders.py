@@ -274,14 +274,20 @@ def order_create(
         need_name=source == OrderSource.PUBLIC,
     )
     target = org or route_org(order.category, asker_org)
-    if source == OrderSource.HOTLINE and not covers(acting_user, Perm.HANDLE_CONSULT, target.path):
+    if source in AT_AGENTS_DESK and not covers(acting_user, Perm.HANDLE_CONSULT, target.path):
         if org is not None:
             raise_if({"org_id": MSG_ORG_OUTSIDE})
-        target = _top_handle_org(acting_user)  # the call came to this agent's desk
-        if target is None:
+        desk = _top_handle_org(acting_user)  # the call or chat came to this agent's desk
+        if desk is None and source == OrderSource.HOTLINE:
             raise PermissionDenied(MSG_NOT_AGENT)
+        target = desk or target
     order.org = target
     return cases.open_case(order, actor=acting_user, now=_now(), ip=ip)
+
+
+# An order an agent files from a call they took or a chat they held stays at their desk
+# when central acceptance would send it where they cannot follow it up.
+AT_AGENTS_DESK = (OrderSource.HOTLINE, OrderSource.CHAT)
 
 
 @transaction.atomic
