@@ -122,7 +122,8 @@ def test_public_ask_over_the_rate_needs_the_proof_of_work(phone, live_server, e2
 def test_a_visitor_leaves_a_phone_re_asks_and_gets_dues_computed(phone, live_server, e2e_cast):
     """Issue 11 parts 2–3 on a phone, without an account: a computed dues answer with its
     rule; an unknown question handed off with a request for a number (no promise of a
-    notice before it); the number left; the same question again reuses the order."""
+    notice before it); the number confirmed by SMS; the same question again reuses the order."""
+    from dangjian.core import notify
     from dangjian.knowledge import index
 
     index.reset()
@@ -140,7 +141,11 @@ def test_a_visitor_leaves_a_phone_re_asks_and_gets_dues_computed(phone, live_ser
     order = WorkOrder.objects.get()
     page.get_by_label("手机号码").fill("13812345678")
     page.screenshot(path="test-artifacts/consult-visitor-phone-390.png", full_page=True)
-    page.get_by_role("button", name="留下号码").click()
+    page.get_by_role("button", name="获取验证码").click()  # stored only once confirmed
+    expect(page.get_by_text("验证码已发送至 138****5678")).to_be_visible()
+    code = re.search(r"验证码是 (\d{6})", notify.sms_outbox[-1][1]).group(1)
+    page.get_by_label("短信验证码").fill(code)
+    page.get_by_role("button", name="确认号码").click()
     expect(page.get_by_text("已记录您的手机号码 138****5678")).to_be_visible()
     order.refresh_from_db()
     assert order.phone == "13812345678"

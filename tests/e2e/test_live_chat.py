@@ -41,7 +41,7 @@ def test_member_and_agent_chat_both_ways(browser, phone, live_server, e2e_cast):
     sign_in(desk, live_server.url, "agent", "/consult/console/")
     expect(desk).to_have_url(re.compile(r"/consult/console/"))
     desk.get_by_role("button", name="上线接待").click()
-    expect(desk.get_by_text("正在接待在线咨询")).to_be_visible()
+    expect(desk.get_by_text("在线接待中")).to_be_visible()
 
     member = phone
     sign_in(member, live_server.url, "member", f"/consult/chat/?c={conversation.pk}")
@@ -117,7 +117,7 @@ def test_a_visitor_is_transferred_between_agents(
         page.set_default_timeout(10_000)
         sign_in(page, live_server.url, key, "/consult/console/")
         page.get_by_role("button", name="上线接待").click()
-        expect(page.get_by_text("正在接待在线咨询")).to_be_visible()
+        expect(page.get_by_text("在线接待中")).to_be_visible()
         desks[key] = page
 
     visitor = phone
