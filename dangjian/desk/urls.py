@@ -2,11 +2,12 @@
 with the knowledge base): the console and orders, the public question form, the hotline
 script and the 问题优化清单."""
 
-from dangjian.desk.views import feedback, hotline, orders, public, routing
+from dangjian.desk.views import chat, feedback, hotline, orders, public, routing
 
 app_name = "desk"
 urlpatterns = [
     *orders.urlpatterns,
+    *chat.urlpatterns,
     *public.urlpatterns,
     *hotline.urlpatterns,
     *feedback.urlpatterns,
