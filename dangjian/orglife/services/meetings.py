@@ -45,6 +45,7 @@ MSG_ORG_DISSOLVED = "该组织已撤销"
 MSG_TOPIC = "请填写会议主题"
 MSG_ENDS = "结束时间应晚于开始时间"
 MSG_TOO_LONG = "会议时长不能超过24小时"
+MSG_BEFORE_FOUNDED = "会议日期早于{org}的成立日期（{day}）"
 MSG_LAT_LNG = "纬度和经度应同时填写"
 MSG_NOT_ON_ROSTER = "{role}应为本支部党员"
 MSG_NO_ATTENDEES = "参会人员名单为空"
@@ -88,6 +89,17 @@ def _check_org(org: Organisation, kind: str) -> dict[str, str]:
     return {}
 
 
+def _before_founding(meeting: Meeting) -> str:
+    """An organisation meets only once it exists: a 党小组会 needs its group and the
+    group's branch founded by the meeting day (a group moved to a branch founded later
+    cannot have met in it before)."""
+    day = _local_day(meeting.starts_at)
+    for org in (meeting.group, meeting.branch):
+        if org is not None and org.founded_on and day < org.founded_on:
+            return MSG_BEFORE_FOUNDED.format(org=org.name, day=org.founded_on.isoformat())
+    return ""
+
+
 def _check_fields(meeting: Meeting) -> dict[str, str]:
     errors: dict[str, str] = {}
     meeting.topic, problem = name_or_error(
@@ -102,6 +114,10 @@ def _check_fields(meeting: Meeting) -> dict[str, str]:
             errors["ends_at"] = MSG_ENDS
         elif meeting.ends_at - meeting.starts_at > MAX_DURATION:
             errors["ends_at"] = MSG_TOO_LONG
+    if meeting.starts_at and "starts_at" not in errors:
+        problem = _before_founding(meeting)
+        if problem:
+            errors["starts_at"] = problem
     if (meeting.latitude is None) != (meeting.longitude is None):
         errors["longitude" if meeting.longitude is None else "latitude"] = MSG_LAT_LNG
     branch_ids = {meeting.branch_id}

@@ -97,6 +97,28 @@ def test_bad_input_reports_every_field(cast):
     assert not Meeting.objects.exists() and not Attendance.objects.exists()
 
 
+def test_a_meeting_cannot_come_before_its_organisation_was_founded(cast):
+    founded = START.date()
+    Organisation.objects.filter(pk=cast.org["B1"].pk).update(founded_on=founded)
+    cast.org["B1"].refresh_from_db()
+    with pytest.raises(ValidationError) as exc:
+        plan(cast, start=START - dt.timedelta(days=1))
+    assert errors_of(exc)["starts_at"] == services.MSG_BEFORE_FOUNDED.format(
+        org=cast.org["B1"].name, day="2026-11-20"
+    )
+    assert plan(cast, start=START).starts_at == START  # on the founding day itself
+
+
+def test_a_group_meets_only_once_its_branch_exists(cast):
+    """A 党小组 moved into a 党支部 founded after it cannot have met in that branch before."""
+    Organisation.objects.filter(pk=cast.org["B1"].pk).update(founded_on=START.date())
+    Organisation.objects.filter(pk=cast.org["G1"].pk).update(founded_on=dt.date(2020, 1, 1))
+    with pytest.raises(ValidationError) as exc:
+        plan(cast, org="G1", kind="group", start=START - dt.timedelta(days=30))
+    assert cast.org["B1"].name in errors_of(exc)["starts_at"]
+    assert not Meeting.objects.exists()
+
+
 def test_attendees_must_be_on_the_roster(cast):
     with pytest.raises(ValidationError) as exc:
         plan(cast, attendees=[cast.member["B1m1"], cast.member["B3m1"]])
