@@ -487,6 +487,24 @@ class _Owing:
     branches: int = 0
     owed: dict[tuple[str, str], int] = field(default_factory=dict)
 
+    def add(self, other: "_Owing") -> None:
+        self.branches += other.branches
+        for key, n in other.owed.items():
+            self.owed[key] = self.owed.get(key, 0) + n
+
+
+def _owed_units(
+    plan: list[tuple[str, rules.Period]], org_type: str, founded_on, dissolved_on
+) -> tuple[tuple[str, str], ...]:
+    """The (kind, unit key) of the plan an organisation of this type and lifetime owes
+    (organisations share a handful of lifetimes, so the table computes each once)."""
+    kinds = metrics.owing_kinds(org_type)
+    return tuple(
+        (kind, unit.key)
+        for kind, unit in plan
+        if kind in kinds and rules.owes(unit, founded_on=founded_on, dissolved_on=dissolved_on)
+    )
+
 
 def _compliance_plan(period: rules.Period, today: dt.date) -> list[tuple[str, rules.Period]]:
     """(kind, unit) of every requirement inside the period that has started by today."""
@@ -524,11 +542,47 @@ def _rollup_values(user, org_ids, keys: list[str]) -> dict[int, dict[tuple[str, 
     rows = (
         Rollup.objects.visible_to(user, Perm.VIEW_ORGLIFE)
         .filter(org_id__in=list(org_ids), metric=metrics.COMPLIANCE, period__in=keys)
+        .order_by()
         .values_list("org_id", "period", "key", "value")
     )
     for org_id, unit, key, value in rows:
         values[org_id][(unit, key)] = value
     return values
+
+
+def _branches_behind(
+    user, org: Organisation, branches: dict[int, _Owing], ended: list[tuple[str, rules.Period]]
+) -> list[int]:
+    """The branches (in ``branches``' order) owing more than they met in an ended unit,
+    from their own ``met`` rows of those units only."""
+    if not ended:
+        return []
+    checks = [
+        ((kind, unit.key), (unit.key, metrics.compliance_key(kind, metrics.MET)))
+        for kind, unit in ended
+    ]
+    met: dict[int, dict[tuple[str, str], int]] = {}
+    for branch_id, unit, key, value in (
+        Rollup.objects.visible_to(user, Perm.VIEW_ORGLIFE)
+        .filter(
+            org__path__startswith=org.path,
+            org__org_type=OrgType.BRANCH,
+            metric=metrics.COMPLIANCE,
+            period__in={unit for _o, (unit, _k) in checks},
+            key__in={key for _o, (_u, key) in checks},
+        )
+        .order_by()
+        .values_list("org_id", "period", "key", "value")
+    ):
+        met.setdefault(branch_id, {})[(unit, key)] = value
+    none: dict[tuple[str, str], int] = {}
+    return [
+        branch_id
+        for branch_id, owing in branches.items()
+        if any(
+            owing.owed.get(owed, 0) > met.get(branch_id, none).get(got, 0) for owed, got in checks
+        )
+    ]
 
 
 def _table_from_rollups(
@@ -555,53 +609,33 @@ def _table_from_rollups(
         .order_by("path")
     )
     branch_at = {path: pk for pk, path, org_type, _f, _d in facts if org_type == OrgType.BRANCH}
-    node_of = {child.path: child.pk for child in children}
-    size = len(org.path) + scope.STEPLEN
-    nodes: dict[int, _Owing] = {pk: _Owing() for pk in [org.pk, *node_of.values()]}
+    owed_by: dict[tuple, tuple[tuple[str, str], ...]] = {}  # (type, founded, dissolved) → owed
     branches: dict[int, _Owing] = {}
-    branch_node: dict[int, int | None] = {}
     for pk, path, org_type, founded_on, dissolved_on in facts:
         branch = pk if org_type == OrgType.BRANCH else branch_at.get(scope.path_above(path))
         if branch is None:  # a group whose branch did not exist in the period
             continue
-        child = node_of.get(path[:size])
-        targets = [nodes[org.pk], branches.setdefault(branch, _Owing())]
-        if child is not None:
-            targets.append(nodes[child])
+        owing = branches.setdefault(branch, _Owing())
         if org_type == OrgType.BRANCH:
-            branch_node[pk] = child
+            owing.branches += 1
+        signature = (org_type, founded_on, dissolved_on)
+        if signature not in owed_by:
+            owed_by[signature] = _owed_units(plan, *signature)
+        for key in owed_by[signature]:
+            owing.owed[key] = owing.owed.get(key, 0) + 1
+    # a node (the root, a child) owes what its branches owe
+    node_of = {child.path: child.pk for child in children}
+    size = len(org.path) + scope.STEPLEN
+    nodes: dict[int, _Owing] = {pk: _Owing() for pk in [org.pk, *node_of.values()]}
+    branch_node: dict[int, int | None] = {}
+    for pk, path, org_type, _f, _d in facts:
+        if org_type == OrgType.BRANCH:
+            child = branch_node[pk] = node_of.get(path[:size])
+            targets = [nodes[org.pk]] if child is None else [nodes[org.pk], nodes[child]]
             for target in targets:
-                target.branches += 1
-        kinds = metrics.owing_kinds(org_type)
-        for kind, unit in plan:
-            if kind in kinds and rules.owes(unit, founded_on=founded_on, dissolved_on=dissolved_on):
-                for target in targets:
-                    target.owed[(kind, unit.key)] = target.owed.get((kind, unit.key), 0) + 1
-    # the branches behind: owing more than they met in an ended unit
+                target.add(branches[pk])
     ended = [(kind, unit) for kind, unit in plan if unit.last < today]
-    behind_ids: list[int] = []
-    if ended:
-        met: dict[int, dict[tuple[str, str], int]] = {}
-        for branch_id, unit, key, value in (
-            Rollup.objects.visible_to(user, Perm.VIEW_ORGLIFE)
-            .filter(
-                org__path__startswith=org.path,
-                org__org_type=OrgType.BRANCH,
-                metric=metrics.COMPLIANCE,
-                period__in={unit.key for _k, unit in ended},
-                key__in={metrics.compliance_key(kind, metrics.MET) for kind, _u in ended},
-            )
-            .values_list("org_id", "period", "key", "value")
-        ):
-            met.setdefault(branch_id, {})[(unit, key)] = value
-        for branch_id, owing in branches.items():
-            got = met.get(branch_id, {})
-            if any(
-                owing.owed.get((kind, unit.key), 0)
-                > got.get((unit.key, metrics.compliance_key(kind, metrics.MET)), 0)
-                for kind, unit in ended
-            ):
-                behind_ids.append(branch_id)
+    behind_ids = _branches_behind(user, org, branches, ended)
     behind_under: dict[int, int] = {pk: 0 for pk in nodes}
     behind_under[org.pk] = len(behind_ids)
     for branch_id in behind_ids:
