@@ -16,6 +16,32 @@ def check_editable(changes: Mapping[str, Any], editable: Collection[str]) -> Non
         raise ValueError(f"not editable here: {sorted(unknown)}")
 
 
+def model_create(
+    *,
+    acting_user,
+    instance: Model,
+    action: str,
+    org: Model,
+    fields: Collection[str],
+    ip: str | None = None,
+) -> Model:
+    """Validate, save and audit a new row: the counterpart of :func:`model_update`.
+
+    The audit entry's ``after`` holds ``fields`` as saved, so the log shows what the
+    row started as without copying every column (file keys, hashes, free text)."""
+    instance.full_clean()
+    instance.save()
+    audit.record(
+        actor=acting_user,
+        action=action,
+        obj=instance,
+        org=org,
+        after=audit.snapshot(instance, fields),
+        ip=ip,
+    )
+    return instance
+
+
 def model_update(
     *,
     acting_user,

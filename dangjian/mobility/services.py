@@ -16,6 +16,7 @@ from django.utils import timezone
 from dangjian.core import audit, scope, warnings
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import Perm, authorize
+from dangjian.core.services import model_create
 from dangjian.members import services as member_services
 from dangjian.members.choices import CURRENT_STATUSES, Status
 from dangjian.members.models import Member
@@ -172,14 +173,12 @@ def registration_create(
         nonce=cards.new_nonce(),
         registered_by=acting_user,
     )
-    registration.full_clean()
-    registration.save()
-    audit.record(
-        actor=acting_user,
+    model_create(
+        acting_user=acting_user,
+        instance=registration,
         action="mobility.registration.create",
-        obj=registration,
         org=member.branch,
-        after=_snapshot(registration, REGISTRATION_FIELDS),
+        fields=REGISTRATION_FIELDS,
     )
     _follow(acting_user, member, f"登记为流动党员（流入地：{registration.host_label}）")
     return registration
@@ -279,14 +278,12 @@ def participation_add(
         note=" ".join((note or "").split()),
         recorded_by=acting_user,
     )
-    participation.full_clean()
-    participation.save()
-    audit.record(
-        actor=acting_user,
+    model_create(
+        acting_user=acting_user,
+        instance=participation,
         action="mobility.participation.add",
-        obj=participation,
         org=registration.host_org or registration.member.branch,
-        after=_snapshot(participation, ["registration", "held_on", "kind", "title"]),
+        fields=["registration", "held_on", "kind", "title"],
     )
     return participation
 
@@ -310,14 +307,12 @@ def group_create(
         errors["leader"] = MSG_LEADER_NOT_HERE
     raise_if(errors)
     group = MobileGroup(host_org=host_org, name=name, leader=leader, created_by=acting_user)
-    group.full_clean()
-    group.save()
-    audit.record(
-        actor=acting_user,
+    model_create(
+        acting_user=acting_user,
+        instance=group,
         action="mobility.group.create",
-        obj=group,
         org=host_org,
-        after=_snapshot(group, ["host_org", "name", "leader"]),
+        fields=["host_org", "name", "leader"],
     )
     return group
 
@@ -380,14 +375,12 @@ def lost_mark(*, acting_user, member: Member, since: dt.date, circumstances: str
     case = LostContact(
         member=member, since=since, circumstances=circumstances, recorded_by=acting_user
     )
-    case.full_clean()
-    case.save()
-    audit.record(
-        actor=acting_user,
+    model_create(
+        acting_user=acting_user,
+        instance=case,
         action="mobility.lost.mark",
-        obj=case,
         org=member.branch,
-        after=_snapshot(case, LOST_FIELDS),
+        fields=LOST_FIELDS,
     )
     _follow(acting_user, member, "标记为失联党员")
     return case
@@ -422,14 +415,12 @@ def attempt_add(
         reached=reached,
         recorded_by=acting_user,
     )
-    attempt.full_clean()
-    attempt.save()
-    audit.record(
-        actor=acting_user,
+    model_create(
+        acting_user=acting_user,
+        instance=attempt,
         action="mobility.lost.attempt",
-        obj=attempt,
         org=branch,
-        after=_snapshot(attempt, ["case", "tried_on", "method", "result", "reached"]),
+        fields=["case", "tried_on", "method", "result", "reached"],
     )
     return attempt
 
@@ -504,14 +495,12 @@ def assignment_create(
         due_on=due_on,
         assigned_by=acting_user,
     )
-    work.full_clean()
-    work.save()
-    audit.record(
-        actor=acting_user,
+    model_create(
+        acting_user=acting_user,
+        instance=work,
         action="mobility.work.assign",
-        obj=work,
         org=member.branch,
-        after=_snapshot(work, ["member", "title", "assigned_on", "due_on"]),
+        fields=["member", "title", "assigned_on", "due_on"],
     )
     return work
 
@@ -584,14 +573,12 @@ def excuse_record(
         valid_until=valid_until,
         recorded_by=acting_user,
     )
-    excuse.full_clean()
-    excuse.save()
-    audit.record(
-        actor=acting_user,
+    model_create(
+        acting_user=acting_user,
+        instance=excuse,
         action="mobility.excuse.record",
-        obj=excuse,
         org=member.branch,
-        after=_snapshot(excuse, ["member", "condition", "reason", "valid_from", "valid_until"]),
+        fields=["member", "condition", "reason", "valid_from", "valid_until"],
     )
     if valid_from <= _today() and (valid_until is None or valid_until >= _today()):
         for key in _open_lapse_warnings([member.pk], [spec.warning_kind]).values_list(

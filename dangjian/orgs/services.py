@@ -10,7 +10,7 @@ from django.utils import timezone
 from dangjian.core import audit, locks, rollups
 from dangjian.core.errors import raise_if, row_error
 from dangjian.core.scope import Perm, authorize, common_path, within
-from dangjian.core.services import check_editable, model_update
+from dangjian.core.services import check_editable, model_create, model_update
 from dangjian.members.selectors import current_member_count
 from dangjian.orgs import rules
 from dangjian.orgs.choices import PositionTitle
@@ -290,14 +290,12 @@ def position_assign(
         errors["title"] = MSG_SECRETARY_EXISTS
     raise_if(errors)
     position = Position(org=org, member=member, title=title, started_on=started_on)
-    position.full_clean()
-    position.save()
-    audit.record(
-        actor=acting_user,
+    model_create(
+        acting_user=acting_user,
+        instance=position,
         action="position.assign",
-        obj=position,
         org=org,
-        after=audit.snapshot(position, ("org", "member", "title", "started_on")),
+        fields=("org", "member", "title", "started_on"),
         ip=ip,
     )
     return position
