@@ -15,6 +15,7 @@ from dangjian.core.models import AuditEntry
 from dangjian.dues import imports, rules, services
 from dangjian.dues.models import Bill, BranchSetting, DuesBase, Payment
 from dangjian.dues.tests.test_reports import dues_world  # noqa: F401 (a fixture)
+from dangjian.orgs.models import Organisation
 
 pytestmark = pytest.mark.django_db
 THIS = timezone.localdate().replace(day=1)
@@ -295,7 +296,7 @@ def test_the_report_page_picks_a_period_and_drills_down(login, cast):
     html = _html(client.get(reverse("dues:report", args=[k1.pk]) + "?period=2025Q3"))
     assert 'value="2025Q3" selected' in html and "<optgroup" in html
     assert "季度比较" in html and 'id="problems"' in html
-    child = k1.get_children().first()
+    child = Organisation.objects.get_children(k1).first()
     assert reverse("dues:report", args=[child.pk]) + "?period=2025Q3" in html
     assert "format=xlsx" in html
     for bad in ("2025Q9", "nonsense", "9999"):
