@@ -141,7 +141,6 @@ def test_export_reads_back(cast, tmp_path, fmt):
     )
 
 
-@pytest.mark.skipif(not list(STARTER.glob("*.jsonl")), reason="starter base not present")
 def test_the_starter_base_imports_cleanly(cast):
     total = 0
     for path in sorted(STARTER.glob("*.jsonl")):
