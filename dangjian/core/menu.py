@@ -11,6 +11,7 @@ The phone's bottom bar shows the first ``PRIMARY`` entries the user is shown (by
 entry in a row.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -34,6 +35,8 @@ class Entry:
     url_names: frozenset[str] | None = None  # only these views of the section
     exclude: frozenset[str] = frozenset()  # views of the section that are not it
     own_record: bool = False  # the URL takes the user's member id
+    shown_if: Callable | None = None  # or shown when this says so of the user (a duty held
+    # outside the roles, e.g. an office's 联络员)
 
     def shown_to(self, user) -> bool:
         if not getattr(user, "is_authenticated", False):
@@ -42,7 +45,9 @@ class Entry:
             return bool(getattr(user, "member_id", None))
         if user.is_superuser or self.everyone or (self.member and getattr(user, "member_id", None)):
             return True
-        return any(scope.scope_paths(user, perm) for perm in self.perms)
+        if any(scope.scope_paths(user, perm) for perm in self.perms):
+            return True
+        return self.shown_if is not None and bool(self.shown_if(user))
 
     def url(self, user) -> str:
         if self.own_record:

@@ -276,7 +276,7 @@ class ChatOut(Schema):
 
 
 class ChatStateOut(Schema):
-    """What the chat page shows besides the turns: the queue, the agent typing, a
+    """What the chat page shows besides the turns: the queue, either side typing, a
     transfer under way (its note: for the agents only)."""
 
     id: int
@@ -284,6 +284,7 @@ class ChatStateOut(Schema):
     status_label: str
     queue_ahead: int
     agent_typing: bool
+    asker_typing: bool
     agent_id: int | None
     transfer_to_id: int | None
     transfer_note: str | None
@@ -585,6 +586,7 @@ def _chat_state(request, chat) -> dict:
         "status_label": chat.get_status_display(),
         "queue_ahead": chats.queue_ahead(chat),
         "agent_typing": chats.agent_typing(chat),
+        "asker_typing": chats.asker_typing(chat),
         "agent_id": chat.agent_id,
         "transfer_to_id": chat.transfer_to_id,
         "transfer_note": chat.transfer_note if staff else None,
@@ -621,7 +623,7 @@ def chat_post(request, chat_id: Id, payload: ChatTextIn):
     return Status(201, services.chat_post(acting_user=request.user, chat=chat, text=payload.text))
 
 
-@router.post("/chats/{chat_id}/typing", response={204: None}, summary="坐席正在输入（提问人可见）")
+@router.post("/chats/{chat_id}/typing", response={204: None}, summary="正在输入（对方可见）")
 def chat_typing(request, chat_id: Id):
     from dangjian.desk.services import chats
 

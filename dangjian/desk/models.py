@@ -433,6 +433,7 @@ class ChatSession(TimeStampedModel):
     )
     accepted_at = models.DateTimeField("接入时间", null=True, blank=True)
     agent_typing_at = models.DateTimeField("坐席最近输入", null=True, blank=True)
+    asker_typing_at = models.DateTimeField("提问人最近输入", null=True, blank=True)
     transfer_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="转接给",

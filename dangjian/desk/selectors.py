@@ -307,21 +307,36 @@ def offices_for(category: str, offices) -> list[Office]:
     return [o for o in offices if category and category in o.categories]
 
 
-def my_consultations(user) -> QuerySet[Coordination]:
+def is_office_contact(user) -> bool:
+    """Whether ``user`` is 责任人 or 联络员 of an office of the registry (their menu's
+    协商联动, whatever roles they hold). Asked once per request: kept on the user object."""
+    if not _authenticated(user):
+        return False
+    if "_desk_office_contact" not in user.__dict__:
+        user._desk_office_contact = Office.objects.filter(Q(liaison=user) | Q(lead=user)).exists()
+    return user._desk_office_contact
+
+
+def my_consultations(user, *, answered: bool | None = None) -> QuerySet[Coordination]:
     """Requests for input addressed to an office one is 联络员 or 责任人 of, or to one's
-    organisation as its handler; the unanswered first, by deadline."""
+    organisation as its handler. All of them (``answered`` None) the unanswered first by
+    deadline; the open ones alone (False) by deadline; the answered (True) latest first."""
     if not _authenticated(user):
         return Coordination.objects.none()
     named = Q(unit__liaison=user) | Q(unit__lead=user)
     paths = scope.scope_paths(user, Perm.HANDLE_CONSULT)
     if paths:
         named |= scope.path_q(paths, "org__path")
-    return (
+    found = (
         Coordination.objects.visible_to(user, Perm.VIEW_CONSULT)
         .filter(named)
         .select_related("order", "org", "unit")
-        .order_by(F("answered_at").asc(nulls_first=True), "due", "id")
     )
+    if answered is None:
+        return found.order_by(F("answered_at").asc(nulls_first=True), "due", "id")
+    if answered:
+        return found.filter(answered_at__isnull=False).order_by("-answered_at", "-id")
+    return found.filter(answered_at__isnull=True).order_by(F("due").asc(nulls_last=True), "id")
 
 
 def duplicate_candidates(user, order: WorkOrder) -> list[WorkOrder]:

@@ -19,10 +19,12 @@ class Handoff:
     at most one open order); ``added``: the question was added to that order;
     ``needs_contact``: the order has no way to reach the asker yet (a visitor who left no
     phone number), so the bot must ask for one before promising a notification;
-    ``waiting``: the chat waits in the queue for a free agent.
+    ``waiting``: the chat waits in the queue for a free agent; ``number``: the order's
+    public number (GD…), the one the asker is told and looks up.
     """
 
     work_order_id: int | None = None
+    number: str = ""
     chat_id: int | None = None
     reused: bool = False
     added: bool = False

@@ -152,7 +152,7 @@ def test_a_visitor_leaves_a_phone_re_asks_and_gets_dues_computed(phone, live_ser
 
     page.get_by_label("您的问题").fill(UNKNOWN)
     page.get_by_role("button", name="提问").click()
-    expect(page.get_by_text(f"这个问题已在工单（编号 {order.pk}）中登记").first).to_be_visible()
+    expect(page.get_by_text(f"这个问题已在工单（编号 {order.number}）中登记").first).to_be_visible()
     assert WorkOrder.objects.count() == 1
 
 

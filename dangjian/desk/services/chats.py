@@ -30,7 +30,7 @@ MSG_CANNED_TITLE = "请填写标题（不超过60个字）"
 PRESENCE_SECONDS = 60  # an agent unheard of for longer is offline, whatever the toggle
 
 CHAT_OPEN = (ChatStatus.WAITING, ChatStatus.ACTIVE)
-TYPING_SECONDS = 6  # 坐席正在输入… shows this long after the agent's last keystroke
+TYPING_SECONDS = 6  # 正在输入… shows this long after the other side's last keystroke
 TRANSFER_NOTE_MIN, TRANSFER_NOTE_MAX = 2, 200
 
 MSG_CHAT_CLOSED = "会话已结束"
@@ -126,12 +126,29 @@ def chat_open(conversation, acting_user) -> ChatSession | None:
 
 
 def queue_ahead(chat: ChatSession) -> int:
-    """您前面还有 N 位: the chats waiting longer than this one (one queue, first come first
-    served, as a hotline centre's)."""
+    """您前面还有 N 位: the chats of the same queue waiting longer than this one.
+
+    A chat's queue is the agents who can take it: online, covering the asker (the
+    province centre's agents cover everyone under 省级集中受理; a county's its own askers
+    under 分级受理). The chats ahead are the older waiting ones one of those agents could
+    take instead (``chat_dispatch`` serves each agent's oldest first); a chat only
+    another county's agents can take is in another queue. While none of its agents is
+    online, every older waiting chat counts (whoever comes online first takes them).
+    """
     if chat.status != ChatStatus.WAITING:
         return 0
     earlier = Q(created_at__lt=chat.created_at) | Q(created_at=chat.created_at, pk__lt=chat.pk)
-    return ChatSession.objects.filter(earlier, status=ChatStatus.WAITING).count()
+    older = ChatSession.objects.filter(earlier, status=ChatStatus.WAITING)
+    takers = [p.user for p in _present(_chat_path(chat))]
+    if not takers:
+        return older.count()
+    paths = older.values_list("conversation__org__path", flat=True)
+    root = _root_path()
+    return sum(
+        1
+        for path in paths
+        if any(covers(user, Perm.HANDLE_CONSULT, path or root) for user in takers)
+    )
 
 
 def queue_length() -> int:
@@ -254,26 +271,38 @@ def chat_post(*, acting_user, chat: ChatSession, text: str, session_ids=()) -> M
     )
     if side == "agent":
         chat.agent_typing_at = None
-    chat.save(update_fields=["agent_typing_at", "updated_at"])
+    else:
+        chat.asker_typing_at = None
+    chat.save(update_fields=["agent_typing_at", "asker_typing_at", "updated_at"])
     return message
 
 
-def chat_typing(*, acting_user, chat: ChatSession) -> None:
-    """The agent is typing (the asker sees 坐席正在输入… for a few seconds; no audit)."""
-    if acting_user.pk != chat.agent_id or not getattr(acting_user, "is_authenticated", False):
+def chat_typing(*, acting_user, chat: ChatSession, session_ids=()) -> None:
+    """Either side is typing: the other sees 坐席正在输入… or 对方正在输入… for a few
+    seconds (no audit: it runs every few seconds while they type)."""
+    side = chat_side(acting_user, chat, session_ids)
+    if side is None:
         raise PermissionDenied(MSG_NOT_IN_CHAT)
-    stamped = ChatSession.objects.filter(
-        pk=chat.pk, agent=acting_user, status=ChatStatus.ACTIVE
-    ).update(agent_typing_at=_now())
-    if not stamped:
+    if side == "agent":  # still theirs (not handed over meanwhile) and under way
+        scope, field = Q(agent=acting_user, status=ChatStatus.ACTIVE), "agent_typing_at"
+    else:  # the asker may type while waiting: the agent who takes it sees it
+        scope, field = Q(status__in=CHAT_OPEN), "asker_typing_at"
+    if not ChatSession.objects.filter(scope, pk=chat.pk).update(**{field: _now()}):
         chat.refresh_from_db(fields=["status", "agent"])
         _open(chat)
         raise PermissionDenied(MSG_NOT_IN_CHAT)
 
 
-def agent_typing(chat: ChatSession) -> bool:
-    stamp = chat.agent_typing_at
+def _recent(stamp) -> bool:
     return stamp is not None and _now() - stamp <= dt.timedelta(seconds=TYPING_SECONDS)
+
+
+def agent_typing(chat: ChatSession) -> bool:
+    return _recent(chat.agent_typing_at)
+
+
+def asker_typing(chat: ChatSession) -> bool:
+    return _recent(chat.asker_typing_at)
 
 
 @transaction.atomic
@@ -294,7 +323,7 @@ def chat_close(
     _open(chat, "status")
     chat.status = ChatStatus.CLOSED
     chat.closed_at = _now()
-    chat.transfer_to, chat.agent_typing_at = None, None
+    chat.transfer_to, chat.agent_typing_at, chat.asker_typing_at = None, None, None
     conversation = chat.conversation
     if to_order:
         from dangjian.desk.models import OPEN_STATUSES

@@ -333,6 +333,7 @@ def _handoff_result(result, *, reused: bool, added: bool = False) -> kb_handoff.
     if isinstance(result, WorkOrder):
         return kb_handoff.Handoff(
             work_order_id=result.pk,
+            number=result.number,
             reused=reused,
             added=added,
             needs_contact=_needs_contact(result),

@@ -304,7 +304,12 @@ ENDPOINTS = [
     ),
     Endpoint("get", f"{API}/chats/{{chat_id}}", obj="consult_chat"),
     Endpoint(
-        "post", f"{API}/chats/{{chat_id}}/typing", obj="consult_chat", **AGENT, ok=204, audited=None
+        "post",
+        f"{API}/chats/{{chat_id}}/typing",
+        obj="consult_chat",
+        **IN_CHAT,
+        ok=204,
+        audited=None,
     ),
     Endpoint(
         "post",
@@ -416,7 +421,7 @@ PAGES = [
         body=lambda c, o: {"text": "您好"},
     ),
     Page("post", "desk:live_chat_close", obj="consult_chat", **IN_CHAT, ok=302),
-    Page("post", "desk:live_chat_typing", obj="consult_chat", **AGENT, ok=204, audited=None),
+    Page("post", "desk:live_chat_typing", obj="consult_chat", **IN_CHAT, ok=204, audited=None),
     Page(
         "post",
         "desk:live_chat_transfer",

@@ -54,6 +54,36 @@ def test_a_full_agents_askers_wait_in_turn_and_are_taken_when_room_appears(cast,
     assert third.status == "waiting" and chats.queue_ahead(third) == 0
 
 
+def test_the_queue_position_counts_only_the_chats_the_same_agents_can_take(cast, staff):
+    """Two queues (分级受理's county desks): 五华区's askers wait for its agent, 盘龙区's for
+    theirs; each is told the chats ahead of them in their own queue, oldest first. A
+    province agent coming online covers both: then they are one queue."""
+    k1, k2, member = staff["k1_agent"], staff["k2_agent"], cast.user["member"]
+    chats.presence_set(user=k1, online=True, capacity=1)
+    chats.presence_set(user=k2, online=True, capacity=1)
+
+    def asked(text, county):
+        conversation = ask_unknown(member, text)
+        conversation.org = cast.org[county]  # asked from that county's branch
+        conversation.save(update_fields=["org"])
+        return services.handoff(conversation, member)
+
+    assert asked("五华一", "K1").agent == k1 and asked("盘龙一", "K2").agent == k2  # both busy
+    k1_a, k1_b, k2_a, k1_c = (
+        asked("五华二", "K1"), asked("五华三", "K1"), asked("盘龙二", "K2"), asked("五华四", "K1")
+    )  # fmt: skip
+    assert {c.status for c in (k1_a, k1_b, k2_a, k1_c)} == {"waiting"}
+    assert [chats.queue_ahead(c) for c in (k1_a, k1_b, k1_c)] == [0, 1, 2]
+    assert chats.queue_ahead(k2_a) == 0  # older chats wait, in the other county's queue
+    assert chats.queue_length() == 4
+    chats.presence_set(user=staff["p_agent"], online=True, capacity=1)  # covers both
+    k1_a.refresh_from_db()
+    assert k1_a.agent == staff["p_agent"]  # the oldest waiting chat
+    assert chats.queue_ahead(k2_a) == 1 and chats.queue_ahead(k1_c) == 2  # one queue now
+    AgentPresence.objects.update(online=False)  # nobody online: every older chat counts
+    assert chats.queue_ahead(k2_a) == 1 and chats.queue_ahead(k1_c) == 2
+
+
 def test_a_waiting_chat_goes_to_an_agent_who_comes_online_or_polls(cast, staff):
     chats.presence_set(user=staff["k1_agent"], online=True, capacity=1)
     _chat(cast)
@@ -123,27 +153,50 @@ def test_a_queued_handoff_tells_the_asker_they_wait(cast, staff):
 # --- Typing, refusals
 
 
-def test_the_agent_typing_shows_for_a_few_seconds_and_only_the_agent_may(cast, staff):
-    agent = staff["k1_agent"]
+def test_either_sides_typing_shows_to_the_other_for_a_few_seconds(cast, staff):
+    agent, member = staff["k1_agent"], cast.user["member"]
     chats.presence_set(user=agent, online=True)
     chat = _chat(cast)
     chats.chat_typing(acting_user=agent, chat=chat)
     chat.refresh_from_db()
-    assert chats.agent_typing(chat)
+    assert chats.agent_typing(chat) and not chats.asker_typing(chat)
     chats.chat_post(acting_user=agent, chat=chat, text="您好")
     chat.refresh_from_db()
     assert not chats.agent_typing(chat)  # the turn arrived
-    chats.chat_typing(acting_user=agent, chat=chat)
-    ChatSession.objects.filter(pk=chat.pk).update(
-        agent_typing_at=timezone.now() - dt.timedelta(seconds=chats.TYPING_SECONDS + 1)
-    )
+    chats.chat_typing(acting_user=member, chat=chat)  # the asker types back
     chat.refresh_from_db()
-    assert not chats.agent_typing(chat)
-    with pytest.raises(PermissionDenied):
-        chats.chat_typing(acting_user=cast.user["member"], chat=chat)
+    assert chats.asker_typing(chat) and not chats.agent_typing(chat)
+    chats.chat_post(acting_user=member, chat=chat, text="谢谢")
+    chat.refresh_from_db()
+    assert not chats.asker_typing(chat)
+    chats.chat_typing(acting_user=agent, chat=chat)
+    chats.chat_typing(acting_user=member, chat=chat)
+    stale = timezone.now() - dt.timedelta(seconds=chats.TYPING_SECONDS + 1)
+    ChatSession.objects.filter(pk=chat.pk).update(agent_typing_at=stale, asker_typing_at=stale)
+    chat.refresh_from_db()
+    assert not chats.agent_typing(chat) and not chats.asker_typing(chat)
+    with pytest.raises(PermissionDenied):  # neither side of it
+        chats.chat_typing(acting_user=staff["k2_agent"], chat=chat)
+    with pytest.raises(PermissionDenied):  # a visitor without the conversation
+        chats.chat_typing(
+            acting_user=AnonymousUser(), chat=chat, session_ids=[chat.conversation_id]
+        )
     chats.chat_close(acting_user=agent, chat=chat)
-    with pytest.raises(ValidationError):
-        chats.chat_typing(acting_user=agent, chat=chat)
+    for user in (agent, member):
+        with pytest.raises(ValidationError):
+            chats.chat_typing(acting_user=user, chat=chat)
+
+
+def test_a_visitor_typing_in_the_queue_is_seen_by_the_agent_who_takes_it(cast, staff):
+    agent = staff["p_agent"]
+    chats.presence_set(user=agent, online=True, capacity=1)
+    _chat(cast)  # keeps the only agent busy
+    visitor = ask_unknown(AnonymousUser(), "社区食堂几点开门")
+    chat = services.handoff(visitor, AnonymousUser())
+    assert chat.status == "waiting" and chat.asker_id is None
+    chats.chat_typing(acting_user=AnonymousUser(), chat=chat, session_ids=[visitor.pk])
+    chat.refresh_from_db()
+    assert chats.asker_typing(chat)
 
 
 def test_strangers_and_closed_chats_are_refused(cast, staff):
@@ -307,7 +360,13 @@ def test_the_member_and_the_agent_pages_poll_both_ways(client, cast, staff, logi
         f"/consult/live/{chat.pk}/messages/", {"after": "0", "state": state}
     ).content.decode()
     assert "坐席正在输入" in body and "您好" in body and "chat-controls" not in body
-    assert client.post(f"/consult/live/{chat.pk}/typing/").status_code == 403
+    assert client.post(f"/consult/live/{chat.pk}/typing/").status_code == 204  # types back
+    login(agent)
+    body = client.get(
+        f"/consult/live/{chat.pk}/messages/", {"after": "0", "state": state}
+    ).content.decode()
+    assert "提问人正在输入" in body and "坐席正在输入" not in body
+    login(cast.user["member"])
     client.post(f"/consult/live/{chat.pk}/close/")
     ended = client.get(f"/consult/live/{chat.pk}/messages/", {"after": "0", "state": state})
     assert ended.status_code == 286 and "会话已结束" in ended.content.decode()  # polling stops
@@ -389,6 +448,9 @@ def test_the_chat_api_state_typing_transfer_with_field_errors(client, cast, staf
     assert post(f"{api}/typing", {}, k1).status_code == 204
     state = client.get(api, **bearer(cast.user["member"])).json()
     assert state["agent_typing"] is True and state["queue_ahead"] == 0
+    assert state["asker_typing"] is False
+    assert post(f"{api}/typing", {}, cast.user["member"]).status_code == 204
+    assert client.get(api, **bearer(k1)).json()["asker_typing"] is True
     assert state["transfer_note"] is None
     refused = post(f"{api}/transfer", {"to_agent_id": p_agent.pk, "note": "x"}, k1)
     assert refused.status_code == 422
@@ -418,3 +480,23 @@ def test_the_public_look_up_api(client, cast):
     wrong = post({"number": order.number, "code": "ABCDEFGH"})
     assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == ["body", "code"]
     assert post({"number": "x", "code": code}).status_code == 422
+
+
+def test_the_asker_is_told_the_public_number_the_look_up_page_and_console_show(cast):
+    """One number wherever the asker sees it: the bot's hand-off, the contact note, the
+    look-up page (GD…), never the database id."""
+    from dangjian.desk.services import lookup
+
+    engine = ScriptedEngine([(make_base(cast.org["P"])[0], 0.02)], confidence=0.1)
+    visitor = AnonymousUser()
+    first = bot.ask(user=visitor, question="社区食堂几点开门", engine=engine)
+    order = WorkOrder.objects.get(pk=first.work_order_id)
+    assert order.number.startswith("GD") and order.number != str(order.pk)
+    assert f"编号 {order.number}" in first.answer and f"编号 {order.pk}）" not in first.answer
+    again = bot.ask(
+        user=visitor, question="那周末呢", conversation=first.conversation, engine=engine
+    )
+    assert f"编号 {order.number}" in again.answer  # added to the same order
+    issued = bot.conversation_lookup_code(user=visitor, conversation=first.conversation)
+    assert issued.lookup_number == order.number and f"工单号 {order.number}" in issued.answer
+    assert lookup.order_lookup(number=order.number, code=issued.lookup_code) == order

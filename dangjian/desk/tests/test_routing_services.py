@@ -15,7 +15,7 @@ from dangjian.core.models import AuditEntry, Notification
 from dangjian.core.models import Warning as CoreWarning
 from dangjian.core.scope import Role
 from dangjian.desk import selectors
-from dangjian.desk.models import Office, OrderEvent, WorkOrder
+from dangjian.desk.models import Coordination, Office, OrderEvent, WorkOrder
 from dangjian.desk.services import orders, routing, workflow
 from dangjian.desk.warnings import CONSULTATION_OVERDUE, ORDER_OVERDUE
 from dangjian.knowledge.models import Message, MessageRole
@@ -484,3 +484,36 @@ def test_merging_refusals(cast, people):
     }
     with pytest.raises(PermissionDenied):
         routing.order_merge(acting_user=cast.user["member"], order=fourth, main=main)
+
+
+# --- The office's page: 本处室协商联动 in the menu of a 联络员 who holds no role
+
+
+def test_an_office_liaison_without_a_role_finds_the_requests_in_the_menu(
+    client, cast, people, office, login
+):
+    order = claimed(cast, people)
+    (asked,) = orders.order_coordinate(
+        acting_user=people["p_agent"], order=order, offices=[office], question="党费基数如何核定？"
+    )
+    page_url = "/consult/consultations/"
+    login(people["liaison"])
+    home = client.get("/").content.decode()
+    assert 'data-menu="desk_consultations"' in home and 'data-menu="desk"' not in home
+    page = client.get(page_url).content.decode()
+    assert order.number in page and "党费基数如何核定" in page
+    assert f"回复时限 {asked.due.astimezone(TZ):%-m月%-d日 %H:%M}" in page and "已逾期" not in page
+    Coordination.objects.filter(pk=asked.pk).update(due=FRIDAY - dt.timedelta(days=1))
+    assert "已逾期" in client.get(page_url).content.decode()
+    orders.coordination_answer(acting_user=people["liaison"], coordination=asked, answer="按月。")
+    assert order.number not in client.get(page_url).content.decode()  # no longer open
+    assert order.number in client.get(page_url, {"show": "answered"}).content.decode()
+
+    login(people["p_agent"])  # the desk's staff reach it too (from the console)
+    assert client.get(page_url).status_code == 200
+    assert 'data-menu="desk_consultations"' not in client.get("/").content.decode()
+    login(cast.user["member"])  # neither an office's contact nor the desk's
+    assert 'data-menu="desk_consultations"' not in client.get("/").content.decode()
+    assert client.get(page_url).status_code == 403
+    client.logout()
+    assert client.get(page_url).status_code == 302  # to the login page

@@ -63,7 +63,9 @@ def _chat_context(request, chat, side, **extra) -> dict:
         "incoming": incoming,
         "state": _chat_state(chat),
         "ahead": chats.queue_ahead(chat),
-        "typing": chats.agent_typing(chat) and side != "agent",
+        # The other side is typing: the agent's keystrokes for the asker, the asker's for
+        # the agent (both stamped by the page's script, shown by the poll).
+        "typing": chats.asker_typing(chat) if side == "agent" else chats.agent_typing(chat),
         "order_url": _chat_order_url(request, chat, side),
     }
     drawn = extra.get("controls", True)  # a poll re-draws the controls only on a change
@@ -147,13 +149,14 @@ def live_chat_send(request, pk):
     return redirect("desk:live_chat", pk)
 
 
-@login_required
+@ratelimit("public", key=lambda r: None if r.user.is_authenticated else client_ip(r))
 @require_POST
 def live_chat_typing(request, pk):
-    """The agent's keystrokes (throttled by the page's script): 坐席正在输入…"""
+    """Either side's keystrokes (throttled by the page's script): the other side sees
+    坐席正在输入… or 提问人正在输入…"""
     chat, _ = _chat(request, pk)
     try:
-        chats.chat_typing(acting_user=request.user, chat=chat)
+        chats.chat_typing(acting_user=request.user, chat=chat, session_ids=session_ids(request))
     except ValidationError as exc:
         return HttpResponse(_error_text(exc), status=422, content_type="text/plain; charset=utf-8")
     return HttpResponse(status=204)

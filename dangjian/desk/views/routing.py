@@ -7,11 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core.http import client_ip
 from dangjian.core.pages import edit_submit, form_submit, paginate, post_action
+from dangjian.core.scope import Perm, scope_paths
 from dangjian.core.text import NameFormField
 from dangjian.desk import rules, selectors
 from dangjian.desk.services import routing as services
@@ -20,6 +22,7 @@ GET_POST = require_http_methods(["GET", "POST"])
 MSG_OFFICE_SAVED = "已保存业务处室“{name}”"
 MSG_REROUTED = "已重新分类/转办"
 MSG_MERGED = "已合并至工单 {number}"
+MSG_NOT_OFFICE = "仅业务处室的责任人、联络员和12371工作人员可查看"
 MSG_MAIN_UNKNOWN = "未找到该工单，请填写工单号（如 GD20261207000012）"
 
 
@@ -145,9 +148,16 @@ def office_edit(request, pk):
 @login_required
 @require_GET
 def consultations(request):
-    """本处室协商联动: what one's office was asked, the unanswered first, by deadline."""
-    page_obj = paginate(request, selectors.my_consultations(request.user))
-    return render(request, "desk/offices/consultations.html", {"page_obj": page_obj})
+    """本处室协商联动: the open requests to one's office by deadline (the late ones
+    marked), or those answered (``?show=answered``). For the offices' 责任人 and 联络员
+    (their menu's 协商联动) and the desk's staff."""
+    user = request.user
+    if not (selectors.is_office_contact(user) or scope_paths(user, Perm.HANDLE_CONSULT)):
+        raise PermissionDenied(MSG_NOT_OFFICE)
+    answered = request.GET.get("show") == "answered"
+    page_obj = paginate(request, selectors.my_consultations(user, answered=answered))
+    context = {"page_obj": page_obj, "answered": answered, "now": timezone.now()}
+    return render(request, "desk/offices/consultations.html", context)
 
 
 # --- Re-routing and merging an order

@@ -191,7 +191,7 @@ def _handoff_text(result: handoff.Handoff) -> str:
         return MSG_HANDOFF_QUEUE if result.waiting else MSG_HANDOFF_CHAT
     if result.work_order_id is None:
         return MSG_HANDOFF_PENDING
-    order = result.work_order_id
+    order = result.number or result.work_order_id
     if result.reused and result.added:
         text = MSG_HANDOFF_ADDED.format(id=order)
     elif result.reused:
@@ -430,7 +430,7 @@ def conversation_contact(
     Message.objects.create(
         conversation=conversation, role=MessageRole.USER, text=f"留下手机号码 {went.phone_masked}"
     )
-    text = MSG_CONTACT_SAVED.format(phone=went.phone_masked, id=went.work_order_id)
+    text = MSG_CONTACT_SAVED.format(phone=went.phone_masked, id=went.number or went.work_order_id)
     message = _bot_reply(conversation, text=text, handed_off=True)
     result = AskResult(
         conversation, message, text, 0.0, handed_off=True, work_order_id=went.work_order_id

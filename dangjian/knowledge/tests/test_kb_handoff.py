@@ -41,7 +41,7 @@ def test_low_confidence_opens_a_work_order_with_the_conversation(cast):
     assert order.conversation == result.conversation
     assert UNKNOWN in order.summary
     assert result.as_json()["work_order_id"] == order.pk
-    assert bot.MSG_HANDOFF_ORDER.format(id=order.pk) in result.answer
+    assert bot.MSG_HANDOFF_ORDER.format(id=order.number) in result.answer
 
 
 def test_a_re_ask_reuses_the_open_order_and_says_so(cast):
@@ -53,7 +53,7 @@ def test_a_re_ask_reuses_the_open_order_and_says_so(cast):
     for text in (UNKNOWN + "？", " " + UNKNOWN):
         again = bot.ask(user=member, question=text, conversation=first.conversation, engine=engine)
         assert again.work_order_id == first.work_order_id
-        assert bot.MSG_HANDOFF_REPEAT.format(id=first.work_order_id) in again.answer
+        assert bot.MSG_HANDOFF_REPEAT.format(id=WorkOrder.objects.get().number) in again.answer
     assert WorkOrder.objects.count() == 1
     assert WorkOrder.objects.get().detail == ""
 
@@ -67,7 +67,7 @@ def test_a_second_unknown_question_is_added_to_the_open_order(cast, login, clien
     again = bot.ask(user=member, question=second, conversation=first.conversation, engine=engine)
     order = WorkOrder.objects.get()
     assert again.work_order_id == order.pk
-    assert bot.MSG_HANDOFF_ADDED.format(id=order.pk) in again.answer
+    assert bot.MSG_HANDOFF_ADDED.format(id=order.number) in again.answer
     assert order.summary == UNKNOWN and second in order.detail
     # The province centre, which accepts it (省级集中受理), sees it on the order page.
     login(cast.user["province_admin"])

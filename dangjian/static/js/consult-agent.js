@@ -64,7 +64,7 @@
     event.preventDefault();
     if (box.value.trim()) box.form.requestSubmit();
   });
-  // The agent's keystrokes tell the asker 坐席正在输入… (at most once every 3 s).
+  // Keystrokes tell the other side 正在输入… (at most once every 3 s).
   var lastTyping = 0;
   document.addEventListener("input", function (event) {
     var form = event.target.closest && event.target.closest("form[data-typing-url]");
