@@ -32,7 +32,7 @@ from dangjian.core.excel import (
     text_lines,
 )
 from dangjian.core.text import normalize_name
-from dangjian.knowledge.models import Entry, EntryKind, EntryStatus
+from dangjian.knowledge.models import Entry, EntryKind, EntryStatus, EntryTier
 from dangjian.knowledge.services import kb as services
 
 COLUMNS = [
@@ -46,6 +46,7 @@ COLUMNS = [
     Column("生效日期", "valid_from"),
     Column("失效日期", "valid_until"),
     Column("状态", "status"),
+    Column("层级", "tier"),
 ]
 HEADER = {c.key: c.header for c in COLUMNS}
 JSONL_KEYS = {
@@ -61,6 +62,7 @@ JSONL_KEYS = {
     "valid_until": "valid_until",
     "status": "status",
     "kind": "kind",
+    "tier": "tier",
 }
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -77,6 +79,7 @@ MSG_OBJECT = "每行应为一个 JSON 对象"
 MSG_LIST = "应为文本列表"
 MSG_TEXT = "应为文本"
 MSG_STATUS = "状态应为 草稿 或 已发布"
+MSG_TIER = "层级应为 精编问答 或 题库导入"
 MSG_EMPTY = "文件中没有数据行"
 MSG_TOO_MANY = f"单个文件最多 {MAX_ROWS} 条"
 MSG_ENCODING = "无法识别的文本编码（请使用 UTF-8）"
@@ -90,6 +93,14 @@ _STATUS = {
     "已发布": EntryStatus.PUBLISHED,
     "发布": EntryStatus.PUBLISHED,
     "published": EntryStatus.PUBLISHED,
+}
+# A file without the column (an editor's own sheet) holds curated entries.
+_TIER = {
+    "": EntryTier.CURATED,
+    "精编问答": EntryTier.CURATED,
+    "curated": EntryTier.CURATED,
+    "题库导入": EntryTier.IMPORTED,
+    "imported": EntryTier.IMPORTED,
 }
 _ALT_SPLIT = re.compile(r"[\n|]+")
 _TAG_SPLIT = re.compile(r"[、,，|;；\n]+")
@@ -130,6 +141,10 @@ def _sheet_row(number: int, raw: dict[str, str], out: Parsed) -> None:
     if status is None:
         errors.append(RowError(number, HEADER["status"], MSG_STATUS))
     row["status"] = status
+    tier = _TIER.get(raw.get("tier", "").strip().lower())
+    if tier is None:
+        errors.append(RowError(number, HEADER["tier"], MSG_TIER))
+    row["tier"] = tier
     out.errors.extend(errors)
     if not errors:
         out.rows.append(row)
@@ -169,6 +184,11 @@ def _json_value(key: str, value, number: int, errors: list[RowError]):
         if status is None:
             errors.append(RowError(number, key, MSG_STATUS))
         return status
+    if key == "tier":
+        tier = _TIER.get(value.strip().lower())
+        if tier is None:
+            errors.append(RowError(number, key, MSG_TIER))
+        return tier
     return value
 
 
@@ -197,6 +217,7 @@ def _read_jsonl(path: Path) -> Parsed:
             if k in JSONL_KEYS
         }
         row.setdefault("status", EntryStatus.DRAFT)
+        row["tier"] = row.get("tier") or EntryTier.CURATED
         if row.get("kind") not in (None, *EntryKind.values):
             errors.append(RowError(number, "kind", services.MSG_KIND))
         out.errors.extend(errors)
@@ -319,6 +340,7 @@ def _sheet_values(entry: Entry) -> list[str]:
         entry.valid_from.isoformat() if entry.valid_from else "",
         entry.valid_until.isoformat() if entry.valid_until else "",
         entry.get_status_display(),
+        entry.get_tier_display(),
     ]
 
 
@@ -340,6 +362,7 @@ def _jsonl_line(entry: Entry) -> str:
         "valid_until": entry.valid_until.isoformat() if entry.valid_until else None,
         "status": entry.status,
         "kind": entry.kind,
+        "tier": entry.tier,
     }
     return json.dumps(data, ensure_ascii=False)
 

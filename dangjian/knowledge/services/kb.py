@@ -22,6 +22,7 @@ from dangjian.knowledge.models import (
     Entry,
     EntryKind,
     EntryStatus,
+    EntryTier,
     EntryVersion,
     KbGeneration,
 )
@@ -414,6 +415,7 @@ def entry_bulk_create(
     entries = []
     for row in rows:
         entry = Entry(org=org, created_by=author, **{k: v for k, v in row.items() if k in FIELDS})
+        entry.tier = row.get("tier") or EntryTier.CURATED  # an export read back keeps its tier
         _clean(entry, {})
         if publish:
             entry.status = EntryStatus.PUBLISHED

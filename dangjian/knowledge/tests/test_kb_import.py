@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from dangjian.core.excel import SheetError
 from dangjian.core.models import AuditEntry
 from dangjian.knowledge import imports
-from dangjian.knowledge.models import Entry, EntryVersion
+from dangjian.knowledge.models import Entry, EntryTier, EntryVersion
 
 STARTER = Path(imports.__file__).parent / "starter"
 HEADERS = [
@@ -139,6 +139,34 @@ def test_export_reads_back(cast, tmp_path, fmt):
         ["转接", "介绍信"],
         "published",
     )
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "jsonl"])
+def test_export_names_the_tier_and_reads_it_back(cast, tmp_path, fmt):
+    """Curated and imported entries stay apart in an export and in the file read back."""
+    path = write_xlsx(tmp_path / "kb.xlsx", [GOOD])
+    imports.import_file(acting_user=None, org=cast.org["P"], path=path)
+    Entry.objects.update(tier=EntryTier.IMPORTED)
+    data = imports.export_bytes(Entry.objects.all(), fmt)
+    Entry.objects.all().delete()
+    again = tmp_path / f"again.{fmt}"
+    again.write_bytes(data)
+    outcome = imports.import_file(acting_user=None, org=cast.org["C1"], path=again)
+    assert outcome.errors == [] and outcome.created == 1
+    assert Entry.objects.get().tier == EntryTier.IMPORTED
+
+
+def test_a_file_without_the_tier_holds_curated_entries_and_a_wrong_tier_is_refused(cast, tmp_path):
+    path = write_xlsx(tmp_path / "kb.xlsx", [GOOD])
+    imports.import_file(acting_user=None, org=cast.org["P"], path=path)
+    assert Entry.objects.get().tier == EntryTier.CURATED
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        json.dumps({"question": "层级不对的问题？", "answer": "答", "tier": "网上抄的"}),
+        encoding="utf-8",
+    )
+    outcome = imports.import_file(acting_user=None, org=cast.org["C1"], path=bad)
+    assert [(e.row, e.column, e.message) for e in outcome.errors] == [(1, "tier", imports.MSG_TIER)]
 
 
 def test_the_starter_base_imports_cleanly(cast):

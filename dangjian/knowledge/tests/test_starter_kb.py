@@ -241,6 +241,88 @@ def test_sources_name_regulations_by_their_full_titles():
     assert [e["question"] for e in entries() if bare.search(e["source"])] == []
 
 
+# A regulation whose every citation must name the article (第X条), chapter (第X章) or part
+# (第X编): its articles were checked against the 2023 text (README: 党务知识库的覆盖).
+ARTICLE_CHECKED = ("《中国共产党纪律处分条例》",)
+# Entries whose source names no article, chapter or part yet (中组部 notices without numbered
+# articles, and provisions whose article could not be checked): may shrink, never grow.
+MOST_UNPLACED = 52
+PART_OF_TEXT = re.compile(r"第[一二三四五六七八九十]+[条章编]")
+DISCIPLINE_REVISION = "《中国共产党纪律处分条例》（2023年修订）"
+
+
+def citations(source: str) -> list[str]:
+    """One source's citations, as written: separated by full-width semicolons."""
+    return [part.strip() for part in source.split("；") if part.strip()]
+
+
+def test_citations_of_the_checked_regulations_name_an_article_or_chapter():
+    bare = [
+        (e["question"], part)
+        for e in entries()
+        for part in citations(e["source"])
+        if part.startswith(ARTICLE_CHECKED) and not PART_OF_TEXT.search(part)
+    ]
+    assert bare == []
+
+
+def test_the_disciplinary_regulation_is_cited_in_its_2023_revision():
+    """The 2023 revision renumbered articles; an undated citation could be read in the old."""
+    undated = [
+        e["question"]
+        for e in entries()
+        for part in citations(e["source"])
+        if part.startswith("《中国共产党纪律处分条例》")
+        and not part.startswith(DISCIPLINE_REVISION)
+    ]
+    assert undated == []
+
+
+def test_sources_without_an_article_or_chapter_do_not_grow():
+    """Platform answers cite the guide; the rest name where in a text the rule stands, apart
+    from a remainder that may only shrink (a new entry must say where its rule stands)."""
+    unplaced = [
+        e["question"]
+        for e in entries()
+        if not PART_OF_TEXT.search(e["source"]) and PLATFORM_GUIDE not in e["source"]
+    ]
+    assert len(unplaced) <= MOST_UNPLACED
+
+
+@pytest.mark.parametrize(
+    ("question", "article"),
+    [
+        ("党员的纪律处分有哪几种？", "（2023年修订）第八条"),
+        ("受到警告或严重警告处分有什么影响？", "（2023年修订）第十条"),
+        ("撤销党内职务处分是什么意思？", "（2023年修订）第十一条"),
+        ("留党察看是什么处分，期间有什么限制？", "（2023年修订）第十二条"),
+        ("被开除党籍后还能重新入党吗？", "（2023年修订）第十三条"),
+        ("在职党员每月交多少党费？", "(中组发〔2008〕3号)第二条"),
+        ("退休党员党费怎么交？", "(中组发〔2008〕3号)第五条"),
+        ("农民党员每月交多少党费？", "(中组发〔2008〕3号)第六条"),
+        ("一次交纳1000元以上的党费怎么处理？", "(中组发〔2008〕3号)第十一条"),
+        ("经多方查找仍联系不上的失联党员怎么处理？", "工作条例》第二十四条"),
+        ("什么是党员组织关系？", "工作条例》第二十五条"),
+        ("党员被留置或者逮捕期间还有选举权吗？", "选举工作条例》第五条"),
+        ("讨论接收预备党员的支部大会要多少人到会才能开？", "工作细则》第二十条"),
+    ],
+)
+def test_verified_articles_are_cited(question, article):
+    """The article numbers checked against the texts; a renumbering shows here first."""
+    assert article in entry(question)["source"]
+
+
+def test_part_nine_facts():
+    """Quorum of the admission and confirmation meetings, the 5-year and 2-year rules."""
+    assert "超过应到会有表决权人数的半数" in answer_to(
+        "讨论接收预备党员的支部大会要多少人到会才能开？"
+    )
+    assert "超过5年仍未返回" in answer_to("出国学习研究多年不回来的党员党籍怎么处理？")
+    assert "二年内" in answer_to("留党察看期满后怎么恢复党员权利，恢复后有什么限制？")
+    assert "500名以上" in answer_to("什么情况下基层党组织可以召开党员代表大会进行选举？")
+    assert "一般不得超过6个月" in answer_to("忘了交党费可以补交吗？")
+
+
 # --- Facts: dues (中组发〔2008〕3号) -----------------------------------------------------
 
 
