@@ -417,7 +417,9 @@ class Engine:
         """The typo folder over the live phrasings of ``snap`` (built on its first query)."""
         cached = self._spelling
         if cached is None or cached[0] is not snap:
-            cached = (snap, Speller(t for t, a in zip(snap.norm, snap.alive, strict=True) if a))
+            live = np.flatnonzero(snap.alive).tolist()
+            rows = snap.word_index.rows
+            cached = (snap, Speller([snap.norm[r] for r in live], [rows[r] for r in live]))
             self._spelling = cached
         return cached[1]
 

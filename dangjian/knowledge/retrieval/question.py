@@ -172,7 +172,10 @@ _SLOTS = {
     "farmer": re.compile(r"农民|种地|种田|务农|农村"),
     "student": re.compile(r"学生|大学|高校|毕业|研究生|本科|在校|读研|读博|大四|大三|学校"),
     "away": re.compile(r"流动|外出|打工|务工|外地|异地|在外|流入|流出|跑车|出差"),
-    "abroad": re.compile(r"出国|国外|境外|留学|海外|移民"),
+    "abroad": re.compile(
+        r"出国|国外|境外|留学|海外|移民|(?:去|到|在)(?:美国|德国|日本|英国|法国|韩国|俄罗斯"
+        r"|澳大利亚|澳洲|加拿大|新加坡|意大利|西班牙|欧洲|非洲|美洲|东南亚|中东)"
+    ),
     "jobless": re.compile(r"下岗|失业|没工作|没有工作|低保|救济"),
     "applicant": re.compile(r"申请书|申请人|申请入党|写申请|交申请"),
     "activist": re.compile(r"积极分子"),
@@ -180,7 +183,7 @@ _SLOTS = {
     "probationary": re.compile(r"预备党员|预备期|转正"),
     "lost": re.compile(r"失联|联系不上|失去联系|找不到"),
     "move": re.compile(r"调动|跳槽|换单位|换了工作|新单位|转到|转出|转入|接转|调到"),
-    "gig": re.compile(r"骑手|外卖|快递|网约车|新就业|跑单|送餐"),
+    "gig": re.compile(r"骑手|外卖|快递|网约车|新就业|跑单|送餐|美团|饿了么|滴滴|货拉拉|闪送|代驾"),
     "self_employed": re.compile(r"个体|自由职业|开店|做生意|灵活就业|零工|没单位|没有单位|饭馆"),
     "rehired": re.compile(r"返聘|又有工资|同时有"),
     "owner": re.compile(r"老板|企业主|私营|私企老板|雇主|开了.{0,4}公司|开公司|开厂"),
