@@ -4,12 +4,15 @@ Members type with a pinyin input method and pick the wrong character of the righ
 预被期 for 预备期, 砖到 for 转到, 三会一棵 for 三会一课, 转证 for 转正. The slip leaves a
 character pair the base never uses, in a stretch that is no dictionary word, sounding (tones
 ignored, the usual accent mergers z/zh c/ch s/sh n/l in/ing en/eng folded) like a word the
-base does use. ``Speller.fold`` replaces exactly such stretches, longest first, with the
-base's word; a stretch that is a word of the general dictionary (事业, 一棵) or that the base
-itself contains is left alone, as is a sound shared by several of the base's words.
+base does use, one character apart. ``Speller.fold`` replaces exactly such stretches (two or
+more of jieba's tokens, longest first) with the base's word; a stretch that is a word of the
+general dictionary (事业) or whose pairs all occur in the base is left alone, as is a sound
+shared by several of the base's words, and a word with a grammatical character (除了, 不开)
+is never a target.
 
 The vocabulary is the base's own: jieba words of the entries' phrasings (``Speller(texts)``,
-normalised texts), so an editor's new entry brings its words with it.
+normalised texts; the engine passes its word index's rows), so an editor's new entry brings
+its words with it.
 """
 
 from __future__ import annotations
