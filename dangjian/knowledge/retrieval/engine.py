@@ -25,6 +25,7 @@ from .encoders import get_encoder, query_vector, query_vectors
 from .lexical import K1, B, LexicalIndex
 from .normalize import normalize
 from .question import question_core, slots
+from .spelling import Speller
 from .tokens import grams, search_words, words
 
 # 2: entries carry their answer (the domain stage matches against it); an index saved in
@@ -155,6 +156,7 @@ class Engine:
         self.calibration = calibration or Calibration.load()
         self._write_lock = threading.Lock()
         self._snap = self._assemble({}, [], [], np.zeros((0, 0), dtype=np.float32))
+        self._spelling: tuple[_Snapshot, Speller] | None = None
 
     # ---- properties -------------------------------------------------------------------
 
@@ -411,6 +413,16 @@ class Engine:
         _, first = np.unique(owner[order], return_index=True)  # each entry's best phrasing
         return owner[order[np.sort(first)[:DOMAIN_POOL]]].tolist()
 
+    def _speller(self, snap: _Snapshot) -> Speller:
+        """The typo folder over the live phrasings of ``snap`` (built on its first query)."""
+        cached = self._spelling
+        if cached is None or cached[0] is not snap:
+            live = np.flatnonzero(snap.alive).tolist()
+            rows = snap.word_index.rows
+            cached = (snap, Speller([snap.norm[r] for r in live], [rows[r] for r in live]))
+            self._spelling = cached
+        return cached[1]
+
     def entry_features(self, query: str) -> tuple[list[int], np.ndarray, float]:
         """Candidate entries of ``query`` and their features (``calibration.DOMAIN_FEATURES``),
         and the share of the question core's words the base knows at all.
@@ -425,6 +437,8 @@ class Engine:
         text = normalize(query or "")
         if not text or not snap.docs:
             return [], np.zeros((0, len(DOMAIN_FEATURES))), 0.0
+        query = self._speller(snap).fold(query)  # homophone slips: 预被期 → 预备期
+        text = normalize(query)
         core = question_core(query) or text
         q_whole, q_core = (
             query_vectors(self.calibration.encoder, [text, core])

@@ -32,6 +32,13 @@ _ASKS = re.compile(
     r"怎么|怎样|咋|如何|什么|啥|哪|几|多少|多久|多长|多大|多高|谁|吗|么|是否|为何|为什么"
     r"|能不能|能否|可不可以|可以不|行不行|要不要|算不算|有没有|是不是|会不会|该不该|用不用"
     r"|需不需要|还能|还算|有效吗|不$|没$|否$|有啥|咋办|办法"
+    r"|([\u4e00-\u9fff])不\1"  # any A-not-A: 够不够, 靠不靠谱, 合不合适
+)
+# What is left of an asking clause that asks nothing of its own ("正常吗", "怎么办", "靠谱吗",
+# "这样行不行"): the question is in the clause before it.
+_GENERIC = re.compile(
+    r"这样|那样|这个|那个|这种|那种|情况|真的|到底|究竟|正常|靠谱|合理|合适|要紧|问题|影响"
+    r"|应该|应当|可以|现在|我们|我|你|他|她|这|那|该|办|行|对|好|呢|吗|了|的|啊|呀|还|是|会|有"
 )
 # Money and other amounts: 3500, 8200元, 1.2万, 三千五, 两千六百, 四千出头, 七千多.
 _CN_DIGITS = "零〇一二两三四五六七八九"
@@ -56,6 +63,11 @@ def _core_clause(clause: str) -> str:
     return _FILLER_TAIL.sub("", clause).strip()
 
 
+def _generic(clause: str) -> bool:
+    """An asking clause with no content of its own ("到现在也没人找我谈话 正常吗")."""
+    return len(_GENERIC.sub("", _ASKS.sub("", clause))) < 2
+
+
 def _drop_amounts(text: str) -> str:
     """Amounts of money and long numbers carry the asker's facts, not the question."""
 
@@ -77,7 +89,13 @@ def question_core(question: str) -> str:
     """
     text = _normalize(question)
     clauses = [c for c in (_core_clause(c) for c in text.split()) if c]
-    asking = [c for c in clauses if _ASKS.search(c)]
+    asking: list[str] = []
+    for i, clause in enumerate(clauses):
+        if not _ASKS.search(clause):
+            continue
+        if i and _generic(clause) and clauses[i - 1] not in asking:
+            asking.append(clauses[i - 1])
+        asking.append(clause)
     core = " ".join(_drop_amounts(c) for c in (asking or clauses))
     core = " ".join(core.split())
     return core or text
@@ -154,7 +172,10 @@ _SLOTS = {
     "farmer": re.compile(r"农民|种地|种田|务农|农村"),
     "student": re.compile(r"学生|大学|高校|毕业|研究生|本科|在校|读研|读博|大四|大三|学校"),
     "away": re.compile(r"流动|外出|打工|务工|外地|异地|在外|流入|流出|跑车|出差"),
-    "abroad": re.compile(r"出国|国外|境外|留学|海外|移民"),
+    "abroad": re.compile(
+        r"出国|国外|境外|留学|海外|移民|(?:去|到|在)(?:美国|德国|日本|英国|法国|韩国|俄罗斯"
+        r"|澳大利亚|澳洲|加拿大|新加坡|意大利|西班牙|欧洲|非洲|美洲|东南亚|中东)"
+    ),
     "jobless": re.compile(r"下岗|失业|没工作|没有工作|低保|救济"),
     "applicant": re.compile(r"申请书|申请人|申请入党|写申请|交申请"),
     "activist": re.compile(r"积极分子"),
@@ -162,9 +183,10 @@ _SLOTS = {
     "probationary": re.compile(r"预备党员|预备期|转正"),
     "lost": re.compile(r"失联|联系不上|失去联系|找不到"),
     "move": re.compile(r"调动|跳槽|换单位|换了工作|新单位|转到|转出|转入|接转|调到"),
-    "gig": re.compile(r"骑手|外卖|快递|网约车|新就业|跑单|送餐"),
+    "gig": re.compile(r"骑手|外卖|快递|网约车|新就业|跑单|送餐|美团|饿了么|滴滴|货拉拉|闪送|代驾"),
     "self_employed": re.compile(r"个体|自由职业|开店|做生意|灵活就业|零工|没单位|没有单位|饭馆"),
     "rehired": re.compile(r"返聘|又有工资|同时有"),
+    "owner": re.compile(r"老板|企业主|私营|私企老板|雇主|开了.{0,4}公司|开公司|开厂"),
     "foreign": re.compile(r"国籍|外籍|[美加英日德法澳]籍|入籍"),
     "religion": re.compile(r"宗教|信佛|佛教|基督|信教|庙|教堂|伊斯兰|信仰"),
     "military": re.compile(r"部队|当兵|退伍|军人|服役|退役"),

@@ -44,10 +44,10 @@ def test_cross_validated_figures_on_a_fixed_subset_meet_a_floor(docs, questions)
     samples = domain_fit.collect(domain_fit.base_engine(docs), subset)
     cv = domain_fit.cross_validate(samples, folds=3)
     assert cv["n_in"] >= 150 and cv["n_out"] >= 50
-    assert cv["top1"] >= 85
-    assert cv["right"] >= 55
+    assert cv["top1"] >= 88
+    assert cv["right"] >= 60
     assert cv["wrong"] <= 4
-    assert cv["out_handed_off"] >= 90
+    assert cv["out_handed_off"] >= 92
 
 
 def test_the_shipped_decision_is_the_domain_fit():
@@ -134,3 +134,46 @@ def test_the_middle_bands_lower_bound_lets_few_out_of_scope_questions_reach_it()
     assert domain_fit.MAX_OUT_OFFERED == 0.10
     assert domain_fit._lower(p, outside + inside, threshold=0.8) == 0.5
     assert domain_fit._lower(p, outside + inside, threshold=0.45) == 0.45
+
+
+def test_homophone_slips_fold_to_the_bases_own_words(docs):
+    """A slip of the input method (right sound, wrong character) folds to the base's word;
+    words of the general dictionary, grammatical characters and text with no slip stay."""
+    from dangjian.knowledge.retrieval import normalize
+    from dangjian.knowledge.retrieval.spelling import Speller
+
+    speller = Speller(normalize(p) for d in docs for p in (d.question, *d.alternatives))
+    assert speller.fold("预被期有多长") == "预备期有多长"
+    assert speller.fold("三会一棵是什么") == "三会一课是什么"
+    assert speller.fold("党组织关系怎么砖到新单位") == "党组织关系怎么转到新单位"
+    assert speller.fold("退修老党员交党费怎么算") == "退休老党员交党费怎么算"
+    for kept in (
+        "我在事业单位上班，党费怎么交",  # 事业 is a word, though it sounds like 失业
+        "介绍信弄丢了，能补开吗",  # 补开 is not folded to 不开: 不 is grammar
+        "我是厂里的普通工人",  # 是厂 sounds like 市场 but 厂里 is one word
+        "明天昆明下不下雨",
+    ):
+        assert speller.fold(kept) == kept
+    assert Speller([]).fold("预被期有多长") == "预被期有多长"
+
+
+def test_the_engine_folds_slips_before_it_ranks(docs):
+    engine = domain_fit.base_engine(docs)
+    assert engine.ask("预被期有多长").best.question == "预备党员的预备期有多长，从哪天开始算？"
+    assert engine.ask("三会一棵是什么").best.question == "什么是“三会一课”？"
+
+
+def test_a_generic_asking_clause_keeps_the_clause_it_asks_about():
+    """正常吗, 靠谱吗, 怎么办 ask nothing of their own: the core keeps the clause before."""
+    from dangjian.knowledge.retrieval.question import question_core
+
+    assert question_core("我去年三月交了申请书，到现在也没人找我谈话，正常吗") == (
+        "到现在也没人找我谈话 正常吗"
+    )
+    assert question_core("村里有人说给他两千块就能帮我入党，靠谱吗") == (
+        "村里有人说给他就能帮我入党 靠谱吗"
+    )
+    # an asking clause with content of its own stands alone
+    assert question_core("我妈常年卧床，支部开会她去不了怎么办") == "支部开会她去不了怎么办"
+    # A-not-A asks, whatever the verb
+    assert question_core("我初中文化，像我这样的人够不够格入党") == "像我这样的人够不够格入党"
