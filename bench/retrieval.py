@@ -84,6 +84,56 @@ def lcqmc_section() -> dict:
     }
 
 
+# ---- 1b. a cheaper query encoder ------------------------------------------------------
+
+
+def encoder_section(names: list[str], heads: dict[str, Path]) -> dict:
+    """Each encoder on the same sets, in the same run: LCQMC dev (its cosine alone: R@1 over
+    the pool, pair AUC; and the engine's protocol with the heads fitted for it), the hotline
+    set (5-fold CV of the domain stage, ``bench/hotline_fit.py``'s figures) and the time of
+    one short question. ``heads`` maps an encoder to a calibration whose LCQMC heads were
+    fitted with it (``retrieval_fit.py --encoder NAME``); else the shipped heads are used."""
+    from dataclasses import replace
+
+    from sklearn.metrics import roc_auc_score
+
+    from dangjian.knowledge.retrieval import domain_fit
+    from dangjian.knowledge.retrieval.calibration import Calibration
+
+    data = read_pairs(LCQMC)
+    docs = domain_fit.starter_docs(ROOT / "dangjian" / "knowledge" / "starter")
+    questions = domain_fit.read_eval(
+        ROOT / "bench" / "data" / "hotline_eval.tsv", {d.question: d.id for d in docs}
+    )
+    short = short_questions(500)
+    out = {}
+    for name in names:
+        enc = get_encoder(name)
+        texts = sorted({normalize(s) for pair in data.pairs for s in pair[:2]})
+        vec = dict(zip(texts, enc.encode(texts), strict=True))
+        cos = [float(vec[normalize(a)] @ vec[normalize(b)]) for a, b, _ in data.pairs]
+        pool = np.vstack([vec[normalize(p)] for p in data.pool])
+        r1 = np.mean([int(np.argmax(pool @ vec[normalize(q)])) == g for q, g in data.queries])
+        times, _ = time_calls(lambda q, enc=enc: enc.encode([normalize(q)]), short)
+        cal = Calibration.load(heads[name]) if name in heads else Calibration.load()
+        cal = replace(cal, encoder=name, domain=None)
+        protocol = evaluate(data, build_pool_engine(data, Engine(cal)))
+        engine = Engine(cal)
+        engine.build(docs)
+        hotline = domain_fit.cross_validate(domain_fit.collect(engine, questions))
+        out[name] = {
+            "lcqmc_cosine_r1": round(100 * float(r1), 2),
+            "lcqmc_cosine_auc": round(float(roc_auc_score([p[2] for p in data.pairs], cos)), 4),
+            "lcqmc_engine": protocol,
+            "heads": str(heads.get(name, "shipped")),
+            "hotline_cv": hotline,
+            "short_encode_p50_ms": round(pct(times, 50), 3),
+            "short_encode_p99_ms": round(pct(times, 99), 3),
+        }
+        say(f"encoder {name}: {json.dumps(out[name], ensure_ascii=False)}")
+    return out
+
+
 # ---- 2. scale -------------------------------------------------------------------------
 
 
@@ -224,8 +274,19 @@ def main() -> None:
         type=Path,
         help="keep each size's built index here and load it on the next run (no re-encoding)",
     )
+    ap.add_argument("--encoders", nargs="+", help="compare these encoders (section 1b)")
+    ap.add_argument(
+        "--heads",
+        nargs="+",
+        default=[],
+        metavar="NAME=CALIBRATION.json",
+        help="LCQMC heads fitted for an encoder, for section 1b",
+    )
     args = ap.parse_args()
     result: dict = {}
+    if args.encoders:
+        heads = dict(h.split("=", 1) for h in args.heads)
+        result["encoders"] = encoder_section(args.encoders, {k: Path(v) for k, v in heads.items()})
     if not args.skip_lcqmc:
         result["lcqmc"] = lcqmc_section()
     if DEFAULT_DATA.exists():
