@@ -193,21 +193,30 @@ def time_calls(fn, items) -> tuple[list[float], list]:
 
 
 def scale_section(
-    size: int, base: list[str], n_queries: int, n_baseline: int, cache: Path | None = None
+    size: int,
+    base: list[str],
+    n_queries: int,
+    n_baseline: int,
+    cache: Path | None = None,
+    calibration=None,
 ) -> dict:
     from rank_bm25 import BM25Okapi
 
     texts = corpus(size, base)
     docs = [Doc(id=i, question=t) for i, t in enumerate(texts)]
     qs = queries_for(texts, n_queries)
-    saved = cache / str(size) if cache is not None else None
+    encoder = calibration.encoder if calibration is not None else "use"
+    saved = None
+    if cache is not None:
+        saved = cache / (str(size) if encoder == "use" else f"{size}-{encoder}")
     started = time.perf_counter()
     if saved is not None and (saved / "index.json").exists():
-        engine = Engine.load(saved)  # the same corpus (seeded), embeddings not recomputed
+        # the same corpus (seeded), embeddings not recomputed
+        engine = Engine.load(saved, calibration)
         build_s = None
         say(f"{size}: engine loaded from {saved} in {time.perf_counter() - started:.1f}s")
     else:
-        engine = Engine()
+        engine = Engine(calibration)
         engine.build(docs)
         build_s = round(time.perf_counter() - started, 1)
         say(f"{size}: engine built in {build_s}s")
@@ -241,6 +250,7 @@ def scale_section(
     base_r1 = np.mean([same(t[0], i, base) for t, (_, i) in zip(base_tops, sub, strict=True)])
     row = {
         "entries": size,
+        "encoder": encoder,
         "build_s": build_s,
         "ask_p50_ms": round(pct(times, 50), 2),
         "ask_p99_ms": round(pct(times, 99), 2),
@@ -264,7 +274,7 @@ def scale_section(
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[20000, 50000])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[20000, 50000])
     ap.add_argument("--queries", type=int, default=500)
     ap.add_argument("--baseline-queries", type=int, default=200)
     ap.add_argument("--skip-lcqmc", action="store_true")
@@ -282,20 +292,40 @@ def main() -> None:
         metavar="NAME=CALIBRATION.json",
         help="LCQMC heads fitted for an encoder, for section 1b",
     )
+    ap.add_argument(
+        "--scale-encoders",
+        nargs="+",
+        default=["use"],
+        help="measure the scale section with each of these query encoders (heads from --heads; "
+        "the shipped domain stage kept)",
+    )
     args = ap.parse_args()
     result: dict = {}
+    heads = {k: Path(v) for k, v in (h.split("=", 1) for h in args.heads)}
     if args.encoders:
-        heads = dict(h.split("=", 1) for h in args.heads)
-        result["encoders"] = encoder_section(args.encoders, {k: Path(v) for k, v in heads.items()})
+        result["encoders"] = encoder_section(args.encoders, heads)
     if not args.skip_lcqmc:
         result["lcqmc"] = lcqmc_section()
     if DEFAULT_DATA.exists():
         base = [item["question"] for item in load_all(DEFAULT_DATA)]
         say(f"{len(base)} real entries")
-        result["scale"] = [
-            scale_section(size, base, args.queries, args.baseline_queries, args.index_cache)
-            for size in args.sizes
-        ]
+        result["scale"] = []
+        for name in args.scale_encoders:
+            cal = None
+            if name != "use" or name in heads:
+                from dataclasses import replace
+
+                from dangjian.knowledge.retrieval.calibration import Calibration
+
+                shipped = Calibration.load()
+                cal = Calibration.load(heads[name]) if name in heads else shipped
+                cal = replace(cal, encoder=name, domain=shipped.domain)
+            result["scale"] += [
+                scale_section(
+                    size, base, args.queries, args.baseline_queries, args.index_cache, cal
+                )
+                for size in args.sizes
+            ]
     else:
         say(f"{DEFAULT_DATA} absent: scale section skipped")
     text = json.dumps(result, ensure_ascii=False, indent=1)
