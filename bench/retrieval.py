@@ -84,6 +84,56 @@ def lcqmc_section() -> dict:
     }
 
 
+# ---- 1b. a cheaper query encoder ------------------------------------------------------
+
+
+def encoder_section(names: list[str], heads: dict[str, Path]) -> dict:
+    """Each encoder on the same sets, in the same run: LCQMC dev (its cosine alone: R@1 over
+    the pool, pair AUC; and the engine's protocol with the heads fitted for it), the hotline
+    set (5-fold CV of the domain stage, ``bench/hotline_fit.py``'s figures) and the time of
+    one short question. ``heads`` maps an encoder to a calibration whose LCQMC heads were
+    fitted with it (``retrieval_fit.py --encoder NAME``); else the shipped heads are used."""
+    from dataclasses import replace
+
+    from sklearn.metrics import roc_auc_score
+
+    from dangjian.knowledge.retrieval import domain_fit
+    from dangjian.knowledge.retrieval.calibration import Calibration
+
+    data = read_pairs(LCQMC)
+    docs = domain_fit.starter_docs(ROOT / "dangjian" / "knowledge" / "starter")
+    questions = domain_fit.read_eval(
+        ROOT / "bench" / "data" / "hotline_eval.tsv", {d.question: d.id for d in docs}
+    )
+    short = short_questions(500)
+    out = {}
+    for name in names:
+        enc = get_encoder(name)
+        texts = sorted({normalize(s) for pair in data.pairs for s in pair[:2]})
+        vec = dict(zip(texts, enc.encode(texts), strict=True))
+        cos = [float(vec[normalize(a)] @ vec[normalize(b)]) for a, b, _ in data.pairs]
+        pool = np.vstack([vec[normalize(p)] for p in data.pool])
+        r1 = np.mean([int(np.argmax(pool @ vec[normalize(q)])) == g for q, g in data.queries])
+        times, _ = time_calls(lambda q, enc=enc: enc.encode([normalize(q)]), short)
+        cal = Calibration.load(heads[name]) if name in heads else Calibration.load()
+        cal = replace(cal, encoder=name, domain=None)
+        protocol = evaluate(data, build_pool_engine(data, Engine(cal)))
+        engine = Engine(cal)
+        engine.build(docs)
+        hotline = domain_fit.cross_validate(domain_fit.collect(engine, questions))
+        out[name] = {
+            "lcqmc_cosine_r1": round(100 * float(r1), 2),
+            "lcqmc_cosine_auc": round(float(roc_auc_score([p[2] for p in data.pairs], cos)), 4),
+            "lcqmc_engine": protocol,
+            "heads": str(heads.get(name, "shipped")),
+            "hotline_cv": hotline,
+            "short_encode_p50_ms": round(pct(times, 50), 3),
+            "short_encode_p99_ms": round(pct(times, 99), 3),
+        }
+        say(f"encoder {name}: {json.dumps(out[name], ensure_ascii=False)}")
+    return out
+
+
 # ---- 2. scale -------------------------------------------------------------------------
 
 
@@ -143,21 +193,30 @@ def time_calls(fn, items) -> tuple[list[float], list]:
 
 
 def scale_section(
-    size: int, base: list[str], n_queries: int, n_baseline: int, cache: Path | None = None
+    size: int,
+    base: list[str],
+    n_queries: int,
+    n_baseline: int,
+    cache: Path | None = None,
+    calibration=None,
 ) -> dict:
     from rank_bm25 import BM25Okapi
 
     texts = corpus(size, base)
     docs = [Doc(id=i, question=t) for i, t in enumerate(texts)]
     qs = queries_for(texts, n_queries)
-    saved = cache / str(size) if cache is not None else None
+    encoder = calibration.encoder if calibration is not None else "use"
+    saved = None
+    if cache is not None:
+        saved = cache / (str(size) if encoder == "use" else f"{size}-{encoder}")
     started = time.perf_counter()
     if saved is not None and (saved / "index.json").exists():
-        engine = Engine.load(saved)  # the same corpus (seeded), embeddings not recomputed
+        # the same corpus (seeded), embeddings not recomputed
+        engine = Engine.load(saved, calibration)
         build_s = None
         say(f"{size}: engine loaded from {saved} in {time.perf_counter() - started:.1f}s")
     else:
-        engine = Engine()
+        engine = Engine(calibration)
         engine.build(docs)
         build_s = round(time.perf_counter() - started, 1)
         say(f"{size}: engine built in {build_s}s")
@@ -191,6 +250,7 @@ def scale_section(
     base_r1 = np.mean([same(t[0], i, base) for t, (_, i) in zip(base_tops, sub, strict=True)])
     row = {
         "entries": size,
+        "encoder": encoder,
         "build_s": build_s,
         "ask_p50_ms": round(pct(times, 50), 2),
         "ask_p99_ms": round(pct(times, 99), 2),
@@ -214,7 +274,7 @@ def scale_section(
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[20000, 50000])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[20000, 50000])
     ap.add_argument("--queries", type=int, default=500)
     ap.add_argument("--baseline-queries", type=int, default=200)
     ap.add_argument("--skip-lcqmc", action="store_true")
@@ -224,17 +284,48 @@ def main() -> None:
         type=Path,
         help="keep each size's built index here and load it on the next run (no re-encoding)",
     )
+    ap.add_argument("--encoders", nargs="+", help="compare these encoders (section 1b)")
+    ap.add_argument(
+        "--heads",
+        nargs="+",
+        default=[],
+        metavar="NAME=CALIBRATION.json",
+        help="LCQMC heads fitted for an encoder, for section 1b",
+    )
+    ap.add_argument(
+        "--scale-encoders",
+        nargs="+",
+        default=["use"],
+        help="measure the scale section with each of these query encoders (heads from --heads; "
+        "the shipped domain stage kept)",
+    )
     args = ap.parse_args()
     result: dict = {}
+    heads = {k: Path(v) for k, v in (h.split("=", 1) for h in args.heads)}
+    if args.encoders:
+        result["encoders"] = encoder_section(args.encoders, heads)
     if not args.skip_lcqmc:
         result["lcqmc"] = lcqmc_section()
     if DEFAULT_DATA.exists():
         base = [item["question"] for item in load_all(DEFAULT_DATA)]
         say(f"{len(base)} real entries")
-        result["scale"] = [
-            scale_section(size, base, args.queries, args.baseline_queries, args.index_cache)
-            for size in args.sizes
-        ]
+        result["scale"] = []
+        for name in args.scale_encoders:
+            cal = None
+            if name != "use" or name in heads:
+                from dataclasses import replace
+
+                from dangjian.knowledge.retrieval.calibration import Calibration
+
+                shipped = Calibration.load()
+                cal = Calibration.load(heads[name]) if name in heads else shipped
+                cal = replace(cal, encoder=name, domain=shipped.domain)
+            result["scale"] += [
+                scale_section(
+                    size, base, args.queries, args.baseline_queries, args.index_cache, cal
+                )
+                for size in args.sizes
+            ]
     else:
         say(f"{DEFAULT_DATA} absent: scale section skipped")
     text = json.dumps(result, ensure_ascii=False, indent=1)

@@ -354,9 +354,11 @@ class Engine:
         to the nearest rows by embedding, whose query vector is returned for reuse.
         """
         lex = np.zeros(len(snap.norm), dtype=np.float32)
+        dead = None if snap.alive.all() else ~snap.alive  # usually none: skip the masking
         for index, toks in ((snap.word_index, words(text)), (snap.gram_index, grams(text))):
             s = index.scores(toks)
-            s[~snap.alive] = 0.0
+            if dead is not None:
+                s[dead] = 0.0
             top = float(s.max(initial=0.0))
             if top > 0:
                 lex += s / top

@@ -51,7 +51,8 @@ def build_pool_engine(data: PairSet, engine: Engine | None = None) -> Engine:
     The general matcher, without the domain stage: that stage is fitted on the curated
     party base (answers, hotline questions) and means nothing for a pool of web questions.
     """
-    engine = engine or Engine(replace(Calibration.load(), domain=None))
+    if engine is None:  # an empty Engine is falsy (len 0): never `engine or ...`
+        engine = Engine(replace(Calibration.load(), domain=None))
     engine.build(Doc(id=i, question=s) for i, s in enumerate(data.pool))
     return engine
 

@@ -25,3 +25,16 @@ def test_kb_eval_json(tmp_path, capsys):
     assert figures["mrr10"] == 100.0
     assert figures["auc"] == 1.0
     assert "kb_eval" in out.err  # progress goes to stderr
+
+
+def test_the_pool_is_built_in_the_engine_given():
+    """An empty Engine is falsy: the given one (e.g. another encoder's) must still be used."""
+    from dangjian.knowledge.retrieval import Engine
+    from dangjian.knowledge.retrieval.evaluation import PairSet, build_pool_engine
+
+    given = Engine()
+    data = PairSet(
+        pairs=[("党费怎么交", "如何交党费", 1)], pool=["如何交党费"], queries=[("党费怎么交", 0)]
+    )
+    assert build_pool_engine(data, given) is given
+    assert len(given) == 1
