@@ -361,6 +361,20 @@ def offices(world: World, n: int) -> None:
         _office(world, "K1")
 
 
+def canned_replies(world: World, n: int) -> None:
+    """常用答复 of the province centre and of 五华区 (the county admin keeps the latter)."""
+    from dangjian.desk.services import chats
+
+    for _ in range(n):
+        for key in ("P", "K1"):
+            chats.canned_create(
+                acting_user=world.root,
+                org=world.org[key],
+                title=f"常用答复{_n()}",
+                text="您好，党费按月交纳，特殊情况可按季度交纳。",
+            )
+
+
 def consultations(world: World, n: int) -> None:
     """Per round: an order at 五华区 claimed by the agent, put to one of its offices (the
     county's handler is that office's 联络员)."""
@@ -718,6 +732,7 @@ ROW_MAKERS: dict[str, Callable[[World, int], None]] = {
     "orders": orders,
     "order_subject": order_subject,
     "offices": offices,
+    "canned_replies": canned_replies,
     "consultations": consultations,
     "chat_subject": chat_subject,
     "conversation_subject": conversation_subject,

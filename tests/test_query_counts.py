@@ -241,6 +241,7 @@ PAGE_TARGETS = [
     _page("desk:public_questions", "/consult/public/", ("orders",), (*ADMINS, VISITOR)),
     _page("desk:order_stats", "/consult/stats/", ("orders",)),
     _page("desk:office_list", "/consult/offices/", ("offices",)),
+    _page("desk:canned_list", "/consult/canned/", ("canned_replies",)),
     _page(
         "desk:my_consultations", "/consult/consultations/", ("consultations",), (*ADMINS, "handler")
     ),
@@ -301,6 +302,7 @@ NOT_LIST_PAGES = {
         "desk:live_chat_transfer_decline", "desk:public_lookup",
         "desk:my_order_rate", "desk:my_order_reopen", "desk:public_ask",
         "desk:office_new", "desk:office_edit", "desk:order_reroute", "desk:order_merge",
+        "desk:canned_new", "desk:canned_edit", "desk:canned_delete",
         "warning_resolve", "warning_assign",
         "transfers:apply_for", "transfers:approve",
         "transfers:reject", "transfers:withdraw", "transfers:reissue", "transfers:receipt",
@@ -342,6 +344,7 @@ MORE = {
     "orders": 8,
     "order_subject": 6,
     "offices": 5,
+    "canned_replies": 5,
     "consultations": 5,
     "chat_subject": 10,
     "conversation_subject": 6,

@@ -475,6 +475,19 @@ def canned_replies(user) -> QuerySet[CannedReply]:
     return CannedReply.objects.visible_to(user, Perm.HANDLE_CONSULT)
 
 
+def canned_managed(user) -> QuerySet[CannedReply]:
+    """The templates the desk admin keeps (their organisation departments and below)."""
+    return (
+        CannedReply.objects.visible_to(user, Perm.MANAGE_OFFICES)
+        .select_related("org")
+        .order_by("org__depth", "org__path", "title", "id")
+    )
+
+
+def canned_get(user, reply_id) -> CannedReply:
+    return scope.get_or_404(canned_managed(user), pk=reply_id)
+
+
 # --- The public 咨询列表
 
 

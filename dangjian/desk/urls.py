@@ -2,7 +2,7 @@
 with the knowledge base): the console and orders, the public question form, the hotline
 script and the 问题优化清单."""
 
-from dangjian.desk.views import chat, feedback, hotline, orders, public, routing
+from dangjian.desk.views import canned, chat, feedback, hotline, orders, public, routing
 
 app_name = "desk"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     *hotline.urlpatterns,
     *feedback.urlpatterns,
     *routing.urlpatterns,
+    *canned.urlpatterns,
 ]

@@ -166,7 +166,10 @@ def _after_turn(request, result):
         context = _chat_context(request, result.conversation)
         context["turns"] = context["turns"][-2:]
         context["oob"] = True
-        return vary_on_htmx(render(request, "knowledge/chat_turns.html", context))
+        response = render(request, "knowledge/chat_turns.html", context)
+        # The address keeps the conversation (a reload or 大字模式 returns to it).
+        response["HX-Replace-Url"] = f"{reverse('knowledge:chat')}?c={result.conversation.pk}"
+        return vary_on_htmx(response)
     return redirect(f"{reverse('knowledge:chat')}?c={result.conversation.pk}#latest")
 
 

@@ -46,6 +46,16 @@ def test_ask_handoff_answer_and_rate(browser, phone, live_server, e2e_cast):
     expect(page.get_by_text("已为您登记咨询工单")).to_be_visible()
     order = WorkOrder.objects.get()
     assert order.source == "handoff" and order.conversation_id is not None
+    # The member is told the order's public number, the one 我的咨询 and the console show.
+    expect(page.get_by_text(f"编号 {order.number}")).to_be_visible()
+    # 大字模式 mid-chat returns to the same conversation (the address keeps it, ?c=).
+    expect(page).to_have_url(re.compile(rf"/consult/chat/\?c={order.conversation_id}$"))
+    page.get_by_role("button", name="大字模式").click()
+    expect(page.get_by_role("button", name="标准模式")).to_be_visible()
+    expect(page.get_by_text(ANSWER)).to_be_visible()
+    expect(page.get_by_text(f"编号 {order.number}")).to_be_visible()
+    page.get_by_role("button", name="标准模式").click()
+    expect(page.get_by_text(ANSWER)).to_be_visible()
 
     agent_context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     desk = agent_context.new_page()

@@ -62,10 +62,13 @@ def test_member_and_agent_chat_both_ways(browser, phone, live_server, e2e_cast):
     expect(member.get_by_text(AGENT_SAYS)).to_be_visible()
     expect(member.get_by_text("坐席正在输入…")).to_be_hidden()
 
+    member.get_by_label("消息").press_sequentially("我在", delay=50)
+    expect(desk.get_by_text("提问人正在输入…")).to_be_visible()  # both ways
     member.get_by_label("消息").fill(MEMBER_SAYS)
     member.get_by_role("button", name="发送").click()
     expect(member.locator(".msg-mine").get_by_text(MEMBER_SAYS)).to_be_visible()
     expect(desk.get_by_text(MEMBER_SAYS)).to_be_visible()  # polled, no reload
+    expect(desk.get_by_text("提问人正在输入…")).to_be_hidden()  # the turn arrived
     assert member.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     _shoot(member, "live-chat-phone")
     _shoot(desk, "live-chat-agent-desktop")

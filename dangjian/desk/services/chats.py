@@ -16,6 +16,7 @@ from django.utils import timezone
 from dangjian.core import audit
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import Perm, authorize, covers, scope_paths
+from dangjian.core.services import check_editable, model_update
 from dangjian.core.text import name_or_error, one_line
 from dangjian.desk.models import AgentPresence, CannedReply, ChatSession, ChatStatus, OrderSource
 from dangjian.desk.services.workflow import MSG_REPLY_LONG, MSG_REPLY_SHORT, REPLY_MAX, REPLY_MIN
@@ -442,18 +443,72 @@ def chat_transfer_decline(*, acting_user, chat: ChatSession, ip=None) -> ChatSes
     return chat
 
 
+CANNED_FIELDS = ("title", "text", "category")
+CANNED_TITLE_MAX = 60
+MSG_CANNED_CATEGORY = "请选择列表中的咨询分类"
+
+
+def _validate_canned(reply: CannedReply) -> None:
+    """Clean the reply's fields in place; one ValidationError with every problem."""
+    from dangjian.desk import rules
+
+    errors = {}
+    title, problem = name_or_error(reply.title, field_label="标题", blank_message=MSG_CANNED_TITLE)
+    reply.title, reply.text = title, _clean_text(reply.text)
+    if problem or len(title) > CANNED_TITLE_MAX:
+        errors["title"] = problem or MSG_CANNED_TITLE
+    if len(reply.text) < REPLY_MIN or len(reply.text) > REPLY_MAX:
+        errors["text"] = MSG_REPLY_SHORT if len(reply.text) < REPLY_MIN else MSG_REPLY_LONG
+    if not rules.is_category(reply.category):
+        errors["category"] = MSG_CANNED_CATEGORY
+    raise_if(errors)
+
+
 @transaction.atomic
 def canned_create(*, acting_user, org: Organisation, title: str, text: str, category: str = ""):
-    """A reply template for the agents of ``org``'s subtree."""
+    """A reply template (统一口径) for the agents of ``org``'s subtree."""
     authorize(acting_user, Perm.HANDLE_CONSULT, org.path, view_perm=Perm.VIEW_ORG)
-    errors = {}
-    title, problem = name_or_error(title, field_label="标题", blank_message=MSG_CANNED_TITLE)
-    text = _clean_text(text)
-    if problem or len(title) > 60:
-        errors["title"] = problem or MSG_CANNED_TITLE
-    if len(text) < REPLY_MIN or len(text) > REPLY_MAX:
-        errors["text"] = MSG_REPLY_SHORT if len(text) < REPLY_MIN else MSG_REPLY_LONG
-    raise_if(errors)
-    reply = CannedReply.objects.create(org=org, title=title, text=text, category=category)
+    reply = CannedReply(org=org, title=title, text=text, category=category)
+    _validate_canned(reply)
+    reply.save()
     audit.record(actor=acting_user, action="consult.canned.create", obj=reply, org=org)
     return reply
+
+
+def _authorize_canned(user, reply: CannedReply) -> None:
+    """The desk admin over the reply's organisation keeps it (others: 404, as if absent)."""
+    authorize(user, Perm.MANAGE_OFFICES, reply.org.path, view_perm=Perm.MANAGE_OFFICES)
+
+
+@transaction.atomic
+def canned_update(*, acting_user, reply: CannedReply, changes: dict, ip: str | None = None):
+    """Edit a reply template: its title, text and 咨询分类 (the desk admin)."""
+    check_editable(changes, CANNED_FIELDS)
+    _authorize_canned(acting_user, reply)
+    reply = CannedReply.objects.select_for_update().get(pk=reply.pk)
+    model_update(
+        acting_user=acting_user,
+        instance=reply,
+        changes=changes,
+        snapshot=lambda r: audit.snapshot(r, CANNED_FIELDS),
+        action="consult.canned.update",
+        org=lambda: reply.org,
+        validate=lambda: _validate_canned(reply),
+        ip=ip,
+    )
+    return reply
+
+
+@transaction.atomic
+def canned_delete(*, acting_user, reply: CannedReply, ip: str | None = None) -> None:
+    """Remove a reply template no longer in use (the desk admin; audited with its text)."""
+    _authorize_canned(acting_user, reply)
+    audit.record(
+        actor=acting_user,
+        action="consult.canned.delete",
+        obj=reply,
+        org=reply.org,
+        before=audit.snapshot(reply, CANNED_FIELDS),
+        ip=ip,
+    )
+    reply.delete()

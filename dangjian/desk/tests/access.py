@@ -16,7 +16,14 @@ import datetime as dt
 
 from django.utils import timezone
 
-from dangjian.desk.models import ChatSession, Coordination, Office, PlatformFeedback, WorkOrder
+from dangjian.desk.models import (
+    CannedReply,
+    ChatSession,
+    Coordination,
+    Office,
+    PlatformFeedback,
+    WorkOrder,
+)
 from dangjian.desk.permissions import HANDLE_CONSULT, MANAGE_OFFICES, VIEW_CONSULT
 from dangjian.knowledge.models import (
     Conversation,
@@ -150,6 +157,21 @@ def office_objects(cast) -> list[Obj]:
     return [*made, Obj("K3:liaison", named.pk, "K3", Office, owner="member")]
 
 
+def canned_objects(cast) -> list[Obj]:
+    """A 常用答复 of every organisation department (kept by the admins over it)."""
+    return [
+        Obj(
+            key,
+            CannedReply.objects.create(
+                org=cast.org[key], title="开场问候", text="您好，这里是12371，请讲。"
+            ).pk,
+            key,
+            CannedReply,
+        )
+        for key in DESKS
+    ]
+
+
 def above_or_named(user_key: str, obj: Obj) -> bool:
     """An office above one's 12371 desk serves one too; its 联络员 reads it."""
     if own(user_key, obj) or user_key not in USERS:
@@ -182,6 +204,7 @@ KINDS = [
     _kind("consult_chat", lambda ctx: consult_objects(ctx.cast)["chat"], VIEW_CONSULT, in_chat),
     _kind("feedback", lambda ctx: feedback_objects(ctx.cast), CHANGE_ORG, own),
     _kind("desk_office", lambda ctx: office_objects(ctx.cast), VIEW_CONSULT, above_or_named),
+    _kind("desk_canned", lambda ctx: canned_objects(ctx.cast), MANAGE_OFFICES),
     _kind("org", orgs, VIEW_ORG),
 ]
 
@@ -198,6 +221,7 @@ def state():
         Conversation.objects.count(),
         list(PlatformFeedback.objects.order_by("pk").values_list("pk", "status", "reply")),
         list(Office.objects.order_by("pk").values_list("pk", "name", "active", "updated_at")),
+        list(CannedReply.objects.order_by("pk").values_list("pk", "title", "text", "updated_at")),
         list(WorkOrder.objects.order_by("pk").values_list("pk", "category", "org", "merged_into")),
     )
 
@@ -389,6 +413,17 @@ PAGES = [
         audited=2,
         body=lambda c, o: {"main": _main_order(c, o).number},
     ),
+    # 常用答复: kept by the admins over it; nobody else learns it exists (404).
+    Page("get", "desk:canned_edit", obj="desk_canned", **MANAGE),
+    Page(
+        "post",
+        "desk:canned_edit",
+        obj="desk_canned",
+        **MANAGE,
+        ok=302,
+        body=lambda c, o: {"title": "开场问候", "text": "您好，这里是12371，请问有什么可以帮您？"},
+    ),
+    Page("post", "desk:canned_delete", obj="desk_canned", **MANAGE, ok=302),
     Page("get", "desk:office_edit", obj="desk_office", **MANAGE),
     Page(
         "post",

@@ -500,3 +500,19 @@ def test_the_asker_is_told_the_public_number_the_look_up_page_and_console_show(c
     issued = bot.conversation_lookup_code(user=visitor, conversation=first.conversation)
     assert issued.lookup_number == order.number and f"工单号 {order.number}" in issued.answer
     assert lookup.order_lookup(number=order.number, code=issued.lookup_code) == order
+
+
+def test_the_agents_chat_page_offers_the_canned_replies_the_asker_never_sees(
+    client, cast, staff, login
+):
+    agent = staff["k1_agent"]
+    chats.presence_set(user=agent, online=True)
+    chat = _chat(cast)
+    chats.canned_create(
+        acting_user=agent, org=cast.org["K1"], title="开场问候", text="您好，请问有什么可以帮您？"
+    )
+    login(agent)
+    page = client.get(f"/consult/live/{chat.pk}/").content.decode()
+    assert 'data-canned-target="chat-text"' in page and "开场问候" in page
+    login(cast.user["member"])
+    assert "开场问候" not in client.get(f"/consult/live/{chat.pk}/").content.decode()

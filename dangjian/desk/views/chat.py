@@ -69,10 +69,12 @@ def _chat_context(request, chat, side, **extra) -> dict:
         "order_url": _chat_order_url(request, chat, side),
     }
     drawn = extra.get("controls", True)  # a poll re-draws the controls only on a change
-    if drawn and side == "agent" and chat.status == "active" and chat.transfer_to_id is None:
-        context["transfer_form"] = extra.pop("transfer_form", None) or TransferForm(
-            targets=chats.transfer_targets(chat)
-        )
+    if drawn and side == "agent" and chat.status == "active":
+        context["canned"] = selectors.canned_replies(request.user)  # 常用答复 into the box
+        if chat.transfer_to_id is None:
+            context["transfer_form"] = extra.pop("transfer_form", None) or TransferForm(
+                targets=chats.transfer_targets(chat)
+            )
     context.update(extra)
     return context
 

@@ -292,6 +292,7 @@ def _console_page(request, order=None, missing=False):
     """The whole console: the queue as the query string filters it, beside the case
     ``order`` (or the call form)."""
     context = _console_context(request.user)
+    context["can_manage_canned"] = selectors.can_manage_offices(request.user)
     form = _queue_form(request)
     context.update(_queue_context(request, form, order.pk if order else None))
     if order is not None:

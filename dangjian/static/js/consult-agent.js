@@ -1,9 +1,10 @@
-/* 12371 agent console and live chat: canned replies, KB answers into the reply box,
-   chat polling from the last message seen. No inline scripts (CSP). */
+/* 12371 agent console and live chat: canned replies (into the reply or the chat box),
+   KB answers into the reply box, chat polling from the last message seen, typing on both
+   sides. No inline scripts (CSP). */
 (function () {
   "use strict";
-  function insert(text) {
-    var box = document.getElementById("reply-text");
+  function insert(text, target) {
+    var box = document.getElementById(target || "reply-text");
     if (!box || !text) return;
     box.value = box.value ? box.value + "\n" + text : text;
     box.focus();
@@ -11,7 +12,7 @@
   document.addEventListener("change", function (event) {
     var select = event.target.closest("select[data-canned-target]");
     if (select && select.value) {
-      insert(select.value);
+      insert(select.value, select.getAttribute("data-canned-target"));
       select.value = "";
     }
   });

@@ -34,6 +34,12 @@
     var text = form.getAttribute && form.getAttribute("data-confirm");
     if (text && !window.confirm(text)) event.preventDefault();
   }, true);
+  // 大字模式/标准模式 returns to the address shown now: a page updated by htmx may have
+  // replaced it since it was drawn (the bot's chat adds its conversation, ?c=…).
+  document.addEventListener("submit", function (event) {
+    var next = event.target.querySelector && event.target.querySelector("input[data-here]");
+    if (next) next.value = location.pathname + location.search + location.hash;
+  });
   // The bottom bar's 更多 menu closes on a tap elsewhere or Escape.
   function closeMore(except) {
     var open = document.querySelectorAll("details.tab-more[open]");
