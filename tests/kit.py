@@ -12,6 +12,7 @@
 Every level has a user, and a sibling outside it, so each access test has its negative.
 """
 
+import copy
 import datetime as dt
 import itertools
 from types import SimpleNamespace
@@ -126,7 +127,9 @@ def build_cast() -> SimpleNamespace:
     for user in users.values():
         if is_privileged(user):
             give_totp_device(user)
-    return SimpleNamespace(org=org, member=member, user=users)
+    cast = SimpleNamespace(org=org, member=member, user=users)
+    cast.rows = snapshot(cast)
+    return cast
 
 
 def is_privileged(user) -> bool:
@@ -169,16 +172,33 @@ def login_verified(client, user):
     return client
 
 
-def reload(cast: SimpleNamespace) -> SimpleNamespace:
-    """Fresh instances (tests must not share mutated Python objects between them)."""
-    from dangjian.accounts.models import User
-    from dangjian.members.models import Member
-    from dangjian.orgs.models import Organisation
+def snapshot(cast: SimpleNamespace) -> dict:
+    """The cast's rows as the database holds them now (read back: building the tree
+    changed rows after their objects were made, e.g. a parent's ``numchild``)."""
+    rows = {}
+    for part in ("org", "member", "user"):
+        rows[part] = {}
+        for key, obj in getattr(cast, part).items():
+            model = type(obj)
+            fresh = model.objects.get(pk=obj.pk)
+            names = tuple(field.attname for field in model._meta.concrete_fields)
+            rows[part][key] = (model, names, tuple(getattr(fresh, name) for name in names))
+    return rows
 
+
+def reload(cast: SimpleNamespace) -> SimpleNamespace:
+    """Fresh instances (tests must not share mutated Python objects between them) of the
+    cast's rows as build_cast left them, made as a query would make them
+    (``Model.from_db``) without one: each test starts from those rows (its transaction is
+    rolled back after it; transactional tests rebuild the cast they flushed)."""
     return SimpleNamespace(
-        org={k: Organisation.objects.get(pk=o.pk) for k, o in cast.org.items()},
-        member={k: Member.objects.get(pk=m.pk) for k, m in cast.member.items()},
-        user={k: User.objects.get(pk=u.pk) for k, u in cast.user.items()},
+        **{
+            part: {
+                key: model.from_db("default", names, copy.deepcopy(values))
+                for key, (model, names, values) in objects.items()
+            }
+            for part, objects in cast.rows.items()
+        }
     )
 
 
