@@ -103,7 +103,8 @@ def test_agent_reroutes_and_consults_an_office_whose_liaison_answers(
     page = phone
     sign_in(page, live_server.url, "liaison", "/consult/consultations/")
     expect(page).to_have_url(re.compile(r"/consult/consultations/"))
-    expect(page.get_by_text("待回复")).to_be_visible()
+    expect(page.get_by_role("link", name="待回复")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("listitem").get_by_text("待回复")).to_be_visible()
     page.get_by_role("link", name=f"工单 {order.number}").click()
     page.get_by_label("处室意见").fill(OPINION)
     page.get_by_role("button", name="回复意见").click()
