@@ -174,6 +174,8 @@ def public_lookup(request):
                 order = lookup.order_lookup(number=number, code=form.cleaned_data["code"])
             except ValidationError as exc:
                 apply_errors(form, exc)
+            else:  # the code is not written back into the page (a shared or borrowed phone)
+                form = LookupForm(initial={"number": order.number})
     status = 422 if form.errors else 200
     context = {"form": form, "order": order}
     return render(request, "desk/orders/public_lookup.html", context, status=status)

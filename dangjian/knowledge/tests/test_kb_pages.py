@@ -285,6 +285,7 @@ def test_a_visitor_takes_a_look_up_code_and_reads_the_reply(cast, client, monkey
     WorkOrder.objects.filter(pk=order.pk).update(reply="食堂7点开门。", status="answered")
     looked = client.post("/consult/public/lookup/", {"number": order.number, "code": code})
     assert "食堂7点开门。" in looked.content.decode()
+    assert code not in looked.content.decode()  # not written back into the form
     wrong = client.post("/consult/public/lookup/", {"number": order.number, "code": "ABCDEFGH"})
     assert wrong.status_code == 422 and lookup.MSG_LOOKUP_FAILED in wrong.content.decode()
     assert "食堂7点开门。" not in wrong.content.decode()
