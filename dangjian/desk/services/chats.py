@@ -15,7 +15,16 @@ from django.utils import timezone
 
 from dangjian.core import audit
 from dangjian.core.errors import raise_if
-from dangjian.core.scope import Perm, authorize, covers, scope_paths
+from dangjian.core.scope import (
+    ALL,
+    Perm,
+    authorize,
+    covers,
+    path_q,
+    prefix_free,
+    scope_paths,
+    within,
+)
 from dangjian.core.services import check_editable, model_update
 from dangjian.core.text import name_or_error, one_line
 from dangjian.desk.models import AgentPresence, CannedReply, ChatSession, ChatStatus, OrderSource
@@ -143,13 +152,15 @@ def queue_ahead(chat: ChatSession) -> int:
     takers = [p.user for p in _present(_chat_path(chat))]
     if not takers:
         return older.count()
-    paths = older.values_list("conversation__org__path", flat=True)
+    granted = [scope_paths(user, Perm.HANDLE_CONSULT) for user in takers]
+    if any(paths is ALL for paths in granted):
+        return older.count()
+    paths = prefix_free(path for each in granted for path in each)
+    theirs = path_q(paths, "conversation__org__path")
     root = _root_path()
-    return sum(
-        1
-        for path in paths
-        if any(covers(user, Perm.HANDLE_CONSULT, path or root) for user in takers)
-    )
+    if any(within(root, path) for path in paths):  # a visitor's chat waits at the root
+        theirs |= Q(conversation__org__isnull=True)
+    return older.filter(theirs).count()
 
 
 def queue_length() -> int:
