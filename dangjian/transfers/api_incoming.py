@@ -9,7 +9,6 @@ already current on the platform ...).
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -23,15 +22,16 @@ from dangjian.core.apitools import (
     QuerySchema,
     api_fields,
     filtered,
+    resolve_in_scope,
 )
 from dangjian.core.http import client_ip
+from dangjian.orgs.selectors import org_get
 from dangjian.transfers import receipt, selectors, services
 from dangjian.transfers.choices import IncomingStatus, Origin
 from dangjian.transfers.filters import IncomingFilter
 
 router = Router(tags=["transfers"])
 as_api_fields = api_fields({"to_branch": "to_org_id"}, whole=("incoming",))
-MSG_NO_BRANCH = "不存在该党支部，或您不能为其登记转入"
 
 
 class IncomingFilters(QuerySchema):
@@ -167,9 +167,7 @@ def incoming_list(request, filters: Query[IncomingFilters]):
 )
 def incoming_register(request, payload: IncomingIn):
     data = payload.model_dump()
-    branch = selectors.receiving_branches(request.user).filter(pk=data.pop("to_org_id")).first()
-    if branch is None:
-        raise ValidationError({"to_org_id": [MSG_NO_BRANCH]})
+    branch = resolve_in_scope(org_get, request.user, data.pop("to_org_id"), field="to_org_id")
     with as_api_fields:
         incoming = services.incoming_register(
             acting_user=request.user, to_branch=branch, ip=client_ip(request), **data
