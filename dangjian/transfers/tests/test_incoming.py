@@ -286,3 +286,19 @@ def test_the_optional_facts_may_be_left_out(cast):
 
 def test_letter_fields_are_fresh_each_time():
     assert letter_fields()["id_number"] != letter_fields()["id_number"]
+
+
+def test_an_overdue_check_escalates_with_a_warning(cast):
+    from dangjian.core import jobs
+    from dangjian.core.models import Warning
+
+    incoming = register_in(cast, "B1")
+    services.incoming_approve(acting_user=cast.user["county_admin"], incoming=incoming)
+    later = incoming.resolution_due + dt.timedelta(hours=1)
+    job = jobs.get("transfers.escalate_overdue")
+    assert job.func(at=later) == 1
+    assert job.func(at=later) == 0  # the slot re-run
+    incoming.refresh_from_db()
+    assert incoming.escalated_to == cast.org["K1"] and incoming.escalation_level == 1
+    warning = Warning.objects.get(kind="transfers.overdue")
+    assert warning.org == cast.org["K1"] and "转入" in warning.title
