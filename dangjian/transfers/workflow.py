@@ -325,7 +325,7 @@ def letter_in_time(incoming, actor, **_) -> cases.Refusal | None:
     )
 
 
-def accept_incoming(incoming, *, actor, now, reason: str = "", admit=None, **_) -> str:
+def accept_incoming(incoming, *, actor, now, admit, reason: str = "", **_) -> str:
     """The branch accepts: ``admit(incoming)`` (the service's) creates or reopens the
     member record in the same transaction, before the case is saved as accepted."""
     step = current_step(incoming)
