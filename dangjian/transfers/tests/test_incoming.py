@@ -12,7 +12,6 @@ from django.utils import timezone
 from dangjian.core import scope
 from dangjian.core.models import AuditEntry
 from dangjian.core.scope import Perm
-from dangjian.members import services as member_services
 from dangjian.members.models import Member
 from dangjian.transfers import receipt, rules, selectors, services, workflow
 from dangjian.transfers.models import IncomingTransfer
@@ -215,34 +214,6 @@ def test_a_member_once_transferred_out_comes_back_to_their_record(cast):
     b2_admin_scope = Member.objects.visible_to(cast.user["committee_admin"], Perm.VIEW_MEMBER)
     assert b2_admin_scope.filter(pk=gone.pk).exists()  # the new branch's side sees them now
     assert selectors.returning_member(incoming) is None
-
-
-def test_reopen_refuses_a_record_that_is_not_transferred_out(cast):
-    with pytest.raises(ValidationError) as exc:
-        member_services.member_reopen(
-            acting_user=cast.user["root"],
-            member=cast.member["B1m2"],
-            branch=cast.org["B2"],
-            status="full",
-            joined_on=dt.date(2020, 7, 1),
-            full_member_on=dt.date(2021, 7, 1),
-            reason="测试",
-        )
-    assert fields_of(exc) == {"member": [member_services.MSG_REOPEN_NOT_OUT]}
-
-
-def test_reopen_needs_the_change_right_over_the_receiving_branch(cast):
-    gone = _gone(cast)
-    with pytest.raises(Http404):
-        member_services.member_reopen(
-            acting_user=cast.user["sibling_county_admin"],
-            member=gone,
-            branch=cast.org["B2"],
-            status="full",
-            joined_on=gone.joined_on,
-            full_member_on=gone.full_member_on,
-            reason="测试",
-        )
 
 
 def test_scope_is_the_receiving_branch_and_its_superiors(cast):
