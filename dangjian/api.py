@@ -328,6 +328,7 @@ def _register_routers() -> None:
     from dangjian.orgs.api import router as orgs_router
     from dangjian.recruitment.api import router as recruitment_router
     from dangjian.transfers.api import router as transfers_router
+    from dangjian.transfers.api_incoming import router as incoming_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/orgs", orgs_router)
@@ -339,6 +340,7 @@ def _register_routers() -> None:
     api.add_router("/consult", desk_router)
     api.add_router("/consult", desk_routing_router)
     api.add_router("/consult", editorial_router)  # 每日一答 schedule, 政策解读
+    api.add_router("/transfers/incoming", incoming_router)  # before /transfers/{transfer_id}
     api.add_router("/transfers", transfers_router)
     api.add_router("/recruitment", recruitment_router)
     api.add_router("/mobility", mobility_router)

@@ -683,6 +683,22 @@ def transfer_subject(world: World, n: int) -> None:
     world.subject["transfer"] = transfer.pk
 
 
+def transfers_in(world: World, n: int) -> None:
+    """``n`` letters from outside the platform for every branch, each refused at its
+    first step (so none stays open and none makes a member)."""
+    from dangjian.transfers import services
+    from dangjian.transfers.tests.helpers import letter_fields
+
+    for _ in range(n):
+        for key in BRANCHES:
+            incoming = services.incoming_register(
+                acting_user=world.root,
+                to_branch=world.org[key],
+                **letter_fields(name=f"转入党员{_n()}", id_number=new_id_number()),
+            )
+            services.incoming_reject(acting_user=world.root, incoming=incoming, reason="材料不全")
+
+
 def dues_bills(world: World, n: int) -> None:
     """``n`` more months of bills for each branch's first member (B1m1 is the ``member``
     user's own), the odd months paid in cash: bills, arrears and payments all grow (the
@@ -738,6 +754,7 @@ ROW_MAKERS: dict[str, Callable[[World, int], None]] = {
     "conversation_subject": conversation_subject,
     "transfers": transfers,
     "transfer_subject": transfer_subject,
+    "transfers_in": transfers_in,
     "applicants": applicants,
     "applicant_subject": applicant_subject,
     "mobile_registrations": mobile_registrations,

@@ -63,6 +63,7 @@ def _api(op: str, url: str, rows: tuple[str, ...], users=ADMINS, label="") -> Ta
 API_TARGETS = [
     _api("transfers", "transfers?limit=100", ("transfers",), MEMBER_TOO),
     _api("transfers/destinations", "transfers/destinations", ("orgs",), MEMBER_TOO),
+    _api("transfers/incoming", "transfers/incoming?limit=100", ("transfers_in",)),
     _api("orgs", "orgs?limit=100", ("orgs", "members")),
     _api("orgs/{org_id}/children", "orgs/{T1}/children?limit=100", ("orgs", "members")),
     _api("members", "members?limit=100", ("members",)),
@@ -173,6 +174,7 @@ PAGE_TARGETS = [
     _page("transfers:list", "/transfers/", ("transfers",), MEMBER_TOO),
     _page("transfers:detail", "/transfers/{transfer}/", ("transfer_subject",)),
     _page("transfers:apply", "/transfers/apply/?q=党支部", ("orgs",), ("member",)),
+    _page("transfers:incoming_list", "/transfers/incoming/", ("transfers_in",)),
     _page("home", "/", ("members", "orgs", "warnings"), ADMINS, "leader"),
     _page("home", "/", ("notifications", "dues_bills"), ("member",), "member"),
     _page("home", "/", ("meetings", "warnings", "lost_contacts"), ("branch_admin",), "secretary"),
@@ -279,6 +281,8 @@ NOT_LIST_PAGES = {
         "members:birthday", "members:birthday_card",
         "mobility:card", "mobility:verify",
         "dues:receipt", "dues:payment", "knowledge:policy_detail",
+        # a 转入's checks and history are bounded by the branch's depth below its 县委
+        "transfers:incoming_detail",
     },
     "the check-in screen: a QR code and the attendance summary's figures": {
         "orglife:screen", "orglife:screen_qr", "orglife:screen_count",
@@ -306,6 +310,7 @@ NOT_LIST_PAGES = {
         "warning_resolve", "warning_assign",
         "transfers:apply_for", "transfers:approve",
         "transfers:reject", "transfers:withdraw", "transfers:reissue", "transfers:receipt",
+        "transfers:incoming_new", "transfers:incoming_approve", "transfers:incoming_reject",
         "recruitment:create", "recruitment:step",
         "recruitment:terminate", "recruitment:document_add", "recruitment:plan",
         "mobility:register", "mobility:participation_add",
@@ -315,7 +320,9 @@ NOT_LIST_PAGES = {
         "dues:sandbox_pay", "dues:manage", "dues:member_base", "dues:payment_refund",
         "dues:bases_import", "dues:bases_template",
     },
-    "a document or a verdict about one letter": {"transfers:letter", "transfers:verify"},
+    "a document or a verdict about one letter": {
+        "transfers:letter", "transfers:verify", "transfers:incoming_receipt",
+    },
 }  # fmt: skip
 
 # List operations whose length is fixed by code, not by data (nothing to grow).
@@ -350,6 +357,7 @@ MORE = {
     "conversation_subject": 6,
     "transfers": 4,
     "transfer_subject": 5,
+    "transfers_in": 3,
     "applicants": 4,
     "applicant_subject": 5,
     "mobile_registrations": 5,

@@ -5,10 +5,10 @@ from itertools import accumulate
 
 from django.db.models import Count, QuerySet
 
-from dangjian.core import rollups, scope
+from dangjian.core import crypto, rollups, scope
 from dangjian.core.scope import Perm
 from dangjian.members.choices import CURRENT_STATUSES
-from dangjian.members.models import Member
+from dangjian.members.models import ID_INDEX, Member
 
 MSG_NO_DETAILS = "同一党支部的党员之间只能查看姓名、党小组和职务"
 
@@ -194,3 +194,11 @@ def _scope_status_figures(user) -> dict[str, int] | None:
         for status in outside.values_list("status", flat=True):
             total[status] = total.get(status, 0) + 1
     return total
+
+
+def member_with_id_number(id_number: str) -> Member | None:
+    """The record registered under this (valid, normalised) ID number, wherever it is, or
+    None. Unscoped, for services deciding whether a person is already on the platform
+    (组织关系转入: a member once 已转出 who comes back); never shown as such."""
+    digests = crypto.blind_indexes(id_number, purpose=ID_INDEX)
+    return Member.objects.select_related("branch").filter(id_number_digest__in=digests).first()

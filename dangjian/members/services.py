@@ -679,3 +679,72 @@ def member_transfer_out(
         ip=ip,
     )
     return member
+
+
+# --- A member once 已转出 who comes back (called by dangjian.transfers' 转入) ---
+
+MSG_REOPEN_NOT_OUT = "只有“已转出”的党员档案可以恢复"
+REOPEN_STATUSES = (Status.FULL, Status.PROBATIONARY)
+MSG_REOPEN_STATUS = "恢复后的党籍状态应为正式党员或预备党员"
+
+
+@transaction.atomic
+def member_reopen(
+    *,
+    acting_user,
+    member: Member,
+    branch: Organisation,
+    status: str,
+    joined_on: dt.date,
+    full_member_on: dt.date | None,
+    reason: str,
+    ip: str | None = None,
+) -> Member:
+    """A member who left the platform (已转出) comes back by 组织关系转入: their record is
+    reopened in ``branch`` — current again, with the 入党日期/转正日期 and status the
+    incoming letter states — instead of a second record under the same ID number.
+
+    The receiving side acts (the change right over ``branch``; the record's old branch
+    may be anywhere). The date and destination of the transfer out are cleared from the
+    record; the audit entry keeps them (before), with the reason.
+    """
+    authorize(acting_user, Perm.CHANGE_MEMBER, branch.path, view_perm=Perm.VIEW_ORG)
+    member = (
+        Member.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("branch")
+        .get(pk=member.pk)
+    )
+    errors = _check_placement(branch, None)
+    if member.status != Status.TRANSFERRED_OUT:
+        errors["member"] = MSG_REOPEN_NOT_OUT
+    if status not in REOPEN_STATUSES:
+        errors["status"] = MSG_REOPEN_STATUS
+    raise_if(errors)
+    before, old_branch_id = _snapshot(member), member.branch_id
+    member.status, member.joined_on, member.full_member_on = status, joined_on, full_member_on
+    member.transferred_out_on, member.transferred_out_to = None, ""
+    member.branch, member.group = branch, None
+    _validate(member, None)
+    member.save(
+        update_fields=[
+            "status",
+            "joined_on",
+            "full_member_on",
+            "transferred_out_on",
+            "transferred_out_to",
+            "branch",
+            "group",
+            "updated_at",
+        ]
+    )
+    rollups.mark_dirty(old_branch_id, branch.pk)
+    audit.record(
+        actor=acting_user,
+        action="member.reopen",
+        obj=member,
+        org=branch,
+        before=before,
+        after={**_snapshot(member), "reason": reason},
+        ip=ip,
+    )
+    return member

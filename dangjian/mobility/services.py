@@ -241,6 +241,35 @@ def registration_end(
     return registration
 
 
+MSG_END_ON_TRANSFER = "组织关系已转接（介绍信 {letter_no}），流动党员登记随之结束"
+
+
+@transaction.atomic
+def registration_end_on_transfer(
+    *, acting_user, member_id: int, on: dt.date, letter_no: str
+) -> Registration | None:
+    """A completed 组织关系转接 ends the member's active registration, if any: the home
+    branch it belonged to is no longer theirs. Called from the ``transfers.completed``
+    subscriber as the user who recorded the 回执 (the change right over the member's
+    branch as it is now — the new one, or the old one for a move off the platform);
+    ended on the day received (never before the member left), with the letter named in
+    the reason. None when nothing was active (a delivery seen twice ends nothing twice).
+    """
+    registration = (
+        Registration.objects.select_related("member__branch")
+        .filter(member_id=member_id, status=RegistrationStatus.ACTIVE)
+        .first()
+    )
+    if registration is None:
+        return None
+    return registration_end(
+        acting_user=acting_user,
+        registration=registration,
+        ended_on=min(max(on, registration.away_since), _today()),
+        reason=MSG_END_ON_TRANSFER.format(letter_no=letter_no),
+    )
+
+
 def can_record(user, registration: Registration) -> bool:
     """Participation is recorded by the host — or by the home branch (a host outside the
     platform reports to it)."""

@@ -27,3 +27,21 @@ class Decision(models.TextChoices):
     WAITING = "", "待审批"
     APPROVED = "approved", "同意"
     REJECTED = "rejected", "退回"
+
+
+class IncomingStatus(models.TextChoices):
+    """A member arriving from outside the platform (组织关系转入)."""
+
+    PENDING = "pending", "审核中"
+    ACCEPTED = "accepted", "已接收"
+    REJECTED = "rejected", "不予接收"
+
+
+class Origin(models.TextChoices):
+    """Where a member arriving from outside the platform comes from (the systems whose
+    letters the receiving side registers by hand)."""
+
+    OTHER_PROVINCE = "other_province", "外省（区、市）"
+    CENTRAL = "central", "中央和国家机关"
+    MILITARY = "military", "军队"
+    ABROAD = "abroad", "国外（境外）"

@@ -79,3 +79,55 @@ def valid_until(issued_on: dt.date, scope: str, config: Mapping[str, int] | None
 def is_valid(valid_through: dt.date | None, on: dt.date) -> bool:
     """Whether a letter valid through ``valid_through`` is still valid on ``on``."""
     return valid_through is not None and on <= valid_through
+
+
+# --- 组织关系转入: a paper letter from outside the platform
+#
+# The letter states its own validity (set by the issuing organisation, never more than
+# 3 months: the same cap as ours); the member must report (报到) to the receiving side
+# within it — valid through its last day. A letter reported on after that day is refused:
+# the member goes back to the issuing organisation for a new one (the same rule as our
+# own letters' 回执, ``workflow.MSG_LETTER_EXPIRED``).
+
+MSG_IN_ISSUED_FUTURE = "介绍信开具日期不能晚于今天"
+MSG_IN_VALID_BEFORE = "有效期至不能早于介绍信开具日期"
+MSG_IN_VALID_CAP = "介绍信有效期最长3个月（应不晚于{cap}），请核对介绍信"
+MSG_IN_REPORTED_EARLY = "报到日期不能早于介绍信开具日期"
+MSG_IN_REPORTED_FUTURE = "报到日期不能晚于今天"
+MSG_IN_EXPIRED = "介绍信已过有效期（有效期至{until}），不能接收；请党员持介绍信到原党组织重新开具"
+
+
+def cn(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def incoming_letter_errors(
+    *, issued_on: dt.date, valid_until: dt.date, reported_on: dt.date, today: dt.date
+) -> dict[str, str]:
+    """Field → message for every rule an incoming letter breaks (empty: acceptable)."""
+    errors: dict[str, str] = {}
+    if issued_on > today:
+        errors["letter_issued_on"] = MSG_IN_ISSUED_FUTURE
+    cap = add_months(issued_on, MAX_MONTHS)
+    if valid_until < issued_on:
+        errors["letter_valid_until"] = MSG_IN_VALID_BEFORE
+    elif valid_until > cap:
+        errors["letter_valid_until"] = MSG_IN_VALID_CAP.format(cap=cn(cap))
+    if reported_on < issued_on:
+        errors["reported_on"] = MSG_IN_REPORTED_EARLY
+    elif reported_on > today:
+        errors["reported_on"] = MSG_IN_REPORTED_FUTURE
+    elif valid_until >= issued_on and not is_valid(valid_until, reported_on):
+        errors["reported_on"] = MSG_IN_EXPIRED.format(until=cn(valid_until))
+    return errors
+
+
+def incoming_chain_start(levels: list[str]) -> int:
+    """Where the receiving side's checks start on the branch's line (``levels``, root
+    first, the branch last): at its 县级党委 — a letter from another system is received
+    by a 县级以上党委组织部, which passes it down to the branch — or, with none, at the
+    top of the line."""
+    for i, level in enumerate(levels):
+        if level == "county":
+            return i
+    return 0

@@ -15,11 +15,13 @@ from django.utils import timezone
 
 from dangjian.core import cases, scope
 from dangjian.core.scope import Perm, covers
+from dangjian.members.choices import Status
+from dangjian.members.selectors import member_with_id_number
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Organisation
 from dangjian.transfers import rules
-from dangjian.transfers.choices import TransferStatus
-from dangjian.transfers.models import Transfer
+from dangjian.transfers.choices import IncomingStatus, TransferStatus
+from dangjian.transfers.models import IncomingTransfer, Transfer
 
 LETTER_SALT = "transfers.letter"
 DESTINATIONS_SHOWN = 20
@@ -156,4 +158,59 @@ def verify(token: str, today: dt.date | None = None) -> Verification:
         from_org=transfer.from_branch.name,
         to_org=transfer.destination,
         valid_until=transfer.letter_valid_until,
+    )
+
+
+# --- 组织关系转入
+
+
+def incoming_queryset(user) -> QuerySet[IncomingTransfer]:
+    """Incoming transfers of the receiving branches in the user's scope."""
+    return IncomingTransfer.objects.visible_to(user, Perm.VIEW_TRANSFER).select_related(
+        "to_branch", "current_org"
+    )
+
+
+def incoming_get(user, pk) -> IncomingTransfer:
+    return scope.get_or_404(incoming_queryset(user).select_related("member"), pk=pk)
+
+
+def incoming_steps(incoming: IncomingTransfer) -> list:
+    return list(incoming.steps.select_related("org", "decided_by"))
+
+
+def incoming_history(incoming: IncomingTransfer) -> list:
+    return list(incoming.events.select_related("actor"))
+
+
+def receiving_branches(user) -> QuerySet[Organisation]:
+    """Active branches where the user may register an incoming letter."""
+    return Organisation.objects.visible_to(user, Perm.CHANGE_TRANSFER).filter(
+        org_type=OrgType.BRANCH, dissolved_on__isnull=True
+    )
+
+
+def returning_member(incoming: IncomingTransfer):
+    """The record of a member once 已转出 from the platform whom this letter brings back
+    (reopened on acceptance), or None."""
+    if incoming.status != IncomingStatus.PENDING:
+        return None
+    found = member_with_id_number(incoming.id_number)
+    return found if found is not None and found.status == Status.TRANSFERRED_OUT else None
+
+
+class IncomingActions(NamedTuple):
+    approve: bool
+    reject: bool
+    receipt: bool
+
+
+def incoming_actions_for(user, incoming: IncomingTransfer) -> IncomingActions:
+    """Which buttons the user is shown (each service checks again under the lock)."""
+    side = covers(user, Perm.CHANGE_TRANSFER, incoming.to_branch.path)
+    moves = cases.allowed(incoming, user) if side else frozenset()
+    return IncomingActions(
+        approve=bool({"approve", "accept"} & moves),
+        reject="reject" in moves,
+        receipt=incoming.status == IncomingStatus.ACCEPTED,
     )

@@ -14,28 +14,48 @@
   of the member's login follows them (``accounts.services.member_roles_follow``).
 
 The member hears of every step (in-app messages, after the commit).
+
+组织关系转入 (a member arriving from outside the platform with a paper letter):
+
+- ``incoming_register``: the receiving branch's side (the change right over it) registers
+  the letter and the person it introduces; the receiving side's checks are fixed then
+  (from the 县委 down to the branch). A letter reported on past its validity, a person
+  already current on the platform or already being received is refused.
+- ``incoming_approve`` / ``incoming_reject``: the current step's approver, in order; the
+  branch's approval accepts: the member record is created in the branch
+  (``members.services.member_create``) — or, for a member once 已转出 from the platform,
+  reopened there (``members.services.member_reopen``) — and the 回执 can be printed.
 """
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from dangjian.accounts import services as account_services
-from dangjian.core import audit, cases, events
+from dangjian.core import audit, cases, crypto, events, idcard
 from dangjian.core.errors import raise_if
-from dangjian.core.scope import Perm, authorize
+from dangjian.core.phone import normalize_phone
+from dangjian.core.scope import Perm, authorize, covers
 from dangjian.core.templatetags.ui import cn_date
+from dangjian.members import rules as member_rules
+from dangjian.members import selectors as member_selectors
 from dangjian.members import services as member_services
-from dangjian.members.choices import CURRENT_STATUSES
+from dangjian.members.choices import CURRENT_STATUSES, Gender, Status
 from dangjian.members.models import Member
 from dangjian.orgs import tree
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Organisation
 from dangjian.transfers import rules, selectors, workflow
-from dangjian.transfers.choices import OPEN_STATUSES, TransferScope
-from dangjian.transfers.models import Transfer, TransferStep
+from dangjian.transfers.choices import OPEN_STATUSES, IncomingStatus, Origin, TransferScope
+from dangjian.transfers.models import (
+    INCOMING_ID_INDEX,
+    IncomingStep,
+    IncomingTransfer,
+    Transfer,
+    TransferStep,
+)
 from dangjian.transfers.workflow import notify_member_on_commit
 
 REASON_MAX = 200
@@ -299,6 +319,9 @@ def transfer_receive(
         member_id=transfer.member_id,
         from_org_id=transfer.from_branch_id,
         to_org_id=transfer.to_branch_id,
+        acting_user_id=getattr(acting_user, "pk", None),
+        received_on=received_on.isoformat(),
+        letter_no=transfer.letter_no,
     )
     notify_member_on_commit(transfer, f"您的组织关系已转入{transfer.destination}，转接完成")
     return transfer
@@ -313,5 +336,272 @@ def letter_download_record(*, acting_user, transfer: Transfer, ip: str | None = 
         obj=transfer,
         org=transfer.from_branch,
         after={"letter_no": transfer.letter_no},
+        ip=ip,
+    )
+
+
+# --- 组织关系转入: a member arriving from outside the platform
+
+TEXT_MAX = 120
+LETTER_NO_MAX = 60
+MSG_REQUIRED = "必填项"
+MSG_TEXT_LONG = f"不能超过{TEXT_MAX}个字"
+MSG_LETTER_NO_LONG = f"介绍信编号不能超过{LETTER_NO_MAX}个字"
+MSG_ORIGIN = "请选择转入来源"
+MSG_LETTER_STATUS = "介绍信所写党员类别应为正式党员或预备党员"
+MSG_ALREADY_MEMBER = "该公民身份号码已是本平台在册党员，平台内转接请由其所在党支部申请组织关系转接"
+MSG_ALREADY_ARRIVING = "该党员已有正在办理的组织关系转入"
+MSG_NOT_INCOMING_SIDE = "只有接收党支部及其上级党组织可以办理"
+MSG_DUES_FUTURE = "党费交到的月份不能晚于本月"
+
+
+def _incoming_chain(branch: Organisation) -> list[Organisation]:
+    """The receiving side's checks: from the branch's 县委 down to the branch."""
+    line = tree.ancestors(branch, include_self=True)
+    return line[rules.incoming_chain_start([o.level for o in line]) :]
+
+
+def _text(value: str, field: str, errors: dict[str, str], limit: int = TEXT_MAX) -> str:
+    value = _clean(value)
+    if not value:
+        errors[field] = MSG_REQUIRED
+    elif len(value) > limit:
+        errors[field] = MSG_LETTER_NO_LONG if field == "letter_no" else MSG_TEXT_LONG
+    return value
+
+
+def _person_errors(incoming: IncomingTransfer, raw_id: str, today: dt.date) -> dict[str, str]:
+    """The person's facts as the letter states them: the ID number (sex and birth date
+    follow from it), the 入党/转正 dates against the members' rules, and whether the
+    person is already current on the platform or already being received."""
+    errors: dict[str, str] = {}
+    try:
+        parsed = idcard.parse(raw_id or "", today=today)
+    except ValidationError as exc:
+        errors["id_number"] = exc.messages[0]
+        parsed = None
+    if incoming.member_status not in (Status.FULL, Status.PROBATIONARY):
+        errors["member_status"] = MSG_LETTER_STATUS
+    if parsed is None:
+        return errors
+    incoming.set_id_number(parsed.value)
+    incoming.birth_date = parsed.birth_date
+    incoming.gender = Gender.MALE if parsed.is_male else Gender.FEMALE
+    for field, msg in member_rules.record_errors(
+        id_number=parsed,
+        birth_date=parsed.birth_date,
+        gender=incoming.gender,
+        joined_on=incoming.joined_on,
+        full_member_on=incoming.full_member_on,
+        status=incoming.member_status,
+        today=today,
+    ).items():
+        errors.setdefault(field, msg)
+    known = member_selectors.member_with_id_number(parsed.value)
+    if known is not None and known.status != Status.TRANSFERRED_OUT:
+        errors["id_number"] = MSG_ALREADY_MEMBER
+    elif IncomingTransfer.objects.filter(
+        id_number_digest__in=crypto.blind_indexes(parsed.value, purpose=INCOMING_ID_INDEX),
+        status=IncomingStatus.PENDING,
+    ).exists():
+        errors["id_number"] = MSG_ALREADY_ARRIVING
+    return errors
+
+
+@transaction.atomic
+def incoming_register(
+    *,
+    acting_user,
+    to_branch: Organisation,
+    origin: str,
+    from_org: str,
+    issuing_org: str,
+    letter_no: str,
+    letter_issued_on: dt.date,
+    letter_valid_until: dt.date,
+    reported_on: dt.date,
+    name: str,
+    id_number: str,
+    ethnicity: str,
+    education: str,
+    joined_on: dt.date,
+    member_status: str,
+    full_member_on: dt.date | None = None,
+    dues_paid_until: dt.date | None = None,
+    phone: str = "",
+    ip: str | None = None,
+) -> IncomingTransfer:
+    """Register the 介绍信 a member brings from outside the platform, for ``to_branch``
+    (its side: the change right over it), and start the receiving side's checks."""
+    authorize(acting_user, Perm.CHANGE_TRANSFER, to_branch.path, view_perm=Perm.VIEW_ORG)
+    today = timezone.localdate()
+    errors: dict[str, str] = {}
+    if to_branch.org_type != OrgType.BRANCH:
+        errors["to_branch"] = MSG_NOT_BRANCH
+    elif not to_branch.is_active:
+        errors["to_branch"] = MSG_DISSOLVED
+    if origin not in Origin.values:
+        errors["origin"] = MSG_ORIGIN
+    incoming = IncomingTransfer(
+        to_branch=to_branch,
+        origin=origin,
+        from_org=_text(from_org, "from_org", errors),
+        issuing_org=_text(issuing_org, "issuing_org", errors),
+        letter_no=_text(letter_no, "letter_no", errors, LETTER_NO_MAX),
+        letter_issued_on=letter_issued_on,
+        letter_valid_until=letter_valid_until,
+        reported_on=reported_on,
+        name=_clean(name),
+        ethnicity=ethnicity,
+        education=education,
+        joined_on=joined_on,
+        full_member_on=full_member_on,
+        member_status=member_status,
+        dues_paid_until=dues_paid_until.replace(day=1) if dues_paid_until else None,
+        registered_by=acting_user,
+        status=workflow.INCOMING_FLOW.initial,
+    )
+    if dues_paid_until and incoming.dues_paid_until > today:
+        errors["dues_paid_until"] = MSG_DUES_FUTURE
+    for field, msg in rules.incoming_letter_errors(
+        issued_on=letter_issued_on,
+        valid_until=letter_valid_until,
+        reported_on=reported_on,
+        today=today,
+    ).items():
+        errors.setdefault(field, msg)
+    if phone and phone.strip():
+        try:
+            incoming.phone = normalize_phone(phone)
+        except ValidationError as exc:
+            errors["phone"] = exc.messages[0]
+    for field, msg in _person_errors(incoming, id_number, today).items():
+        errors.setdefault(field, msg)
+    chain = _incoming_chain(to_branch) if not errors.get("to_branch") else []
+    incoming.current_org = chain[0] if chain else to_branch
+    try:
+        incoming.full_clean(
+            exclude=["to_branch", "current_org", "id_number", "id_number_digest", "member"],
+            validate_constraints=False,
+        )
+    except ValidationError as exc:
+        for field, msgs in exc.message_dict.items():
+            errors.setdefault(field, msgs[0])
+    raise_if(errors)
+    now = timezone.now()
+    cases.start_timers(incoming, now)
+    incoming.save()
+    IncomingStep.objects.bulk_create(
+        IncomingStep(incoming=incoming, seq=i, org=org) for i, org in enumerate(chain)
+    )
+    cases.record(
+        incoming,
+        "create",
+        actor=acting_user,
+        from_status="",
+        note=f"登记转入介绍信（{incoming.issuing_org}，编号{incoming.letter_no}；"
+        f"共{len(chain)}个审核环节）",
+        now=now,
+        ip=ip,
+    )
+    _notify_incoming_on_commit(incoming, chain[0])
+    return incoming
+
+
+def _notify_incoming_on_commit(incoming: IncomingTransfer, org: Organisation) -> None:
+    from django.urls import reverse
+
+    from dangjian.core import notify
+
+    users = workflow.approvers(org)
+    title = f"{incoming.name}的组织关系转入待您审核"
+    url = reverse("transfers:incoming_detail", args=[incoming.pk])
+    transaction.on_commit(lambda: notify.send(users, kind="transfers.todo", title=title, url=url))
+
+
+def _require_incoming_side(acting_user, incoming: IncomingTransfer) -> None:
+    _require(
+        covers(acting_user, Perm.CHANGE_TRANSFER, incoming.to_branch.path), MSG_NOT_INCOMING_SIDE
+    )
+
+
+def _admit(acting_user, incoming: IncomingTransfer, ip: str | None) -> None:
+    """The accepted person's member record, in the receiving branch: created with the
+    letter's facts, or — for a member once 已转出 from the platform — reopened."""
+    reason = f"组织关系转入（{incoming.issuing_org}介绍信 {incoming.letter_no}）"
+    returning = member_selectors.member_with_id_number(incoming.id_number)
+    if returning is not None and returning.status != Status.TRANSFERRED_OUT:
+        raise_if({"id_number": MSG_ALREADY_MEMBER})  # registered meanwhile
+    if returning is not None:
+        member = member_services.member_reopen(
+            acting_user=acting_user,
+            member=returning,
+            branch=incoming.to_branch,
+            status=incoming.member_status,
+            joined_on=incoming.joined_on,
+            full_member_on=incoming.full_member_on,
+            reason=reason,
+            ip=ip,
+        )
+    else:
+        member = member_services.member_create(
+            acting_user=acting_user,
+            branch=incoming.to_branch,
+            name=incoming.name,
+            id_number=incoming.id_number,
+            ethnicity=incoming.ethnicity,
+            education=incoming.education,
+            joined_on=incoming.joined_on,
+            full_member_on=incoming.full_member_on,
+            status=incoming.member_status,
+            phone=incoming.phone,
+            ip=ip,
+        )
+    incoming.member, incoming.reopened = member, returning is not None
+
+
+@transaction.atomic
+def incoming_approve(
+    *, acting_user, incoming: IncomingTransfer, note: str = "", ip: str | None = None
+) -> IncomingTransfer:
+    """The current step's approver agrees; the branch's approval (the last) accepts the
+    member: their record is created (or reopened) in the branch, and the 回执 is ready."""
+    _require_incoming_side(acting_user, incoming)
+    final = incoming.steps_done + 1 >= workflow.step_count(incoming)
+    cases.transition(
+        incoming,
+        "accept" if final else "approve",
+        actor=acting_user,
+        reason=note,
+        ip=ip,
+        admit=lambda case: _admit(acting_user, case, ip),
+    )
+    if incoming.status != IncomingStatus.ACCEPTED:
+        _notify_incoming_on_commit(incoming, incoming.current_org)
+    return incoming
+
+
+@transaction.atomic
+def incoming_reject(
+    *, acting_user, incoming: IncomingTransfer, reason: str, ip: str | None = None
+) -> IncomingTransfer:
+    """The current step's approver refuses the letter, saying why (the member is told in
+    person: they have no account yet)."""
+    _require_incoming_side(acting_user, incoming)
+    cases.transition(incoming, "reject", actor=acting_user, reason=reason, ip=ip)
+    return incoming
+
+
+@transaction.atomic
+def receipt_download_record(
+    *, acting_user, incoming: IncomingTransfer, ip: str | None = None
+) -> None:
+    """Each print of a 回执 (it names the member) is audited."""
+    audit.record(
+        actor=acting_user,
+        action="transfers.receipt.download",
+        obj=incoming,
+        org=incoming.to_branch,
+        after={"receipt_no": incoming.receipt_no, "letter_no": incoming.letter_no},
         ip=ip,
     )

@@ -6,11 +6,14 @@ warns twice.
 """
 
 from dangjian.core import cases, jobs
-from dangjian.transfers.workflow import TRANSFER_FLOW
+from dangjian.transfers.workflow import INCOMING_FLOW, TRANSFER_FLOW
 
 
 @jobs.periodic("7 * * * *", name="transfers.escalate_overdue")
 def escalate_overdue(*, at) -> int:
     """Raise transfers past their step's deadline (or the letter's validity, awaiting the
-    回执) one level up the tree, with a ``transfers.overdue`` warning there."""
-    return cases.escalate_overdue(TRANSFER_FLOW, now=at)
+    回执) one level up the tree, with a ``transfers.overdue`` warning there; incoming
+    letters waiting on a step of the receiving side likewise."""
+    return cases.escalate_overdue(TRANSFER_FLOW, now=at) + cases.escalate_overdue(
+        INCOMING_FLOW, now=at
+    )

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core.http import client_ip
 from dangjian.core.pages import form_submit, paginate, post_action, query_text
+from dangjian.core.scope import Perm, scope_paths
 from dangjian.members import selectors as member_selectors
 from dangjian.transfers import letter as letter_pdf
 from dangjian.transfers import selectors, services
@@ -42,7 +43,12 @@ def transfer_list(request):
     return render(
         request,
         "transfers/list.html",
-        {"page_obj": page, "filters": filters, "may_apply": bool(request.user.member_id)},
+        {
+            "page_obj": page,
+            "filters": filters,
+            "may_apply": bool(request.user.member_id),
+            "may_see_incoming": bool(scope_paths(request.user, Perm.VIEW_TRANSFER)),
+        },
     )
 
 

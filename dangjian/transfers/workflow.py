@@ -32,6 +32,7 @@ from dangjian.core.scope import Role
 from dangjian.core.templatetags.ui import cn_date
 from dangjian.transfers import rules
 from dangjian.transfers.choices import Decision
+from dangjian.transfers.choices import IncomingStatus as IN
 from dangjian.transfers.choices import TransferStatus as S
 from dangjian.transfers.warnings import TRANSFER_OVERDUE
 
@@ -299,4 +300,105 @@ TRANSFER_FLOW = cases.Workflow(
     org_field="current_org",
     audited=("status", "current_org", "steps_done", "escalation_level", "letter_valid_until"),
     on_escalate=escalated,
+)
+
+
+# --- 组织关系转入: the receiving side checks a letter from outside the platform
+#
+#     pending 审核中 ──approve (each organisation, the 县委 first, in order)──▶ pending
+#     pending ──accept (the branch, last)──▶ accepted 已接收 (the member record, the 回执)
+#     pending ──reject (with a reason)──▶ rejected 不予接收
+#
+# The steps, approvers, deadlines and escalation are those of the transfers above (the
+# same helpers work on either case: both have ``steps``, ``steps_done``, ``current_org``).
+
+MSG_NOT_PENDING_IN = "该转入当前状态为“{status}”，不能{action}"
+
+
+def letter_in_time(incoming, actor, **_) -> cases.Refusal | None:
+    """The member reported within the letter's validity (checked at registration too)."""
+    if rules.is_valid(incoming.letter_valid_until, incoming.reported_on):
+        return None
+    return cases.Refusal(
+        rules.MSG_IN_EXPIRED.format(until=cn_date(incoming.letter_valid_until)),
+        field="reported_on",
+    )
+
+
+def accept_incoming(incoming, *, actor, now, admit, reason: str = "", **_) -> str:
+    """The branch accepts: ``admit(incoming)`` (the service's) creates or reopens the
+    member record in the same transaction, before the case is saved as accepted."""
+    step = current_step(incoming)
+    _decide(incoming, Decision.APPROVED, actor=actor, now=now, note=reason)
+    incoming.steps_done += 1
+    incoming.first_response_at = incoming.first_response_at or now
+    incoming.answered_at = now
+    incoming.accepted_on = timezone.localtime(now, TZ).date()
+    admit(incoming)
+    note = f"：{reason.strip()}" if reason.strip() else ""
+    kept = "，恢复其原党员档案" if incoming.reopened else ""
+    return f"{step.org.name}审核同意，接收{incoming.name}的组织关系{kept}{note}"
+
+
+def reject_incoming(incoming, *, actor, now, reason: str = "", **_) -> str:
+    step = current_step(incoming)
+    _decide(incoming, Decision.REJECTED, actor=actor, now=now, note=reason)
+    incoming.answered_at = now
+    return f"{step.org.name}不予接收：{reason.strip()}"
+
+
+def incoming_escalated(incoming, *, level, upper, now) -> None:
+    """As :func:`escalated`, for a letter waiting on the receiving side."""
+    incoming.escalated_to = upper
+    core_warnings.warning_raise(
+        kind=TRANSFER_OVERDUE.name,
+        org=upper,
+        subject=incoming,
+        subject_label=f"{incoming.name}的组织关系转入",
+        title=f"{incoming.name}的组织关系转入超时未办，已升级至{upper.name}",
+        due=incoming.resolution_due,
+        recipients=approvers(upper),
+        url=reverse("transfers:incoming_detail", args=[incoming.pk]),
+        dedupe_key=f"transfers.incoming.overdue:{incoming.pk}:{incoming.steps_done}:{level}",
+        now=now,
+    )
+
+
+INCOMING_FLOW = cases.Workflow(
+    name="transfers.incoming",
+    model="transfers.IncomingTransfer",
+    history="transfers.IncomingEvent",
+    initial=IN.PENDING,
+    states={s.value: cases.State(s.label, terminal=s != IN.PENDING) for s in IN},
+    transitions={
+        "approve": cases.Transition(
+            (IN.PENDING,),
+            None,
+            "审核同意",
+            guards=(current_approver, not_last),
+            effects=(approve_step,),
+            refusal=MSG_NOT_PENDING_IN,
+        ),
+        "accept": cases.Transition(
+            (IN.PENDING,),
+            IN.ACCEPTED,
+            "接收",
+            guards=(current_approver, last, letter_in_time),
+            effects=(accept_incoming,),
+            refusal=MSG_NOT_PENDING_IN,
+        ),
+        "reject": cases.Transition(
+            (IN.PENDING,),
+            IN.REJECTED,
+            "不予接收",
+            guards=(current_approver, needs_reason),
+            effects=(reject_incoming,),
+            refusal=MSG_NOT_PENDING_IN,
+        ),
+    },
+    deadlines=(cases.Deadline("resolution_due", met_by="answered_at"),),
+    timers=timers,
+    org_field="current_org",
+    audited=("status", "current_org", "steps_done", "escalation_level", "member"),
+    on_escalate=incoming_escalated,
 )

@@ -36,6 +36,8 @@ PATH_PARAM_KINDS = {
     "warning_id": "warning",
     # 组织关系转接: by the sending branch (the receiving side and the member see it too).
     "transfer_id": "transfer",
+    # 组织关系转入: by the receiving branch.
+    "incoming_id": "incoming",
     # 发展党员: applicants by their branch (and the applicant themself, with an account).
     "applicant_id": "applicant",
     # 流动党员: a registration by the home branch and the host organisation (and its

@@ -82,6 +82,7 @@ CREATED = (
     "desk.workorder",
     "mobility.lostcontact",
     "mobility.workassignment",
+    "transfers.incomingtransfer",
 )
 # Reads that leave an audit entry by design (who exported what).
 EXPORTS = Q(action__startswith="member.export") | Q(action="kb.entry.export")

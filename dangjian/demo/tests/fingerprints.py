@@ -35,6 +35,13 @@ def _generated() -> dict[int, dict]:
     return first
 
 
+def _arrived():
+    """Member records created (not reopened) by accepted 组织关系转入 letters."""
+    from dangjian.transfers.models import IncomingTransfer
+
+    return IncomingTransfer.objects.filter(member__isnull=False, reopened=False).values("member_id")
+
+
 def of_plan(units) -> tuple[str, str]:
     """(organisations, members) fingerprints of populated units."""
     orgs, members = [], []
@@ -63,7 +70,10 @@ def of_database() -> tuple[str, str]:
             codes.get(generated[m.pk]["group"] if m.pk in generated else m.group_id),
             generated[m.pk]["status"] if m.pk in generated else None,
         )
-        # Members admitted through 发展党员's demo applicants are not in the generator's plan.
-        for m in Member.objects.filter(application__isnull=True).iterator(chunk_size=2000)
+        # Members admitted through 发展党员's demo applicants, or arrived from outside the
+        # platform through 组织关系转入's, are not in the generator's plan.
+        for m in Member.objects.filter(application__isnull=True)
+        .exclude(pk__in=_arrived())
+        .iterator(chunk_size=2000)
     ]
     return _digest(orgs), _digest(members)

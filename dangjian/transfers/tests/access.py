@@ -9,15 +9,25 @@ either side; approving and rejecting need, besides, to be the current step's app
 (the 管理员 nearest the step's organisation: anyone else is told so, 422 / the page's
 message). Withdrawing and reissuing belong to the sending side (and the member may
 withdraw), the 回执 to the receiving side. The public verification page answers anyone.
+
+组织关系转入: one letter per branch, pending (``incoming``: its first step is the 县委's,
+approved by the nearest admin of the branch's county — K3 has none, so the province's
+for B4) or accepted (``arrived``, for its 回执). Seen with VIEW_TRANSFER over the
+receiving branch; acting needs CHANGE_TRANSFER over it, and approving, besides, to be
+the current step's approver. Registering names the branch in the body: a branch out of
+sight is a 422 on ``to_org_id``; seen without the change right, 403.
 """
 
 from django.utils import timezone
 
 from dangjian.core.scope import Perm
 from dangjian.members.models import Member
+from dangjian.orgs.models import Organisation
+from dangjian.orgs.permissions import VIEW_ORG
 from dangjian.transfers import selectors, services
-from dangjian.transfers.models import Transfer, TransferStep
+from dangjian.transfers.models import IncomingStep, IncomingTransfer, Transfer, TransferStep
 from dangjian.transfers.permissions import CHANGE_TRANSFER, VIEW_TRANSFER
+from dangjian.transfers.tests.helpers import accept_all, letter_fields, register_in
 from tests.access.spec import EVERYONE, Endpoint, Kind, Obj, Page, Spec, granted, sees
 from tests.kit import BRANCHES
 
@@ -69,6 +79,41 @@ def applicants(ctx) -> list[Obj]:
     ]
 
 
+INCOMING_API = "/api/v1/transfers/incoming/{incoming_id}"
+FIRST_IN_APPROVER = {"B1": "county_admin", "B2": "county_admin", "B3": "sibling_county_admin",
+                     "B4": "province_admin"}  # fmt: skip
+
+
+def incoming(ctx) -> list[Obj]:
+    return [Obj(key, register_in(ctx.cast, key).pk, key, IncomingTransfer) for key in BRANCHES]
+
+
+def arrived(ctx) -> list[Obj]:
+    return [
+        Obj(key, accept_all(ctx.cast, register_in(ctx.cast, key)).pk, key, IncomingTransfer)
+        for key in BRANCHES
+    ]
+
+
+def receiving(ctx) -> list[Obj]:
+    return [Obj(key, ctx.cast.org[key].pk, key, Organisation) for key in BRANCHES]
+
+
+def _register_body(ctx, obj) -> dict:
+    fields = {
+        k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in letter_fields().items()
+    }
+    return {**fields, "to_org_id": obj.pk}
+
+
+def _in_approver(ok: int, refused: int):
+    return lambda user_key, obj: ok if user_key in ("root", FIRST_IN_APPROVER[obj.org]) else refused
+
+
+def _not_in_approver(user_key: str, obj: Obj) -> bool:
+    return user_key not in ("root", FIRST_IN_APPROVER[obj.org])
+
+
 def own_or_receiving(user_key: str, obj: Obj) -> bool:
     to = obj.data.get("to")
     return obj.owner == user_key or bool(to and to in granted(user_key, VIEW_TRANSFER))
@@ -113,6 +158,12 @@ def state():
         ),
         list(TransferStep.objects.order_by("pk").values_list("pk", "decision")),
         list(Member.objects.order_by("pk").values_list("pk", "branch_id")),
+        list(
+            IncomingTransfer.objects.order_by("pk").values_list(
+                "pk", "status", "steps_done", "member_id"
+            )
+        ),
+        list(IncomingStep.objects.order_by("pk").values_list("pk", "decision")),
     )
 
 
@@ -134,6 +185,9 @@ SPEC = Spec(
         Kind("transfer", pending, view=VIEW_TRANSFER, also=own_or_receiving),
         Kind("issued", issued, view=VIEW_TRANSFER, also=own_or_receiving),
         Kind("applicant", applicants, view=Perm.VIEW_MEMBER, also=owner),
+        Kind("incoming", incoming, view=VIEW_TRANSFER),
+        Kind("arrived", arrived, view=VIEW_TRANSFER),
+        Kind("receiving", receiving, view=VIEW_ORG),
     ],
     endpoints=[
         Endpoint("get", API, obj="transfer"),
@@ -219,10 +273,60 @@ SPEC = Spec(
             args=lambda obj: [obj.data["token"]],
         ),
         Page("get", "transfers:apply_for", obj="applicant", perm=CHANGE_TRANSFER, may_also=owner),
+        # 组织关系转入
+        Endpoint(
+            "post",
+            "/api/v1/transfers/incoming",
+            obj="receiving",
+            perm=CHANGE_TRANSFER,
+            hidden=422,
+            ok=201,
+            body=_register_body,
+        ),
+        Endpoint("get", INCOMING_API, obj="incoming"),
+        Endpoint(
+            "post",
+            INCOMING_API + "/approve",
+            obj="incoming",
+            perm=CHANGE_TRANSFER,
+            outcome=_in_approver(200, 422),
+            body=lambda c, o: {},
+        ),
+        Endpoint(
+            "post",
+            INCOMING_API + "/reject",
+            obj="incoming",
+            perm=CHANGE_TRANSFER,
+            outcome=_in_approver(200, 422),
+            body=lambda c, o: {"reason": "介绍信印章不清"},
+        ),
+        Endpoint("get", INCOMING_API + "/receipt", obj="arrived"),
+        Page("get", "transfers:incoming_detail", obj="incoming"),
+        Page(
+            "post",
+            "transfers:incoming_approve",
+            obj="incoming",
+            perm=CHANGE_TRANSFER,
+            ok=302,
+            unchanged=_not_in_approver,
+            body=lambda c, o: {"note": ""},
+        ),
+        Page(
+            "post",
+            "transfers:incoming_reject",
+            obj="incoming",
+            perm=CHANGE_TRANSFER,
+            ok=302,
+            unchanged=_not_in_approver,
+            body=lambda c, o: {"reason": "介绍信印章不清"},
+        ),
+        Page("get", "transfers:incoming_receipt", obj="arrived"),
     ],
     exempt={
         "GET /api/v1/transfers": "a list: exactly the scope, transfers/tests/test_access.py",
         "GET /api/v1/transfers/destinations": "public branch names, transfers/tests/test_api.py",
+        "GET /api/v1/transfers/incoming": "a list: exactly the scope, "
+        "transfers/tests/test_incoming.py and test_incoming_pages.py",
     },
     state=state,
     roles={VIEW_TRANSFER: {"admin", "leader", "examiner"}, CHANGE_TRANSFER: {"admin"}},

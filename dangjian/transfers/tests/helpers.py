@@ -1,7 +1,12 @@
 """Making transfers over the test cast (tests.kit) for the transfer tests."""
 
+import datetime as dt
+
+from django.utils import timezone
+
 from dangjian.transfers import services, workflow
-from dangjian.transfers.models import Transfer
+from dangjian.transfers.models import IncomingTransfer, Transfer
+from tests.kit import new_id_number
 
 
 def apply(cast, member_key: str, to_key: str | None = None, **kw) -> Transfer:
@@ -32,3 +37,41 @@ def approver_keys(cast, transfer: Transfer) -> list[list[str]]:
         sorted(names[u.pk] for u in workflow.approvers(step.org))
         for step in transfer.steps.select_related("org")
     ]
+
+
+def letter_fields(**kw) -> dict:
+    """An incoming letter from another province, issued five days ago for 30 days, the
+    member reporting today; a full member born in 1985 (a fresh ID number)."""
+    today = timezone.localdate()
+    fields = {
+        "origin": "other_province",
+        "from_org": "贵州省贵阳市某社区党支部",
+        "issuing_org": "中共贵阳市云岩区委组织部",
+        "letter_no": "黔组转〔2026〕0123号",
+        "letter_issued_on": today - dt.timedelta(days=5),
+        "letter_valid_until": today + dt.timedelta(days=25),
+        "reported_on": today,
+        "name": "王晓红",
+        "id_number": new_id_number(dt.date(1985, 3, 14), male=False),
+        "ethnicity": "苗族",
+        "education": "bachelor",
+        "joined_on": dt.date(2010, 7, 1),
+        "full_member_on": dt.date(2011, 7, 1),
+        "member_status": "full",
+        "dues_paid_until": today.replace(day=1),
+    }
+    return {**fields, **kw}
+
+
+def register_in(cast, branch_key: str = "B1", *, user: str = "root", **kw) -> IncomingTransfer:
+    """The receiving side (``user``) registers a letter for ``branch_key``."""
+    return services.incoming_register(
+        acting_user=cast.user[user], to_branch=cast.org[branch_key], **letter_fields(**kw)
+    )
+
+
+def accept_all(cast, incoming: IncomingTransfer) -> IncomingTransfer:
+    """Every step approved, in order, by the superuser (the member is accepted)."""
+    while incoming.status == "pending":
+        services.incoming_approve(acting_user=cast.user["root"], incoming=incoming)
+    return incoming
