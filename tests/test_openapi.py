@@ -61,6 +61,12 @@ ENDPOINTS = {
     ("post", "/api/v1/transfers/{transfer_id}/reissue"),
     ("post", "/api/v1/transfers/{transfer_id}/receipt"),
     ("get", "/api/v1/transfers/{transfer_id}/letter"),
+    ("get", "/api/v1/transfers/incoming"),
+    ("post", "/api/v1/transfers/incoming"),
+    ("get", "/api/v1/transfers/incoming/{incoming_id}"),
+    ("post", "/api/v1/transfers/incoming/{incoming_id}/approve"),
+    ("post", "/api/v1/transfers/incoming/{incoming_id}/reject"),
+    ("get", "/api/v1/transfers/incoming/{incoming_id}/receipt"),
     # 预警 (core warnings) of the caller's subtree
     ("get", "/api/v1/warnings"),
     ("get", "/api/v1/warnings/kinds"),
