@@ -60,7 +60,7 @@ class IncomingForm(forms.Form):
     introduces, as the receiving side types them in."""
 
     to_branch_code = forms.CharField(
-        label="接收党支部组织代码", max_length=40, help_text="介绍信抬头的接收党支部"
+        label="接收党支部", max_length=120, help_text="介绍信抬头的接收党支部：全称或组织代码"
     )
     origin = forms.ChoiceField(label="转入来源", choices=[("", "请选择"), *Origin.choices])
     from_org = forms.CharField(label="原所在党组织", max_length=120)

@@ -19,8 +19,22 @@ from dangjian.transfers.forms import IncomingForm, NoteForm, ReasonForm
 MSG_REGISTERED = "转入介绍信已登记，待逐级审核"
 MSG_APPROVED = "已审核同意"
 MSG_REJECTED = "已不予接收"
-MSG_UNKNOWN_BRANCH = "没有该组织代码的党支部，或您不能为其登记转入"
+MSG_UNKNOWN_BRANCH = "没有该名称或组织代码的党支部，或您不能为其登记转入"
+MSG_SAME_NAME = "您管辖的范围内有多个同名党支部，请填写组织代码"
 MSG_NO_RIGHT = "您没有登记组织关系转入的权限"
+
+
+def _receiving_branch(branches, given: str):
+    """The branch the letter's header names, by its 组织代码 or, as a county clerk reads it
+    off the paper, its full name (a name shared by two branches in scope needs the code)."""
+    given = given.strip()
+    by_code = branches.filter(code=given).first()
+    if by_code is not None:
+        return by_code
+    by_name = list(branches.filter(name=given)[:2])
+    if len(by_name) == 1:
+        return by_name[0]
+    raise ValidationError({"to_branch_code": MSG_SAME_NAME if by_name else MSG_UNKNOWN_BRANCH})
 
 
 def _to_detail(incoming):
@@ -44,8 +58,8 @@ def incoming_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def incoming_new(request):
-    """The receiving side types in the letter; the branch is named by its 组织代码 (a
-    branch's own admin finds it filled in)."""
+    """The receiving side types in the letter; the branch is named by its 组织代码 or full
+    name (a branch's own admin finds the code filled in)."""
     branches = selectors.receiving_branches(request.user)
     own = list(branches.order_by("path")[:2])
     if not own:
@@ -54,9 +68,7 @@ def incoming_new(request):
     form = IncomingForm(request.POST or None, initial=initial)
 
     def save(data):
-        branch = branches.filter(code=data["to_branch_code"].strip()).first()
-        if branch is None:
-            raise ValidationError({"to_branch_code": MSG_UNKNOWN_BRANCH})
+        branch = _receiving_branch(branches, data["to_branch_code"])
         return services.incoming_register(
             acting_user=request.user,
             to_branch=branch,

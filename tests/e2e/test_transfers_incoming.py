@@ -52,7 +52,7 @@ def test_branch_registers_a_letter_the_chain_checks_it_the_member_arrives(
     id_number = new_id_number(dt.date(1985, 3, 14), male=False)
     branch = phone
     sign_in(branch, base, "branch_admin", reverse("transfers:incoming_new"))
-    expect(branch.get_by_label("接收党支部组织代码")).to_have_value(e2e_cast.org["B1"].code)
+    expect(branch.get_by_label("接收党支部")).to_have_value(e2e_cast.org["B1"].code)
     late = today - dt.timedelta(days=1)
     _fill_letter(branch, valid_until=late, id_number=id_number)
     branch.get_by_role("button", name="登记").click()

@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.transfers import rules, services
+from dangjian.orgs.models import Organisation
+from dangjian.transfers import rules, services, views_incoming
 from dangjian.transfers.models import IncomingTransfer
 from dangjian.transfers.tests.helpers import letter_fields, register_in
 from tests.kit import login_verified
@@ -116,3 +117,26 @@ def test_the_buttons_follow_the_step(client, cast):
     assert incoming.steps_done == 1
     listed = client.get(reverse("transfers:incoming_list")).content.decode()
     assert f'data-incoming="{incoming.pk}"' in listed
+
+
+def test_a_county_clerk_names_the_branch_as_the_letter_does(client, cast):
+    login_verified(client, cast.user["county_admin"])
+    url = reverse("transfers:incoming_new")
+    by_name = {**_form(cast), "to_branch_code": f" {cast.org['B2'].name} "}
+    client.post(url, by_name)
+    assert IncomingTransfer.objects.get().to_branch == cast.org["B2"]
+    unknown = client.post(url, {**_form(cast), "to_branch_code": "华山社区第九党支部"})
+    assert views_incoming.MSG_UNKNOWN_BRANCH in unknown.content.decode()
+    outside = client.post(url, {**_form(cast), "to_branch_code": cast.org["B3"].name})
+    assert views_incoming.MSG_UNKNOWN_BRANCH in outside.content.decode()  # not in K1
+
+
+def test_two_branches_of_one_name_need_the_code(client, cast):
+    Organisation.objects.filter(pk=cast.org["B2"].pk).update(name=cast.org["B1"].name)
+    login_verified(client, cast.user["county_admin"])
+    url = reverse("transfers:incoming_new")
+    shared = client.post(url, {**_form(cast), "to_branch_code": cast.org["B1"].name})
+    assert views_incoming.MSG_SAME_NAME in shared.content.decode()
+    assert not IncomingTransfer.objects.exists()
+    client.post(url, {**_form(cast), "to_branch_code": cast.org["B2"].code})
+    assert IncomingTransfer.objects.get().to_branch == cast.org["B2"]
