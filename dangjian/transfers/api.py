@@ -105,6 +105,8 @@ class TransferOut(Schema):
 
 
 class TransferStepOut(Schema):
+    """One check of a case's chain — an outgoing transfer's or an incoming letter's."""
+
     seq: int
     org_id: int
     org_name: str
@@ -118,6 +120,8 @@ class TransferStepOut(Schema):
 
 
 class TransferEventOut(Schema):
+    """One line of a case's history (both directions of 转接)."""
+
     action: str
     to_status: str
     note: str

@@ -27,6 +27,7 @@ from dangjian.core.apitools import (
 from dangjian.core.http import client_ip
 from dangjian.orgs.selectors import org_get
 from dangjian.transfers import receipt, selectors, services
+from dangjian.transfers.api import TransferEventOut, TransferStepOut
 from dangjian.transfers.choices import IncomingStatus, Origin
 from dangjian.transfers.filters import IncomingFilter
 
@@ -79,26 +80,6 @@ class IncomingOut(Schema):
         return obj.current_org.name
 
 
-class IncomingStepOut(Schema):
-    seq: int
-    org_id: int
-    org_name: str
-    decision: str
-    decided_at: LocalDateTime | None
-    note: str
-
-    @staticmethod
-    def resolve_org_name(obj) -> str:
-        return obj.org.name
-
-
-class IncomingEventOut(Schema):
-    action: str
-    to_status: str
-    note: str
-    at: LocalDateTime
-
-
 class IncomingDetailOut(IncomingOut):
     id_number_masked: str
     gender: str
@@ -114,8 +95,8 @@ class IncomingDetailOut(IncomingOut):
     reopened: bool
     accepted_on: dt.date | None
     receipt_no: str
-    steps: list[IncomingStepOut]
-    history: list[IncomingEventOut]
+    steps: list[TransferStepOut]
+    history: list[TransferEventOut]
 
     @staticmethod
     def resolve_steps(obj) -> list:
