@@ -346,6 +346,10 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# A list filter left empty means every row: django-filter's choice filters offer 全部, not
+# Django's "---------" (an unchosen value to a member reading a phone).
+FILTERS_EMPTY_CHOICE_LABEL = "全部"
+
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = PROJECT_DIR / "staticfiles"

@@ -17,7 +17,7 @@ def _kind_choices() -> list[tuple[str, str]]:
 
 
 class WarningFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=_kind_choices, label="预警类型", empty_label="全部")
+    kind = django_filters.ChoiceFilter(choices=_kind_choices, label="预警类型")
     state = django_filters.ChoiceFilter(
         choices=STATES, method="filter_state", label="状态", empty_label=None
     )

@@ -140,3 +140,9 @@ def test_two_branches_of_one_name_need_the_code(client, cast):
     assert not IncomingTransfer.objects.exists()
     client.post(url, {**_form(cast), "to_branch_code": cast.org["B2"].code})
     assert IncomingTransfer.objects.get().to_branch == cast.org["B2"]
+
+
+def test_an_empty_filter_reads_all(client, cast):
+    login_verified(client, cast.user["county_admin"])
+    listed = client.get(reverse("transfers:incoming_list")).content.decode()
+    assert '<option value="" selected>全部</option>' in listed and "---------" not in listed
