@@ -47,7 +47,8 @@ def transfer_list(request):
             "page_obj": page,
             "filters": filters,
             "may_apply": bool(request.user.member_id),
-            "may_see_incoming": bool(scope_paths(request.user, Perm.VIEW_TRANSFER)),
+            # someone over a subtree (a member alone sees only their own letters: no filters)
+            "oversees": bool(scope_paths(request.user, Perm.VIEW_TRANSFER)),
         },
     )
 

@@ -36,3 +36,11 @@ def test_transfer_list_page_is_exactly_the_scope(client, cast, transfers, user_k
     login_verified(client, cast.user[user_key])
     ids, count = page_ids(client, reverse("transfers:list"), "transfer", "共 {count} 件")
     assert ids == _visible(user_key, transfers) and count == len(ids)
+
+
+@pytest.mark.parametrize(("user_key", "filters"), [("member", False), ("county_leader", True)])
+def test_only_who_oversees_a_subtree_gets_the_filters(client, cast, user_key, filters):
+    login_verified(client, cast.user[user_key])
+    page = client.get(reverse("transfers:list")).content.decode()
+    assert ('aria-label="筛选"' in page) is filters
+    assert ("组织关系转入（平台外转入）" in page) is filters
