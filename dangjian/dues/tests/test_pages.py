@@ -287,6 +287,18 @@ def test_a_member_sees_their_payment_without_refund(login, cast):
     assert client.get(reverse("dues:payment_refund", args=[payment.pk])).status_code == 403
 
 
+def test_a_member_finds_each_payment_and_what_each_month_cost(login, cast):
+    _set(cast)
+    payment = services.payment_record(
+        acting_user=cast.user["root"], member=cast.member["B1m1"], months=[LAST], channel="cash"
+    )
+    html = _html(login(cast.user["member"]).get(reverse("dues:mine")))
+    assert f'{LAST.year}年{LAST.month}月 <strong>15.00</strong> 元' in html
+    record = html.split('id="payments"')[1]
+    assert reverse("dues:payment", args=[payment.pk]) in record
+    assert "<strong>15.00</strong> 元（1个月）" in record and "已支付" in record
+
+
 # --- 统计 -------------------------------------------------------------------------------
 
 
