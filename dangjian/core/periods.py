@@ -53,6 +53,11 @@ class Period:
         return units_in(self, PeriodUnit.MONTH)
 
 
+def cn_day(day: dt.date) -> str:
+    """2026-11-22 → 2026年11月22日: how a day reads in every message, title and page."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from dangjian.core import jobs, notify, warnings
 from dangjian.core.calendar import TZ
+from dangjian.core.periods import month_period
 from dangjian.dues import rules, selectors, services
 from dangjian.dues.models import Bill, BillStatus
 from dangjian.dues.warnings import SIX_MONTHS_UNPAID
@@ -76,7 +77,7 @@ def flag_unpaid(today: dt.date) -> int:
                 dedupe_key=f"dues.unpaid6:{member.pk}:{since:%Y-%m}",
                 subject=member,
                 subject_label=member.name,
-                title=f"{member.name}自{since:%Y年%m月}起已连续{counts[member.pk]}个月未交纳党费",
+                title=f"{member.name}自{month_period(since.year, since.month).label}起已连续{counts[member.pk]}个月未交纳党费",
                 period=f"{today:%Y-%m}",
                 url=reverse("dues:arrears"),
             )

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from dangjian.core import calendar
+from dangjian.core.periods import cn_day
 from dangjian.dues import rules as dues_rules
 from dangjian.knowledge.retrieval.normalize import normalize
 from dangjian.knowledge.retrieval.question import amounts, parse_number
@@ -268,7 +269,7 @@ def _months_ago(text: str, today: dt.date) -> dt.date | None:
 def _day(day: dt.date) -> str:
     """2025年7月1日（星期二）, with 休息日 when the official calendar has it off."""
     off = "" if calendar.is_workday(day) else "，休息日"
-    return f"{recruitment_rules.cn(day)}（星期{_WEEKDAYS[day.weekday()]}{off}）"
+    return f"{cn_day(day)}（星期{_WEEKDAYS[day.weekday()]}{off}）"
 
 
 def _kind(text: str) -> str | None:
@@ -304,9 +305,9 @@ def dates(question: str, today: dt.date) -> ComputedDates | None:
     if start is None or start > today:
         return None
     r = recruitment_rules
-    since = "（您说的约" + recruitment_rules.cn(start) + "）" if approx else ""
+    since = "（您说的约" + cn_day(start) + "）" if approx else ""
     whole_month = "" if exact or approx else f"（只说了月份，按{start.month}月1日计）"
-    said = f"{r.cn(start)}{whole_month}{since}"
+    said = f"{cn_day(start)}{whole_month}{since}"
     if kind == "candidate":
         day = r.candidate_from(start)
         rule = f"细则第十三条：入党积极分子经过{r.CULTIVATION_YEARS}年以上培养教育和考察"

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from dangjian.core import audit, scope, warnings
 from dangjian.core.errors import raise_if
+from dangjian.core.periods import parse_period
 from dangjian.core.scope import Perm, authorize
 from dangjian.core.services import model_create
 from dangjian.members import services as member_services
@@ -690,7 +691,7 @@ def lapse_flags(*, branches: list[Organisation], as_of: dt.date) -> tuple[int, i
                 org=branch,
                 dedupe_key=key,
                 subject=Member(pk=member_id, name=names[member_id]),
-                title=f"{names[member_id]}：自{start}起已连续{n}个月未{condition.label}",
+                title=f"{names[member_id]}：自{parse_period(start).label}起已连续{n}个月未{condition.label}",
                 period=start,
                 recipients=holders.users if holders else (),
                 url=_lapse_url(member_id),

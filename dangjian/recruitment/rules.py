@@ -26,6 +26,8 @@ Source: 《中国共产党发展党员工作细则》(中办发〔2014〕31号, 
 import datetime as dt
 from dataclasses import dataclass, field
 
+from dangjian.core.periods import cn_day
+
 MIN_AGE = 18
 TALK_MONTHS = 1
 REVIEW_MONTHS = 6
@@ -178,10 +180,6 @@ def age_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
-def cn(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 # --- What a step is checked against
 
 
@@ -289,10 +287,10 @@ def step_errors(key: str, facts: Facts, on: dt.date, today: dt.date, given: Inpu
     """
     errors: dict[str, str] = {}
     if on > today:
-        errors["done_on"] = MSG_FUTURE.format(today=cn(today))
+        errors["done_on"] = MSG_FUTURE.format(today=cn_day(today))
     elif facts.last_step_on is not None and on < facts.last_step_on and key != "apply":
         errors["done_on"] = MSG_BEFORE_PREVIOUS.format(
-            step=facts.last_step_label, day=cn(facts.last_step_on)
+            step=facts.last_step_label, day=cn_day(facts.last_step_on)
         )
     step = STEP.get(key)
     if step is not None and step.document and not given.has_document:
@@ -306,7 +304,7 @@ def step_errors(key: str, facts: Facts, on: dt.date, today: dt.date, given: Inpu
 
 def _apply(facts: Facts, on: dt.date, given: Input) -> dict:
     adult = add_years(facts.birth_date, MIN_AGE)
-    return {"done_on": MSG_AGE.format(day=cn(adult))} if on < adult else {}
+    return {"done_on": MSG_AGE.format(day=cn_day(adult))} if on < adult else {}
 
 
 def talk_due(applied_on: dt.date) -> dt.date:
@@ -315,7 +313,7 @@ def talk_due(applied_on: dt.date) -> dt.date:
 
 def _talk(facts: Facts, on: dt.date, given: Input) -> dict:
     due = talk_due(facts.applied_on)
-    return {"done_on": MSG_TALK_LATE.format(day=cn(due))} if on > due else {}
+    return {"done_on": MSG_TALK_LATE.format(day=cn_day(due))} if on > due else {}
 
 
 def _contacts(facts: Facts, on: dt.date, given: Input) -> dict:
@@ -331,7 +329,7 @@ def candidate_from(activist_on: dt.date) -> dt.date:
 def _candidate(facts: Facts, on: dt.date, given: Input) -> dict:
     earliest = candidate_from(facts.activist_on)
     if on < earliest:
-        return {"done_on": MSG_CULTIVATION.format(day=cn(earliest))}
+        return {"done_on": MSG_CULTIVATION.format(day=cn_day(earliest))}
     if facts.review_count < MIN_REVIEWS:
         return {"done_on": MSG_REVIEWS.format(n=MIN_REVIEWS, have=facts.review_count)}
     return {}
@@ -359,9 +357,9 @@ def approval_due(vote_on: dt.date) -> dt.date:
 def _approve(facts: Facts, on: dt.date, given: Input) -> dict:
     due, latest = approval_due(facts.vote_on), add_months(facts.vote_on, APPROVAL_MAX_MONTHS)
     if on > latest:
-        return {"done_on": MSG_APPROVAL_TOO_LATE.format(day=cn(latest))}
+        return {"done_on": MSG_APPROVAL_TOO_LATE.format(day=cn_day(latest))}
     if on > due and not given.late_reason.strip():
-        return {"late_reason": MSG_APPROVAL_LATE.format(day=cn(due))}
+        return {"late_reason": MSG_APPROVAL_LATE.format(day=cn_day(due))}
     return {}
 
 
@@ -378,13 +376,13 @@ def _conversion_apply(facts: Facts, on: dt.date, given: Input) -> dict:
     end = facts.probation_ends_on
     earliest = conversion_apply_from(end)
     if on < earliest:
-        return {"done_on": MSG_CONVERSION_APPLY_EARLY.format(end=cn(end), day=cn(earliest))}
+        return {"done_on": MSG_CONVERSION_APPLY_EARLY.format(end=cn_day(end), day=cn_day(earliest))}
     return {}
 
 
 def _conversion_vote(facts: Facts, on: dt.date, given: Input) -> dict:
     if on < facts.probation_ends_on:
-        return {"done_on": MSG_CONVERSION_EARLY.format(end=cn(facts.probation_ends_on))}
+        return {"done_on": MSG_CONVERSION_EARLY.format(end=cn_day(facts.probation_ends_on))}
     return _vote_errors(given.vote)
 
 
@@ -394,7 +392,7 @@ def conversion_approval_due(conversion_vote_on: dt.date) -> dt.date:
 
 def _conversion_approve(facts: Facts, on: dt.date, given: Input) -> dict:
     due = conversion_approval_due(facts.conversion_vote_on)
-    return {"done_on": MSG_CONVERSION_APPROVAL_LATE.format(day=cn(due))} if on > due else {}
+    return {"done_on": MSG_CONVERSION_APPROVAL_LATE.format(day=cn_day(due))} if on > due else {}
 
 
 def _extend(facts: Facts, on: dt.date, given: Input) -> dict:
@@ -403,7 +401,7 @@ def _extend(facts: Facts, on: dt.date, given: Input) -> dict:
     if not EXTENSION_MIN_MONTHS <= given.extension_months <= EXTENSION_MAX_MONTHS:
         return {"extension_months": MSG_EXTENSION_MONTHS}
     if on < facts.probation_ends_on:
-        return {"done_on": MSG_EXTENSION_EARLY.format(end=cn(facts.probation_ends_on))}
+        return {"done_on": MSG_EXTENSION_EARLY.format(end=cn_day(facts.probation_ends_on))}
     return {}
 
 

@@ -14,6 +14,7 @@ from dangjian.core import audit, cases, crypto, idcard, notify, rollups, scope, 
 from dangjian.core import warnings as core_warnings
 from dangjian.core.errors import raise_if
 from dangjian.core.models import Warning
+from dangjian.core.periods import cn_day
 from dangjian.core.phone import normalize_phone
 from dangjian.core.scope import Perm, authorize
 from dangjian.members import services as member_services
@@ -560,7 +561,7 @@ def applicant_check_due(applicant: Applicant, today: dt.date) -> tuple[int, int]
         sent += notify.send(
             admins,
             kind="recruitment.reminder",
-            title=f"{applicant.name}：{item.label}将于{rules.cn(item.due)}到期",
+            title=f"{applicant.name}：{item.label}将于{cn_day(item.due)}到期",
             body=f"{applicant.branch.name}，请按时办理",
             url=url,
             dedupe_key=f"recruitment.reminder:{applicant.pk}:{item.key}",
@@ -571,7 +572,7 @@ def applicant_check_due(applicant: Applicant, today: dt.date) -> tuple[int, int]
             org=applicant.branch,
             subject=applicant,
             subject_label=applicant.name,
-            title=f"{applicant.name}：{item.label}已逾期（应于{rules.cn(item.due)}前办理）",
+            title=f"{applicant.name}：{item.label}已逾期（应于{cn_day(item.due)}前办理）",
             due=None,
             dedupe_key=_warning_key(applicant, item),
             recipients=admins,

@@ -16,6 +16,7 @@ import datetime as dt
 from django.utils import timezone
 
 from dangjian.core import cases, scope
+from dangjian.core.periods import cn_day
 from dangjian.core.scope import Perm
 from dangjian.recruitment import rules
 from dangjian.recruitment.rules import EXTEND, STEP, TERMINATE, TERMINATED
@@ -101,7 +102,7 @@ def _record(key: str):
         record = services.write_step(
             case, key, actor=actor, done_on=done_on, note=reason, given=given, **kwargs
         )
-        return f"第{record.number}步 {record.label}（{rules.cn(done_on)}）" + (
+        return f"第{record.number}步 {record.label}（{cn_day(done_on)}）" + (
             f"：{reason}" if reason else ""
         )
 

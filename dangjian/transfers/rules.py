@@ -18,6 +18,7 @@ import calendar
 import datetime as dt
 from collections.abc import Mapping
 
+from dangjian.core.periods import cn_day
 from dangjian.transfers.choices import TransferScope
 
 DEFAULT_LETTER_DAYS = {"near": 10, "far": 30}
@@ -97,10 +98,6 @@ MSG_IN_REPORTED_FUTURE = "报到日期不能晚于今天"
 MSG_IN_EXPIRED = "介绍信已过有效期（有效期至{until}），不能接收；请党员持介绍信到原党组织重新开具"
 
 
-def cn(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def incoming_letter_errors(
     *, issued_on: dt.date, valid_until: dt.date, reported_on: dt.date, today: dt.date
 ) -> dict[str, str]:
@@ -112,13 +109,13 @@ def incoming_letter_errors(
     if valid_until < issued_on:
         errors["letter_valid_until"] = MSG_IN_VALID_BEFORE
     elif valid_until > cap:
-        errors["letter_valid_until"] = MSG_IN_VALID_CAP.format(cap=cn(cap))
+        errors["letter_valid_until"] = MSG_IN_VALID_CAP.format(cap=cn_day(cap))
     if reported_on < issued_on:
         errors["reported_on"] = MSG_IN_REPORTED_EARLY
     elif reported_on > today:
         errors["reported_on"] = MSG_IN_REPORTED_FUTURE
     elif valid_until >= issued_on and not is_valid(valid_until, reported_on):
-        errors["reported_on"] = MSG_IN_EXPIRED.format(until=cn(valid_until))
+        errors["reported_on"] = MSG_IN_EXPIRED.format(until=cn_day(valid_until))
     return errors
 
 

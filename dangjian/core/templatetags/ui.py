@@ -5,6 +5,8 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 
+from dangjian.core.periods import cn_day
+
 register = template.Library()
 
 
@@ -19,7 +21,7 @@ def cn_date(value) -> str:
         value = value.date()
     if not isinstance(value, dt.date):
         return str(value)
-    return f"{value.year}年{value.month}月{value.day}日"
+    return cn_day(value)
 
 
 @register.simple_tag(takes_context=True)

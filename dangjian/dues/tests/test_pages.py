@@ -293,7 +293,7 @@ def test_a_member_finds_each_payment_and_what_each_month_cost(login, cast):
         acting_user=cast.user["root"], member=cast.member["B1m1"], months=[LAST], channel="cash"
     )
     html = _html(login(cast.user["member"]).get(reverse("dues:mine")))
-    assert f'{LAST.year}年{LAST.month}月 <strong>15.00</strong> 元' in html
+    assert f"{LAST.year}年{LAST.month}月 <strong>15.00</strong> 元" in html
     record = html.split('id="payments"')[1]
     assert reverse("dues:payment", args=[payment.pk]) in record
     assert "<strong>15.00</strong> 元（1个月）" in record and "已支付" in record

@@ -223,6 +223,7 @@ def test_six_months_unpaid_raises_a_branch_warning_cleared_on_payment(cast):
     assert tasks.flag_unpaid(timezone.localdate()) == 1
     warning = Warning.objects.get(kind="dues.six_months_unpaid")
     assert warning.org_id == member.branch_id
+    assert f"自{month.year}年{month.month}月起已连续" in warning.title
     services.payment_record(
         acting_user=cast.user["branch_admin"], member=member, months=[THIS], channel="cash"
     )

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from dangjian.core.periods import cn_day
 from dangjian.dues import rules as dues_rules
 from dangjian.knowledge import compute
 from dangjian.knowledge.models import Message
@@ -184,7 +185,7 @@ def test_dates_are_computed_with_the_recruitment_rules(question, kind, start, re
     got = compute.dates(question, TODAY)
     assert got is not None
     assert (got.kind, got.start, got.result) == (kind, start, result)
-    assert recruitment_rules.cn(result) in got.text and got.rule in got.text
+    assert cn_day(result) in got.text and got.rule in got.text
     assert got.as_json()["date"] == result.isoformat()
 
 

@@ -57,7 +57,7 @@ def test_no_organisational_life_at_the_six_month_boundary(cast):
     assert _run(cast, AT) == (1, 0)
     flag = _flags(cast, "B1m2", "orglife").get()
     assert flag.org == cast.org["B1"] and flag.period == "2025-02"
-    assert "连续6个月未参加党的组织生活" in flag.title
+    assert "自2025年2月起已连续6个月未参加党的组织生活" in flag.title
     assert _run(cast, D(2025, 8, 20)) == (0, 0), "the same run of months: nothing new"
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from dangjian.core import scope
 from dangjian.core.models import AuditEntry
+from dangjian.core.periods import cn_day
 from dangjian.core.scope import Perm
 from dangjian.members.models import Member
 from dangjian.transfers import receipt, rules, selectors, services, workflow
@@ -58,7 +59,7 @@ def test_a_letter_reported_on_its_last_day_is_registered_the_day_after_is_refuse
     with pytest.raises(ValidationError) as exc:
         register_in(cast, letter_valid_until=today - dt.timedelta(days=1), reported_on=today)
     until = today - dt.timedelta(days=1)
-    assert fields_of(exc) == {"reported_on": [rules.MSG_IN_EXPIRED.format(until=rules.cn(until))]}
+    assert fields_of(exc) == {"reported_on": [rules.MSG_IN_EXPIRED.format(until=cn_day(until))]}
 
 
 def test_the_checks_run_from_the_county_down_to_the_branch(cast):

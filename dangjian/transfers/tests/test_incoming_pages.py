@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from dangjian.core.periods import cn_day
 from dangjian.orgs.models import Organisation
 from dangjian.transfers import rules, services, views_incoming
 from dangjian.transfers.models import IncomingTransfer
@@ -35,7 +36,7 @@ def test_the_api_refuses_field_by_field(client, cast, bearer):
     assert response.status_code == 422
     detail = {tuple(e["loc"]): e["msg"] for e in response.json()["detail"]}
     assert detail == {
-        ("body", "reported_on"): rules.MSG_IN_EXPIRED.format(until=rules.cn(late)),
+        ("body", "reported_on"): rules.MSG_IN_EXPIRED.format(until=cn_day(late)),
         ("body", "id_number"): services.MSG_ALREADY_MEMBER,
     }
     elsewhere = client.post(
@@ -90,7 +91,7 @@ def test_the_branch_registers_a_letter_on_the_page(client, cast):
     late = timezone.localdate() - dt.timedelta(days=1)
     refused = client.post(reverse("transfers:incoming_new"), _form(cast, letter_valid_until=late))
     assert refused.status_code == 200
-    assert rules.MSG_IN_EXPIRED.format(until=rules.cn(late)) in refused.content.decode()
+    assert rules.MSG_IN_EXPIRED.format(until=cn_day(late)) in refused.content.decode()
     response = client.post(reverse("transfers:incoming_new"), _form(cast))
     incoming = IncomingTransfer.objects.get()
     assert response["Location"] == reverse("transfers:incoming_detail", args=[incoming.pk])
