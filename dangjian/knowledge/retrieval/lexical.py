@@ -167,13 +167,16 @@ class LexicalIndex:
         if ids and self.n_main:
             s = self._bm25.scores
             ptr, idx, data = s["indptr"], s["indices"], s["data"]
+            terms = np.asarray(ids, dtype=np.int64)
+            start, end = ptr[terms], ptr[terms + 1]
             if self.n_main >= COMMON_MIN_ROWS:
-                limit = COMMON_SHARE * self.n_main
-                rare = [t for t in ids if ptr[t + 1] - ptr[t] <= limit]
-                ids = rare or ids
-            rows = np.concatenate([idx[ptr[t] : ptr[t + 1]] for t in ids])
-            vals = np.concatenate([data[ptr[t] : ptr[t + 1]] for t in ids])
-            out[: self.n_main] = np.bincount(rows, weights=vals, minlength=self.n_main)
+                rare = end - start <= COMMON_SHARE * self.n_main
+                if rare.any():
+                    start, end = start[rare], end[rare]
+            # the postings of every term, in query order, gathered in one indexing step
+            lens = end - start
+            at = np.arange(int(lens.sum())) + np.repeat(start - (np.cumsum(lens) - lens), lens)
+            out[: self.n_main] = np.bincount(idx[at], weights=data[at], minlength=self.n_main)
         if self.n_delta:
             idf = self.idf_vector()
             qset = set(tokens)
