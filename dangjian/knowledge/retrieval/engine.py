@@ -78,10 +78,13 @@ def _bm25(query: set[str], entries: list[_EntryText], idf) -> np.ndarray:
     index, lengths relative to these entries), scaled to the best of them."""
     lengths = np.array([e.length for e in entries], dtype=np.float64)
     norm = K1 * (1 - B + B * lengths / max(float(lengths.mean()) if len(entries) else 1.0, 1.0))
-    terms = list(query)
-    weights = np.fromiter(map(idf, terms), dtype=np.float64, count=len(terms))
-    counts = np.array([[e.counts.get(w, 0) for w in terms] for e in entries], dtype=np.float64)
-    out = (counts / (counts + norm[:, None])).reshape(len(entries), len(terms)) @ weights
+    column = {w: j for j, w in enumerate(query)}
+    weights = np.fromiter(map(idf, column), dtype=np.float64, count=len(column))
+    counts = np.zeros((len(entries), len(column)))
+    for i, entry in enumerate(entries):
+        for w in entry.counts.keys() & column.keys():  # loops over the smaller side, in C
+            counts[i, column[w]] = entry.counts[w]
+    out = (counts / (counts + norm[:, None])) @ weights
     top = out.max(initial=0.0)
     return out / top if top > 0 else out
 
