@@ -127,3 +127,16 @@ def test_features_copied_from_the_candidates_equal_fresh_ones():
     assert np.allclose(engine._features_reusing(snap, text, rows, qvec, (cand_rows, cand_x)), fresh)
     assert not np.isin(rows, cand_rows).all()  # 转组织关系 shares no term: computed afresh
     assert core != text
+
+
+def test_query_weights_remembered_until_the_idf_changes():
+    index = lexical.LexicalIndex(ROWS)
+    first = index.query_weights(("党费", "怎么", "新词"))
+    assert index.query_weights(("党费", "怎么", "新词")) is first
+    index.add([("新词", "党费")])  # a new row: 新词 known now, every idf moves
+    known, weights, mass = index.query_weights(("党费", "怎么", "新词"))
+    idf = index.idf_vector()
+    ids = sorted(index.vocab[w] for w in ("党费", "怎么", "新词"))
+    assert known.tolist() == ids and np.allclose(weights, idf[ids])
+    assert mass == pytest.approx(float(idf[ids].sum()))
+    assert not np.allclose(weights[: len(first[1])], first[1])
