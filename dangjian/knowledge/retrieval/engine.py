@@ -98,11 +98,12 @@ def _phrasing_coverage(
     order = np.lexsort((np.arange(len(rows)), -z, owner))
     best = rows[order[np.concatenate([[0], np.cumsum(sizes)[:-1]])]]
     held, terms = index.row_terms(best)
-    core_ids = [index.vocab[w] for w in core if w in index.vocab]
+    core_ids = np.sort(np.fromiter((index.vocab[w] for w in core if w in index.vocab), np.int64))
     idf = index.idf_vector()[terms]
-    inside = np.bincount(
-        held, weights=np.where(np.isin(terms, core_ids), idf, 0.0), minlength=len(best)
-    )
+    is_core = np.zeros(len(terms), dtype=bool)
+    if len(core_ids):  # a sorted lookup: np.isin sorts both sides, 2–3× the time here
+        is_core = core_ids[np.minimum(np.searchsorted(core_ids, terms), len(core_ids) - 1)] == terms
+    inside = np.bincount(held, weights=np.where(is_core, idf, 0.0), minlength=len(best))
     mass = np.bincount(held, weights=idf, minlength=len(best))
     return inside / np.where(mass > 0, mass, 1.0)
 

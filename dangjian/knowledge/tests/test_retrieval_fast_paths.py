@@ -112,6 +112,7 @@ def test_phrasing_coverage_reads_the_first_best_phrasing_of_each_entry():
         return sum(idf[index.vocab[w]] for w in terms & core) / mass
 
     assert np.allclose(_phrasing_coverage(index, rows, sizes, z, core), [share(1), share(2)])
+    assert not _phrasing_coverage(index, rows, sizes, z, {"没有的词"}).any()
 
 
 def test_features_copied_from_the_candidates_equal_fresh_ones():
