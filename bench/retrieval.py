@@ -9,8 +9,8 @@
 2. Scale: the two real banks (``bench/kb_sources.py``) replicated with variations up to each
    size; index build time; ``ask`` p50/p99 in-process over perturbed questions of the base;
    the same queries through ``rank_bm25.BM25Okapi`` over the same jieba words, with the
-   ratios; each also in the calling thread's CPU ms (``cpu_ms``). Wall times are for this machine and its load at the time; the ratios are what
-   compare.
+   ratios; each also in the calling thread's CPU ms (``cpu_ms``). Wall times are for this
+   machine and its load at the time; the ratios and CPU times are what compare.
 """
 
 from __future__ import annotations
