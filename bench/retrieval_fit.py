@@ -1,10 +1,10 @@
 """Fit the retrieval engine's pair model and answer confidence on LCQMC (cross-validated).
 
-    .venv/bin/python bench/retrieval_fit.py [--pairs ../shared/data/lcqmc/dev.tsv] [--write]
+    .venv/bin/python bench/retrieval_fit.py [--pairs ../shared/data/lcqmc/dev.tsv] [--write [--out F]]
 
 Folds are grouped by query text (sentence1), so no question is in both the training and the
 test side. The figures printed are out-of-fold; ``--write`` refits on everything and writes
-``dangjian/knowledge/retrieval/data/calibration.json`` with the figures as provenance.
+``dangjian/knowledge/retrieval/data/calibration.json`` (or ``--out``) with the figures as provenance.
 """
 
 from __future__ import annotations
@@ -142,6 +142,13 @@ def main() -> None:
     ap.add_argument("--candidates", type=int, default=100)
     ap.add_argument("--write", action="store_true")
     ap.add_argument(
+        "--out",
+        type=Path,
+        default=CALIBRATION_FILE,
+        help="where --write writes (a scratch file to try an encoder without touching the "
+        "shipped calibration)",
+    )
+    ap.add_argument(
         "--cache", type=Path, help="pickle of the collected features (reused if present)"
     )
     args = ap.parse_args()
@@ -237,8 +244,8 @@ def main() -> None:
                 "cross_validated": figures,
             },
         )
-        cal.save(CALIBRATION_FILE)
-        print(f"wrote {CALIBRATION_FILE}", file=sys.stderr)
+        cal.save(args.out)
+        print(f"wrote {args.out}", file=sys.stderr)
         print(
             "the domain stage (fitted on the heads just replaced) was dropped: "
             "refit it with bench/hotline_fit.py --write",

@@ -78,15 +78,34 @@ def _bm25(query: set[str], entries: list[_EntryText], idf) -> np.ndarray:
     index, lengths relative to these entries), scaled to the best of them."""
     lengths = np.array([e.length for e in entries], dtype=np.float64)
     norm = K1 * (1 - B + B * lengths / max(float(lengths.mean()) if len(entries) else 1.0, 1.0))
-    weights = {w: idf(w) for w in query}
-    out = np.zeros(len(entries))
+    column = {w: j for j, w in enumerate(query)}
+    weights = np.fromiter(map(idf, column), dtype=np.float64, count=len(column))
+    counts = np.zeros((len(entries), len(column)))
     for i, entry in enumerate(entries):
-        counts = entry.counts
-        out[i] = sum(
-            v * counts[w] / (counts[w] + norm[i]) for w, v in weights.items() if w in counts
-        )
+        for w in entry.counts.keys() & column.keys():  # loops over the smaller side, in C
+            counts[i, column[w]] = entry.counts[w]
+    out = (counts / (counts + norm[:, None])) @ weights
     top = out.max(initial=0.0)
     return out / top if top > 0 else out
+
+
+def _phrasing_coverage(
+    index: LexicalIndex, rows: np.ndarray, sizes: np.ndarray, z: np.ndarray, core: set[str]
+) -> np.ndarray:
+    """Per entry (``sizes`` consecutive ``rows`` each), the share of the idf mass of its best
+    phrasing by ``z`` (the first best) that the core's words hold, vectorised over entries."""
+    owner = np.repeat(np.arange(len(sizes)), sizes)
+    order = np.lexsort((np.arange(len(rows)), -z, owner))
+    best = rows[order[np.concatenate([[0], np.cumsum(sizes)[:-1]])]]
+    held, terms = index.row_terms(best)
+    core_ids = np.sort(np.fromiter((index.vocab[w] for w in core if w in index.vocab), np.int64))
+    idf = index.idf_vector()[terms]
+    is_core = np.zeros(len(terms), dtype=bool)
+    if len(core_ids):  # a sorted lookup: np.isin sorts both sides, 2–3× the time here
+        is_core = core_ids[np.minimum(np.searchsorted(core_ids, terms), len(core_ids) - 1)] == terms
+    inside = np.bincount(held, weights=np.where(is_core, idf, 0.0), minlength=len(best))
+    mass = np.bincount(held, weights=idf, minlength=len(best))
+    return inside / np.where(mass > 0, mass, 1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,14 +425,41 @@ class Engine:
 
     # ---- the domain stage (a curated base: see ``calibration.Domain``) ----------------
 
-    def _top_entries(self, snap: _Snapshot, text: str, qvec: np.ndarray) -> list[int]:
-        """The ``DOMAIN_POOL`` entries whose best candidate phrasing ranks highest."""
+    def _top_entries(
+        self, snap: _Snapshot, text: str, qvec: np.ndarray
+    ) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """The ``DOMAIN_POOL`` entries whose best candidate phrasing ranks highest, and the
+        candidate rows with their features (for ``_features_reusing``)."""
         rows, _ = self._candidate_rows(snap, text, qvec)
-        z = self._rank_logits(self._features(snap, text, rows, qvec))
+        x = self._features(snap, text, rows, qvec)
+        z = self._rank_logits(x)
         owner = snap.row_doc[rows]
         order = np.argsort(-z, kind="stable")
         _, first = np.unique(owner[order], return_index=True)  # each entry's best phrasing
-        return owner[order[np.sort(first)[:DOMAIN_POOL]]].tolist()
+        return owner[order[np.sort(first)[:DOMAIN_POOL]]].tolist(), rows, x
+
+    def _features_reusing(
+        self,
+        snap: _Snapshot,
+        text: str,
+        rows: np.ndarray,
+        qvec: np.ndarray,
+        done: tuple[np.ndarray, np.ndarray],
+    ) -> np.ndarray:
+        """``_features`` of ``rows``, copying those of the rows in ``done`` (rows, features of
+        the same text) and computing only the others: an entry's phrasings were mostly
+        candidates already, and a row's features do not depend on the other rows."""
+        known_rows, known_x = done
+        if not len(known_rows):
+            return self._features(snap, text, rows, qvec)
+        order = np.argsort(known_rows)
+        at = order[np.minimum(np.searchsorted(known_rows, rows, sorter=order), len(order) - 1)]
+        found = known_rows[at] == rows
+        x = np.empty((len(rows), known_x.shape[1]))
+        x[found] = known_x[at[found]]
+        if not found.all():
+            x[~found] = self._features(snap, text, rows[~found], qvec)
+        return x
 
     def _speller(self, snap: _Snapshot) -> Speller:
         """The typo folder over the live phrasings of ``snap`` (built on its first query)."""
@@ -447,17 +493,21 @@ class Engine:
             if core != text
             else [query_vector(self.calibration.encoder, text)] * 2
         )
-        ids = self._top_entries(snap, text, q_whole)
+        ids, *done_whole = self._top_entries(snap, text, q_whole)
+        done_core = done_whole
         if core != text:
             seen = set(ids)
-            ids += [d for d in self._top_entries(snap, core, q_core) if d not in seen]
+            core_ids, *done_core = self._top_entries(snap, core, q_core)
+            ids += [d for d in core_ids if d not in seen]
         sizes = np.fromiter((len(snap.doc_rows[d]) for d in ids), dtype=np.int64, count=len(ids))
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         rows = np.fromiter(
             (r for d in ids for r in snap.doc_rows[d]), dtype=np.int64, count=int(sizes.sum())
         )
-        x_whole = self._features(snap, text, rows, q_whole)
-        x_core = x_whole if core == text else self._features(snap, core, rows, q_core)
+        x_whole = self._features_reusing(snap, text, rows, q_whole, done_whole)
+        x_core = (
+            x_whole if core == text else self._features_reusing(snap, core, rows, q_core, done_core)
+        )
         z_whole, z_core = self._rank_logits(x_whole), self._rank_logits(x_core)
         m_whole, m_core = self._match_logits(x_whole), self._match_logits(x_core)
         windex = snap.word_index
@@ -478,14 +528,9 @@ class Engine:
         for col, values in enumerate((z_whole, z_core, m_whole, m_core)):
             feats[:, col] = np.maximum.reduceat(values, starts)
         for i, entry in enumerate(entries):
-            at = int(starts[i])
-            best_row = int(rows[at + int(np.argmax(z_core[at : at + int(sizes[i])]))])
-            phrasing = {w: idf(w) for w in set(windex.rows[best_row])}
-            feats[i, 4] = sum(v for w, v in weight.items() if w in entry.held) / total
-            feats[i, 5] = sum(v for w, v in phrasing.items() if w in core_words) / (
-                sum(phrasing.values()) or 1.0
-            )
-            feats[i, 6] = sum(v for w, v in weight.items() if w in entry.about) / total
+            feats[i, 4] = sum(weight[w] for w in core_words & entry.held) / total
+            feats[i, 6] = sum(weight[w] for w in core_words & entry.about) / total
+        feats[:, 5] = _phrasing_coverage(windex, rows, sizes, z_core, core_words)
         asked = slots(text)
         for i, entry in enumerate(entries):
             if asked:

@@ -32,6 +32,7 @@ B = 0.75
 # pair features decide anyway. Applied only above COMMON_MIN_ROWS rows, and never to every term.
 COMMON_SHARE = 0.05
 COMMON_MIN_ROWS = 2000
+WEIGHTS_MEMO = 1024  # query token tuples whose idf weights are kept (cleared when full)
 
 
 def _binary_rows(rows: Sequence[tuple[str, ...]], vocab: dict[str, int]) -> sparse.csr_matrix:
@@ -61,6 +62,7 @@ class LexicalIndex:
         self.n_live = len(self.rows)
         self._idf: np.ndarray | None = None
         self._row_mass: tuple[np.ndarray, np.ndarray] | None = None
+        self._weights: tuple[np.ndarray, dict] | None = None
         self._bm25 = bm25s.BM25(k1=K1, b=B, method="lucene")
         corpus = [list(t) or [""] for t in self.rows] or [[""]]
         self._bm25.index(corpus, show_progress=False)
@@ -76,6 +78,7 @@ class LexicalIndex:
         clone.df = self.df.copy()
         clone._idf = None
         clone._row_mass = None
+        clone._weights = None
         return clone
 
     def add(self, rows: Sequence[tuple[str, ...]]) -> None:
@@ -136,14 +139,27 @@ class LexicalIndex:
 
     def query_weights(self, tokens: Iterable[str]) -> tuple[np.ndarray, np.ndarray, float]:
         """The query's known term ids (sorted), their idf, and its whole idf mass (unseen
-        terms count with the idf of a term no row holds)."""
+        terms count with the idf of a term no row holds).
+
+        Remembered per token tuple with the idf they were read from: the domain stage asks
+        for the same question's (and core's) weights up to four times. Read-only arrays."""
         idf = self.idf_vector()
-        qset = set(tokens)
-        known = np.sort(
-            np.fromiter((self.vocab[t] for t in qset if t in self.vocab), dtype=np.int64)
-        )
-        weights = idf[known]
-        return known, weights, float(weights.sum()) + self._unseen_idf() * (len(qset) - len(known))
+        key = tokens if isinstance(tokens, tuple) else tuple(tokens)
+        memo = self._weights
+        if memo is None or memo[0] is not idf:
+            memo = self._weights = (idf, {})
+        found = memo[1].get(key)
+        if found is None:
+            qset = set(key)
+            known = np.sort(
+                np.fromiter((self.vocab[t] for t in qset if t in self.vocab), dtype=np.int64)
+            )
+            weights = idf[known]
+            mass = float(weights.sum()) + self._unseen_idf() * (len(qset) - len(known))
+            if len(memo[1]) >= WEIGHTS_MEMO:
+                memo[1].clear()
+            found = memo[1][key] = (known, weights, mass)
+        return found
 
     def overlap(self, tokens: Iterable[str], rows: np.ndarray) -> np.ndarray:
         """idf-weighted Jaccard of the query's token set with each of ``rows``."""
@@ -167,13 +183,16 @@ class LexicalIndex:
         if ids and self.n_main:
             s = self._bm25.scores
             ptr, idx, data = s["indptr"], s["indices"], s["data"]
+            terms = np.asarray(ids, dtype=np.int64)
+            start, end = ptr[terms], ptr[terms + 1]
             if self.n_main >= COMMON_MIN_ROWS:
-                limit = COMMON_SHARE * self.n_main
-                rare = [t for t in ids if ptr[t + 1] - ptr[t] <= limit]
-                ids = rare or ids
-            rows = np.concatenate([idx[ptr[t] : ptr[t + 1]] for t in ids])
-            vals = np.concatenate([data[ptr[t] : ptr[t + 1]] for t in ids])
-            out[: self.n_main] = np.bincount(rows, weights=vals, minlength=self.n_main)
+                rare = end - start <= COMMON_SHARE * self.n_main
+                if rare.any():
+                    start, end = start[rare], end[rare]
+            # the postings of every term, in query order, gathered in one indexing step
+            lens = end - start
+            at = np.arange(int(lens.sum())) + np.repeat(start - (np.cumsum(lens) - lens), lens)
+            out[: self.n_main] = np.bincount(idx[at], weights=data[at], minlength=self.n_main)
         if self.n_delta:
             idf = self.idf_vector()
             qset = set(tokens)

@@ -60,10 +60,17 @@ def _tokenizer() -> jieba.Tokenizer:
 
 
 @lru_cache(maxsize=65536)
+def _cut(text: str) -> tuple[str, ...]:
+    """jieba's words of ``text`` (HMM on, spaces kept), once per text: ``words`` and
+    ``search_words`` both start from this cut, the slowest step of tokenising a question."""
+    return tuple(_tokenizer().cut(text, HMM=True))
+
+
+@lru_cache(maxsize=65536)
 def words(text: str) -> tuple[str, ...]:
     """Canonical jieba words of an already normalised text (spaces dropped)."""
-    tok = _tokenizer()
-    return tuple(_synonyms.get(w, w) for w in tok.cut(text, HMM=True) if not w.isspace())
+    _tokenizer()
+    return tuple(_synonyms.get(w, w) for w in _cut(text) if not w.isspace())
 
 
 @lru_cache(maxsize=65536)
@@ -80,5 +87,12 @@ def grams(text: str) -> tuple[str, ...]:
 def search_words(text: str) -> tuple[str, ...]:
     """``words`` plus the dictionary words inside the long ones (jieba's search mode), each
     folded by the synonym table: 交纳党费 also counts as 交纳 and 党费."""
-    tok = _tokenizer()
-    return tuple(_synonyms.get(w, w) for w in tok.cut_for_search(text, HMM=True) if not w.isspace())
+    freq = _tokenizer().FREQ
+    out: list[str] = []
+    for w in _cut(text):  # jieba's ``cut_for_search``, over the cached cut
+        if len(w) > 2:
+            out.extend(g for i in range(len(w) - 1) if freq.get(g := w[i : i + 2]))
+        if len(w) > 3:
+            out.extend(g for i in range(len(w) - 2) if freq.get(g := w[i : i + 3]))
+        out.append(w)
+    return tuple(_synonyms.get(w, w) for w in out if not w.isspace())
