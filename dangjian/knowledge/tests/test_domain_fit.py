@@ -37,6 +37,28 @@ def test_the_set_never_repeats_a_phrasing_of_the_base(docs, questions):
     assert not [q.text for q in questions if normalize(q.text) in phrasings]
 
 
+def _bigrams(text: str) -> frozenset[str]:
+    from dangjian.knowledge.retrieval import normalize
+
+    text = normalize(text).replace(" ", "")
+    return frozenset(text[i : i + 2] for i in range(len(text) - 1)) or frozenset((text,))
+
+
+def test_no_alternative_phrasing_is_near_an_evaluation_question(docs, questions):
+    """The set measures questions the base was not written from: an entry's alternative that
+    shares most of its character pairs with an evaluation question (Jaccard ≥ 0.6) would
+    make that question a lookup, so none may."""
+    asked = [(q.text, _bigrams(q.text)) for q in questions]
+    written = [(alt, _bigrams(alt)) for d in docs for alt in d.alternatives]
+    near = [
+        (alt, text)
+        for alt, own in written
+        for text, pairs in asked
+        if len(own & pairs) >= 0.6 * len(own | pairs)
+    ]
+    assert near == []
+
+
 def test_cross_validated_figures_on_a_fixed_subset_meet_a_floor(docs, questions):
     """Every third question, 3 folds: a floor well below the full set's figures (bench/README),
     so that a regression of the reranker, the decision or the core extraction shows."""
