@@ -114,6 +114,19 @@ def test_the_story_slot_tells_sibling_entries_apart(docs):
     assert retired[extra] < employed[extra]
 
 
+def test_the_general_entry_is_flagged_when_its_special_sibling_names_the_story(docs):
+    """返聘: the special entry (工资和离退休费) names the rehired slot, so the general retiree
+    entry, which does not, carries ``slot_missing``; the special one does not."""
+    from dangjian.knowledge.retrieval.calibration import DOMAIN_FEATURES
+
+    engine = domain_fit.base_engine([d for d in docs if "党费" in d.question])
+    ids, feats, _ = engine.entry_features("我退休以后又被单位返聘了，党费按哪份钱交")
+    by_question = {engine._snap.docs[i].question: feats[n] for n, i in enumerate(ids)}
+    missing = DOMAIN_FEATURES.index("slot_missing")
+    assert by_question["退休党员党费怎么交？"][missing] == 1
+    assert by_question["同时有工资和离退休费的党员怎么交党费？"][missing] == 0
+
+
 def test_a_decision_fitted_on_a_toy_base_answers_what_it_knows_and_hands_off_the_rest(
     docs, questions
 ):
