@@ -193,6 +193,15 @@ _SLOTS = {
     "frail": re.compile(r"卧床|行动不便|腿脚|年老体弱|生病|住院|身体不好"),
     "money": re.compile(r"党费|交多少|缴多少|几块|元"),
     "time": re.compile(r"多久|多长时间|几年|几个月|什么时候|何时|期限|时限|哪天"),
+    "persuaded": re.compile(r"劝"),
+    "unqualified": re.compile(r"不合格"),
+    "platform": re.compile(r"平台|[Aa][Pp][Pp]|登录|登陆|账号|帐号|小程序"),
+    "spending": re.compile(r"用在|用到|用于|花在|花到|使用|开支|下拨|拨下|返还"),
+    # the organisation acts on a member (党组织怎样查找失联党员), not the member on themself
+    "branch_side": re.compile(
+        r"(?:支部|党组织|党委|书记)(?:应该|应当|要|该|需要)?(?:怎样|怎么|如何)去?(?:找|查|处理|处置)"
+        r"|(?:支部|党组织|党委)(?:应该|应当|要|该|需要)(?:找|查|处理|处置)"
+    ),
 }
 
 

@@ -100,6 +100,22 @@ def test_slots_read_who_asks_and_at_what_stage_from_the_story():
     assert not slots(normalize("明天昆明下不下雨"))
 
 
+def test_slots_read_the_sibling_telling_facts_of_the_question():
+    """Facts that separate neighbouring entries: persuaded to leave vs leaving, 不合格 vs the
+    standard, the platform, how money is spent, and the branch acting on a member."""
+    from dangjian.knowledge.retrieval import normalize
+    from dangjian.knowledge.retrieval.question import slots
+
+    assert "persuaded" in slots(normalize("支部劝我退党，我不同意怎么办"))
+    assert "persuaded" not in slots(normalize("我不想当党员了，能退出吗"))
+    assert "unqualified" in slots(normalize("民主评议被评了不合格会怎样"))
+    assert "unqualified" not in slots(normalize("优秀党员是怎么评出来的"))
+    assert "platform" in slots(normalize("手机App上怎么查我交的党费"))
+    assert "spending" in slots(normalize("党费可以用于慰问生病的老党员吗"))
+    assert "branch_side" in slots(normalize("支部应该怎么处理长期不交党费的党员"))
+    assert "branch_side" not in slots(normalize("我长期没交党费怎么办"))
+
+
 def test_the_story_slot_tells_sibling_entries_apart(docs):
     """A retiree's dues question: the retired entry names the retiree's slot, the employed
     one does not, and names one (在职) the question lacks."""
