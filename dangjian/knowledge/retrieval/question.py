@@ -185,7 +185,7 @@ _SLOTS = {
     "move": re.compile(r"调动|跳槽|换单位|换了工作|新单位|转到|转出|转入|接转|调到"),
     "gig": re.compile(r"骑手|外卖|快递|网约车|新就业|跑单|送餐|美团|饿了么|滴滴|货拉拉|闪送|代驾"),
     "self_employed": re.compile(r"个体|自由职业|开店|做生意|灵活就业|零工|没单位|没有单位|饭馆"),
-    "rehired": re.compile(r"返聘|又有工资|同时有"),
+    "rehired": re.compile(r"返聘|又有工资|同时有工资|同时领|又领"),
     "owner": re.compile(r"老板|企业主|私营|私企老板|雇主|开了.{0,4}公司|开公司|开厂"),
     "foreign": re.compile(r"国籍|外籍|[美加英日德法澳]籍|入籍"),
     "religion": re.compile(r"宗教|信佛|佛教|基督|信教|庙|教堂|伊斯兰|信仰"),
