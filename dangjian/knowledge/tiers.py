@@ -5,7 +5,11 @@ banks (``tier=imported``) are indexed in two engines. A question is asked of the
 engine first; its confident answer stands. Otherwise the imported tier may answer, but only
 
 - when its own decision is confident *and* at least ``BANK_MIN`` (stricter than the curated
-  threshold: the decision was fitted on the curated base's domain, not on quiz stems), and
+  threshold: the decision was fitted on the curated base's domain, not on quiz stems),
+- when the imported entry itself asks what the question asks (its pair-match probability at
+  least ``BANK_MATCH``): the decision reads the candidates against each other, and among
+  quiz stems on other subjects one stem can stand far ahead of the rest without matching
+  ("去哪家医院看颈椎病好" against a stem on 颈椎病 care, match 0.14, decision 0.93), and
 - when no curated entry fits the question (the curated top entry's pair-match probability
   below ``CURATED_FITS``): an imported entry never answers above a curated one that fits.
 
@@ -22,6 +26,7 @@ from dangjian.knowledge.retrieval import Engine
 from dangjian.knowledge.retrieval.engine import Answer
 
 BANK_MIN = 0.9
+BANK_MATCH = 0.5
 CURATED_FITS = 0.5
 BANK_SUGGEST = 0.8
 
@@ -49,7 +54,12 @@ class TieredEngine:
             return first
         fits = first.best is not None and first.best.confidence >= CURATED_FITS
         second = self.bank.ask(query, k=k)
-        sure = second.confident and second.confidence >= BANK_MIN
+        sure = (
+            second.confident
+            and second.confidence >= BANK_MIN
+            and second.best is not None
+            and second.best.confidence >= BANK_MATCH
+        )
         if second.best is not None and sure and not fits:
             return replace(second, candidates=[second.best, *first.candidates][:k])
         candidates = list(first.candidates)

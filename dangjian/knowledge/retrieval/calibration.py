@@ -48,6 +48,8 @@ DOMAIN_FEATURES = (
     "entry_bm25_core",  # category, tags), and of the core; each scaled to the best candidate
     "slot_match",  # share of the question's slots (``question.slots``: who asks, at what
     "slot_extra",  # stage) the entry's phrasings name; share of the entry's slots it does not
+    "slot_missing",  # 1 when another candidate names more of the question's slots (返聘 asked:
+    # 退休党员党费 lacks it, 同时有工资和离退休费 has it): the general entry beside its special case
 )
 # For the answer decision over the reranked list: the top entry's share of the softmax over
 # the candidates, its margin to the runner-up, the share of the core's words the base uses at

@@ -537,6 +537,9 @@ class Engine:
                 feats[i, 9] = len(asked & entry.slots) / len(asked)
             if entry.slots:
                 feats[i, 10] = len(entry.slots - asked) / len(entry.slots)
+        # a sibling names more of the question's slots than this entry (the general entry
+        # beside its special case: 退休党员党费 when the story says 返聘)
+        feats[:, 11] = feats[:, 9] < feats[:, 9].max(initial=0.0)
         feats[:, 7] = _bm25(whole_words, entries, idf)
         feats[:, 8] = _bm25(core_words, entries, idf)
         return ids, feats, known / total

@@ -185,7 +185,7 @@ _SLOTS = {
     "move": re.compile(r"调动|跳槽|换单位|换了工作|新单位|转到|转出|转入|接转|调到"),
     "gig": re.compile(r"骑手|外卖|快递|网约车|新就业|跑单|送餐|美团|饿了么|滴滴|货拉拉|闪送|代驾"),
     "self_employed": re.compile(r"个体|自由职业|开店|做生意|灵活就业|零工|没单位|没有单位|饭馆"),
-    "rehired": re.compile(r"返聘|又有工资|同时有"),
+    "rehired": re.compile(r"返聘|又有工资|同时有工资|同时领|又领"),
     "owner": re.compile(r"老板|企业主|私营|私企老板|雇主|开了.{0,4}公司|开公司|开厂"),
     "foreign": re.compile(r"国籍|外籍|[美加英日德法澳]籍|入籍"),
     "religion": re.compile(r"宗教|信佛|佛教|基督|信教|庙|教堂|伊斯兰|信仰"),
@@ -193,6 +193,15 @@ _SLOTS = {
     "frail": re.compile(r"卧床|行动不便|腿脚|年老体弱|生病|住院|身体不好"),
     "money": re.compile(r"党费|交多少|缴多少|几块|元"),
     "time": re.compile(r"多久|多长时间|几年|几个月|什么时候|何时|期限|时限|哪天"),
+    "persuaded": re.compile(r"劝"),
+    "unqualified": re.compile(r"不合格"),
+    "platform": re.compile(r"平台|[Aa][Pp][Pp]|登录|登陆|账号|帐号|小程序"),
+    "spending": re.compile(r"用在|用到|用于|花在|花到|使用|开支|下拨|拨下|返还"),
+    # the organisation acts on a member (党组织怎样查找失联党员), not the member on themself
+    "branch_side": re.compile(
+        r"(?:支部|党组织|党委|书记)(?:应该|应当|要|该|需要)?(?:怎样|怎么|如何)去?(?:找|查|处理|处置)"
+        r"|(?:支部|党组织|党委)(?:应该|应当|要|该|需要)(?:找|查|处理|处置)"
+    ),
 }
 
 

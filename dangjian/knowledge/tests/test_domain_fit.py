@@ -37,6 +37,28 @@ def test_the_set_never_repeats_a_phrasing_of_the_base(docs, questions):
     assert not [q.text for q in questions if normalize(q.text) in phrasings]
 
 
+def _bigrams(text: str) -> frozenset[str]:
+    from dangjian.knowledge.retrieval import normalize
+
+    text = normalize(text).replace(" ", "")
+    return frozenset(text[i : i + 2] for i in range(len(text) - 1)) or frozenset((text,))
+
+
+def test_no_alternative_phrasing_is_near_an_evaluation_question(docs, questions):
+    """The set measures questions the base was not written from: an entry's alternative that
+    shares most of its character pairs with an evaluation question (Jaccard ≥ 0.6) would
+    make that question a lookup, so none may."""
+    asked = [(q.text, _bigrams(q.text)) for q in questions]
+    written = [(alt, _bigrams(alt)) for d in docs for alt in d.alternatives]
+    near = [
+        (alt, text)
+        for alt, own in written
+        for text, pairs in asked
+        if len(own & pairs) >= 0.6 * len(own | pairs)
+    ]
+    assert near == []
+
+
 def test_cross_validated_figures_on_a_fixed_subset_meet_a_floor(docs, questions):
     """Every third question, 3 folds: a floor well below the full set's figures (bench/README),
     so that a regression of the reranker, the decision or the core extraction shows."""
@@ -78,6 +100,22 @@ def test_slots_read_who_asks_and_at_what_stage_from_the_story():
     assert not slots(normalize("明天昆明下不下雨"))
 
 
+def test_slots_read_the_sibling_telling_facts_of_the_question():
+    """Facts that separate neighbouring entries: persuaded to leave vs leaving, 不合格 vs the
+    standard, the platform, how money is spent, and the branch acting on a member."""
+    from dangjian.knowledge.retrieval import normalize
+    from dangjian.knowledge.retrieval.question import slots
+
+    assert "persuaded" in slots(normalize("支部劝我退党，我不同意怎么办"))
+    assert "persuaded" not in slots(normalize("我不想当党员了，能退出吗"))
+    assert "unqualified" in slots(normalize("民主评议被评了不合格会怎样"))
+    assert "unqualified" not in slots(normalize("优秀党员是怎么评出来的"))
+    assert "platform" in slots(normalize("手机App上怎么查我交的党费"))
+    assert "spending" in slots(normalize("党费可以用于慰问生病的老党员吗"))
+    assert "branch_side" in slots(normalize("支部应该怎么处理长期不交党费的党员"))
+    assert "branch_side" not in slots(normalize("我长期没交党费怎么办"))
+
+
 def test_the_story_slot_tells_sibling_entries_apart(docs):
     """A retiree's dues question: the retired entry names the retiree's slot, the employed
     one does not, and names one (在职) the question lacks."""
@@ -90,6 +128,19 @@ def test_the_story_slot_tells_sibling_entries_apart(docs):
     retired, employed = by_question["退休党员党费怎么交？"], by_question["在职党员每月交多少党费？"]
     assert retired[match] > employed[match]
     assert retired[extra] < employed[extra]
+
+
+def test_the_general_entry_is_flagged_when_its_special_sibling_names_the_story(docs):
+    """返聘: the special entry (工资和离退休费) names the rehired slot, so the general retiree
+    entry, which does not, carries ``slot_missing``; the special one does not."""
+    from dangjian.knowledge.retrieval.calibration import DOMAIN_FEATURES
+
+    engine = domain_fit.base_engine([d for d in docs if "党费" in d.question])
+    ids, feats, _ = engine.entry_features("我退休以后又被单位返聘了，党费按哪份钱交")
+    by_question = {engine._snap.docs[i].question: feats[n] for n, i in enumerate(ids)}
+    missing = DOMAIN_FEATURES.index("slot_missing")
+    assert by_question["退休党员党费怎么交？"][missing] == 1
+    assert by_question["同时有工资和离退休费的党员怎么交党费？"][missing] == 0
 
 
 def test_a_decision_fitted_on_a_toy_base_answers_what_it_knows_and_hands_off_the_rest(

@@ -143,6 +143,15 @@ def test_the_imported_tier_answers_only_when_sure_and_no_curated_entry_fits():
     assert not TieredEngine(_Fixed(nothing_fits), _Fixed(barely)).ask("q").confident
 
 
+def test_the_imported_tier_does_not_answer_with_a_stem_that_does_not_match():
+    """A stem far ahead of the other candidates makes its decision sure, but it is no answer
+    unless it asks what the question asks (去哪家医院看颈椎病好 vs a stem on 颈椎病 care)."""
+    nothing_fits = _answer(1, 0.1, 0.2, False)
+    ahead_but_unlike = _answer(2, 0.93, 0.14, True)
+    answer = TieredEngine(_Fixed(nothing_fits), _Fixed(ahead_but_unlike)).ask("q")
+    assert not answer.confident and answer.best.id == 1
+
+
 def test_make_demo_skips_a_missing_folder_and_saves_the_index(
     cast, folder, tmp_path, settings, capsys
 ):
