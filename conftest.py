@@ -5,6 +5,35 @@ import itertools
 import os
 
 import pytest
+from _pytest.nodeid import NodeId
+
+
+def pytest_itemcollected(item):
+    """Tests that share a module- or class-scoped fixture of ours run on one xdist worker
+    (``--dist loadgroup``, pyproject.toml): spread over both, each worker built the fixture
+    again — seeding the demo or growing the query-count world costs a minute. Transactional
+    tests stay spread: the group goes first, and they flush the cast other tests read.
+
+    xdist groups by an ``@group`` suffix of the node id, set from the ``xdist_group`` mark
+    through ``item._nodeid``, an attribute pytest 9 no longer reads (it keeps ``_id``), so
+    the suffix is set here, as each item is collected.
+    """
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None or not getattr(item.config.option, "loadgroup", False):  # an xdist worker
+        return
+    if {"transactional_db", "live_server"} & set(info.names_closure):
+        return
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return
+    for defs in info.name2fixturedefs.values():
+        if defs[-1].scope in ("module", "class") and _ours(defs[-1].func):
+            item._id = NodeId.parse(f"{item.nodeid}@{item.module.__name__}")
+            return
+
+
+def _ours(func) -> bool:
+    return func.__module__.split(".")[0] in ("dangjian", "tests", "conftest")
 
 
 def pytest_configure(config):

@@ -36,7 +36,7 @@ Member.objects.filter(pk=rest[-1].pk).delete()
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    site = Site(tmp_path_factory.mktemp("site"), VENDOR)
+    site = Site(tmp_path_factory.mktemp("site"), VENDOR, migrated=True)
     site.run("migrate", "--noinput")
     site.python(BUILD)
     yield site

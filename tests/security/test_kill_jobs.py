@@ -74,7 +74,7 @@ def _warnings(db) -> int:
 
 @pytest.fixture
 def site(tmp_path):
-    site = Site(tmp_path, "sqlite")
+    site = Site(tmp_path, "sqlite", migrated=True)
     site.python(SETUP)
     yield site
     site.close()

@@ -88,7 +88,7 @@ def _rows_done(db) -> int:
 
 @pytest.fixture
 def site(tmp_path):
-    site = Site(tmp_path, "sqlite")
+    site = Site(tmp_path, "sqlite", migrated=True)
     site.python(SETUP)  # migrate, then a tree down to one branch
     yield site
     site.close()

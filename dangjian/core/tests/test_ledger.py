@@ -511,7 +511,7 @@ def site(tmp_path):
 
     from tests.security.scratch import Site
 
-    scratch = Site(tmp_path, connection.vendor)
+    scratch = Site(tmp_path, connection.vendor, migrated=True)
     yield scratch
     scratch.close()
 

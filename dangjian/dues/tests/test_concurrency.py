@@ -65,7 +65,7 @@ def site(tmp_path):
 
     from tests.security.scratch import Site
 
-    scratch = Site(tmp_path, connection.vendor)
+    scratch = Site(tmp_path, connection.vendor, migrated=True)
     yield scratch
     scratch.close()
 
