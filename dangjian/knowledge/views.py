@@ -134,7 +134,16 @@ def _chat_context(request, conversation=None, form=None) -> dict:
         "categories": selectors.categories()[:12],
         "is_agent": bool(scope_paths(request.user, Perm.HANDLE_CONSULT)),  # the desk's staff
         "live_chat_url": _live_chat_url(conversation),
+        # The page's own address, with the conversation: a render answering a plain form
+        # POST (an error, the contact card) shows it, so a reload or 大字模式 keeps the
+        # conversation (base.html, site.js).
+        "here": _chat_address(conversation.pk if conversation else None),
     }
+
+
+def _chat_address(conversation_id: int | None) -> str:
+    base = reverse("knowledge:chat")
+    return f"{base}?c={conversation_id}" if conversation_id is not None else base
 
 
 def _live_chat_url(conversation) -> str:
@@ -168,9 +177,9 @@ def _after_turn(request, result):
         context["oob"] = True
         response = render(request, "knowledge/chat_turns.html", context)
         # The address keeps the conversation (a reload or 大字模式 returns to it).
-        response["HX-Replace-Url"] = f"{reverse('knowledge:chat')}?c={result.conversation.pk}"
+        response["HX-Replace-Url"] = _chat_address(result.conversation.pk)
         return vary_on_htmx(response)
-    return redirect(f"{reverse('knowledge:chat')}?c={result.conversation.pk}#latest")
+    return redirect(f"{_chat_address(result.conversation.pk)}#latest")
 
 
 @ratelimit("public", key=_public_key)
@@ -235,9 +244,7 @@ def chat_pick(request):
         result = bot.ask(user=request.user, conversation=conversation, entry=entry)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
-        return redirect(
-            reverse("knowledge:chat") + (f"?c={conversation.pk}" if conversation else "")
-        )
+        return redirect(_chat_address(conversation.pk if conversation else None))
     return _after_turn(request, result)
 
 
@@ -267,7 +274,7 @@ def chat_feedback(request, message_id):
             )
         return vary_on_htmx(HttpResponse(thanks))
     messages.success(request, MSG_THANKS)
-    return redirect(f"{reverse('knowledge:chat')}?c={message.conversation_id}#latest")
+    return redirect(f"{_chat_address(message.conversation_id)}#latest")
 
 
 # --- Knowledge base: search (members) and the editor's pages

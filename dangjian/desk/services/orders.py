@@ -246,12 +246,14 @@ def order_create(
     phone: str = "",
     conversation: Conversation | None = None,
     org: Organisation | None = None,
+    now: dt.datetime | None = None,
     ip: str | None = None,
 ) -> WorkOrder:
     """A new order, routed by category and the asker's organisation, timers started.
 
     ``org`` overrides the routing (an agent filing a call for a known office).
-    Hotline calls need a number; the public site needs a name and a number.
+    Hotline calls need a number; the public site needs a name and a number. ``now``:
+    when it was received, if earlier than its filing (a chat recorded as it ends).
     """
     asker = asker if getattr(asker, "is_authenticated", False) else None
     asker_org = asker_org or _asker_org(asker)
@@ -282,7 +284,12 @@ def order_create(
             raise PermissionDenied(MSG_NOT_AGENT)
         target = desk or target
     order.org = target
-    return cases.open_case(order, actor=acting_user, now=_now(), ip=ip)
+    received = now or _now()
+    cases.open_case(order, actor=acting_user, now=received, ip=ip)
+    if now is not None:  # created_at is set on insert; the statistics count from it
+        WorkOrder.objects.filter(pk=order.pk).update(created_at=received)
+        order.created_at = received
+    return order
 
 
 # An order an agent files from a call they took or a chat they held stays at their desk

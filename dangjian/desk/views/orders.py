@@ -613,6 +613,9 @@ def _my_context(order, user, **forms_) -> dict:
     moves = cases.allowed(order, user)
     return {
         "order": order,
+        # A refused rating or reopening is drawn at the form's address: the page names its
+        # own, so a reload or 大字模式 returns here (base.html, site.js).
+        "here": reverse("desk:my_order", args=[order.pk]),
         "rate_form": forms_.get("rate_form") or RateForm(),
         "reopen_form": forms_.get("reopen_form") or ReopenForm(),
         "can_rate": "rate" in moves,
