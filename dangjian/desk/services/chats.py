@@ -7,6 +7,7 @@ re-exported by ``services.orders``, which the views and the API import.
 """
 
 import datetime as dt
+import re
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -39,7 +40,6 @@ from dangjian.desk.models import (
 )
 from dangjian.desk.services.workflow import MSG_REPLY_LONG, MSG_REPLY_SHORT, REPLY_MAX, REPLY_MIN
 from dangjian.desk.services.workflow import clean_text as _clean_text
-from dangjian.knowledge import selectors as kb_selectors
 from dangjian.knowledge.models import Message, MessageRole
 from dangjian.knowledge.services import bot as bot_services
 from dangjian.orgs.models import Organisation
@@ -370,7 +370,7 @@ def chat_close(
             chat.work_order = order_create(
                 acting_user=_actor(acting_user),
                 source=OrderSource.CHAT,
-                summary=kb_selectors.last_question(conversation)[:SUMMARY_MAX],
+                summary=asked_question(conversation)[:SUMMARY_MAX],
                 asker=conversation.user,
                 asker_org=conversation.org,
                 conversation=conversation,
@@ -395,6 +395,20 @@ def chat_close(
     return chat
 
 
+MSG_NO_QUESTION = "转人工咨询"
+_PUNCTUATION = re.compile(r"[\W_]+")
+
+
+def asked_question(conversation) -> str:
+    """What the asker last asked, for an order's summary: their 转人工 or 都不是 (typed or
+    clicked) is not the question."""
+    texts = conversation.messages.filter(role=MessageRole.USER).order_by("-id")
+    for text in texts.values_list("text", flat=True)[:50]:
+        if _PUNCTUATION.sub(" ", text).strip() not in bot_services.HANDOFF_WORDS:
+            return text
+    return MSG_NO_QUESTION
+
+
 def _record_answered(chat: ChatSession, *, ip: str | None) -> WorkOrder:
     """A chat an agent held, ended with nothing left open, is kept as a work order answered
     in the chat — as a call answered on the phone is (``hotline_log``): received when the
@@ -407,7 +421,7 @@ def _record_answered(chat: ChatSession, *, ip: str | None) -> WorkOrder:
     order = order_create(
         acting_user=agent,
         source=OrderSource.CHAT,
-        summary=kb_selectors.last_question(conversation)[:SUMMARY_MAX],
+        summary=asked_question(conversation)[:SUMMARY_MAX],
         asker=conversation.user,
         asker_org=conversation.org,
         conversation=conversation,

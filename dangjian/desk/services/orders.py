@@ -39,6 +39,7 @@ from dangjian.desk.services.chats import (  # noqa: F401 — public names of ser
     CHAT_OPEN,
     MSG_NOT_AGENT,
     PRESENCE_SECONDS,
+    asked_question,
     canned_create,
     chat_close,
     chat_open,
@@ -79,7 +80,6 @@ from dangjian.desk.services.workflow import clean_text as _clean_text
 from dangjian.desk.services.workflow import one_line as _one_line
 from dangjian.desk.warnings import CONSULTATION_OVERDUE
 from dangjian.knowledge import handoff as kb_handoff
-from dangjian.knowledge import selectors as kb_selectors
 from dangjian.knowledge.models import Conversation
 from dangjian.knowledge.services import kb as kb_services
 from dangjian.orgs import tree
@@ -323,7 +323,7 @@ def handoff(
     return order_create(
         acting_user=acting_user,
         source=source,
-        summary=kb_selectors.last_question(conversation)[:SUMMARY_MAX],
+        summary=asked_question(conversation)[:SUMMARY_MAX],
         category=rules.known_category(category),
         asker=asker,
         asker_org=asker_org,

@@ -44,13 +44,23 @@ RATING_LABELS = dict(chats.CHAT_RATINGS)
 # --- Live chats (asker and agent; a visitor by the conversation kept in their session)
 
 
+MSG_PICK_AGENT = "请选择要转给的坐席"
+
+
 class TransferForm(forms.Form):
-    to_agent = forms.TypedChoiceField(label="转给坐席", coerce=int)
+    """The agents to pick from are those free when the page was drawn; one who went offline
+    or filled up since is refused by the service, which says so (not "invalid choice")."""
+
+    to_agent = forms.IntegerField(
+        label="转给坐席",
+        widget=forms.Select,
+        error_messages={"required": MSG_PICK_AGENT, "invalid": MSG_PICK_AGENT},
+    )
     note = _text("转接说明（仅坐席可见）", chats.TRANSFER_NOTE_MAX, rows=2)
 
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_agent"].choices = [(u.pk, str(u)) for u in targets]
+        self.fields["to_agent"].widget.choices = [(u.pk, str(u)) for u in targets]
 
 
 def _chat(request, pk):
