@@ -60,10 +60,15 @@ def _public_key(request):
 # --- Forms
 
 
+MSG_ASK_EMPTY = "请输入您的问题"
+MSG_ASK_LONG = f"问题不能超过{bot.ASK_MAX}个字，请精简后再问"
+
+
 class AskForm(forms.Form):
     question = forms.CharField(
         label="您的问题",
         max_length=bot.ASK_MAX,
+        error_messages={"required": MSG_ASK_EMPTY, "max_length": MSG_ASK_LONG},
         widget=forms.TextInput(
             attrs={"placeholder": "例如：组织关系怎么转接？", "autocomplete": "off"}
         ),
@@ -202,6 +207,8 @@ def chat(request):
             apply_errors(form, exc)
         else:
             return _after_turn(request, result)
+    if form.errors and is_htmx(request):  # the reason, shown where the answer would be
+        return render(request, "knowledge/chat_error.html", {"form": form}, status=422)
     status = 422 if form.errors else 200
     return render(
         request, "knowledge/chat.html", _chat_context(request, conversation, form), status=status

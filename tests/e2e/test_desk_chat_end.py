@@ -58,6 +58,9 @@ def test_the_member_rates_the_chat_the_agent_ended(browser, phone, live_server, 
     member = phone
     chat = _member_in_chat(member, live_server, e2e_cast)
     desk.goto(f"{live_server.url}/consult/live/{chat.pk}/")
+    desk.get_by_label("消息").fill("  ")
+    desk.get_by_role("button", name="发送").click()
+    expect(desk.locator("#chat-log .error")).to_have_text("请输入内容（不超过1000个字）")
     desk.get_by_label("消息").fill(ANSWER)
     desk.get_by_role("button", name="发送").click()
     expect(member.get_by_text(ANSWER)).to_be_visible()
@@ -139,6 +142,10 @@ def test_a_visitors_refused_contact_card_keeps_the_conversation(
     monkeypatch.setattr(index, "live", lambda: type("Live", (), {"get": lambda self: engine})())
     visitor = phone
     visitor.goto(f"{live_server.url}/consult/chat/")
+    visitor.get_by_label("您的问题").fill("   ")  # spaces pass the browser's check
+    visitor.get_by_role("button", name="提问").click()
+    expect(visitor.locator("#turns").get_by_text("请输入您的问题")).to_be_visible()
+    expect(visitor.locator("#htmx-error")).to_have_count(0)  # not "操作失败"
     visitor.get_by_label("您的问题").fill("社区食堂几点开门")
     visitor.get_by_role("button", name="提问").click()  # nobody online: a work order
     expect(visitor.get_by_label("手机号码（答复后短信通知您）")).to_be_visible()

@@ -243,3 +243,18 @@ def test_a_visitor_ending_a_chat_answered_there_is_not_asked_for_contact(cast, s
     assert chat.work_order.status == OrderStatus.ANSWERED and chat.work_order.asker is None
     order = chats.chat_rate(acting_user=visitor, chat=chat, rating=5, session_ids=[conversation.pk])
     assert order.status == "closed"
+
+
+def test_the_order_is_summarised_by_the_question_not_the_request_for_a_person(cast, staff):
+    from dangjian.knowledge.models import Message
+
+    member, agent = cast.user["member"], staff["k1_agent"]
+    chats.presence_set(user=agent, online=True)
+    conversation = ask_unknown(member, "转正要交啥材料")
+    Message.objects.create(conversation=conversation, role="user", text="都不是，转人工")
+    chat = services.handoff(conversation, member)
+    chats.chat_close(acting_user=agent, chat=chat)  # the agent said nothing
+    chat.refresh_from_db()
+    assert chat.work_order.summary == "转正要交啥材料"
+    assert chat.work_order.reply == chats.MSG_CHAT_NO_REPLY  # rated all the same
+    assert chats.asked_question(ask_unknown(member, "转人工")) == chats.MSG_NO_QUESTION

@@ -55,3 +55,12 @@ def test_the_visitors_contact_card_render_keeps_the_conversation(client, cast, m
 def test_a_fresh_page_names_the_plain_address(client, cast):
     body = client.get("/consult/chat/").content.decode()
     assert _names(body, "/consult/chat/")
+
+
+def test_a_refused_htmx_question_says_why_in_chinese(client, cast):
+    refused = client.post("/consult/chat/", {"question": "   "}, HTTP_HX_REQUEST="true")
+    body = refused.content.decode()
+    assert refused.status_code == 422 and "请输入您的问题" in body
+    assert "<html" not in body  # a fragment for the conversation, not a whole page
+    long = client.post("/consult/chat/", {"question": "问" * 501}, HTTP_HX_REQUEST="true")
+    assert long.status_code == 422 and "问题不能超过500个字" in long.content.decode()

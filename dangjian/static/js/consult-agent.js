@@ -49,9 +49,18 @@
     });
     scrollDown();
   });
+  // A refused turn (422: empty, too long, the chat has ended) says why in the log.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var form = event.detail.requestConfig && event.detail.requestConfig.elt;  // elt: the log
+    if (form && form.classList.contains("chat-form") && event.detail.xhr.status === 422) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;
-    if (form.classList && form.classList.contains("chat-form") && event.detail.successful) {
+    var sent = event.detail.xhr && event.detail.xhr.status < 300;
+    if (form.classList && form.classList.contains("chat-form") && sent) {
       form.reset();
       var box = form.querySelector("textarea");
       if (box) box.focus();

@@ -19,6 +19,7 @@
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
     if (status === 403) notify("您没有权限执行此操作。");
     else if (status === 404) notify("未找到，或不在您的查看范围内。");
+    else if (status === 429) notify("操作过于频繁，请稍后再试。");
     else notify("操作失败，请稍后再试。");
   });
   document.addEventListener("htmx:sendError", function () {
