@@ -208,11 +208,17 @@ def chat(request):
         else:
             return _after_turn(request, result)
     if form.errors and is_htmx(request):  # the reason, shown where the answer would be
-        return render(request, "knowledge/chat_error.html", {"form": form}, status=422)
+        return _refused(request, [e for errors in form.errors.values() for e in errors])
     status = 422 if form.errors else 200
     return render(
         request, "knowledge/chat.html", _chat_context(request, conversation, form), status=status
     )
+
+
+def _refused(request, errors) -> HttpResponse:
+    """A refused turn drawn into the conversation (htmx appends it where the answer would
+    be), not a whole page nested in the log nor a generic failure notice at the top."""
+    return render(request, "knowledge/chat_error.html", {"errors": errors}, status=422)
 
 
 def _contact(request, conversation):
@@ -249,7 +255,9 @@ def chat_pick(request):
         raise Http404("未找到") from None
     try:
         result = bot.ask(user=request.user, conversation=conversation, entry=entry)
-    except ValidationError as exc:
+    except ValidationError as exc:  # the entry was retired since it was offered
+        if is_htmx(request):
+            return _refused(request, exc.messages)
         messages.error(request, "；".join(exc.messages))
         return redirect(_chat_address(conversation.pk if conversation else None))
     return _after_turn(request, result)

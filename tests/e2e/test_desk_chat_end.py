@@ -161,3 +161,29 @@ def test_a_visitors_refused_contact_card_keeps_the_conversation(
     visitor.get_by_role("button", name="大字模式").click()
     expect(visitor).to_have_url(address)
     expect(visitor.get_by_text("社区食堂几点开门")).to_be_visible()
+
+
+def test_a_visitor_over_the_rate_is_told_in_the_conversation(
+    phone, live_server, e2e_cast, monkeypatch, settings
+):
+    """A visitor asking faster than the public rate sees 提问过于频繁 as a turn where the
+    answer would be (the 429 page is not swapped into the log, nor 操作失败 shown at the
+    top of the page, off-screen on a phone), and the question stays in the box."""
+    from dangjian.knowledge import index
+    from dangjian.knowledge.tests.kb_helpers import ScriptedEngine, make_base
+
+    entry = make_base(e2e_cast.org["P"])[0]
+    engine = ScriptedEngine([(entry, 0.9)], confidence=0.9)
+    monkeypatch.setattr(index, "live", lambda: type("Live", (), {"get": lambda self: engine})())
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "public": (1, 60)}
+    visitor = phone
+    visitor.goto(f"{live_server.url}/consult/chat/")
+    for _ in range(2):  # the second is over a rate of one a minute
+        visitor.get_by_label("您的问题").fill("党费怎么交")
+        visitor.get_by_role("button", name="提问").click()
+        visitor.wait_for_load_state("networkidle")
+    expect(visitor.locator("#turns .turn-error")).to_contain_text("提问过于频繁，请 ")
+    expect(visitor.locator("#turns .turn-error")).to_be_in_viewport()
+    expect(visitor.locator("#htmx-error")).to_have_count(0)
+    expect(visitor.locator("#turns h1")).to_have_count(0)  # no page nested in the log
+    expect(visitor.get_by_label("您的问题")).to_have_value("党费怎么交")

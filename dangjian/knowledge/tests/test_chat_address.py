@@ -64,3 +64,24 @@ def test_a_refused_htmx_question_says_why_in_chinese(client, cast):
     assert "<html" not in body  # a fragment for the conversation, not a whole page
     long = client.post("/consult/chat/", {"question": "问" * 501}, HTTP_HX_REQUEST="true")
     assert long.status_code == 422 and "问题不能超过500个字" in long.content.decode()
+
+
+def test_a_candidate_no_longer_valid_says_so_in_the_conversation(client, cast, monkeypatch):
+    """An entry offered as 您是不是想问 and expired before the click: htmx gets the reason
+    as a turn, not the whole bot page (a redirect htmx would follow) nested in the log."""
+    import datetime as dt
+
+    from dangjian.knowledge.models import Entry
+    from dangjian.knowledge.services.bot import MSG_NOT_ANSWERABLE
+
+    _scripted(cast, monkeypatch)
+    client.post("/consult/chat/", {"question": UNKNOWN})
+    conversation = Conversation.objects.get()
+    entry = Entry.objects.order_by("pk").first()
+    Entry.objects.filter(pk=entry.pk).update(valid_until=dt.date(2000, 1, 1))
+    picked = client.post(
+        "/consult/chat/pick/", {"c": conversation.pk, "entry": entry.pk}, HTTP_HX_REQUEST="true"
+    )
+    body = picked.content.decode()
+    assert picked.status_code == 422 and MSG_NOT_ANSWERABLE in body
+    assert "<html" not in body and 'role="alert"' in body

@@ -49,12 +49,26 @@
     });
     scrollDown();
   });
-  // A refused turn (422: empty, too long, the chat has ended) says why in the log.
+  // A refused turn (422: empty, too long, the chat has ended) says why in the log; so does
+  // a rate limit (429: its page is not a turn, so the log gets a line instead). The text
+  // typed stays in the box to send again.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var form = event.detail.requestConfig && event.detail.requestConfig.elt;  // elt: the log
-    if (form && form.classList.contains("chat-form") && event.detail.xhr.status === 422) {
+    if (!form || !form.classList.contains("chat-form")) return;
+    var status = event.detail.xhr.status;
+    if (status === 422) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
+    } else if (status === 429) {
+      event.detail.shouldSwap = false;
+      event.detail.isError = false;
+      var wait = event.detail.xhr.getResponseHeader("Retry-After");
+      var item = document.createElement("li");
+      item.className = "error";
+      item.setAttribute("role", "alert");
+      item.textContent = "发送过于频繁，请" + (wait ? " " + wait + " 秒" : "稍等") + "后再发。";
+      event.detail.target.appendChild(item);
+      scrollDown();
     }
   });
   document.addEventListener("htmx:afterRequest", function (event) {
