@@ -187,3 +187,36 @@ def test_a_visitor_over_the_rate_is_told_in_the_conversation(
     expect(visitor.locator("#htmx-error")).to_have_count(0)
     expect(visitor.locator("#turns h1")).to_have_count(0)  # no page nested in the log
     expect(visitor.get_by_label("您的问题")).to_have_value("党费怎么交")
+
+
+def test_the_agent_answers_a_chat_from_the_knowledge_base_beside_it(
+    browser, phone, live_server, e2e_cast, monkeypatch
+):
+    """At 1440 px the knowledge base sits beside the chat, already searched for what the
+    asker asked; 插入答复 puts the entry's answer into the chat box (not a console reply
+    box the page does not have), and the agent sends it."""
+    from dangjian.knowledge import index
+    from dangjian.knowledge.tests.kb_helpers import ScriptedEngine, make_base
+
+    dues = make_base(e2e_cast.org["P"])[1]
+    engine = ScriptedEngine([(dues, 0.4)], confidence=0.4)
+    monkeypatch.setattr(index, "live", lambda: type("Live", (), {"get": lambda self: engine})())
+    desk = _desk(browser, live_server, "agent")
+    chat = _member_in_chat(phone, live_server, e2e_cast)
+    desk.goto(f"{live_server.url}/consult/live/{chat.pk}/")
+    search = desk.get_by_label("知识库检索")
+    expect(search).to_have_value(QUESTION)  # the asker's question, not their 转人工
+    hit = desk.locator("#kb-hits details").filter(has_text=dues.question)
+    chat_box = desk.locator(".chat-box").bounding_box()
+    aside = desk.locator(".chat-kb").bounding_box()
+    assert aside["x"] >= chat_box["x"] + chat_box["width"]  # beside, not below
+    assert aside["y"] < chat_box["y"] + chat_box["height"]
+    hit.locator("summary").click()
+    hit.get_by_role("button", name="插入答复").click()
+    expect(desk.get_by_label("消息")).to_have_value(dues.answer)
+    _shoot(desk, "live-chat-agent-kb")
+    desk.get_by_role("button", name="发送").click()
+    expect(
+        phone.locator("#chat-log").get_by_text("月工资收入（税后）3000元以下", exact=False)
+    ).to_be_visible()
+    desk.context.close()

@@ -91,6 +91,11 @@ def _chat_context(request, chat, side, **extra) -> dict:
         "rate_form": extra.pop("rate_form", None) or ChatRateForm(),
         "rating_label": _rating_label(chat) if side == "asker" else "",
     }
+    if side == "agent" and chat.status != "closed":
+        # The knowledge base beside the chat, searched for what the asker asked: the
+        # agent answers from the base as the console's reply box does.
+        asked = chats.asked_question(chat.conversation)
+        context["kb_query"] = "" if asked == chats.MSG_NO_QUESTION else asked
     drawn = extra.get("controls", True)  # a poll re-draws the controls only on a change
     if drawn and side == "agent" and chat.status == "active":
         context["canned"] = selectors.canned_replies(request.user)  # 常用答复 into the box

@@ -18,7 +18,10 @@
   });
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-insert-reply]");
-    if (button) insert(button.getAttribute("data-insert-reply"));
+    if (!button) return;
+    // Beside a live chat the answer goes into the chat box, in the console the reply box.
+    var pane = button.closest("[data-insert-target]");
+    insert(button.getAttribute("data-insert-reply"), pane && pane.getAttribute("data-insert-target"));
   });
   // Live chat: poll only for turns after the last one shown, telling the server the state
   // the controls were drawn for (it re-sends them when the state changed).
