@@ -32,3 +32,18 @@ def test_an_ended_chat_has_no_pane(client, cast, staff, login):
     chat = _held(cast, staff, text=QUESTION)
     chats.chat_close(acting_user=staff["k1_agent"], chat=chat)
     assert 'id="kb-q"' not in _page(client, login, staff["k1_agent"], chat)
+
+
+def test_the_bots_answers_in_the_chat_log_are_rendered_not_raw_markdown(client, cast, staff, login):
+    from dangjian.knowledge.models import Message
+
+    chat = _held(cast, staff, text=QUESTION)
+    conversation = chat.conversation
+    Message.objects.create(
+        conversation=conversation, role="bot", confident=True, text="- 在职党员\n- **离退休**党员"
+    )
+    Message.objects.create(conversation=conversation, role="user", text="- 我打的 **星号**\n<b>")
+    for user in (staff["k1_agent"], cast.user["member"]):
+        body = _page(client, login, user, chat)
+        assert "<li>在职党员</li>" in body and "<strong>离退休</strong>" in body
+        assert "- 我打的 **星号**<br>&lt;b&gt;" in body  # what a person typed stays text
