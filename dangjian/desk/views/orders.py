@@ -707,7 +707,13 @@ def order_stats(request):
     org, error, figures = _stats_request(request)
     data = stats.payload(figures)
     applied = {"org": org.pk, "since": data["since"], "until": data["until"]}
+    shown = (data["since"], data["until"])
+    periods = [
+        (label, urlencode({"org": org.pk, "since": since, "until": until}), shown == (since, until))
+        for label, since, until in stats.quick_periods(timezone.localdate())
+    ]
     context = {
+        "periods": periods,
         "form": StatsForm(initial=applied),  # the fields show the range applied
         "figures": data,
         "summary": stats.summary_rows(figures),
