@@ -29,3 +29,16 @@ def message_html(message) -> str:
 
     answered = message.role == "bot" and (message.entry_id or message.confident)
     return answer_html(message.text) if answered else linebreaksbr(message.text, autoescape=True)
+
+
+@register.filter
+def rating_text(order) -> str:
+    """An order's rating as its asker gave it: 满意/基本满意/不满意 at the end of a live chat
+    (stored as 5/3/2 for the satisfaction figure), N 分 on the order's own page."""
+    from dangjian.desk.services.chats import CHAT_RATINGS
+
+    if order.rating is None:
+        return ""
+    if order.source == "chat":
+        return dict(CHAT_RATINGS).get(order.rating, f"{order.rating} 分")
+    return f"{order.rating} 分"
