@@ -255,7 +255,7 @@ def chat_pick(request):
         raise Http404("未找到") from None
     try:
         result = bot.ask(user=request.user, conversation=conversation, entry=entry)
-    except ValidationError as exc:  # the entry was retired since it was offered
+    except ValidationError as exc:  # the entry expired since it was offered
         if is_htmx(request):
             return _refused(request, exc.messages)
         messages.error(request, "；".join(exc.messages))

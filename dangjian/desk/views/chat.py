@@ -91,9 +91,10 @@ def _chat_context(request, chat, side, **extra) -> dict:
         "rate_form": extra.pop("rate_form", None) or ChatRateForm(),
         "rating_label": _rating_label(chat) if side == "asker" else "",
     }
-    if side == "agent" and chat.status != "closed":
+    if side == "agent" and chat.status != "closed" and not extra.get("oob"):
         # The knowledge base beside the chat, searched for what the asker asked: the
-        # agent answers from the base as the console's reply box does.
+        # agent answers from the base as the console's reply box does (the page, not
+        # the 2-second poll, which leaves the pane alone).
         asked = chats.asked_question(chat.conversation)
         context["kb_query"] = "" if asked == chats.MSG_NO_QUESTION else asked
     drawn = extra.get("controls", True)  # a poll re-draws the controls only on a change
