@@ -289,3 +289,6 @@ def test_the_stats_page_offers_the_periods_and_marks_the_one_shown(client, cast,
     html = html.decode()
     assert f'href="?org={org}&amp;since={today}&amp;until={today}" aria-current="true">今日' in html
     assert html.count('aria-current="true"') == 1 and ">上月</a>" in html
+    week = (timezone.localdate() - dt.timedelta(days=6)).isoformat()
+    html = client.get("/consult/stats/", {"org": org, "since": week, "until": today}).content
+    assert html.decode().count('aria-current="true"') == 1  # on the 7th 本月 is the same

@@ -707,10 +707,13 @@ def order_stats(request):
     org, error, figures = _stats_request(request)
     data = stats.payload(figures)
     applied = {"org": org.pk, "since": data["since"], "until": data["until"]}
+    quick = stats.quick_periods(timezone.localdate())
+    ranges = [(since, until) for _, since, until in quick]
     shown = (data["since"], data["until"])
+    current = ranges.index(shown) if shown in ranges else None  # 近7天 may be 本月 too
     periods = [
-        (label, urlencode({"org": org.pk, "since": since, "until": until}), shown == (since, until))
-        for label, since, until in stats.quick_periods(timezone.localdate())
+        (label, urlencode({"org": org.pk, "since": since, "until": until}), n == current)
+        for n, (label, since, until) in enumerate(quick)
     ]
     context = {
         "periods": periods,
