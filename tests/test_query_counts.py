@@ -303,7 +303,7 @@ NOT_LIST_PAGES = {
         "desk:order_publish", "desk:order_to_kb", "desk:coordination_answer",
         "desk:live_chat_send", "desk:live_chat_close", "desk:message_new",
         "desk:live_chat_typing", "desk:live_chat_transfer", "desk:live_chat_transfer_accept",
-        "desk:live_chat_transfer_decline", "desk:public_lookup",
+        "desk:live_chat_transfer_decline", "desk:live_chat_rate", "desk:public_lookup",
         "desk:my_order_rate", "desk:my_order_reopen", "desk:public_ask",
         "desk:office_new", "desk:office_edit", "desk:order_reroute", "desk:order_merge",
         "desk:canned_new", "desk:canned_edit", "desk:canned_delete",

@@ -289,6 +289,8 @@ class ChatStateOut(Schema):
     transfer_to_id: int | None
     transfer_note: str | None
     work_order_id: int | None
+    can_rate: bool
+    rating: int | None
 
 
 class ChatTransferIn(InSchema):
@@ -591,6 +593,8 @@ def _chat_state(request, chat) -> dict:
         "transfer_to_id": chat.transfer_to_id,
         "transfer_note": chat.transfer_note if staff else None,
         "work_order_id": chat.work_order_id,
+        "can_rate": request.user.pk == chat.asker_id and chats.can_rate(chat),
+        "rating": chat.work_order.rating if chat.work_order_id else None,
     }
 
 
@@ -638,6 +642,25 @@ def chat_close(request, chat_id: Id, payload: ChatCloseIn):
     return services.chat_close(
         acting_user=request.user, chat=chat, to_order=payload.to_order, ip=client_ip(request)
     )
+
+
+@router.post(
+    "/chats/{chat_id}/rate",
+    response=ChatStateOut,
+    summary="评价在线会话（提问人，会话结束后一次；5 满意、3 基本满意、2 不满意）",
+)
+def chat_rate(request, chat_id: Id, payload: RateIn):
+    from dangjian.desk.services import chats
+
+    chat = selectors.chat_get(request.user, chat_id)
+    chats.chat_rate(
+        acting_user=request.user,
+        chat=chat,
+        rating=payload.rating,
+        comment=payload.comment,
+        ip=client_ip(request),
+    )
+    return _chat_state(request, selectors.chat_get(request.user, chat_id))
 
 
 @router.post(

@@ -446,7 +446,7 @@ def chat_get(user, chat_id, *, session_ids=()) -> ChatSession:
             conversation__user__isnull=True,
             conversation_id__in=list(session_ids),
         )
-    return scope.get_or_404(chats.select_related("agent", "conversation"), pk=chat_id)
+    return scope.get_or_404(chats.select_related("agent", "conversation", "work_order"), pk=chat_id)
 
 
 def active_chats(user) -> QuerySet[ChatSession]:

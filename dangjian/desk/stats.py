@@ -57,6 +57,20 @@ def period(since: dt.date | None, until: dt.date | None) -> tuple[dt.datetime, d
     return start, end
 
 
+def quick_periods(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """The periods a hotline centre reports on (the day's shift, the week, the month's and
+    the year's report), one click each instead of two dates typed."""
+    month = today.replace(day=1)
+    last_month_end = month - dt.timedelta(days=1)
+    return [
+        ("今日", today, today),
+        ("近7天", today - dt.timedelta(days=6), today),
+        ("本月", month, today),
+        ("上月", last_month_end.replace(day=1), last_month_end),
+        ("本年", today.replace(month=1, day=1), today),
+    ]
+
+
 def rate(part: int, whole: int) -> float | None:
     """A share with 4 decimals (0.96 is 96%); None when there is nothing to divide."""
     return round(part / whole, 4) if whole else None

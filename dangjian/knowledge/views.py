@@ -60,10 +60,15 @@ def _public_key(request):
 # --- Forms
 
 
+MSG_ASK_EMPTY = "请输入您的问题"
+MSG_ASK_LONG = f"问题不能超过{bot.ASK_MAX}个字，请精简后再问"
+
+
 class AskForm(forms.Form):
     question = forms.CharField(
         label="您的问题",
         max_length=bot.ASK_MAX,
+        error_messages={"required": MSG_ASK_EMPTY, "max_length": MSG_ASK_LONG},
         widget=forms.TextInput(
             attrs={"placeholder": "例如：组织关系怎么转接？", "autocomplete": "off"}
         ),
@@ -134,7 +139,16 @@ def _chat_context(request, conversation=None, form=None) -> dict:
         "categories": selectors.categories()[:12],
         "is_agent": bool(scope_paths(request.user, Perm.HANDLE_CONSULT)),  # the desk's staff
         "live_chat_url": _live_chat_url(conversation),
+        # The page's own address, with the conversation: a render answering a plain form
+        # POST (an error, the contact card) shows it, so a reload or 大字模式 keeps the
+        # conversation (base.html, site.js).
+        "here": _chat_address(conversation.pk if conversation else None),
     }
+
+
+def _chat_address(conversation_id: int | None) -> str:
+    base = reverse("knowledge:chat")
+    return f"{base}?c={conversation_id}" if conversation_id is not None else base
 
 
 def _live_chat_url(conversation) -> str:
@@ -168,9 +182,9 @@ def _after_turn(request, result):
         context["oob"] = True
         response = render(request, "knowledge/chat_turns.html", context)
         # The address keeps the conversation (a reload or 大字模式 returns to it).
-        response["HX-Replace-Url"] = f"{reverse('knowledge:chat')}?c={result.conversation.pk}"
+        response["HX-Replace-Url"] = _chat_address(result.conversation.pk)
         return vary_on_htmx(response)
-    return redirect(f"{reverse('knowledge:chat')}?c={result.conversation.pk}#latest")
+    return redirect(f"{_chat_address(result.conversation.pk)}#latest")
 
 
 @ratelimit("public", key=_public_key)
@@ -193,10 +207,18 @@ def chat(request):
             apply_errors(form, exc)
         else:
             return _after_turn(request, result)
+    if form.errors and is_htmx(request):  # the reason, shown where the answer would be
+        return _refused(request, [e for errors in form.errors.values() for e in errors])
     status = 422 if form.errors else 200
     return render(
         request, "knowledge/chat.html", _chat_context(request, conversation, form), status=status
     )
+
+
+def _refused(request, errors) -> HttpResponse:
+    """A refused turn drawn into the conversation (htmx appends it where the answer would
+    be), not a whole page nested in the log nor a generic failure notice at the top."""
+    return render(request, "knowledge/chat_error.html", {"errors": errors}, status=422)
 
 
 def _contact(request, conversation):
@@ -233,11 +255,11 @@ def chat_pick(request):
         raise Http404("未找到") from None
     try:
         result = bot.ask(user=request.user, conversation=conversation, entry=entry)
-    except ValidationError as exc:
+    except ValidationError as exc:  # the entry expired since it was offered
+        if is_htmx(request):
+            return _refused(request, exc.messages)
         messages.error(request, "；".join(exc.messages))
-        return redirect(
-            reverse("knowledge:chat") + (f"?c={conversation.pk}" if conversation else "")
-        )
+        return redirect(_chat_address(conversation.pk if conversation else None))
     return _after_turn(request, result)
 
 
@@ -267,7 +289,7 @@ def chat_feedback(request, message_id):
             )
         return vary_on_htmx(HttpResponse(thanks))
     messages.success(request, MSG_THANKS)
-    return redirect(f"{reverse('knowledge:chat')}?c={message.conversation_id}#latest")
+    return redirect(f"{_chat_address(message.conversation_id)}#latest")
 
 
 # --- Knowledge base: search (members) and the editor's pages

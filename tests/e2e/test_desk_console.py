@@ -104,6 +104,12 @@ def test_console_shift(browser, live_server, e2e_cast):
     # Two columns: the queue on the left, the case (here the call form, waiting with the
     # cursor in its first field) on the right.
     expect(page.locator("#id_phone")).to_be_focused()
+    page.keyboard.press("j")  # the empty number field lets the keys work at once
+    expect(page.locator("#case-pane h2")).to_have_text("转正材料要交哪些（已超时）")
+    page.goto(f"{base}/consult/console/")
+    page.keyboard.type("0871")  # a number typed straight in when a call comes
+    expect(page.locator("#id_phone")).to_have_value("0871")
+    page.locator("#id_phone").fill("")
     queue, pane = _box(page, ".console-queue"), _box(page, "#case-pane")
     assert queue["x"] + queue["width"] <= pane["x"] and abs(queue["y"] - pane["y"]) < 5
     titles = page.locator(".queue-item .queue-summary")

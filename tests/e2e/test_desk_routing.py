@@ -134,3 +134,29 @@ def test_agent_reroutes_and_consults_an_office_whose_liaison_answers(
     assert Notification.objects.filter(user=handler, kind="consult.rerouted").exists()
     context.close()
     assert WorkOrder.objects.count() == 2
+
+
+def test_agent_merges_a_duplicate_and_stays_with_the_kept_order(browser, live_server, e2e_cast):
+    """并入本工单 asks first (the duplicate is closed), then the agent is back on the order
+    they were handling, the duplicate listed as merged into it."""
+    _people(e2e_cast)
+    order = _ask(e2e_cast, QUESTION, "党费")
+    duplicate = _ask(e2e_cast, "退休了党费怎么算基数", "党费")
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    desk = context.new_page()
+    desk.set_default_timeout(10_000)
+    sign_in(desk, live_server.url, "p_agent", f"/consult/orders/{order.pk}/")
+    asked = []
+    desk.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    merge = desk.locator("#merge li").filter(has_text=duplicate.number)
+    merge.get_by_role("button", name="并入本工单").click()
+    expect(desk.locator("#merge li").filter(has_text=duplicate.number)).to_be_visible()
+    assert asked and duplicate.number in asked[0]  # refused at the question: nothing merged
+    assert WorkOrder.objects.get(pk=duplicate.pk).merged_into is None
+    desk.once("dialog", lambda dialog: dialog.accept())
+    merge.get_by_role("button", name="并入本工单").click()
+    expect(desk.get_by_text(f"已合并至工单 {order.number}")).to_be_visible()
+    expect(desk).to_have_url(re.compile(rf"/consult/orders/{order.pk}/$"))
+    kept = desk.locator("section").filter(has_text="已并入的重复工单")
+    expect(kept.get_by_role("link", name=duplicate.number)).to_be_visible()
+    context.close()

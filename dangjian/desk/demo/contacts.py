@@ -231,10 +231,11 @@ def _chat(desk: Desk, when: dt.datetime, rng: random.Random) -> None:
     ChatSession.objects.filter(pk=chat.pk).update(
         created_at=when, updated_at=closed, closed_at=closed
     )
-    if chat.work_order_id:  # what the agent promised to check comes back as a work order
+    if chat.work_order_id:
         order = chat.work_order
         _backdate_order(order, closed, restarted=True)
-        _lifecycle(desk, order, rng, reply=reply)
+        if order.is_open:  # what the agent promised to check comes back as a work order
+            _lifecycle(desk, order, rng, reply=reply)  # (else: answered in the chat)
 
 
 def _priority(rng: random.Random) -> str:

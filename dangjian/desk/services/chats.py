@@ -7,13 +7,14 @@ re-exported by ``services.orders``, which the views and the API import.
 """
 
 import datetime as dt
+import re
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.core import audit, cases
 from dangjian.core.errors import raise_if
 from dangjian.core.scope import (
     ALL,
@@ -27,10 +28,18 @@ from dangjian.core.scope import (
 )
 from dangjian.core.services import check_editable, model_update
 from dangjian.core.text import name_or_error, one_line
-from dangjian.desk.models import AgentPresence, CannedReply, ChatSession, ChatStatus, OrderSource
+from dangjian.desk.models import (
+    OPEN_STATUSES,
+    AgentPresence,
+    CannedReply,
+    ChatSession,
+    ChatStatus,
+    OrderSource,
+    OrderStatus,
+    WorkOrder,
+)
 from dangjian.desk.services.workflow import MSG_REPLY_LONG, MSG_REPLY_SHORT, REPLY_MAX, REPLY_MIN
 from dangjian.desk.services.workflow import clean_text as _clean_text
-from dangjian.knowledge import selectors as kb_selectors
 from dangjian.knowledge.models import Message, MessageRole
 from dangjian.knowledge.services import bot as bot_services
 from dangjian.orgs.models import Organisation
@@ -58,6 +67,17 @@ MSG_TRANSFERRED = "已为您转接到另一位坐席，请继续。"
 MSG_ENDED_BY_AGENT = "人工会话已结束（由坐席结束）。"
 MSG_ENDED_BY_ASKER = "人工会话已结束（由提问人结束）。"
 MSG_ENDED_ORDER = "未解决的问题已登记为工单（编号 {number}），答复后可在工单中查看。"
+MSG_ENDED_ANSWERED = "本次咨询已记录（工单编号 {number}），请您对本次服务作出评价。"
+MSG_CHAT_NO_REPLY = "（坐席未在会话中作文字答复）"
+MSG_RATE_OPEN = "会话结束后才能评价"
+MSG_RATE_NOTHING = "本次会话没有可评价的答复"
+MSG_RATE_DONE = "您已评价过本次服务"
+MSG_RATE_PENDING = "问题已登记为工单，答复后请在工单中评价"
+
+# 满意 / 基本满意 / 不满意 at the end of a chat, as the case engine's 1–5 rating (the labels
+# of the order page's scale): 不满意 reopens the order (rules.reopens), and only 满意 counts
+# as satisfied in the statistics (ratings 4–5), as on the order page.
+CHAT_RATINGS = ((5, "满意"), (3, "基本满意"), (2, "不满意"))
 
 
 def _now() -> dt.datetime:
@@ -333,20 +353,24 @@ def chat_close(
     if side is None:
         raise PermissionDenied(MSG_NOT_IN_CHAT)
     _open(chat, "status")
+    held = chat.status == ChatStatus.ACTIVE and chat.agent_id is not None
     chat.status = ChatStatus.CLOSED
     chat.closed_at = _now()
     chat.transfer_to, chat.agent_typing_at, chat.asker_typing_at = None, None, None
     conversation = chat.conversation
-    if to_order:
-        from dangjian.desk.models import OPEN_STATUSES
+    answered = None
+    open_order = conversation.work_orders.filter(status__in=OPEN_STATUSES).first()
+    if held and not to_order and open_order is None:
+        chat.work_order = answered = _record_answered(chat, ip=ip)
+    elif to_order:
         from dangjian.desk.services.orders import SUMMARY_MAX, order_create
 
-        chat.work_order = conversation.work_orders.filter(status__in=OPEN_STATUSES).first()
+        chat.work_order = open_order
         if chat.work_order is None:
             chat.work_order = order_create(
                 acting_user=_actor(acting_user),
                 source=OrderSource.CHAT,
-                summary=kb_selectors.last_question(conversation)[:SUMMARY_MAX],
+                summary=asked_question(conversation)[:SUMMARY_MAX],
                 asker=conversation.user,
                 asker_org=conversation.org,
                 conversation=conversation,
@@ -354,7 +378,9 @@ def chat_close(
             )
     chat.save()
     ended = MSG_ENDED_BY_AGENT if side == "agent" else MSG_ENDED_BY_ASKER
-    if chat.work_order is not None:
+    if answered is not None:
+        ended += MSG_ENDED_ANSWERED.format(number=answered.number)
+    elif chat.work_order is not None:
         ended += MSG_ENDED_ORDER.format(number=chat.work_order.number)
     _system(chat, ended)
     audit.record(
@@ -367,6 +393,86 @@ def chat_close(
     )
     chat_dispatch()
     return chat
+
+
+MSG_NO_QUESTION = "转人工咨询"
+_PUNCTUATION = re.compile(r"[\W_]+")
+
+
+def asked_question(conversation) -> str:
+    """What the asker last asked, for an order's summary: their 转人工 or 都不是 (typed or
+    clicked) is not the question."""
+    texts = conversation.messages.filter(role=MessageRole.USER).order_by("-id")
+    for text in texts.values_list("text", flat=True)[:50]:
+        if _PUNCTUATION.sub(" ", text).strip() not in bot_services.HANDOFF_WORDS:
+            return text
+    return MSG_NO_QUESTION
+
+
+def _record_answered(chat: ChatSession, *, ip: str | None) -> WorkOrder:
+    """A chat an agent held, ended with nothing left open, is kept as a work order answered
+    in the chat — as a call answered on the phone is (``hotline_log``): received when the
+    asker asked for a person, taken by the agent when they joined (so its waiting time is
+    the queue's), answered with the agent's turns. It counts as received and handled in the
+    statistics, and its asker rates it through the case engine (:func:`chat_rate`)."""
+    from dangjian.desk.services.orders import SUMMARY_MAX, order_create
+
+    conversation, agent = chat.conversation, chat.agent
+    order = order_create(
+        acting_user=agent,
+        source=OrderSource.CHAT,
+        summary=asked_question(conversation)[:SUMMARY_MAX],
+        asker=conversation.user,
+        asker_org=conversation.org,
+        conversation=conversation,
+        now=chat.created_at,
+        ip=ip,
+    )
+    turns = conversation.messages.filter(
+        role=MessageRole.AGENT, created_at__gte=chat.created_at
+    ).values_list("text", flat=True)
+    reply = "\n".join(turns)[:REPLY_MAX] or MSG_CHAT_NO_REPLY
+    cases.transition(order, "claim", actor=agent, now=chat.accepted_at or chat.created_at, ip=ip)
+    cases.transition(order, "reply", actor=agent, text=reply, now=_now(), ip=ip)
+    return order
+
+
+def can_rate(chat: ChatSession) -> bool:
+    """The chat's page asks its asker 满意/基本满意/不满意: ended, its answer not yet rated."""
+    order = chat.work_order
+    return (
+        chat.status == ChatStatus.CLOSED
+        and order is not None
+        and order.status == OrderStatus.ANSWERED
+        and order.rating is None
+    )
+
+
+@transaction.atomic
+def chat_rate(
+    *,
+    acting_user,
+    chat: ChatSession,
+    rating: int,
+    comment: str = "",
+    session_ids=(),
+    ip: str | None = None,
+) -> WorkOrder:
+    """The asker rates the service at the end of the chat, once: the rating of the chat's
+    work order (``cases.rate``: 满意 and 基本满意 close it, 不满意 reopens it for the desk)."""
+    _lock(chat)
+    if chat_side(acting_user, chat, session_ids) != "asker":
+        raise PermissionDenied(MSG_NOT_IN_CHAT)
+    if chat.status != ChatStatus.CLOSED:
+        raise_if({"rating": MSG_RATE_OPEN})
+    order = chat.work_order
+    if order is None:
+        raise_if({"rating": MSG_RATE_NOTHING})
+    if order.rating is not None and order.status != OrderStatus.ANSWERED:
+        raise_if({"rating": MSG_RATE_DONE})
+    if order.status != OrderStatus.ANSWERED:
+        raise_if({"rating": MSG_RATE_PENDING})
+    return cases.rate(order, rating, actor=_actor(acting_user), comment=comment, now=_now(), ip=ip)
 
 
 def transfer_targets(chat: ChatSession) -> list:

@@ -39,6 +39,7 @@ from dangjian.desk.services.chats import (  # noqa: F401 — public names of ser
     CHAT_OPEN,
     MSG_NOT_AGENT,
     PRESENCE_SECONDS,
+    asked_question,
     canned_create,
     chat_close,
     chat_open,
@@ -79,7 +80,6 @@ from dangjian.desk.services.workflow import clean_text as _clean_text
 from dangjian.desk.services.workflow import one_line as _one_line
 from dangjian.desk.warnings import CONSULTATION_OVERDUE
 from dangjian.knowledge import handoff as kb_handoff
-from dangjian.knowledge import selectors as kb_selectors
 from dangjian.knowledge.models import Conversation
 from dangjian.knowledge.services import kb as kb_services
 from dangjian.orgs import tree
@@ -246,12 +246,14 @@ def order_create(
     phone: str = "",
     conversation: Conversation | None = None,
     org: Organisation | None = None,
+    now: dt.datetime | None = None,
     ip: str | None = None,
 ) -> WorkOrder:
     """A new order, routed by category and the asker's organisation, timers started.
 
     ``org`` overrides the routing (an agent filing a call for a known office).
-    Hotline calls need a number; the public site needs a name and a number.
+    Hotline calls need a number; the public site needs a name and a number. ``now``:
+    when it was received, if earlier than its filing (a chat recorded as it ends).
     """
     asker = asker if getattr(asker, "is_authenticated", False) else None
     asker_org = asker_org or _asker_org(asker)
@@ -282,7 +284,12 @@ def order_create(
             raise PermissionDenied(MSG_NOT_AGENT)
         target = desk or target
     order.org = target
-    return cases.open_case(order, actor=acting_user, now=_now(), ip=ip)
+    received = now or _now()
+    cases.open_case(order, actor=acting_user, now=received, ip=ip)
+    if now is not None:  # created_at is set on insert; the statistics count from it
+        WorkOrder.objects.filter(pk=order.pk).update(created_at=received)
+        order.created_at = received
+    return order
 
 
 # An order an agent files from a call they took or a chat they held stays at their desk
@@ -316,7 +323,7 @@ def handoff(
     return order_create(
         acting_user=acting_user,
         source=source,
-        summary=kb_selectors.last_question(conversation)[:SUMMARY_MAX],
+        summary=asked_question(conversation)[:SUMMARY_MAX],
         category=rules.known_category(category),
         asker=asker,
         asker_org=asker_org,

@@ -59,6 +59,19 @@ def _no_transfer_target(user_key: str, obj: Obj) -> int | None:
     return 422 if chat_agent(user_key, obj) else None
 
 
+def _rating_refused_while_open(user_key: str, obj: Obj) -> int | None:
+    """满意度 is the asker's once the chat has ended: the chat here is still held (422 for
+    its asker), its agent never rates it (403); anyone else is refused as usual."""
+    if user_key == obj.owner:
+        return 422
+    return 403 if chat_agent(user_key, obj) else None
+
+
+# A held chat ended is also kept as an order answered in the chat: the close, and the
+# order's creation, taking and answer.
+CLOSE_AUDITED = 4
+
+
 # --- Objects (written directly: no audit entry, so the security tests' counts hold)
 
 
@@ -319,7 +332,16 @@ ENDPOINTS = [
         f"{API}/chats/{{chat_id}}/close",
         obj="consult_chat",
         **IN_CHAT,
+        audited=CLOSE_AUDITED,
         body=lambda ctx, obj: {"to_order": False},
+    ),
+    Endpoint(
+        "post",
+        f"{API}/chats/{{chat_id}}/rate",
+        obj="consult_chat",
+        perm=NOBODY,
+        expect=_rating_refused_while_open,
+        body=lambda ctx, obj: {"rating": 5},
     ),
     _order("post", "/reroute", **HANDLE, body=_reroute),
     # merged: the duplicate's move and the main order's 并入 entry
@@ -455,7 +477,17 @@ PAGES = [
         audited=None,
         body=lambda c, o: {"text": "您好"},
     ),
-    Page("post", "desk:live_chat_close", obj="consult_chat", **IN_CHAT, ok=302),
+    Page(
+        "post", "desk:live_chat_close", obj="consult_chat", **IN_CHAT, ok=302, audited=CLOSE_AUDITED
+    ),
+    Page(
+        "post",
+        "desk:live_chat_rate",
+        obj="consult_chat",
+        perm=NOBODY,
+        expect=_rating_refused_while_open,
+        body=lambda ctx, obj: {"rating": 5},
+    ),
     Page("post", "desk:live_chat_typing", obj="consult_chat", **IN_CHAT, ok=204, audited=None),
     Page(
         "post",

@@ -194,11 +194,19 @@ def test_the_order_page_reroutes_and_merges(client, cast, login, office, order):
     )
     page = client.get(f"/consult/orders/{order.pk}/").content.decode()
     assert "重新分类 / 转办" in page and duplicate.number in page
-    merged = client.post(f"/consult/orders/{duplicate.pk}/merge/", {"main": order.number})
-    assert merged.status_code == 302
+    assert f'data-confirm="将工单 {duplicate.number} 作为重复件并入本工单？' in page
+    merged = client.post(
+        f"/consult/orders/{duplicate.pk}/merge/", {"main": order.number, "back": "main"}
+    )
+    assert merged["Location"] == f"/consult/orders/{order.pk}/"  # on with the kept order
     assert WorkOrder.objects.get(pk=duplicate.pk).merged_into == order
+    again = client.post(
+        f"/consult/orders/{duplicate.pk}/merge/", {"main": order.number, "back": "main"}
+    )  # refused (merged already): back to the page the button was on
+    assert again["Location"] == f"/consult/orders/{order.pk}/"
     unknown = client.post(f"/consult/orders/{order.pk}/merge/", {"main": "GD20200101999999"})
-    assert unknown.status_code == 302 and WorkOrder.objects.get(pk=order.pk).is_open
+    assert unknown["Location"] == f"/consult/orders/{order.pk}/"
+    assert WorkOrder.objects.get(pk=order.pk).is_open
     rerouted = client.post(
         f"/consult/orders/{order.pk}/reroute/",
         {"category": "党费", "org": cast.org["K1"].pk, "reason": "需县里核实"},

@@ -267,3 +267,28 @@ def test_percentile_and_duration_text():
     assert stats.duration_text(4500) == "1 小时 15 分"
     assert stats.duration_text(3 * 86400 + 3600) == "3 天 1 小时"
     assert stats.pct_text(0.96) == "96.0%" and stats.pct_text(None) == "—"
+
+
+def test_the_quick_periods_of_a_report():
+    d = dt.date
+    periods = {label: (since, until) for label, since, until in stats.quick_periods(d(2027, 1, 15))}
+    assert periods == {
+        "今日": (d(2027, 1, 15), d(2027, 1, 15)),
+        "近7天": (d(2027, 1, 9), d(2027, 1, 15)),
+        "本月": (d(2027, 1, 1), d(2027, 1, 15)),
+        "上月": (d(2026, 12, 1), d(2026, 12, 31)),  # across the new year
+        "本年": (d(2027, 1, 1), d(2027, 1, 15)),
+    }
+
+
+def test_the_stats_page_offers_the_periods_and_marks_the_one_shown(client, cast, login):
+    login(cast.user["agent"])
+    today = timezone.localdate().isoformat()
+    org = cast.org["C1"].pk
+    html = client.get("/consult/stats/", {"org": org, "since": today, "until": today}).content
+    html = html.decode()
+    assert f'href="?org={org}&amp;since={today}&amp;until={today}" aria-current="true">今日' in html
+    assert html.count('aria-current="true"') == 1 and ">上月</a>" in html
+    week = (timezone.localdate() - dt.timedelta(days=6)).isoformat()
+    html = client.get("/consult/stats/", {"org": org, "since": week, "until": today}).content
+    assert html.decode().count('aria-current="true"') == 1  # on the 7th 本月 is the same

@@ -13,8 +13,10 @@ from django.urls import path, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.core import cases
 from dangjian.core.http import client_ip
 from dangjian.core.pages import (
+    form_error_messages,
     form_submit,
     is_htmx,
     post_action,
@@ -23,6 +25,7 @@ from dangjian.core.ratelimit import ratelimit
 from dangjian.desk import selectors
 from dangjian.desk.services import chats
 from dangjian.desk.views.orders import _error_text, _text
+from dangjian.knowledge import handoff
 from dangjian.knowledge.session import session_ids
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -30,18 +33,34 @@ MSG_TRANSFER_SENT = "已发出转接请求，对方接受后会话转给对方"
 MSG_TRANSFER_ACCEPTED = "已接入转接的会话"
 MSG_TRANSFER_DECLINED = "已拒绝转接"
 MSG_TRANSFER_WITHDRAWN = "已撤回转接请求"
+MSG_RATED = "感谢您的评价"
+MSG_RATED_LOW = "感谢您的评价。您的问题已转回重新办理，工作人员会尽快再次答复您。"
+MSG_RATED_LOW_VISITOR = (
+    "感谢您的评价。您的问题已转回重新办理，请留下手机号码或获取查询码，以便查看答复。"
+)
+RATING_LABELS = dict(chats.CHAT_RATINGS)
 
 
 # --- Live chats (asker and agent; a visitor by the conversation kept in their session)
 
 
+MSG_PICK_AGENT = "请选择要转给的坐席"
+
+
 class TransferForm(forms.Form):
-    to_agent = forms.TypedChoiceField(label="转给坐席", coerce=int)
+    """The agents to pick from are those free when the page was drawn; one who went offline
+    or filled up since is refused by the service, which says so (not "invalid choice")."""
+
+    to_agent = forms.IntegerField(
+        label="转给坐席",
+        widget=forms.Select,
+        error_messages={"required": MSG_PICK_AGENT, "invalid": MSG_PICK_AGENT},
+    )
     note = _text("转接说明（仅坐席可见）", chats.TRANSFER_NOTE_MAX, rows=2)
 
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_agent"].choices = [(u.pk, str(u)) for u in targets]
+        self.fields["to_agent"].widget.choices = [(u.pk, str(u)) for u in targets]
 
 
 def _chat(request, pk):
@@ -67,7 +86,17 @@ def _chat_context(request, chat, side, **extra) -> dict:
         # the agent (both stamped by the page's script, shown by the poll).
         "typing": chats.asker_typing(chat) if side == "agent" else chats.agent_typing(chat),
         "order_url": _chat_order_url(request, chat, side),
+        # 满意/基本满意/不满意 once the chat has ended (the asker, once).
+        "can_rate": side == "asker" and chats.can_rate(chat),
+        "rate_form": extra.pop("rate_form", None) or ChatRateForm(),
+        "rating_label": _rating_label(chat) if side == "asker" else "",
     }
+    if side == "agent" and chat.status != "closed" and not extra.get("oob"):
+        # The knowledge base beside the chat, searched for what the asker asked: the
+        # agent answers from the base as the console's reply box does (the page, not
+        # the 2-second poll, which leaves the pane alone).
+        asked = chats.asked_question(chat.conversation)
+        context["kb_query"] = "" if asked == chats.MSG_NO_QUESTION else asked
     drawn = extra.get("controls", True)  # a poll re-draws the controls only on a change
     if drawn and side == "agent" and chat.status == "active":
         context["canned"] = selectors.canned_replies(request.user)  # 常用答复 into the box
@@ -79,13 +108,23 @@ def _chat_context(request, chat, side, **extra) -> dict:
     return context
 
 
+def _rating_label(chat) -> str:
+    order = chat.work_order
+    if order is None or order.rating is None:
+        return ""
+    return RATING_LABELS.get(order.rating, f"{order.rating} 分")
+
+
 def _chat_order_url(request, chat, side) -> str:
     if chat.work_order_id is None:
         return ""
     if side == "asker":
         if request.user.is_authenticated:
             return reverse("desk:my_order", args=[chat.work_order_id])
-        # A visitor leaves a confirmed phone number or takes a look-up code on the bot page.
+        # A visitor whose question is still open leaves a confirmed phone number or takes
+        # a look-up code on the bot page (nothing to do when it was answered in the chat).
+        if not handoff.contact_needed(chat.conversation):
+            return ""
         return f"{reverse('knowledge:chat')}?c={chat.conversation_id}#contact"
     return reverse("desk:order_detail", args=[chat.work_order_id])
 
@@ -184,6 +223,55 @@ def live_chat_close(request, pk):
     return redirect("desk:live_chat", pk)
 
 
+class ChatRateForm(forms.Form):
+    rating = forms.TypedChoiceField(label="满意度", coerce=int, choices=chats.CHAT_RATINGS)
+    comment = _text("评价意见（选填）", cases.COMMENT_MAX, required=False, rows=2)
+
+
+@ratelimit("public", key=lambda r: None if r.user.is_authenticated else client_ip(r))
+@require_POST
+def live_chat_rate(request, pk):
+    """满意/基本满意/不满意 (and a comment) by the asker once the chat has ended."""
+    chat, side = _chat(request, pk)
+    if side != "asker":
+        raise PermissionDenied(chats.MSG_NOT_IN_CHAT)
+    form = ChatRateForm(request.POST)
+    if response := form_submit(
+        request,
+        form,
+        lambda data: chats.chat_rate(
+            acting_user=request.user,
+            chat=chat,
+            session_ids=session_ids(request),
+            ip=client_ip(request),
+            **data,
+        ),
+        success=lambda order: _rated_message(request, order),
+        then=lambda _: redirect("desk:live_chat", pk),
+    ):
+        return response
+    if not chats.can_rate(chat):  # rated already, or nothing to rate: no form to show it on
+        form_error_messages(request, form)
+    context = _chat_context(
+        request,
+        chat,
+        side,
+        chat_messages=selectors.chat_messages(chat),
+        rate_form=form,
+        here=reverse("desk:live_chat", args=[pk]),
+    )
+    return render(request, "desk/orders/live_chat.html", context, status=422)
+
+
+def _rated_message(request, order) -> str:
+    """不满意 reopened the order: say what happens next (a visitor must leave a way back)."""
+    if not order.is_open:
+        return MSG_RATED
+    if request.user.is_authenticated or order.phone or order.lookup_digest:
+        return MSG_RATED_LOW
+    return MSG_RATED_LOW_VISITOR
+
+
 @login_required
 @require_POST
 def live_chat_transfer(request, pk):
@@ -208,7 +296,12 @@ def live_chat_transfer(request, pk):
     ):
         return response
     context = _chat_context(
-        request, chat, side, chat_messages=selectors.chat_messages(chat), transfer_form=form
+        request,
+        chat,
+        side,
+        chat_messages=selectors.chat_messages(chat),
+        transfer_form=form,
+        here=reverse("desk:live_chat", args=[pk]),  # not the form's address (GET: 405)
     )
     return render(request, "desk/orders/live_chat.html", context, status=422)
 
@@ -250,6 +343,7 @@ urlpatterns = [
     path("live/<int:pk>/send/", live_chat_send, name="live_chat_send"),
     path("live/<int:pk>/close/", live_chat_close, name="live_chat_close"),
     path("live/<int:pk>/typing/", live_chat_typing, name="live_chat_typing"),
+    path("live/<int:pk>/rate/", live_chat_rate, name="live_chat_rate"),
     path("live/<int:pk>/transfer/", live_chat_transfer, name="live_chat_transfer"),
     path(
         "live/<int:pk>/transfer/accept/",

@@ -613,6 +613,9 @@ def _my_context(order, user, **forms_) -> dict:
     moves = cases.allowed(order, user)
     return {
         "order": order,
+        # A refused rating or reopening is drawn at the form's address: the page names its
+        # own, so a reload or 大字模式 returns here (base.html, site.js).
+        "here": reverse("desk:my_order", args=[order.pk]),
         "rate_form": forms_.get("rate_form") or RateForm(),
         "reopen_form": forms_.get("reopen_form") or ReopenForm(),
         "can_rate": "rate" in moves,
@@ -704,7 +707,16 @@ def order_stats(request):
     org, error, figures = _stats_request(request)
     data = stats.payload(figures)
     applied = {"org": org.pk, "since": data["since"], "until": data["until"]}
+    quick = stats.quick_periods(timezone.localdate())
+    ranges = [(since, until) for _, since, until in quick]
+    shown = (data["since"], data["until"])
+    current = ranges.index(shown) if shown in ranges else None  # 近7天 may be 本月 too
+    periods = [
+        (label, urlencode({"org": org.pk, "since": since, "until": until}), n == current)
+        for n, (label, since, until) in enumerate(quick)
+    ]
     context = {
+        "periods": periods,
         "form": StatsForm(initial=applied),  # the fields show the range applied
         "figures": data,
         "summary": stats.summary_rows(figures),

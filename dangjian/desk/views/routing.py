@@ -207,7 +207,7 @@ def order_merge(request, pk):
     if form.is_valid() and main is None:
         form.add_error("main", MSG_MAIN_UNKNOWN)
     number = main.number if main is not None else ""
-    post_action(
+    merged = post_action(
         request,
         lambda: services.order_merge(
             acting_user=request.user, order=order, main=main, ip=client_ip(request)
@@ -215,6 +215,13 @@ def order_merge(request, pk):
         success=MSG_MERGED.format(number=number),
         form=form,
     )
+    # Merged: on to the order kept, where the case goes on (the duplicate is closed).
+    # Refused: back to the page the button was on (``back``: the main order's, whose
+    # 并入本工单 list posts each duplicate's merge).
+    if merged:
+        return redirect("desk:order_detail", main.pk)
+    if request.POST.get("back") == "main" and main is not None:
+        return redirect("desk:order_detail", main.pk)
     return redirect("desk:order_detail", pk)
 
 

@@ -18,7 +18,10 @@
   });
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-insert-reply]");
-    if (button) insert(button.getAttribute("data-insert-reply"));
+    if (!button) return;
+    // Beside a live chat the answer goes into the chat box, in the console the reply box.
+    var pane = button.closest("[data-insert-target]");
+    insert(button.getAttribute("data-insert-reply"), pane && pane.getAttribute("data-insert-target"));
   });
   // Live chat: poll only for turns after the last one shown, telling the server the state
   // the controls were drawn for (it re-sends them when the state changed).
@@ -49,9 +52,32 @@
     });
     scrollDown();
   });
+  // A refused turn (422: empty, too long, the chat has ended) says why in the log; so does
+  // a rate limit (429: its page is not a turn, so the log gets a line instead). The text
+  // typed stays in the box to send again.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var form = event.detail.requestConfig && event.detail.requestConfig.elt;  // elt: the log
+    if (!form || !form.classList.contains("chat-form")) return;
+    var status = event.detail.xhr.status;
+    if (status === 422) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    } else if (status === 429) {
+      event.detail.shouldSwap = false;
+      event.detail.isError = false;
+      var wait = event.detail.xhr.getResponseHeader("Retry-After");
+      var item = document.createElement("li");
+      item.className = "error";
+      item.setAttribute("role", "alert");
+      item.textContent = "发送过于频繁，请" + (wait ? " " + wait + " 秒" : "稍等") + "后再发。";
+      event.detail.target.appendChild(item);
+      scrollDown();
+    }
+  });
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;
-    if (form.classList && form.classList.contains("chat-form") && event.detail.successful) {
+    var sent = event.detail.xhr && event.detail.xhr.status < 300;
+    if (form.classList && form.classList.contains("chat-form") && sent) {
       form.reset();
       var box = form.querySelector("textarea");
       if (box) box.focus();

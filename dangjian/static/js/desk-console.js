@@ -5,8 +5,8 @@
    c      claim the current case          r  write the reply (Ctrl+Enter sends)
    b      knowledge-base search           /  search the queue        n  log a call
    ?      show or hide the help           Esc  leave a field / close the help
-   Letters never fire while typing in a field, with a modifier held, or while an input
-   method composes (Chinese input). */
+   Letters never fire while typing in a field (except the empty number field the call form
+   opens with), with a modifier held, or while an input method composes (Chinese input). */
 (function () {
   "use strict";
   var root = document.querySelector("[data-console]");
@@ -61,8 +61,12 @@
     var next = index < 0 ? (step > 0 ? 0 : list.length - 1) : Math.min(list.length - 1, Math.max(0, index + step));
     if (next !== index) open(list[next]);
   }
-  function typing(target) {
+  // The call form's number field waits with the cursor on a desktop: while it is empty, a
+  // shortcut's key (no digit of a number) still acts, so j works at once on a fresh console.
+  var SHORTCUT_KEYS = ["j", "k", "c", "r", "b", "/", "n", "?"];
+  function typing(target, key) {
     if (!target || !target.closest) return false;
+    if (target === phoneField && !phoneField.value && SHORTCUT_KEYS.indexOf(key) >= 0) return false;
     return !!target.closest("input, textarea, select, [contenteditable=''], [contenteditable='true']");
   }
   function focus(el) {
@@ -89,7 +93,7 @@
       }
       return;
     }
-    if (event.ctrlKey || event.metaKey || event.altKey || typing(target)) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(target, event.key)) return;
     var done = true;
     switch (event.key) {
       case "j": move(1); break;

@@ -19,6 +19,7 @@
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
     if (status === 403) notify("您没有权限执行此操作。");
     else if (status === 404) notify("未找到，或不在您的查看范围内。");
+    else if (status === 429) notify("操作过于频繁，请稍后再试。");
     else notify("操作失败，请稍后再试。");
   });
   document.addEventListener("htmx:sendError", function () {
@@ -34,6 +35,16 @@
     var text = form.getAttribute && form.getAttribute("data-confirm");
     if (text && !window.confirm(text)) event.preventDefault();
   }, true);
+  // A page drawn in answer to a form posted elsewhere (a refused 转接, a rating with an
+  // error) names the page it is: the address bar shows that one, so a reload or
+  // 大字模式 returns to the page instead of to the form's address (a 405 on GET).
+  var here = document.querySelector('meta[name="here"]');
+  if (here && window.history.replaceState) {
+    var target = here.getAttribute("content");
+    if (target && target !== location.pathname + location.search) {
+      window.history.replaceState(null, "", target + location.hash);
+    }
+  }
   // 大字模式/标准模式 returns to the address shown now: a page updated by htmx may have
   // replaced it since it was drawn (the bot's chat adds its conversation, ?c=…).
   document.addEventListener("submit", function (event) {
