@@ -120,6 +120,7 @@ ENDPOINTS = {
     ("get", "/api/v1/consult/chats/{chat_id}/messages"),
     ("post", "/api/v1/consult/chats/{chat_id}/messages"),
     ("post", "/api/v1/consult/chats/{chat_id}/close"),
+    ("post", "/api/v1/consult/chats/{chat_id}/rate"),
     ("get", "/api/v1/consult/chats/{chat_id}"),
     ("post", "/api/v1/consult/chats/{chat_id}/typing"),
     ("post", "/api/v1/consult/chats/{chat_id}/transfer"),

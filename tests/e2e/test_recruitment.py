@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from dangjian.core.periods import cn_day
 from dangjian.recruitment import rules, services
 from dangjian.recruitment.models import Applicant
 from tests.e2e.auth import sign_in
@@ -42,7 +43,7 @@ def test_secretary_records_the_talk_refused_then_done_and_sees_the_timeline(
 
     # Today is more than a month after the application: refused, with the article and date.
     phone.get_by_role("button", name="办理“党组织派人谈话”").click()
-    due = rules.cn(rules.talk_due(applied))
+    due = cn_day(rules.talk_due(applied))
     expect(
         phone.get_by_text(f"细则第八条：应在收到入党申请书后一个月内谈话，最迟{due}")
     ).to_be_visible()
@@ -70,7 +71,7 @@ def test_member_opens_their_political_birthday_ecard(phone, live_server, e2e_cas
     card = phone.locator(".ecard")
     expect(card).to_contain_text("政治生日")
     expect(card).to_contain_text(f"{member.name} 同志")
-    expect(card).to_contain_text(rules.cn(member.joined_on))
+    expect(card).to_contain_text(cn_day(member.joined_on))
     box = card.bounding_box()
     assert box["width"] <= 390 and box["height"] < 844
     _no_overflow(phone)
