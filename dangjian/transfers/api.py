@@ -104,6 +104,18 @@ class TransferOut(Schema):
         return obj.current_org.name
 
 
+def pdf_openapi(description: str) -> dict:
+    """The OpenAPI description of a PDF download (介绍信, 回执): a binary body, no schema."""
+    return {
+        "responses": {
+            200: {
+                "description": description,
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    }
+
+
 class TransferStepOut(Schema):
     """One check of a case's chain — an outgoing transfer's or an incoming letter's."""
 
@@ -296,14 +308,7 @@ def transfer_receipt(request, transfer_id: Id, payload: TransferReceiptIn):
     "/{transfer_id}/letter",
     response={200: None},
     summary="介绍信 PDF（开具后）",
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "介绍信",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=pdf_openapi("介绍信"),
 )
 def transfer_letter(request, transfer_id: Id):
     transfer = selectors.transfer_get(request.user, transfer_id)

@@ -27,7 +27,7 @@ from dangjian.core.apitools import (
 from dangjian.core.http import client_ip
 from dangjian.orgs.selectors import org_get
 from dangjian.transfers import receipt, selectors, services
-from dangjian.transfers.api import TransferEventOut, TransferStepOut
+from dangjian.transfers.api import TransferEventOut, TransferStepOut, pdf_openapi
 from dangjian.transfers.choices import IncomingStatus, Origin
 from dangjian.transfers.filters import IncomingFilter
 
@@ -194,14 +194,7 @@ def incoming_reject(request, incoming_id: Id, payload: IncomingReasonIn):
     "/{incoming_id}/receipt",
     response={200: None},
     summary="回执 PDF（接收后）",
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "回执",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=pdf_openapi("回执"),
 )
 def incoming_receipt(request, incoming_id: Id):
     incoming = selectors.incoming_get(request.user, incoming_id)
