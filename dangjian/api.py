@@ -318,6 +318,7 @@ def _register_routers() -> None:
     from dangjian.core.api import router as inbox_router
     from dangjian.core.api import warnings_router
     from dangjian.desk.api import router as desk_router
+    from dangjian.desk.api_chats import router as desk_chats_router
     from dangjian.desk.api_routing import router as desk_routing_router
     from dangjian.dues.api import router as dues_router
     from dangjian.knowledge.api import router as knowledge_router
@@ -338,6 +339,7 @@ def _register_routers() -> None:
     api.add_router("/orglife", orglife_router)
     api.add_router("/consult", knowledge_router)  # the two apps share the 12371 prefix
     api.add_router("/consult", desk_router)
+    api.add_router("/consult", desk_chats_router)
     api.add_router("/consult", desk_routing_router)
     api.add_router("/consult", editorial_router)  # 每日一答 schedule, 政策解读
     api.add_router("/transfers/incoming", incoming_router)  # before /transfers/{transfer_id}
