@@ -54,6 +54,18 @@ def one_line(value: str | None) -> str:
     return " ".join((value or "").split())
 
 
+def quoted_line(value: str | None) -> str:
+    """What someone typed, quoted as one line (a summary, a title): blanks folded as by
+    :func:`one_line`, invisible characters dropped rather than refused, since the writer
+    is quoting, not typing."""
+    visible = "".join(
+        ch
+        for ch in (value or "")
+        if unicodedata.category(ch) not in _REFUSED_CATEGORIES or ch.isspace()
+    )
+    return one_line(visible)
+
+
 def invisible_characters(text: str) -> list[str]:
     """The control/format characters in ``text``, as U+XXXX, for messages and logs."""
     return [f"U+{ord(ch):04X}" for ch in text if unicodedata.category(ch) in _REFUSED_CATEGORIES]

@@ -48,6 +48,8 @@ class ChatTextIn(InSchema):
 
 class ChatCloseIn(InSchema):
     to_order: bool = False
+    # 咨询分类 of the order the chat becomes (the agent only; omitted keeps the bot's guess).
+    category: str | None = Field(None, max_length=40)
 
 
 class ChatOut(Schema):
@@ -165,7 +167,11 @@ def chat_typing(request, chat_id: Id):
 def chat_close(request, chat_id: Id, payload: ChatCloseIn):
     chat = selectors.chat_get(request.user, chat_id)
     return services.chat_close(
-        acting_user=request.user, chat=chat, to_order=payload.to_order, ip=client_ip(request)
+        acting_user=request.user,
+        chat=chat,
+        to_order=payload.to_order,
+        category=payload.category,
+        ip=client_ip(request),
     )
 
 

@@ -443,6 +443,9 @@ class ChatSession(TimeStampedModel):
         related_name="+",
     )
     transfer_note = models.CharField("转接说明", max_length=200, blank=True)
+    # The knowledge-base category the bot came closest to; the agent may change it when
+    # ending the chat, and the order the chat becomes is filed under it.
+    category = models.CharField("咨询分类", max_length=40, blank=True)
     closed_at = models.DateTimeField("结束时间", null=True, blank=True)
     work_order = models.ForeignKey(
         WorkOrder,

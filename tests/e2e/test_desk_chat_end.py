@@ -1,6 +1,6 @@
 """Issue 11, the end of a live chat and the addresses around it, as the hotline's users
 meet them: a member on a 390×844 phone is handed from the bot to an agent at 1440×900,
-is answered, and when the agent ends the chat is asked 满意/基本满意/不满意 without a
+is answered, and when the agent ends the chat (filing it under a 咨询分类) is asked 满意/基本满意/不满意 without a
 reload (in 大字模式 too); an agent whose 转接 is refused switches to 大字模式 and stays on
 the chat (no 405); a visitor whose contact card is refused reloads and keeps the
 conversation."""
@@ -65,8 +65,12 @@ def test_the_member_rates_the_chat_the_agent_ended(browser, phone, live_server, 
     desk.get_by_role("button", name="发送").click()
     expect(member.get_by_text(ANSWER)).to_be_visible()
 
+    desk.get_by_label("咨询分类").select_option("党费")  # the order is filed under it
+    _shoot(desk, "chat-end-category-desk")
     desk.get_by_role("button", name="结束会话").click()
     expect(desk).to_have_url(re.compile(r"/consult/console/"))
+    chat.refresh_from_db()
+    assert chat.work_order.category == "党费"
     # Polled, no reload: the member is asked once the chat has ended.
     prompt = member.locator("#chat-rate")
     expect(prompt.get_by_text("请您对本次服务作出评价")).to_be_visible()

@@ -27,7 +27,8 @@ from dangjian.core.scope import (
     within,
 )
 from dangjian.core.services import check_editable, model_update
-from dangjian.core.text import name_or_error, one_line
+from dangjian.core.text import name_or_error, one_line, quoted_line
+from dangjian.desk import rules
 from dangjian.desk.models import (
     OPEN_STATUSES,
     AgentPresence,
@@ -38,7 +39,13 @@ from dangjian.desk.models import (
     OrderStatus,
     WorkOrder,
 )
-from dangjian.desk.services.workflow import MSG_REPLY_LONG, MSG_REPLY_SHORT, REPLY_MAX, REPLY_MIN
+from dangjian.desk.services.workflow import (
+    MSG_CATEGORY,
+    MSG_REPLY_LONG,
+    MSG_REPLY_SHORT,
+    REPLY_MAX,
+    REPLY_MIN,
+)
 from dangjian.desk.services.workflow import clean_text as _clean_text
 from dangjian.knowledge.models import Message, MessageRole
 from dangjian.knowledge.services import bot as bot_services
@@ -72,6 +79,7 @@ MSG_CHAT_NO_REPLY = "（坐席未在会话中作文字答复）"
 MSG_RATE_OPEN = "会话结束后才能评价"
 MSG_RATE_NOTHING = "本次会话没有可评价的答复"
 MSG_RATE_DONE = "您已评价过本次服务"
+MSG_CATEGORY_AGENT_ONLY = "只有坐席可以选择咨询分类"
 MSG_RATE_PENDING = "问题已登记为工单，答复后请在工单中评价"
 
 # 满意 / 基本满意 / 不满意 at the end of a chat, as the case engine's 1–5 rating (the labels
@@ -126,17 +134,20 @@ def _actor(user):
     return user if getattr(user, "is_authenticated", False) else None
 
 
-def chat_open(conversation, acting_user) -> ChatSession | None:
+def chat_open(conversation, acting_user, *, category: str = "") -> ChatSession | None:
     """转人工 to a live chat: to the least busy agent who covers the asker and has room;
     into the queue when such agents are online but all full; None when none is online
-    (the caller files a work order instead)."""
+    (the caller files a work order instead). ``category`` is the 咨询分类 the bot came
+    closest to, preselected for the agent when the chat ends as an order."""
     org = conversation.org
     present = _present(org.path if org is not None else _root_path())
     if not present:
         return None
     free = [p for p in present if p.active < p.capacity]
     queued = ChatSession.objects.filter(status=ChatStatus.WAITING).exists()
-    chat = ChatSession(conversation=conversation, asker=conversation.user)
+    chat = ChatSession(
+        conversation=conversation, asker=conversation.user, category=rules.known_category(category)
+    )
     if free and not queued:  # nobody waits before this asker
         chat.agent, chat.status, chat.accepted_at = free[0].user, ChatStatus.ACTIVE, _now()
     else:
@@ -343,16 +354,23 @@ def chat_close(
     acting_user,
     chat: ChatSession,
     to_order: bool = False,
+    category: str | None = None,
     ip: str | None = None,
     session_ids=(),
 ) -> ChatSession:
     """End the chat, by either side (or leave the queue); ``to_order`` files what was left
-    open as a work order (转工单), whose page then shows the transcript."""
+    open as a work order (转工单), whose page then shows the transcript. The agent may
+    pick the order's 咨询分类 (``category``; None keeps the one the bot suggested)."""
     _lock(chat)
     side = chat_side(acting_user, chat, session_ids)
     if side is None:
         raise PermissionDenied(MSG_NOT_IN_CHAT)
     _open(chat, "status")
+    if category is not None:
+        if side != "agent":
+            raise_if({"category": MSG_CATEGORY_AGENT_ONLY})
+        raise_if({} if rules.is_category(category) else {"category": MSG_CATEGORY})
+        chat.category = category
     held = chat.status == ChatStatus.ACTIVE and chat.agent_id is not None
     chat.status = ChatStatus.CLOSED
     chat.closed_at = _now()
@@ -371,6 +389,7 @@ def chat_close(
                 acting_user=_actor(acting_user),
                 source=OrderSource.CHAT,
                 summary=asked_question(conversation)[:SUMMARY_MAX],
+                category=chat.category,
                 asker=conversation.user,
                 asker_org=conversation.org,
                 conversation=conversation,
@@ -400,12 +419,13 @@ _PUNCTUATION = re.compile(r"[\W_]+")
 
 
 def asked_question(conversation) -> str:
-    """What the asker last asked, for an order's summary: their 转人工 or 都不是 (typed or
-    clicked) is not the question."""
+    """What the asker last asked, as one line for an order's summary: their 转人工 or 都不是
+    (typed or clicked) is not the question, and a question typed over several lines (or
+    pasted with invisible characters) is quoted, not refused."""
     texts = conversation.messages.filter(role=MessageRole.USER).order_by("-id")
     for text in texts.values_list("text", flat=True)[:50]:
         if _PUNCTUATION.sub(" ", text).strip() not in bot_services.HANDOFF_WORDS:
-            return text
+            return quoted_line(text) or MSG_NO_QUESTION
     return MSG_NO_QUESTION
 
 
@@ -422,6 +442,7 @@ def _record_answered(chat: ChatSession, *, ip: str | None) -> WorkOrder:
         acting_user=agent,
         source=OrderSource.CHAT,
         summary=asked_question(conversation)[:SUMMARY_MAX],
+        category=chat.category,
         asker=conversation.user,
         asker_org=conversation.org,
         conversation=conversation,
@@ -567,8 +588,6 @@ MSG_CANNED_CATEGORY = "请选择列表中的咨询分类"
 
 def _validate_canned(reply: CannedReply) -> None:
     """Clean the reply's fields in place; one ValidationError with every problem."""
-    from dangjian.desk import rules
-
     errors = {}
     title, problem = name_or_error(reply.title, field_label="标题", blank_message=MSG_CANNED_TITLE)
     reply.title, reply.text = title, _clean_text(reply.text)

@@ -314,7 +314,7 @@ def handoff(
     open_order = conversation.work_orders.filter(status__in=OPEN_STATUSES).first()
     if open_order is not None:
         return open_order
-    chat = chat_open(conversation, acting_user)
+    chat = chat_open(conversation, acting_user, category=category)
     if chat is not None:
         return chat
     source = OrderSource.APP if conversation.channel == "app" else OrderSource.HANDOFF

@@ -47,3 +47,28 @@ def test_the_bots_answers_in_the_chat_log_are_rendered_not_raw_markdown(client, 
         body = _page(client, login, user, chat)
         assert "<li>在职党员</li>" in body and "<strong>离退休</strong>" in body
         assert "- 我打的 **星号**<br>&lt;b&gt;" in body  # what a person typed stays text
+
+
+def test_the_orders_transcript_renders_the_bots_answers_as_the_asker_saw_them(
+    client, cast, staff, login
+):
+    """The order page and the console's case pane show the same turns as the chat log: the
+    bot's Markdown as lists and bold, a person's typing as text."""
+    from dangjian.knowledge.models import Message
+
+    chat = _held(cast, staff, text=QUESTION)
+    conversation = chat.conversation
+    Message.objects.create(
+        conversation=conversation, role="bot", confident=True, text="- 在职党员\n- **离退休**党员"
+    )
+    Message.objects.create(conversation=conversation, role="user", text="- 我打的 **星号**\n<b>")
+    chats.chat_close(acting_user=staff["k1_agent"], chat=chat, to_order=True)
+    chat.refresh_from_db()
+    login(staff["k1_agent"])
+    for url in (
+        f"/consult/orders/{chat.work_order_id}/",
+        f"/consult/console/?order={chat.work_order_id}",
+    ):
+        body = client.get(url).content.decode()
+        assert "<li>在职党员</li>" in body and "<strong>离退休</strong>" in body, url
+        assert "- 我打的 **星号**<br>&lt;b&gt;" in body, url

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.models import AuditEntry
@@ -305,6 +306,89 @@ def test_ending_with_an_order_keeps_the_transcript_on_it(client, cast, staff, lo
     login(agent)
     page = client.get(f"/consult/orders/{order.pk}/").content.decode()
     assert "请问您在哪个支部？" in page and "五华区一支部" in page
+
+
+# --- The order's 咨询分类
+
+
+def test_the_bots_category_is_the_answered_chats_unless_the_agent_picks_another(cast, staff):
+    """The category the bot came closest to rides along into the chat and files the order
+    the chat becomes; the agent may pick another (or 未分类) when ending it."""
+    agent = staff["k1_agent"]
+    chats.presence_set(user=agent, online=True, capacity=3)
+    member = cast.user["member"]
+    kept, changed, cleared = (
+        services.handoff(ask_unknown(member, text), member, category="组织关系转接")
+        for text in ("关系转不过去怎么办", "第二个问题", "第三个问题")
+    )
+    assert kept.category == "组织关系转接"
+    assert services.handoff(ask_unknown(member, "没有分类"), member, category="天气").category == ""
+    for chat in (kept, changed, cleared):
+        chats.chat_post(acting_user=agent, chat=chat, text="已为您说明")
+    chats.chat_close(acting_user=agent, chat=kept)
+    chats.chat_close(acting_user=agent, chat=changed, category="党费", to_order=True)
+    chats.chat_close(acting_user=agent, chat=cleared, category="")
+    filed = ChatSession.objects.filter(pk__in=[kept.pk, changed.pk, cleared.pk])
+    categories = {c.pk: c.work_order.category for c in filed}
+    assert [categories[c.pk] for c in (kept, changed, cleared)] == ["组织关系转接", "党费", ""]
+
+
+def test_only_the_agent_picks_a_listed_category(cast, staff):
+    agent = staff["k1_agent"]
+    chats.presence_set(user=agent, online=True)
+    chat = _chat(cast)
+    with pytest.raises(ValidationError) as unknown:
+        chats.chat_close(acting_user=agent, chat=chat, category="天气")
+    assert unknown.value.message_dict == {"category": [chats.MSG_CATEGORY]}
+    with pytest.raises(ValidationError) as asker:
+        chats.chat_close(acting_user=cast.user["member"], chat=chat, category="党费")
+    assert asker.value.message_dict == {"category": [chats.MSG_CATEGORY_AGENT_ONLY]}
+    chat.refresh_from_db()
+    assert chat.status == "active" and chat.work_order_id is None  # nothing half-done
+
+
+def test_the_agent_picks_the_category_on_the_chat_page_and_through_the_api(
+    client, cast, staff, login, bearer
+):
+    agent = staff["k1_agent"]
+    chats.presence_set(user=agent, online=True, capacity=2)
+    by_page, by_api = _chat(cast), _chat(cast, "第二个问题")
+    login(agent)
+    page = client.get(reverse("desk:live_chat", args=[by_page.pk])).content.decode()
+    assert 'name="category"' in page and "党费</option>" in page
+    client.post(
+        reverse("desk:live_chat_close", args=[by_page.pk]), {"category": "党费", "to_order": "1"}
+    )
+    by_page.refresh_from_db()
+    assert by_page.work_order.category == "党费"
+    api = f"/api/v1/consult/chats/{by_api.pk}/close"
+    refused = client.post(
+        api, {"category": "天气"}, content_type="application/json", **bearer(agent)
+    )
+    assert refused.status_code == 422
+    assert {tuple(e["loc"]) for e in refused.json()["detail"]} == {("body", "category")}
+    done = client.post(
+        api,
+        {"category": "组织关系转接", "to_order": True},
+        content_type="application/json",
+        **bearer(agent),
+    )
+    assert WorkOrder.objects.get(pk=done.json()["work_order_id"]).category == "组织关系转接"
+
+
+def test_a_question_typed_over_several_lines_is_quoted_on_one_line(cast, staff):
+    """The order's summary quotes the question on one line, whatever the asker typed:
+    newlines and a pasted zero-width space are not a reason to refuse the hand-off."""
+    member, agent = cast.user["member"], staff["k1_agent"]
+    typed = "我在外地打工\n组织关系\u200b怎么转？"
+    filed = services.handoff(ask_unknown(member, typed), member)  # nobody online: an order
+    assert filed.summary == "我在外地打工 组织关系怎么转？"
+    chats.presence_set(user=agent, online=True)
+    chat = _chat(cast, typed)
+    chats.chat_post(acting_user=agent, chat=chat, text="请到流入地党组织报到")
+    chats.chat_close(acting_user=agent, chat=chat)
+    chat.refresh_from_db()
+    assert chat.work_order.summary == "我在外地打工 组织关系怎么转？"
 
 
 # --- Visitors

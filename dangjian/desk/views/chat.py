@@ -22,7 +22,7 @@ from dangjian.core.pages import (
     post_action,
 )
 from dangjian.core.ratelimit import ratelimit
-from dangjian.desk import selectors
+from dangjian.desk import rules, selectors
 from dangjian.desk.services import chats
 from dangjian.desk.views.orders import _error_text, _text
 from dangjian.knowledge import handoff
@@ -100,6 +100,7 @@ def _chat_context(request, chat, side, **extra) -> dict:
     drawn = extra.get("controls", True)  # a poll re-draws the controls only on a change
     if drawn and side == "agent" and chat.status == "active":
         context["canned"] = selectors.canned_replies(request.user)  # 常用答复 into the box
+        context["categories"] = rules.categories()  # the order's 咨询分类, picked on ending
         if chat.transfer_to_id is None:
             context["transfer_form"] = extra.pop("transfer_form", None) or TransferForm(
                 targets=chats.transfer_targets(chat)
@@ -213,6 +214,8 @@ def live_chat_close(request, pk):
             acting_user=request.user,
             chat=chat,
             to_order=request.POST.get("to_order") == "1",
+            # Only the agent's form has the picker; an asker's post keeps the bot's guess.
+            category=request.POST.get("category") if side == "agent" else None,
             ip=client_ip(request),
             session_ids=session_ids(request),
         )
