@@ -175,3 +175,27 @@ def test_axe_finds_nothing_serious_on_member_pages(browser, live_server, e2e_cas
         found[url] = _axe(page)
     context.close()
     assert {url: v for url, v in found.items() if v} == {}
+
+
+@MODES
+def test_the_bots_category_chips_are_full_tap_targets(browser, live_server, e2e_cast, elder):
+    """常见问题分类 on the bot page: each a full tap target with text at the body's size, so
+    大字模式 grows it (they were small badges a thumb missed)."""
+    from dangjian.knowledge.tests.kb_helpers import make_base
+
+    make_base(e2e_cast.org["P"])
+    context, page = _phone(browser, live_server, elder=elder)
+    _log_in(page, live_server, "member")
+    page.goto(f"{live_server.url}{reverse('knowledge:chat')}")
+    chips = page.evaluate(
+        """() => {
+      const tap = parseFloat(getComputedStyle(document.documentElement).getPropertyValue("--tap"));
+      const body = parseFloat(getComputedStyle(document.body).fontSize);
+      return [...document.querySelectorAll("main .chips a")].map((a) => ({
+        text: a.textContent, tall: a.getBoundingClientRect().height >= tap - 0.5,
+        sized: parseFloat(getComputedStyle(a).fontSize) >= body }));
+    }"""
+    )
+    assert chips, "no category chips on the bot page"
+    assert [c["text"] for c in chips if not (c["tall"] and c["sized"])] == []
+    context.close()
