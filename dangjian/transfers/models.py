@@ -138,28 +138,39 @@ class Transfer(TimeStampedModel, CaseModel):
         return not self.to_branch_id
 
 
-class TransferStep(models.Model):
-    """One organisation of the approval chain (``orgs.tree.approval_chain``), in order;
-    fixed when the member applies."""
+class ChainStep(models.Model):
+    """One organisation of a case's chain, in order, fixed when the case opens, and what
+    it decided: a transfer's 审批 (``TransferStep``) and an incoming letter's 审核
+    (``IncomingStep``) keep the same facts; each adds the key to its case."""
 
-    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="steps")
     seq = models.PositiveSmallIntegerField("顺序")
     org = models.ForeignKey(
-        "orgs.Organisation", verbose_name="审批组织", on_delete=models.PROTECT, related_name="+"
+        "orgs.Organisation", verbose_name="办理组织", on_delete=models.PROTECT, related_name="+"
     )
-    decision = models.CharField(
-        "审批意见", max_length=10, choices=Decision.choices, blank=True, default=""
-    )
+    decision = models.CharField("意见", max_length=10, choices=Decision.choices, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="审批人",
+        verbose_name="经办人",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
-    note = models.CharField("意见", max_length=200, blank=True)
+    decided_at = models.DateTimeField("办理时间", null=True, blank=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.seq + 1}. {self.org}"
+
+
+class TransferStep(ChainStep):
+    """One organisation of the approval chain (``orgs.tree.approval_chain``), in order;
+    fixed when the member applies."""
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="steps")
 
     class Meta:
         verbose_name = "转接审批环节"
@@ -168,9 +179,6 @@ class TransferStep(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["transfer", "seq"], name="transfer_step_seq"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.seq + 1}. {self.org}"
 
 
 class TransferEvent(CaseEvent):
@@ -311,28 +319,11 @@ class IncomingTransfer(TimeStampedModel, CaseModel):
         return f"ZR{self.accepted_on:%Y}-{self.pk:06d}" if self.accepted_on else ""
 
 
-class IncomingStep(models.Model):
+class IncomingStep(ChainStep):
     """One organisation of the receiving side's checks, in order (the 县委 first, the
     branch last); fixed when the letter is registered."""
 
     incoming = models.ForeignKey(IncomingTransfer, on_delete=models.CASCADE, related_name="steps")
-    seq = models.PositiveSmallIntegerField("顺序")
-    org = models.ForeignKey(
-        "orgs.Organisation", verbose_name="审核组织", on_delete=models.PROTECT, related_name="+"
-    )
-    decision = models.CharField(
-        "审核意见", max_length=10, choices=Decision.choices, blank=True, default=""
-    )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="审核人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
-    note = models.CharField("意见", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "转入审核环节"
@@ -341,9 +332,6 @@ class IncomingStep(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["incoming", "seq"], name="incoming_step_seq"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.seq + 1}. {self.org}"
 
 
 class IncomingEvent(CaseEvent):
