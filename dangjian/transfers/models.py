@@ -147,7 +147,9 @@ class ChainStep(models.Model):
     org = models.ForeignKey(
         "orgs.Organisation", verbose_name="办理组织", on_delete=models.PROTECT, related_name="+"
     )
-    decision = models.CharField("意见", max_length=10, choices=Decision.choices, blank=True)
+    decision = models.CharField(
+        "意见", max_length=10, choices=Decision.choices, blank=True, default=""
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="经办人",
