@@ -14,7 +14,7 @@ import io
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, F, Min, Q, QuerySet
+from django.db.models import Avg, Count, F, Max, Min, Q, QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -69,6 +69,25 @@ def quick_periods(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
         ("上月", last_month_end.replace(day=1), last_month_end),
         ("本年", today.replace(month=1, day=1), today),
     ]
+
+
+def latest_received(user, org: Organisation, before: dt.datetime) -> dt.date | None:
+    """The day the subtree's latest order before ``before`` came in: a period with nothing
+    received points there (a small county's quiet month, a demo seeded weeks ago) instead
+    of leaving the reader to guess dates."""
+    latest = (
+        selectors.staff_order_queryset(user)
+        .filter(org__path__startswith=org.path, created_at__lt=before, merged_into__isnull=True)
+        .aggregate(at=Max("created_at"))["at"]
+    )
+    return timezone.localdate(latest) if latest else None
+
+
+def month_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The calendar month ``day`` falls in, first and last day."""
+    first = day.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, following - dt.timedelta(days=1)
 
 
 def rate(part: int, whole: int) -> float | None:

@@ -292,3 +292,31 @@ def test_the_stats_page_offers_the_periods_and_marks_the_one_shown(client, cast,
     week = (timezone.localdate() - dt.timedelta(days=6)).isoformat()
     html = client.get("/consult/stats/", {"org": org, "since": week, "until": today}).content
     assert html.decode().count('aria-current="true"') == 1  # on the 7th 本月 is the same
+
+
+def test_an_empty_period_points_to_the_month_of_the_latest_order(client, cast, data, login):
+    """Nothing received today: the page says when the subtree last received an order and
+    links to that month; a period with orders, or a subtree that never had one, says
+    nothing of the kind."""
+    login(cast.user["agent"])
+    today = timezone.localdate()
+    org = cast.org["C1"].pk
+    html = client.get("/consult/stats/", {"org": org, "since": today, "until": today}).content
+    latest = data["since"]  # every order of the data set came in on its first day or before
+    first, last = latest.replace(day=1), stats.month_of(latest)[1]
+    assert "该时段没有受理工单" in html.decode()
+    assert f"{latest.year}年{latest.month}月{latest.day}日" in html.decode()
+    assert f'href="?org={org}&amp;since={first}&amp;until={last}">查看{latest.year}年' in (
+        html.decode()
+    )
+    busy = {"org": org, "since": data["since"], "until": data["until"]}
+    assert "该时段没有受理工单" not in client.get("/consult/stats/", busy).content.decode()
+    never = {"org": cast.org["B1"].pk, "since": today, "until": today}
+    assert "该时段没有受理工单" not in client.get("/consult/stats/", never).content.decode()
+
+
+def test_month_of_a_day():
+    d = dt.date
+    assert stats.month_of(d(2026, 2, 14)) == (d(2026, 2, 1), d(2026, 2, 28))
+    assert stats.month_of(d(2028, 2, 29)) == (d(2028, 2, 1), d(2028, 2, 29))
+    assert stats.month_of(d(2026, 12, 31)) == (d(2026, 12, 1), d(2026, 12, 31))

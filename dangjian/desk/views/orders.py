@@ -724,8 +724,20 @@ def order_stats(request):
         "error": error,
         "export_query": urlencode(applied),
         "children": org_selectors.org_children(request.user, org)[:50],
+        "latest": _latest_month(request.user, figures) if not figures.orders else None,
     }
     return render(request, "desk/orders/stats.html", context)
+
+
+def _latest_month(user, figures) -> dict | None:
+    """Nothing received in the period: when the subtree received orders earlier, the day
+    of the latest and a link to its month."""
+    day = stats.latest_received(user, figures.org, figures.since)
+    if day is None:
+        return None
+    since, until = stats.month_of(day)
+    query = urlencode({"org": figures.org.pk, "since": since, "until": until})
+    return {"day": day, "query": query, "label": f"{day.year}年{day.month}月"}
 
 
 @login_required
