@@ -391,6 +391,16 @@ def test_a_question_typed_over_several_lines_is_quoted_on_one_line(cast, staff):
     assert chat.work_order.summary == "我在外地打工 组织关系怎么转？"
 
 
+def test_a_one_character_reply_on_the_bot_page_still_reaches_the_agent(client, cast, staff, login):
+    """The bot refuses a one-character question, but in a live chat 好 is an answer: typed
+    on the bot page, it is relayed to the agent."""
+    chats.presence_set(user=staff["k1_agent"], online=True)
+    chat = _chat(cast)
+    login(cast.user["member"])
+    client.post(reverse("knowledge:chat"), {"question": "好", "c": chat.conversation_id})
+    assert ("user", "好") in _texts(chat)
+
+
 # --- Visitors
 
 

@@ -28,12 +28,13 @@ from dangjian.knowledge.models import (
 )
 from dangjian.knowledge.retrieval.normalize import normalize
 
-ASK_MAX = 500
+ASK_MIN, ASK_MAX = 2, 500
 ASK_K = 8  # hits asked of the engine (some may be expired or retired since indexing)
 CANDIDATES_SHOWN = 3
 CANDIDATE_MIN = 0.01  # a pair probability below this is no "您是不是想问" worth showing
 MSG_ASK_EMPTY = "请输入您的问题"
 MSG_ASK_LONG = f"问题不能超过{ASK_MAX}个字"
+MSG_ASK_SHORT = f"问题太短，请说得具体一些（至少{ASK_MIN}个字），例如：党费怎么交？"
 MSG_NOT_ANSWERABLE = "该条目已停用或不在有效期内"
 MSG_NOT_BOT_ANSWER = "只能评价智能应答的回复"
 MSG_NOT_SURE = "这个问题我还没有把握回答，为避免答错，已为您转人工服务。"
@@ -161,10 +162,15 @@ def answerable(entry_ids, day: dt.date | None = None) -> dict[int, Entry]:
     return {e.pk: e for e in entries if e.is_valid_on(day)}
 
 
-def _clean_question(question: str) -> str:
+def _clean_question(question: str, *, minimum: int = ASK_MIN) -> str:
+    """The question on one line, refused when empty, too long, or shorter than ``minimum``:
+    one character cannot be looked up, nor summarised for a person (a turn relayed to a
+    live chat may be as short as 好)."""
     text = " ".join((question or "").split())
     if not text:
         raise_if({"question": MSG_ASK_EMPTY})
+    if len(text) < minimum:
+        raise_if({"question": MSG_ASK_SHORT})
     if len(text) > ASK_MAX:
         raise_if({"question": MSG_ASK_LONG})
     return text
@@ -289,7 +295,7 @@ def _relay_to_chat(user, question, conversation, entry) -> AskResult | None:
     if chat_id is None:
         return None
     message = conversation_post(
-        conversation=conversation, role=MessageRole.USER, text=_clean_question(question)
+        conversation=conversation, role=MessageRole.USER, text=_clean_question(question, minimum=1)
     )
     return AskResult(conversation, message, "", 0.0, handed_off=True, chat_id=chat_id)
 

@@ -66,6 +66,25 @@ def test_an_empty_question_is_a_clear_message(cast, client, login):
     assert "请输入您的问题" in response.content.decode()  # what to do, not Django's 必填
 
 
+def test_a_one_character_question_asks_for_more_and_files_nothing(cast, client, login):
+    """One character can be neither looked up nor summarised for a person: the asker is
+    told to say more (it was refused by the work order's summary rule, in its words)."""
+    from dangjian.desk.models import WorkOrder
+
+    login(cast.user["member"])
+    response = client.post(CHAT, {"question": " 转 "})
+    assert response.status_code == 422
+    assert bot.MSG_ASK_SHORT in response.content.decode()
+    assert not Message.objects.exists() and not WorkOrder.objects.exists()
+
+
+def test_a_pasted_null_character_is_named_in_plain_chinese(cast, client, login):
+    """Django's own Chinese for a NUL says 'empty strings are not allowed'; ours names it."""
+    login(cast.user["member"])
+    body = client.post(CHAT, {"question": "党费\x00怎么交"}).content.decode()
+    assert "控制字符" in body and "空字符串" not in body
+
+
 def test_visitor_chat_unknown_question_offers_a_person(cast, client, no_handoff, monkeypatch):
     entries = make_base(cast.org["P"])
     script(monkeypatch, ScriptedEngine([(entries[0], 0.01)], confidence=0.1))
