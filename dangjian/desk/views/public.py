@@ -30,6 +30,7 @@ from dangjian.core.ratelimit import hit, over, ratelimit
 from dangjian.core.text import NameFormField
 from dangjian.desk.services import lookup
 from dangjian.desk.services import orders as services
+from dangjian.desk.views.orders import _text
 
 PURPOSE = "consult-public"
 SEND, SUBMIT = "send_code", "submit"
@@ -39,11 +40,6 @@ MSG_CODE_REQUIRED = "请先点“获取验证码”，并填写短信中的6位�
 MSG_PHONE_LIMIT = "该手机号今日提交的咨询已达上限，请明天再试，或拨打12371"
 MSG_LOOKUP_LIMIT = "查询过于频繁，请稍后再试，或拨打12371"
 MSG_ADDRESS_LIMIT = "您所在网络今日提交的咨询已达上限，请明天再试，或拨打12371"
-
-
-def _text(label, max_length, required=True, rows=None, field=forms.CharField, **attrs):
-    widget = forms.Textarea(attrs={"rows": rows, **attrs}) if rows else forms.TextInput(attrs)
-    return field(label=label, max_length=max_length, required=required, widget=widget)
 
 
 class PublicForm(forms.Form):
