@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -65,9 +65,18 @@ class UseEncoder:
                 return _unit(self._cached.encode(list(texts)))
             return _unit(self._model.encode(list(texts)))
 
+    def warm(self, texts: Sequence[str]) -> None:
+        """Fill the token cache with the most frequent tokens of ``texts`` (the base's
+        phrasings: the words members' questions use), so the first questions find them."""
+        with self._lock:
+            if self._cached is None:
+                self._cached = CachedUseForward(self._model._model)
+            self._cached.warm(texts)
+
 
 QUERY_TEXTS = 8  # encode calls of at most this many texts use the token cache
 USE_TOKEN_CACHE = 4096  # token ids kept (13 KB each, ≈54 MB; 99 % of the banks' tokens)
+WARM_TEXTS = 5000  # phrasings read (evenly spaced) to pick the tokens cached when indexing
 
 
 class CachedUseForward:
@@ -113,6 +122,15 @@ class CachedUseForward:
             return self._forward(groups)
         with be._threadpool(limits=be.threads, user_api="blas"):
             return self._forward(groups)
+
+    def warm(self, texts: Sequence[str]) -> None:
+        """Cache the ``capacity`` most frequent tokens of (at most ``WARM_TEXTS`` of) ``texts``,
+        the most frequent as the most recently used."""
+        step = max(1, len(texts) // WARM_TEXTS)
+        counts = Counter(i for t in texts[::step] for i in self._be.sp.encode(t, out_type=int))
+        top = [i for i, _ in counts.most_common(self._capacity)][::-1]
+        for start in range(0, len(top), 512):
+            self._slots_of(top[start : start + 512])
 
     def _embed(self, flat: np.ndarray) -> np.ndarray:
         """The dequantised embedding rows of token ids (as the package computes them)."""
@@ -343,6 +361,14 @@ def query_vectors(name: str, texts: Sequence[str]) -> list[np.ndarray]:
             while len(_vectors) > QUERY_CACHE:
                 _vectors.popitem(last=False)
     return [found[t] for t in texts]
+
+
+def warm(name: str, texts: Sequence[str]) -> None:
+    """Let encoder ``name`` prepare for questions about ``texts`` (an index's phrasings),
+    if it keeps anything per token (USE does)."""
+    enc = get_encoder(name)
+    if texts and hasattr(enc, "warm"):
+        enc.warm(texts)
 
 
 def query_vector(name: str, text: str) -> np.ndarray:

@@ -1,5 +1,7 @@
 """The static (distilled) query encoder: token vectors from USE, cached, characters as fall-back."""
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
@@ -83,3 +85,16 @@ def test_a_query_goes_through_the_cache_and_an_index_build_does_not(monkeypatch)
     use.encode(["党费怎么交", "党费"])
     use.encode(["党费"] * (encoders.QUERY_TEXTS + 1))
     assert calls == [["党费怎么交", "党费"]]
+
+
+def test_an_index_build_caches_its_phrasings_most_frequent_tokens(monkeypatch):
+    from dangjian.knowledge.retrieval import Doc, Engine
+
+    use = encoders.get_encoder("use")
+    monkeypatch.setattr(use, "_cached", encoders.CachedUseForward(use._model._model, capacity=3))
+    engine = Engine()
+    engine.build([Doc(1, "党费党费党费怎么交"), Doc(2, "党费交给谁")])
+    tokenize = use._model._model.sp.encode
+    counts = Counter(i for t in ("党费党费党费怎么交", "党费交给谁") for i in tokenize(t))
+    top = [i for i, _ in counts.most_common(3)]
+    assert list(use._cached._slots) == top[::-1]  # the most frequent as the most recent

@@ -141,3 +141,24 @@ def test_query_weights_remembered_until_the_idf_changes():
     assert known.tolist() == ids and np.allclose(weights, idf[ids])
     assert mass == pytest.approx(float(idf[ids].sum()))
     assert not np.allclose(weights[: len(first[1])], first[1])
+
+
+def test_overlap_is_the_idf_weighted_jaccard_of_the_token_sets():
+    index = lexical.LexicalIndex(ROWS)
+    idf = index.idf_vector()
+    query = ("党费", "怎么", "交", "没有的词")
+    unseen = index._unseen_idf()
+
+    def weight(w: str) -> float:
+        return float(idf[index.vocab[w]]) if w in index.vocab else unseen
+
+    def jaccard(row: tuple[str, ...]) -> float:
+        inter = sum(weight(w) for w in set(query) & set(row))
+        return inter / (sum(map(weight, set(query))) + sum(map(weight, set(row))) - inter)
+
+    rows = np.array([3, 0, 5, 1])
+    assert np.allclose(index.overlap(query, rows), [jaccard(ROWS[r]) for r in rows])
+    assert not index._scratch.table.any()  # the lookup table is left empty for the next call
+    index.add([("新词", "党费")])  # the vocabulary grows past the table: a larger one
+    assert index.overlap(("新词",), np.array([len(ROWS)]))[0] > 0
+    assert len(index._scratch.table) >= len(index.vocab) and not index._scratch.table.any()
