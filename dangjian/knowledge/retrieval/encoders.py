@@ -112,6 +112,11 @@ class CachedUseForward:
         ]
         self._slots: OrderedDict[int, int] = OrderedDict()
         self._capacity = capacity
+        # what a token's output depends on: two windows either side; hashed with odd
+        # multipliers into one int64 per position (wrapping), equality checked after
+        self._reach = np.arange(-2 * forward._MAX_LEFT, 2 * forward._MAX_RIGHT + 1)
+        rng = np.random.default_rng(12371)
+        self._hash = rng.integers(1, 2**62, size=len(self._reach), dtype=np.int64) * 2 + 1
 
     def encode(self, texts: list[str]) -> np.ndarray:
         be = self._be
@@ -165,8 +170,32 @@ class CachedUseForward:
                 self._steps[b][at] = x[:, b * dim : (b + 1) * dim] @ w1
         return np.fromiter((slots[i] for i in ids), dtype=np.int64, count=len(ids))
 
+    def _distinct_windows(
+        self, flat: np.ndarray, starts: np.ndarray, lens: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The positions whose second CNN layer is computed, and for every position the
+        index among them of the one it equals (None: all distinct).
+
+        That layer's output at a token depends on the tokens up to two windows away on each
+        side within its sentence (and on where the sentence ends), nothing else: positions
+        with the same such neighbourhood get the same row. A question and its core (the
+        question without 请问 or the story) share most of theirs, so the core costs a few
+        tokens instead of all of them."""
+        n_tokens = len(flat)
+        pos = np.arange(n_tokens)[:, None] + self._reach
+        inside = pos >= np.repeat(starts, lens)[:, None]
+        inside &= pos < np.repeat(starts + lens, lens)[:, None]
+        keys = np.append(flat, -1)[np.where(inside, pos, n_tokens)]
+        everyone = np.arange(n_tokens), None
+        # one number per neighbourhood (np.unique over rows is 5× slower)
+        _, keep, same = np.unique(keys @ self._hash, return_index=True, return_inverse=True)
+        if len(keep) == n_tokens or not (keys[keep][same] == keys).all():
+            return everyone
+        return keep, same
+
     def _forward(self, groups: list[list[int]]) -> np.ndarray:
-        """``NumpyBackend._encode_batch`` over one batch, the first CNN layer from the cache."""
+        """``NumpyBackend._encode_batch`` over one batch, the first CNN layer from the cache
+        and the second computed once per distinct neighbourhood (``_distinct_windows``)."""
         be, f, dim = self._be, self._f, self._dim
         lens = np.fromiter(map(len, groups), dtype=np.int64, count=len(groups))
         n_tokens = int(lens.sum())
@@ -180,6 +209,7 @@ class CachedUseForward:
         idx = be._window_index(starts, lens, n_tokens)
         # the cache row of every window slot; outside the sentence the zero row
         at = np.append(slot, self._capacity)[idx]
+        keep, same = self._distinct_windows(flat, starts, lens)
         buf = np.empty((n_tokens + 1, dim), dtype=np.float32)
         buf[n_tokens] = 0.0
         for b, (n, left) in enumerate(f._ORDERS):
@@ -192,13 +222,13 @@ class CachedUseForward:
             np.maximum(h, 0, out=h)
             h += self._x[slot, b * dim : (b + 1) * dim]
             buf[:n_tokens] = h
-            cols = idx[:, first : first + n]
-            c2 = buf[cols].reshape(n_tokens, n * dim) @ be.w2[b]
+            cols = idx[keep, first : first + n]
+            c2 = buf[cols].reshape(len(keep), n * dim) @ be.w2[b]
             c2 += be.b2[b]
             np.maximum(c2, 0, out=c2)
-            c2 += h
+            c2 += h[keep]
             off = f._EMB_DIM + b * dim
-            feats[:, off : off + dim] = c2
+            feats[:, off : off + dim] = c2 if same is None else c2[same]
         f._layernorm(feats, be.ln_g, be.ln_b, be.eps)
         mean = np.add.reduceat(feats, starts, axis=0) @ be.cnn_W
         flens = lens.astype(np.float32)

@@ -98,3 +98,20 @@ def test_an_index_build_caches_its_phrasings_most_frequent_tokens(monkeypatch):
     counts = Counter(i for t in ("党费党费党费怎么交", "党费交给谁") for i in tokenize(t))
     top = [i for i, _ in counts.most_common(3)]
     assert list(use._cached._slots) == top[::-1]  # the most frequent as the most recent
+
+
+def test_a_question_and_its_core_share_their_second_layer_rows():
+    backend = encoders.get_encoder("use")._model._model
+    pair = ["请问预备党员的预备期从什么时候开始计算", "预备党员的预备期从什么时候开始计算"]
+    cached = encoders.CachedUseForward(backend)
+    groups = [backend.sp.encode(t, out_type=int, add_bos=True, add_eos=True) for t in pair]
+    flat = np.asarray(groups[0] + groups[1])
+    lens = np.array([len(g) for g in groups])
+    starts = np.array([0, lens[0]])
+    keep, same = cached._distinct_windows(flat, starts, lens)
+    assert len(keep) < len(flat) and same[lens[0] - 1] == same[-1]  # the same last tokens
+    assert np.allclose(cached.encode(pair), backend.encode(pair), atol=1e-6)
+    cached._hash = np.zeros_like(cached._hash)  # every neighbourhood hashes alike: checked
+    keep, same = cached._distinct_windows(flat, starts, lens)
+    assert len(keep) == len(flat) and same is None
+    assert np.allclose(cached.encode(pair), backend.encode(pair), atol=1e-6)
