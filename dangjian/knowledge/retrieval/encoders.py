@@ -209,7 +209,11 @@ class CachedUseForward:
         idx = be._window_index(starts, lens, n_tokens)
         # the cache row of every window slot; outside the sentence the zero row
         at = np.append(slot, self._capacity)[idx]
-        keep, same = self._distinct_windows(flat, starts, lens)
+        keep, same = (
+            self._distinct_windows(flat, starts, lens)
+            if len(groups) > 1  # within one sentence a neighbourhood hardly ever repeats
+            else (np.arange(n_tokens), None)
+        )
         buf = np.empty((n_tokens + 1, dim), dtype=np.float32)
         buf[n_tokens] = 0.0
         for b, (n, left) in enumerate(f._ORDERS):
