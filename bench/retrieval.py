@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/retrieval.py [--sizes 20000 50000] [--queries 500] [--skip-lcqmc]
         [--json OUT.json]
+    .venv/bin/python bench/retrieval.py --answers OUT.json [--index-cache DIR] [--queries 400]
+    .venv/bin/python bench/retrieval.py --compare-answers BEFORE.json AFTER.json
 
 1. LCQMC (``../shared/data/lcqmc/dev.tsv``): the protocol of ``dangjian kb_eval`` on the same
    Engine, plus, in the same run, BM25 alone over the same jieba words (bm25s) as a reference.
@@ -11,6 +13,9 @@
    the same queries through ``rank_bm25.BM25Okapi`` over the same jieba words, with the
    ratios; each also in the calling thread's CPU ms (``cpu_ms``). Wall times are for this
    machine and its load at the time; the ratios and CPU times are what compare.
+3. Same answers: ``--answers`` writes every answer (top five, decision, candidates and their
+   features) of the hotline set and of the scale queries, ``--compare-answers`` counts the
+   questions where two such files differ; a speed-up must leave them all alike.
 """
 
 from __future__ import annotations
@@ -300,6 +305,66 @@ def scale_section(
     return row
 
 
+# ---- 3. the same answers before and after a change ----------------------------------------
+
+
+def answers(index_cache: Path | None, n_queries: int) -> dict:
+    """Every answer of the hotline set over the starter base, and of the scale section's
+    queries over the 20,000 entries (from ``index_cache`` when it holds them): the top five,
+    the decision (answer / suggest / handoff) and the candidate entries with their features."""
+    from dangjian.knowledge.retrieval import domain_fit
+
+    def record(engine: Engine, q: str, text_of) -> dict:
+        a = engine.ask(q, k=5)
+        ids, feats, _ = engine.entry_features(q)
+        decision = "answer" if a.confident else "suggest" if a.confidence >= engine.lower else ""
+        return {
+            "top5": [text_of(h.id) for h in a.candidates],
+            "decision": decision or "handoff",
+            "confidence": a.confidence,
+            "candidates": sorted({text_of(i) for i in ids}),
+            "features": {text_of(i): f.tolist() for i, f in zip(ids, feats, strict=True)},
+        }
+
+    docs = domain_fit.starter_docs(ROOT / "dangjian" / "knowledge" / "starter")
+    questions = domain_fit.read_eval(
+        ROOT / "bench" / "data" / "hotline_eval.tsv", {d.question: d.id for d in docs}
+    )
+    engine = Engine()
+    engine.build(docs)
+    out = {"hotline": {q.text: record(engine, q.text, int) for q in questions}}
+    saved = index_cache / "20000" if index_cache is not None else None
+    if DEFAULT_DATA.exists() and saved is not None and (saved / "index.json").exists():
+        texts = corpus(20000, [item["question"] for item in load_all(DEFAULT_DATA)])
+        engine = Engine.load(saved)
+        qs = [q for q, _ in queries_for(texts, n_queries)] + short_questions(n_queries)
+
+        def text_of(i: int) -> str:  # the corpus repeats texts under other ids: compare texts
+            return normalize(texts[i])
+
+        out["bench20k"] = {q: record(engine, q, text_of) for q in qs}
+    return out
+
+
+def compare_answers(before: dict, after: dict) -> dict:
+    """Questions whose top five, decision or candidates differ, and the largest differences
+    of a shared candidate's feature and of the confidence."""
+    out = {}
+    for part, rows in before.items():
+        other = after.get(part, {})
+        diff = {"top5": 0, "decision": 0, "candidates": 0, "feature": 0.0, "confidence": 0.0}
+        for q, a in rows.items():
+            b = other[q]
+            for key in ("top5", "decision", "candidates"):
+                diff[key] += a[key] != b[key]
+            diff["confidence"] = max(diff["confidence"], abs(a["confidence"] - b["confidence"]))
+            for entry in a["features"].keys() & b["features"].keys():
+                gap = np.abs(np.subtract(a["features"][entry], b["features"][entry])).max()
+                diff["feature"] = max(diff["feature"], float(gap))
+        out[part] = diff | {"questions": len(rows)}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="*", default=[20000, 50000])
@@ -327,7 +392,23 @@ def main() -> None:
         help="measure the scale section with each of these query encoders (heads from --heads; "
         "the shipped domain stage kept)",
     )
+    ap.add_argument(
+        "--answers",
+        type=Path,
+        metavar="OUT.json",
+        help="write every answer of the hotline set and of the 20k queries (--index-cache) "
+        "and stop; run on two checkouts, then --compare-answers",
+    )
+    ap.add_argument("--compare-answers", nargs=2, type=Path, metavar=("BEFORE", "AFTER"))
     args = ap.parse_args()
+    if args.answers:
+        found = answers(args.index_cache, args.queries)
+        args.answers.write_text(json.dumps(found, ensure_ascii=False), encoding="utf-8")
+        return
+    if args.compare_answers:
+        before, after = (json.loads(p.read_text(encoding="utf-8")) for p in args.compare_answers)
+        print(json.dumps(compare_answers(before, after), indent=1))
+        return
     result: dict = {}
     heads = {k: Path(v) for k, v in (h.split("=", 1) for h in args.heads)}
     if args.encoders:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .calibration import DOMAIN_FEATURES, Calibration, decision_features
-from .encoders import get_encoder, query_vector, query_vectors
+from .encoders import get_encoder, query_vector, query_vectors, warm
 from .lexical import K1, B, LexicalIndex
 from .normalize import normalize
 from .question import question_core, slots
@@ -246,6 +246,7 @@ class Engine:
         by_id, row_doc, norm = self._rows_of(docs)
         emb = self._encode(norm) if norm else np.zeros((0, 0), dtype=np.float32)
         snap = self._assemble(by_id, row_doc, norm, emb)
+        warm(self.calibration.encoder, norm)
         with self._write_lock:
             self._snap = snap
 
@@ -360,6 +361,7 @@ class Engine:
         row_doc = [int(r[0]) for r in meta["rows"]]
         norm = [r[1] for r in meta["rows"]]
         engine._snap = cls._assemble(docs, row_doc, norm, emb)
+        warm(engine.calibration.encoder, norm)
         return engine
 
     # ---- querying ---------------------------------------------------------------------

@@ -14,6 +14,7 @@ sparse products rather than a Python loop.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -63,6 +64,7 @@ class LexicalIndex:
         self._idf: np.ndarray | None = None
         self._row_mass: tuple[np.ndarray, np.ndarray] | None = None
         self._weights: tuple[np.ndarray, dict] | None = None
+        self._scratch = threading.local()
         self._bm25 = bm25s.BM25(k1=K1, b=B, method="lucene")
         corpus = [list(t) or [""] for t in self.rows] or [[""]]
         self._bm25.index(corpus, show_progress=False)
@@ -161,6 +163,20 @@ class LexicalIndex:
             found = memo[1][key] = (known, weights, mass)
         return found
 
+    def _lookup(self, known: np.ndarray, weights: np.ndarray, terms: np.ndarray) -> np.ndarray:
+        """``weights`` of the ``terms`` that are ``known``, 0 for the others: one gather from a
+        vocabulary-wide array holding the weights for this call only (per thread, zeroed
+        again after), instead of a binary search of thousands of terms (the gram rows of 100
+        candidates hold ≈9,000)."""
+        scratch = getattr(self._scratch, "table", None)
+        if scratch is None or len(scratch) < len(self.vocab):
+            scratch = self._scratch.table = np.zeros(len(self.vocab) + 1024)
+        scratch[known] = weights
+        try:
+            return scratch[terms]
+        finally:
+            scratch[known] = 0.0
+
     def overlap(self, tokens: Iterable[str], rows: np.ndarray) -> np.ndarray:
         """idf-weighted Jaccard of the query's token set with each of ``rows``."""
         rows = np.asarray(rows, dtype=np.int64)
@@ -168,10 +184,8 @@ class LexicalIndex:
         inter = np.zeros(len(rows), dtype=np.float64)
         if len(known) and len(rows):
             owner, terms = self.row_terms(rows)
-            pos = np.minimum(np.searchsorted(known, terms), len(known) - 1)
-            hit = known[pos] == terms
-            inter = np.bincount(owner[hit], weights=weights[pos[hit]], minlength=len(rows)).astype(
-                np.float64
+            inter = np.bincount(
+                owner, weights=self._lookup(known, weights, terms), minlength=len(rows)
             )
         union = q_mass + self.row_mass()[rows] - inter
         return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)

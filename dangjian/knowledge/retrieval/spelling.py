@@ -105,7 +105,8 @@ class Speller:
         tokens = list(_tokenizer().cut(run, HMM=False))
         out, i = [], 0
         while i < len(tokens):
-            for j in range(len(tokens), i + 1, -1):
+            # a token has a character at least: no stretch of more than _LONGEST tokens fits
+            for j in range(min(len(tokens), i + _LONGEST), i + 1, -1):
                 stretch = "".join(tokens[i:j])
                 if len(stretch) > _LONGEST:
                     continue

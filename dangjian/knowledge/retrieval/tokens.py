@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from functools import lru_cache
+from math import log
 from pathlib import Path
 
 import jieba
@@ -40,6 +41,67 @@ def load_synonyms() -> dict[str, str]:
     return table
 
 
+GRAPHS_KEPT = 4096  # blocks whose word graph and best route ``_Tokenizer`` remembers
+
+
+class _Tokenizer(jieba.Tokenizer):
+    """jieba's tokenizer, cutting exactly as jieba does with less repeated work per question.
+
+    jieba cuts each block (a run of Han, letters and digits) through its word graph (every
+    dictionary word starting at each position) and the route of highest probability through
+    it. The typo check cuts a question's Han runs without HMM and ``words`` cuts its blocks
+    with HMM: mostly the same blocks, so each block's graph and route are remembered; and a
+    word's log probability is computed once, not at every position of every question."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._graphs: dict[str, tuple[dict, dict]] = {}
+        self._logp: dict[str, float] = {}
+        self._logp_total = None
+
+    def add_word(self, word: str, freq: int | None = None, tag: str | None = None) -> None:
+        super().add_word(word, freq, tag)
+        self._graphs.clear()
+        self._logp.clear()
+
+    def get_DAG(self, sentence: str) -> dict:
+        found = self._graphs.get(sentence)
+        if found is not None:
+            return found[0]
+        graph = super().get_DAG(sentence)
+        if len(self._graphs) >= GRAPHS_KEPT:
+            self._graphs.clear()
+        self._graphs[sentence] = (graph, {})
+        return graph
+
+    def calc(self, sentence: str, DAG: dict, route: dict) -> None:
+        """jieba's ``calc`` (the same sums in the same order, the same ties), remembered."""
+        found = self._graphs.get(sentence)
+        if found is not None and found[0] is DAG and found[1]:
+            route.update(found[1])
+            return
+        if self._logp_total != self.total:
+            self._logp.clear()
+            self._logp_total = self.total
+        logp, freq = self._logp, self.FREQ
+        logtotal = log(self.total)
+        n = len(sentence)
+        route[n] = (0, 0)
+        for idx in range(n - 1, -1, -1):
+            best = None
+            for x in DAG[idx]:
+                word = sentence[idx : x + 1]
+                p = logp.get(word)
+                if p is None:
+                    p = logp[word] = log(freq.get(word) or 1) - logtotal
+                step = (p + route[x + 1][0], x)
+                if best is None or step > best:
+                    best = step
+            route[idx] = best
+        if found is not None and found[0] is DAG:
+            found[1].update(route)
+
+
 def _tokenizer() -> jieba.Tokenizer:
     """The process-wide jieba tokenizer with the domain dictionary (built on first use)."""
     global _jieba, _synonyms
@@ -47,7 +109,7 @@ def _tokenizer() -> jieba.Tokenizer:
         with _lock:
             if _jieba is None:
                 jieba.setLogLevel(logging.WARNING)
-                tok = jieba.Tokenizer()
+                tok = _Tokenizer()
                 tok.initialize()
                 tok.load_userdict(str(DATA_DIR / "userdict.txt"))
                 synonyms = load_synonyms()

@@ -5,6 +5,7 @@ term, jieba's own ``cut_for_search``, the per-entry coverage and BM25 loops, and
 computed afresh instead of copied from the candidate stage.
 """
 
+import jieba
 import numpy as np
 import pytest
 
@@ -141,3 +142,39 @@ def test_query_weights_remembered_until_the_idf_changes():
     assert known.tolist() == ids and np.allclose(weights, idf[ids])
     assert mass == pytest.approx(float(idf[ids].sum()))
     assert not np.allclose(weights[: len(first[1])], first[1])
+
+
+def test_overlap_is_the_idf_weighted_jaccard_of_the_token_sets():
+    index = lexical.LexicalIndex(ROWS)
+    idf = index.idf_vector()
+    query = ("党费", "怎么", "交", "没有的词")
+    unseen = index._unseen_idf()
+
+    def weight(w: str) -> float:
+        return float(idf[index.vocab[w]]) if w in index.vocab else unseen
+
+    def jaccard(row: tuple[str, ...]) -> float:
+        inter = sum(weight(w) for w in set(query) & set(row))
+        return inter / (sum(map(weight, set(query))) + sum(map(weight, set(row))) - inter)
+
+    rows = np.array([3, 0, 5, 1])
+    assert np.allclose(index.overlap(query, rows), [jaccard(ROWS[r]) for r in rows])
+    assert not index._scratch.table.any()  # the lookup table is left empty for the next call
+    index.add([("新词", "党费")])  # the vocabulary grows past the table: a larger one
+    assert index.overlap(("新词",), np.array([len(ROWS)]))[0] > 0
+    assert len(index._scratch.table) >= len(index.vocab) and not index._scratch.table.any()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["俺在厂里一个月到手三千五党费交几块钱", "预被期", "中华人民共和国国务院", "交纳党费的标准"],
+)
+def test_tokenizer_routes_are_jiebas_computed_and_remembered(text):
+    tok = tokens._tokenizer()
+    graph = jieba.Tokenizer.get_DAG(tok, text)
+    expected: dict = {}
+    jieba.Tokenizer.calc(tok, text, graph, expected)
+    for _ in range(2):  # computed, then remembered
+        route: dict = {}
+        tok.calc(text, tok.get_DAG(text), route)
+        assert tok.get_DAG(text) == graph and route == expected
