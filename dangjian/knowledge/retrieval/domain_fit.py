@@ -61,6 +61,7 @@ class Sample:
     ids: list[int]
     feats: np.ndarray
     known: float
+    salience: float
 
 
 def starter_docs(folder: Path) -> list[Doc]:
@@ -109,7 +110,7 @@ def collect(engine: Engine, questions: list[Question]) -> list[Sample]:
     out = []
     for q in questions:
         ids, feats, known = engine.entry_features(q.text)
-        out.append(Sample(q, ids, feats, known))
+        out.append(Sample(q, ids, feats, known, engine.salience(q.text)))
     return out
 
 
@@ -150,7 +151,7 @@ def _decide_rows(samples: list[Sample], coef, intercept) -> tuple[np.ndarray, li
             continue
         score = s.feats @ coef + intercept
         order = np.argsort(-score, kind="stable")
-        rows.append(decision_features(s.feats, score, order, s.known))
+        rows.append(decision_features(s.feats, score, order, s.known, s.salience))
         tops.append(s.ids[order[0]])
     return np.vstack(rows), tops
 
