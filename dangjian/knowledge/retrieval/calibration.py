@@ -53,26 +53,28 @@ DOMAIN_FEATURES = (
 )
 # For the answer decision over the reranked list: the top entry's share of the softmax over
 # the candidates, its margin to the runner-up, the share of the core's words the base uses at
-# all, how much more of the question's slots some other candidate names, and the top entry's
-# own features.
+# all, how much more of the question's slots some other candidate names, how domain-like its
+# most domain-like word is (``question.salience``), and the top entry's own features.
 DECISION_FEATURES = (
     "top_share",
     "margin",  # reranker score to the runner-up, capped
     "known_share",  # share of the core's idf mass made of words the base uses at all
     "slot_gap",  # best slot_match among the candidates minus the top entry's: a sibling fits
+    "salience",  # the question's most domain-like word: base frequency over general frequency
     *(f"top_{name}" for name in DOMAIN_FEATURES),
 )
 _SLOT_MATCH = DOMAIN_FEATURES.index("slot_match")
 DECISION_MARGIN_CAP = 5.0
 
 
-def decision_features(feats, score, order, known: float):
+def decision_features(feats, score, order, known: float, salience: float):
     """The decision row for a reranked candidate list (see ``DECISION_FEATURES``)."""
     top = order[0]
     margin = DECISION_MARGIN_CAP if len(order) < 2 else score[top] - score[order[1]]
     share = 1.0 / float(np.exp(np.clip(score - score[top], -50.0, 50.0)).sum())
     gap = float(feats[:, _SLOT_MATCH].max() - feats[top, _SLOT_MATCH])
-    return np.concatenate([[share, min(margin, DECISION_MARGIN_CAP), known, gap], feats[top]])
+    head = [share, min(margin, DECISION_MARGIN_CAP), known, gap, salience]
+    return np.concatenate([head, feats[top]])
 
 
 @dataclass(frozen=True)

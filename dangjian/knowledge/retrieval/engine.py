@@ -24,7 +24,7 @@ from .calibration import DOMAIN_FEATURES, Calibration, decision_features
 from .encoders import get_encoder, query_vector, query_vectors, warm
 from .lexical import K1, B, LexicalIndex
 from .normalize import normalize
-from .question import question_core, slots
+from .question import question_core, salience, slots
 from .spelling import Speller
 from .tokens import grams, search_words, words
 
@@ -137,9 +137,11 @@ def _sigmoid_array(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
 
 
-def domain_decision(domain, feats: np.ndarray, score: np.ndarray, order, known: float) -> float:
+def domain_decision(
+    domain, feats: np.ndarray, score: np.ndarray, order, known: float, salient: float
+) -> float:
     """The log-odds that the top entry answers the question (``calibration.Domain``)."""
-    x = decision_features(feats, score, order, known)
+    x = decision_features(feats, score, order, known, salient)
     return float(x @ np.asarray(domain.answer_coef) + domain.answer_intercept)
 
 
@@ -546,6 +548,15 @@ class Engine:
         feats[:, 8] = _bm25(core_words, entries, idf)
         return ids, feats, known / total
 
+    def salience(self, query: str) -> float:
+        """``question.salience`` of ``query``'s words, idf from the live phrasings."""
+        windex = self._snap.word_index
+        idf_row, unseen, vocab = windex.idf_vector(), windex._unseen_idf(), windex.vocab
+        text = normalize(query or "")
+        return salience(
+            set(search_words(text)), lambda w: float(idf_row[vocab[w]]) if w in vocab else unseen
+        )
+
     def _ask_domain(self, query: str, k: int) -> Answer:
         domain = self.calibration.domain
         ids, feats, known = self.entry_features(query)
@@ -562,7 +573,8 @@ class Engine:
             )
             for i in order[: max(k, 1)]
         ]
-        conf = _sigmoid(float(domain_decision(domain, feats, score, order, known)))
+        salient = self.salience(query)
+        conf = _sigmoid(float(domain_decision(domain, feats, score, order, known, salient)))
         return Answer(
             best=hits[0], confidence=conf, confident=conf >= domain.threshold, candidates=hits[:k]
         )

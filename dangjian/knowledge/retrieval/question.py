@@ -13,9 +13,13 @@ turned into spaces, so a clause is a space-separated chunk.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from functools import lru_cache
+
+import jieba
 
 from .normalize import normalize
 
@@ -209,3 +213,28 @@ _SLOTS = {
 def slots(text: str) -> frozenset[str]:
     """The slot names (``_SLOTS``) normalised ``text`` mentions."""
     return frozenset(name for name, pattern in _SLOTS.items() if pattern.search(text))
+
+
+@lru_cache(maxsize=1)
+def _general_frequencies() -> tuple[dict[str, int], int]:
+    """Word frequencies of jieba's general dictionary (not the domain one ``tokens`` adds to
+    it), and their total: how common a word is in Chinese at large. Read once per process."""
+    table: dict[str, int] = {}
+    with jieba.get_dict_file() as fh:
+        for line in fh:
+            word, count, *_ = line.decode("utf-8").split(" ")
+            table[word] = int(count)
+    return table, sum(table.values())
+
+
+def salience(words: Iterable[str], idf: Callable[[str], float]) -> float:
+    """How much more common the question's most domain-like word is in the base than in
+    Chinese at large: the highest log-ratio of a word's document frequency among the base's
+    phrasings (``exp(-idf)``) to its frequency in the general dictionary.
+
+    Out-of-scope questions share the members' everyday words with the base (退休金, 密码, 工资)
+    but rarely a word the base uses far more than Chinese does (党费, 预备期, 三会一课); the
+    answer decision reads it beside ``known_share``, which counts any word the base holds.
+    """
+    table, total = _general_frequencies()
+    return max((-idf(w) - math.log((table.get(w, 0) + 1) / total) for w in words), default=0.0)

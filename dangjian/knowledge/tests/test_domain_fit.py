@@ -143,6 +143,19 @@ def test_the_general_entry_is_flagged_when_its_special_sibling_names_the_story(d
     assert by_question["同时有工资和离退休费的党员怎么交党费？"][missing] == 0
 
 
+def test_a_domain_word_is_more_salient_than_the_everyday_words_out_of_scope_questions_share(
+    docs,
+):
+    """党费, 三会一课 and 预备期 are far more common in the base than in Chinese at large;
+    话费, 身份证 and 养老院 are not, so questions built from them score lower. (A word the base
+    holds for its own reasons, 退休金 or 密码, stays close: the decision reads the rest.)"""
+    engine = domain_fit.base_engine(docs)
+    party = min(engine.salience(q) for q in ("党费怎么交", "三会一课是什么", "预备期能延长吗"))
+    everyday = ("手机话费怎么查", "怎么办理身份证", "养老院一个月多少钱", "明天昆明下不下雨")
+    assert party > max(engine.salience(q) for q in everyday) + 3.0
+    assert engine.salience("退休金每年涨多少") < engine.salience("党费怎么交")
+
+
 def test_a_decision_fitted_on_a_toy_base_answers_what_it_knows_and_hands_off_the_rest(
     docs, questions
 ):
@@ -175,7 +188,7 @@ def test_the_middle_bands_lower_bound_lets_few_out_of_scope_questions_reach_it()
     import numpy as np
 
     def sample(entry):
-        return domain_fit.Sample(domain_fit.Question("问", entry), [1], np.zeros((1, 1)), 1.0)
+        return domain_fit.Sample(domain_fit.Question("问", entry), [1], np.zeros((1, 1)), 1.0, 0.0)
 
     outside = [sample(None) for _ in range(10)]
     inside = [sample(1) for _ in range(5)]
