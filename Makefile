@@ -11,11 +11,9 @@ PYTEST_ARGS ?=
 
 install: $(STAMP)
 
-# --no-compile: pip would byte-compile every installed module (≈17 of the install's ≈48
-# CPU-s); Python compiles the few thousand a process imports on first use and caches them.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-compile -e ".[dev]"
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
 	rm -f $(VENV)/.installed-* && touch $@
 
 # Debian's chromium for the browser tests (Playwright drives it; no browser download), and
