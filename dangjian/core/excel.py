@@ -18,9 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
-
 ERROR_HEADER = "错误"
 MSG_FORMAT = "只支持 .xlsx 与 .csv 文件"
 MSG_MISSING = "缺少必填列：{columns}"
@@ -209,6 +206,8 @@ def _scan_xlsx(path: Path, budget: Budget) -> None:
 
 
 def _read_xlsx(path: Path, budget: Budget) -> Iterator[list]:
+    from openpyxl import load_workbook  # openpyxl (and numpy) load only when a sheet is read
+
     _scan_xlsx(path, budget)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
@@ -356,6 +355,9 @@ def write_error_report(path: Path, sheet: Sheet, errors: list[RowError]) -> Path
     for error in errors:
         text = f"{error.column}：{error.message}" if error.column else error.message
         by_row.setdefault(error.row, []).append(text)
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
     book = Workbook()
     ws = book.active
     ws.title = "错误报告"

@@ -11,9 +11,6 @@ import datetime as dt
 import io
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from dangjian.core import crypto, scope
 from dangjian.core.excel import Column, RowError, Sheet, SheetError, parse_date, read_sheet
 from dangjian.core.imports import MSG_NO_ROWS, Importer, ImportRefused
@@ -137,6 +134,9 @@ def preview(user, path) -> tuple[list[dict], list[RowError]]:
 
 def template_xlsx() -> bytes:
     """The blank 党费基数表 to fill in, with a sheet of instructions."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     sheet.title = "党费基数"

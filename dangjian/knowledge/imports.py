@@ -19,8 +19,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import Workbook
-
 from dangjian.core.excel import (
     LIMITS,
     Budget,
@@ -379,6 +377,8 @@ def export_bytes(entries, fmt: str) -> bytes:
         for entry in entries:
             writer.writerow([_safe(v) for v in _sheet_values(entry)])
         return buffer.getvalue().encode("utf-8-sig")
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet("知识库")
     sheet.append(headers)
