@@ -7,6 +7,9 @@
 """
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -134,3 +137,21 @@ def _imports_of(tree: ast.Module, module: str, path: Path) -> set[str]:
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names)
     return found
+
+
+def test_starting_dangjian_loads_no_retrieval_or_spreadsheet_library():
+    """Every management command, Celery worker and test subprocess starts the whole URL
+    map; the bot's retrieval stack (jieba, pypinyin, numpy) and openpyxl load on first use,
+    not at start-up (they cost ≈1.5 CPU-s a process, and a new module-level import brings
+    that back silently)."""
+    probe = (
+        "import django, sys; django.setup(); import django.urls;"
+        "django.urls.get_resolver().url_patterns;"
+        "print(' '.join(sorted({'jieba', 'pypinyin', 'numpy', 'openpyxl'} & set(sys.modules))))"
+    )
+    env = {"DJANGO_SETTINGS_MODULE": "dangjian.settings", "PATH": "/usr/bin:/bin"}
+    env.update({k: v for k, v in os.environ.items() if k.startswith(("DANGJIAN_", "HOME"))})
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
+    ).stdout.split()
+    assert loaded == []

@@ -19,8 +19,6 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from functools import lru_cache
 
-import jieba
-
 from .normalize import normalize
 
 # Opening words that carry no question: greetings, "may I ask", politeness.
@@ -218,7 +216,11 @@ def slots(text: str) -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _general_frequencies() -> tuple[dict[str, int], int]:
     """Word frequencies of jieba's general dictionary (not the domain one ``tokens`` adds to
-    it), and their total: how common a word is in Chinese at large. Read once per process."""
+    it), and their total: how common a word is in Chinese at large. Read once per process;
+    jieba is imported here, not with the module, so a process that never asks the bot
+    (every management command) does not load it."""
+    import jieba
+
     table: dict[str, int] = {}
     with jieba.get_dict_file() as fh:
         for line in fh:
