@@ -83,13 +83,6 @@ def latest_received(user, org: Organisation, before: dt.datetime) -> dt.date | N
     return timezone.localdate(latest) if latest else None
 
 
-def month_of(day: dt.date) -> tuple[dt.date, dt.date]:
-    """The calendar month ``day`` falls in, first and last day."""
-    first = day.replace(day=1)
-    following = (first + dt.timedelta(days=32)).replace(day=1)
-    return first, following - dt.timedelta(days=1)
-
-
 def rate(part: int, whole: int) -> float | None:
     """A share with 4 decimals (0.96 is 96%); None when there is nothing to divide."""
     return round(part / whole, 4) if whole else None

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from dangjian.core.periods import MSG_BAD_PERIOD, parse_period, period_of
+from dangjian.core.periods import MSG_BAD_PERIOD, month_period, parse_period, period_of
 
 
 @pytest.mark.parametrize(
@@ -46,3 +46,16 @@ def test_orglife_keeps_its_names_for_the_same_periods():
     from dangjian.orglife import rules
 
     assert rules.parse_period is parse_period and rules.Period is type(parse_period("2026"))
+
+
+def test_a_months_first_and_last_day():
+    d = dt.date
+    assert (month_period(2026, 2).first, month_period(2026, 2).last) == (
+        d(2026, 2, 1),
+        d(2026, 2, 28),
+    )
+    assert month_period(2028, 2).last == d(2028, 2, 29)
+    assert (month_period(2026, 12).first, month_period(2026, 12).last) == (
+        d(2026, 12, 1),
+        d(2026, 12, 31),
+    )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from dangjian.accounts import services as accounts
+from dangjian.core.periods import month_period
 from dangjian.core.scope import Role
 from dangjian.desk import stats
 from dangjian.desk.models import ChatSession, OrderEvent, OrderStatus, WorkOrder
@@ -303,7 +304,8 @@ def test_an_empty_period_points_to_the_month_of_the_latest_order(client, cast, d
     org = cast.org["C1"].pk
     html = client.get("/consult/stats/", {"org": org, "since": today, "until": today}).content
     latest = data["since"]  # every order of the data set came in on its first day or before
-    first, last = latest.replace(day=1), stats.month_of(latest)[1]
+    month = month_period(latest.year, latest.month)
+    first, last = month.first, month.last
     assert "该时段没有受理工单" in html.decode()
     assert f"{latest.year}年{latest.month}月{latest.day}日" in html.decode()
     assert f'href="?org={org}&amp;since={first}&amp;until={last}">查看{latest.year}年' in (
@@ -313,10 +315,3 @@ def test_an_empty_period_points_to_the_month_of_the_latest_order(client, cast, d
     assert "该时段没有受理工单" not in client.get("/consult/stats/", busy).content.decode()
     never = {"org": cast.org["B1"].pk, "since": today, "until": today}
     assert "该时段没有受理工单" not in client.get("/consult/stats/", never).content.decode()
-
-
-def test_month_of_a_day():
-    d = dt.date
-    assert stats.month_of(d(2026, 2, 14)) == (d(2026, 2, 1), d(2026, 2, 28))
-    assert stats.month_of(d(2028, 2, 29)) == (d(2028, 2, 1), d(2028, 2, 29))
-    assert stats.month_of(d(2026, 12, 31)) == (d(2026, 12, 1), d(2026, 12, 31))

@@ -28,6 +28,7 @@ from dangjian.core.pages import (
     query_text,
     vary_on_htmx,
 )
+from dangjian.core.periods import month_period
 from dangjian.core.ratelimit import ratelimit
 from dangjian.core.scope import Perm
 from dangjian.core.text import NameFormField
@@ -735,9 +736,9 @@ def _latest_month(user, figures) -> dict | None:
     day = stats.latest_received(user, figures.org, figures.since)
     if day is None:
         return None
-    since, until = stats.month_of(day)
-    query = urlencode({"org": figures.org.pk, "since": since, "until": until})
-    return {"day": day, "query": query, "label": f"{day.year}年{day.month}月"}
+    month = month_period(day.year, day.month)
+    query = urlencode({"org": figures.org.pk, "since": month.first, "until": month.last})
+    return {"day": day, "query": query, "label": month.label}
 
 
 @login_required
