@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from dangjian.core import scope
+from dangjian.core.calendar import is_workday
 from dangjian.core.scope import Perm
 from dangjian.members import selectors as member_selectors
 from dangjian.members.models import Member
@@ -23,9 +24,17 @@ from tests.test_scope_moves import _assert_oracle_holds
 pytestmark = pytest.mark.django_db
 
 
+def _workday_morning_before(day: dt.date) -> dt.datetime:
+    """10:00 on the last workday on or before ``day``: a meeting on a rest day does not count
+    in a member's attendance rate (orglife rules), so "three days ago" failed on weekends."""
+    while not is_workday(day):
+        day -= dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(10), timezone.get_current_timezone())
+
+
 def test_after_a_transfer_the_oracle_holds_and_the_old_branch_sees_nothing(cast):
     root = cast.user["root"]
-    start = timezone.now() - dt.timedelta(days=3)
+    start = _workday_morning_before(timezone.localdate() - dt.timedelta(days=3))
     meeting = orglife.meeting_create(
         acting_user=root,
         org=cast.org["B3"],
