@@ -101,6 +101,35 @@ def test_the_member_rates_the_chat_the_agent_ended(browser, phone, live_server, 
     desk.context.close()
 
 
+def test_what_the_member_types_in_the_queue_survives_the_agent_taking_the_chat(
+    phone, live_server, e2e_cast
+):
+    """The chat's controls are drawn again when its state changes (queued → taken by an
+    agent): the sentence the member was typing while waiting stays in the box."""
+    from django.db import transaction
+
+    from dangjian.desk.services import chats
+    from dangjian.knowledge.services import bot
+
+    agent = e2e_cast.user["agent"]
+    chats.presence_set(user=agent, online=True, capacity=1)
+    earlier = bot.conversation_start(user=e2e_cast.user["member"])  # an earlier chat
+    with transaction.atomic():  # as the 转人工 view opens it
+        assert chats.chat_open(earlier, e2e_cast.user["member"]).agent == agent  # agent full
+    member = phone
+    chat = _member_in_chat(member, live_server, e2e_cast)
+    assert chat.status == "waiting"
+    expect(member.get_by_text("正在为您接通人工坐席")).to_be_visible()
+    draft = "我现在在天河区打工，想问一下"
+    member.get_by_label("消息").fill(draft)
+    chats.presence_set(user=agent, online=True, capacity=2)  # room: the queue moves
+    expect(member.locator("#chat-status").get_by_text("人工坐席已接入")).to_be_visible()  # polled
+    expect(member.get_by_label("消息")).to_have_value(draft)
+    member.get_by_role("button", name="发送").click()
+    expect(member.locator(".msg-mine").get_by_text(draft)).to_be_visible()
+    expect(member.get_by_label("消息")).to_have_value("")
+
+
 def test_a_refused_transfer_then_elder_mode_stays_on_the_chat(
     browser, phone, live_server, e2e_cast
 ):
