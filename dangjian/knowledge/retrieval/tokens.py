@@ -2,7 +2,8 @@
 
 Words carry the meaning of a Chinese question but jieba's general dictionary splits domain
 terms (三会一课, 组织关系转接) and knows nothing of their synonyms. The user dictionary
-(``data/userdict.txt``) keeps domain terms whole; the synonym table (``data/synonyms.txt``)
+(``data/userdict.txt``) keeps domain terms whole, and ``data/everyday_words.txt`` the
+everyday words newer than jieba's dictionary (微信, 扫码, 线上); the synonym table (``data/synonyms.txt``)
 folds every variant to one canonical token at index and query time alike, so 缴纳党费 finds an
 entry written as 交纳党费. Character uni- and bigrams back words up where segmentation of the
 query and the entry disagree. The jieba dictionary is loaded lazily, once per process.
@@ -112,6 +113,9 @@ def _tokenizer() -> jieba.Tokenizer:
                 tok = _Tokenizer()
                 tok.initialize()
                 tok.load_userdict(str(DATA_DIR / "userdict.txt"))
+                for line in _read_lines("everyday_words.txt"):
+                    word, freq = line.split()
+                    tok.add_word(word, freq=max(tok.FREQ.get(word, 0), int(freq)))
                 synonyms = load_synonyms()
                 for term in {*synonyms, *synonyms.values()}:
                     if len(term) > 1:

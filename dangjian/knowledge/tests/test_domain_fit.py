@@ -216,9 +216,18 @@ def test_homophone_slips_fold_to_the_bases_own_words(docs):
         "介绍信弄丢了，能补开吗",  # 补开 is not folded to 不开: 不 is grammar
         "我是厂里的普通工人",  # 是厂 sounds like 市场 but 厂里 is one word
         "明天昆明下不下雨",
+        "党费可以用微信交吗",  # 微信 is a word (newer than jieba's), its 信 no part of 信交
+        "线上扫码交了党费",
     ):
         assert speller.fold(kept) == kept
     assert Speller([]).fold("预被期有多长") == "预被期有多长"
+
+
+def test_everyday_words_newer_than_jiebas_dictionary_stay_whole():
+    from dangjian.knowledge.retrieval.tokens import words
+
+    assert words("党费可以用微信交吗")[:5] == ("党费", "可以", "用", "微信", "交")
+    assert {"扫码", "网上", "支付宝"} <= set(words("线上扫码或者支付宝交党费"))  # 线上 is 网上
 
 
 def test_the_engine_folds_slips_before_it_ranks(docs):
