@@ -12,6 +12,7 @@ from dangjian.knowledge.retrieval.calibration import Calibration
 ROOT = Path(__file__).resolve().parents[3]
 STARTER = ROOT / "dangjian" / "knowledge" / "starter"
 EVAL = ROOT / "bench" / "data" / "hotline_eval.tsv"
+FRESH = ROOT / "bench" / "data" / "hotline_fresh.tsv"  # the check set, never fitted on
 
 
 @pytest.fixture(scope="module")
@@ -44,19 +45,36 @@ def _bigrams(text: str) -> frozenset[str]:
     return frozenset(text[i : i + 2] for i in range(len(text) - 1)) or frozenset((text,))
 
 
+def _near(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Most character pairs shared (Jaccard ≥ 0.6): one text is nearly a copy of the other."""
+    return len(a & b) >= 0.6 * len(a | b)
+
+
 def test_no_alternative_phrasing_is_near_an_evaluation_question(docs, questions):
     """The set measures questions the base was not written from: an entry's alternative that
     shares most of its character pairs with an evaluation question (Jaccard ≥ 0.6) would
     make that question a lookup, so none may."""
     asked = [(q.text, _bigrams(q.text)) for q in questions]
     written = [(alt, _bigrams(alt)) for d in docs for alt in d.alternatives]
-    near = [
-        (alt, text)
-        for alt, own in written
-        for text, pairs in asked
-        if len(own & pairs) >= 0.6 * len(own | pairs)
-    ]
+    near = [(alt, text) for alt, own in written for text, pairs in asked if _near(own, pairs)]
     assert near == []
+
+
+def test_the_check_set_is_new_to_the_base_and_to_the_evaluation_set(docs, questions):
+    """``bench/hotline_check.py`` estimates a held-out set only if the check set's questions
+    are neither phrasings of the base nor near copies of an alternative or of a question the
+    decision was fitted on."""
+    from dangjian.knowledge.retrieval import normalize
+
+    fresh = domain_fit.read_eval(FRESH, {d.question: d.id for d in docs})
+    assert len({q.text for q in fresh}) == len(fresh) >= 80
+    phrasings = {normalize(t) for d in docs for t in (d.question, *d.alternatives)}
+    assert not [q.text for q in fresh if normalize(q.text) in phrasings]
+    seen = [
+        _bigrams(t)
+        for t in (*(a for d in docs for a in d.alternatives), *(q.text for q in questions))
+    ]
+    assert not [q.text for q in fresh if any(_near(_bigrams(q.text), s) for s in seen)]
 
 
 def test_cross_validated_figures_on_a_fixed_subset_meet_a_floor(docs, questions):
