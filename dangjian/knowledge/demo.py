@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.db.models import Case, Value, When
 
-from dangjian.demo.generator import REFERENCE_DATE
+from dangjian.demo import clock
 from dangjian.knowledge import imports
 from dangjian.knowledge.models import Conversation, Entry, EntryTier, Message, MessageRole
 from dangjian.knowledge.services import daily as daily_services
@@ -47,7 +47,7 @@ def _starter(root, progress) -> None:
 
 def _daily(progress) -> None:
     for offset in range(DAILY_DAYS, -1, -1):
-        daily_services.daily_pick(day=REFERENCE_DATE - dt.timedelta(days=offset))
+        daily_services.daily_pick(day=clock.today() - dt.timedelta(days=offset))
     progress(f"每日一答：{DAILY_DAYS + 1} 天")
 
 

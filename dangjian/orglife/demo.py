@@ -1,6 +1,6 @@
 """Demo data: a year of organisational life for a sample of the demo province's branches.
 
-Twelve months before ``REFERENCE_DATE`` (2026-11-01) of 支委会, 主题党日, quarterly
+Twelve months before the demo's today (``dangjian.demo.clock``) of 支委会, 主题党日, quarterly
 党员大会 and 党课, the yearly 组织生活会 and 民主评议 — with deterministic gaps (a skipped
 month, a quarter without 党课) so the compliance table and the warnings have something
 to show — plus next month's meetings, planned. Everything goes through the services
@@ -20,7 +20,7 @@ from dangjian.core import jobs
 from dangjian.core.calendar import TZ
 from dangjian.core.models import Warning
 from dangjian.core.scope import Role
-from dangjian.demo.generator import REFERENCE_DATE
+from dangjian.demo import clock
 from dangjian.orglife import rules, services
 from dangjian.orglife.choices import AttendanceStatus, MeetingKind
 from dangjian.orglife.models import Meeting
@@ -100,8 +100,9 @@ def _hold(root_user, rng, branch, kind, start: dt.datetime, *, recorded: bool) -
 
 
 def _months() -> list[rules.Period]:
-    """The twelve months before REFERENCE_DATE, oldest first."""
-    result, year, month = [], REFERENCE_DATE.year, REFERENCE_DATE.month
+    """The twelve months before the demo's today, oldest first."""
+    today = clock.today()
+    result, year, month = [], today.year, today.month
     for _ in range(12):
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
         result.append(rules.month_period(year, month))
@@ -120,7 +121,7 @@ def seed(*, root_user, seed: int, progress) -> None:
                 day = month.first + dt.timedelta(days=min(5 + 4 * n + rng.randint(0, 5), 27))
                 start = dt.datetime.combine(day, dt.time(9 if n % 2 == 0 else 15), TZ)
                 _hold(root_user, rng, branch, kind, start, recorded=True)
-        upcoming = dt.datetime.combine(REFERENCE_DATE + dt.timedelta(days=14), dt.time(9), TZ)
+        upcoming = dt.datetime.combine(clock.today() + dt.timedelta(days=14), dt.time(9), TZ)
         _hold(root_user, rng, branch, MeetingKind.THEME_DAY, upcoming, recorded=False)
         progress(f"组织生活：{branch.name}（{i}/{len(branches)}）")
     warn_last_month(months[-1], progress)

@@ -1,7 +1,7 @@
 """Demo data: applicants at every stage of 发展党员 in the demo accounts' branch.
 
 Seven people, each taken through the steps by the services with dates that meet every
-rule, counted back from ``REFERENCE_DATE``: two fresh applicants (the talk due soon, and
+rule, counted back from the demo's today (``dangjian.demo.clock``): two fresh applicants (the talk due soon, and
 one overdue), an activist, a candidate in training, one awaiting the upper committee's
 approval (its deadline near), a probationary member whose year is nearly out, and a
 member converted and archived. The due-steps check then raises the reminders and
@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from dangjian.core import idcard
 from dangjian.core.scope import Role
-from dangjian.demo.generator import REFERENCE_DATE
+from dangjian.demo import clock
 from dangjian.members.choices import Status
 from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgType
@@ -47,7 +47,7 @@ OFFSETS = [
     ("oath", 517),
     ("probation_review", 700),
 ]
-# name, days before REFERENCE_DATE the application was made, last step done.
+# name, days before the demo's today the application was made, last step done.
 PEOPLE = [
     ("杨晓申", 10, "apply"),
     ("何立新", 50, "apply"),
@@ -148,10 +148,10 @@ def seed(*, root_user, seed: int, progress) -> None:
             ethnicity="汉族",
             education="bachelor",
             occupation="社区工作者",
-            applied_on=REFERENCE_DATE - dt.timedelta(days=days_before),
+            applied_on=clock.today() - dt.timedelta(days=days_before),
             document=_pdf("入党申请书.pdf"),
         )
         _advance(root_user, applicant, until, full)
     for applicant in Applicant.objects.filter(branch=branch).select_related("branch"):
-        services.applicant_check_due(applicant, REFERENCE_DATE)
+        services.applicant_check_due(applicant, clock.today())
     progress(f"发展党员：{branch.name}（{len(PEOPLE)} 名，各阶段）")

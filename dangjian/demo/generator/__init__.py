@@ -7,8 +7,9 @@ province's own bodies, then each prefecture, then each of its counties) that
 Determinism: every unit draws from its own ``random.Random`` and its own seeded Faker,
 keyed by the seed and the unit's code, so a unit is the same whatever is generated
 before it, on any machine (same Python and Faker versions). Dates never come from the
-clock: they are drawn at or before :data:`REFERENCE_DATE`, the fixed "today" of the demo
-data — re-running tomorrow gives byte-identical rows.
+clock: they are drawn at or before the demo's today (:func:`dangjian.demo.clock.today`:
+:data:`REFERENCE_DATE` unless a ``seed_demo`` run anchors it at its month), so the same
+seed and anchor give byte-identical rows on any day.
 
 ID numbers: a county's members get the county's region code and a sequence in
 000–899; the provincial and prefectural bodies' staff use a county of their area with
@@ -19,6 +20,7 @@ One module a section, all re-exported here: ``shapes`` (scales, rows, helpers),
 ``organisations``, ``people`` (members), ``posts``, ``planning`` (:func:`plan`).
 """
 
+from dangjian.demo.clock import REFERENCE_DATE
 from dangjian.demo.generator.organisations import city_orgs, county_orgs, province_orgs
 from dangjian.demo.generator.people import PROFILES, E, People, Profile
 from dangjian.demo.generator.planning import plan, plan_counts
@@ -27,7 +29,6 @@ from dangjian.demo.generator.shapes import (
     CHINESE_ORDINALS,
     FULL_SHAPE,
     FULL_SIZES,
-    REFERENCE_DATE,
     SCALES,
     SMALL_SHAPE,
     SMALL_SIZES,

@@ -6,9 +6,9 @@ import random
 
 from faker import Faker
 
+from dangjian.demo import clock
 from dangjian.demo import geography as geo
 from dangjian.demo.generator.shapes import (
-    REFERENCE_DATE,
     CountyShape,
     OrgRow,
     Scale,
@@ -40,7 +40,7 @@ class _Tree:
         if parent is not None:
             start = max(start, parent.founded_on + dt.timedelta(days=30))
         end = max(start, dt.date(latest, 12, 31))
-        return _date_between(self.rng, start, min(end, REFERENCE_DATE - dt.timedelta(days=400)))
+        return _date_between(self.rng, start, min(end, clock.today() - dt.timedelta(days=400)))
 
     def branch(self, code, parent_code, name, kind, *, years=(1980, 2015), size=None) -> OrgRow:
         lo, hi = self.sizes[kind]

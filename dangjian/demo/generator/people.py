@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from faker import Faker
 
 from dangjian.core import idcard
+from dangjian.demo import clock
 from dangjian.demo import geography as geo
-from dangjian.demo.generator.shapes import REFERENCE_DATE, MemberRow, OrgRow, _weighted
+from dangjian.demo.generator.shapes import MemberRow, OrgRow, _weighted
 from dangjian.members.choices import Education, Status
 from dangjian.members.rules import add_years
 from dangjian.orgs.choices import OrgType
@@ -222,19 +223,20 @@ class People:
         if (status == Status.DECEASED and age < 60) or (status == Status.MOBILE and age >= 60):
             status = Status.FULL
         male = rng.random() < profile.male
-        birth = REFERENCE_DATE - dt.timedelta(days=age * 365 + rng.randint(0, 364))
-        birth = min(birth, add_years(REFERENCE_DATE, -age))
+        today = clock.today()
+        birth = today - dt.timedelta(days=age * 365 + rng.randint(0, 364))
+        birth = min(birth, add_years(today, -age))
         ethnicity = _weighted(rng, self.ethnicities)
         if status == Status.PROBATIONARY:
-            joined = REFERENCE_DATE - dt.timedelta(days=rng.randint(20, 340))
+            joined = today - dt.timedelta(days=rng.randint(20, 340))
             full = None
         else:
             span = max(1, min(age, 60) - 19)
             join_age = 18 + int(rng.betavariate(1.6, 4.0) * span)
             joined = add_years(birth, join_age) + dt.timedelta(days=rng.randint(0, 300))
-            joined = min(joined, REFERENCE_DATE - dt.timedelta(days=400 + rng.randint(0, 200)))
+            joined = min(joined, today - dt.timedelta(days=400 + rng.randint(0, 200)))
             full = add_years(joined, 1) + dt.timedelta(days=rng.randint(0, 45))
-            full = min(full, REFERENCE_DATE)
+            full = min(full, today)
         young = age < 45
         education = _weighted(rng, profile.education_young if young else profile.education_old)
         if status == Status.MOBILE and branch.kind in ("village", "community"):

@@ -3,8 +3,8 @@
 import datetime as dt
 import random
 
+from dangjian.demo import clock
 from dangjian.demo.generator.shapes import (
-    REFERENCE_DATE,
     MemberRow,
     OrgRow,
     PositionRow,
@@ -85,5 +85,5 @@ def _positions(rng: random.Random, orgs: list[OrgRow], members: list[MemberRow])
             started = max(
                 _date_between(rng, *window), m.full_member_on or m.joined_on, row.founded_on
             )
-            result.append(PositionRow(row.code, m.id_number, title, min(started, REFERENCE_DATE)))
+            result.append(PositionRow(row.code, m.id_number, title, min(started, clock.today())))
     return result

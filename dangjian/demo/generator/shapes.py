@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 
 from dangjian.demo import geography as geo
 
-# The demo's "today": every generated date is on or before it (see module docstring).
-REFERENCE_DATE = dt.date(2026, 11, 1)
 CHINESE_ORDINALS = "一二三四五六七八九十"
 
 

@@ -4,6 +4,7 @@ The module fixture resets the shared test cast away inside a transaction, seeds,
 rolls everything back at the end, so other test modules find the cast untouched.
 """
 
+import datetime as dt
 import json
 from collections import Counter
 from io import StringIO
@@ -14,12 +15,13 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from dangjian.accounts.models import User
 from dangjian.core import audit, idcard
 from dangjian.core.models import AuditEntry
 from dangjian.core.phone import normalize_phone
-from dangjian.demo import seeding
+from dangjian.demo import clock, seeding
 from dangjian.demo.generator import REFERENCE_DATE, SCALES, plan
 from dangjian.demo.tests import fingerprints
 from dangjian.members import rules
@@ -32,6 +34,9 @@ from dangjian.orgs.selectors import org_queryset
 pytestmark = pytest.mark.django_db(transaction=False)
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # tests only
+# The run's anchor: a day already past (so the data do not depend on when the suite runs),
+# not the default REFERENCE_DATE (so the anchoring is what is tested), and a holiday (国庆).
+AS_OF = dt.date(2026, 10, 1)
 LEVEL_TYPES = {
     "province": {OrgType.PROVINCIAL_COMMITTEE},
     "city": {OrgType.CITY_COMMITTEE},
@@ -65,7 +70,9 @@ def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
         for module, (name, value) in SMALLER_SAMPLES.items():
             patch.setattr(f"{module}.{name}", value)
         stdout = StringIO()
-        call_command("seed_demo", "--reset", "--accounts-out", str(out), stdout=stdout)
+        call_command(
+            "seed_demo", "--reset", "--as-of", str(AS_OF), "--accounts-out", str(out), stdout=stdout
+        )
         yield SimpleNamespace(
             output=stdout.getvalue(),
             accounts=json.loads(out.read_text()),
@@ -98,7 +105,7 @@ def test_tree_and_audit_chain_are_intact(seeded):
 
 def test_every_member_passes_the_rules_and_sits_in_an_active_branch(seeded):
     for m in Member.objects.select_related("branch", "group").iterator(chunk_size=2000):
-        parsed = idcard.parse(m.id_number, today=REFERENCE_DATE)
+        parsed = idcard.parse(m.id_number, today=AS_OF)
         assert not rules.record_errors(
             id_number=parsed,
             birth_date=m.birth_date,
@@ -106,7 +113,7 @@ def test_every_member_passes_the_rules_and_sits_in_an_active_branch(seeded):
             joined_on=m.joined_on,
             full_member_on=m.full_member_on,
             status=m.status,
-            today=REFERENCE_DATE,
+            today=AS_OF,
             transferred_out_on=m.transferred_out_on,
         )
         assert not m.phone or normalize_phone(m.phone) == m.phone
@@ -125,11 +132,13 @@ def test_every_active_branch_and_committee_has_one_secretary_from_its_subtree(se
 
 
 def test_the_database_holds_exactly_the_plan(seeded):
-    assert seeded.fingerprint == fingerprints.of_plan(plan(SCALES["small"], 2026))
+    with clock.anchored(AS_OF):
+        assert seeded.fingerprint == fingerprints.of_plan(plan(SCALES["small"], 2026))
+    assert seeded.fingerprint != fingerprints.of_plan(plan(SCALES["small"], 2026))
 
 
 def test_reseeding_with_the_same_seed_gives_identical_data(seeded):
-    with override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHERS):
+    with override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHERS), clock.anchored(AS_OF):
         seeding.wipe()
         report = seeding.seed(scale=SCALES["small"], seed=2026)
     assert fingerprints.of_database() == seeded.fingerprint
@@ -210,7 +219,7 @@ def test_refuses_to_seed_a_database_that_has_organisations(seeded):
 def test_resume_skips_what_is_already_there(seeded):
     before = _counts()
     out = StringIO()
-    call_command("seed_demo", "--resume", stdout=out)
+    call_command("seed_demo", "--resume", "--as-of", str(AS_OF), stdout=out)
     assert "跳过已有单元 50 个" in out.getvalue()
     assert _counts() == before
 
@@ -248,3 +257,47 @@ def test_privileged_demo_accounts_have_a_known_totp_device(seeded):
     assert out.getvalue().strip() == current_code(device)
     with override_settings(DEBUG=False), pytest.raises(CommandError, match="DEBUG"):
         call_command("totp_code", "admin_province", stdout=StringIO())
+
+
+def test_the_activity_ends_at_the_runs_anchor(seeded):
+    """Meetings, the 12371 desk's traffic and the applicants' steps are drawn up to the
+    anchor (--as-of), not to a fixed date: the last month held is the one before it, the
+    next 主题党日 is two weeks after it, and no order or application is later."""
+    from dangjian.core.calendar import TZ
+    from dangjian.desk.demo import DEMO_DAYS
+    from dangjian.desk.models import WorkOrder
+    from dangjian.orglife.models import Meeting
+    from dangjian.recruitment.models import Applicant
+
+    start = dt.datetime.combine(AS_OF, dt.time.min, TZ)
+    held = Meeting.objects.filter(starts_at__lt=start).latest("starts_at")
+    assert (held.starts_at.year, held.starts_at.month) == (2026, 9)
+    upcoming = Meeting.objects.filter(starts_at__gte=start)
+    assert {m.starts_at.astimezone(TZ).date() for m in upcoming} == {AS_OF + dt.timedelta(14)}
+    assert WorkOrder.objects.latest("created_at").created_at <= start
+    assert WorkOrder.objects.earliest("created_at").created_at >= start - dt.timedelta(
+        DEMO_DAYS + 1
+    )
+    assert Applicant.objects.latest("applied_on").applied_on < AS_OF
+
+
+def test_a_run_is_anchored_at_the_first_of_this_month_unless_told(monkeypatch):
+    class Seeded(Exception):
+        pass
+
+    def seed(**_):
+        raise Seeded(clock.today())
+
+    monkeypatch.setattr(seeding, "org_count", lambda: 0)
+    monkeypatch.setattr(seeding, "seed", seed)
+    with pytest.raises(Seeded) as caught:
+        call_command("seed_demo", stdout=StringIO())
+    assert caught.value.args[0] == timezone.localdate().replace(day=1)
+    with pytest.raises(Seeded) as caught:
+        call_command("seed_demo", "--as-of", "2025-06-30", stdout=StringIO())
+    assert caught.value.args[0] == dt.date(2025, 6, 30)
+    assert clock.today() == REFERENCE_DATE  # restored after the run
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    for bad in ("2025-02-30", "昨天", str(tomorrow)):
+        with pytest.raises(CommandError, match="--as-of 须为不晚于今天"):
+            call_command("seed_demo", "--as-of", bad, stdout=StringIO())

@@ -21,10 +21,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test.utils import override_settings
 
+from dangjian.demo import clock
 from dangjian.desk.demo.backlog import _backlog, _close_the_week
 from dangjian.desk.demo.base import (
     DEMO_DAYS,
-    DEMO_NOW,
     QuietSmsBackend,
     _backdate_order,
     _desk,
@@ -52,7 +52,7 @@ from dangjian.knowledge.models import (
 from dangjian.knowledge.services import bot
 from dangjian.orgs.models import Organisation
 
-__all__ = ["DEMO_DAYS", "DEMO_NOW", "seed"]
+__all__ = ["DEMO_DAYS", "seed"]
 
 
 def seed(*, root_user, seed: int, progress) -> None:
@@ -76,7 +76,7 @@ def _conversations(seed: int, progress) -> None:
     answered = handed = 0
     for number, user in enumerate(_members(seed, 6)):
         conversation = None
-        when = DEMO_NOW - dt.timedelta(hours=3 * (6 - number))
+        when = clock.now() - dt.timedelta(hours=3 * (6 - number))
         for question in rng.sample(QUESTIONS, 2):
             result = bot.ask(user=user, question=question, conversation=conversation)
             kb_demo.backdate_turn(result, when, first=conversation is None)

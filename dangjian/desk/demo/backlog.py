@@ -2,8 +2,9 @@
 
 import datetime as dt
 
+from dangjian.demo import clock
 from dangjian.desk import rules
-from dangjian.desk.demo.base import DEMO_NOW, DESK_DEPTH, Desk, _at, _backdate_order
+from dangjian.desk.demo.base import DESK_DEPTH, Desk, _at, _backdate_order
 from dangjian.desk.demo.lifecycle import _claim
 from dangjian.desk.demo.script import (
     MESSAGE_TOPICS,
@@ -104,8 +105,9 @@ def _backlog(desk: Desk) -> None:
 
 def _close_the_week(desk: Desk) -> None:
     """The jobs as they ran at the demo's "now": breached orders climb, askers reminded."""
-    services_orders.escalate_breached(now=DEMO_NOW)
-    services_routing.consultations_overdue(now=DEMO_NOW)
-    OrderEvent.objects.filter(at__gt=DEMO_NOW).update(at=DEMO_NOW)
-    WorkOrder.objects.filter(updated_at__gt=DEMO_NOW).update(updated_at=DEMO_NOW)
-    services_orders.remind_unrated(now=DEMO_NOW)
+    now = clock.now()
+    services_orders.escalate_breached(now=now)
+    services_routing.consultations_overdue(now=now)
+    OrderEvent.objects.filter(at__gt=now).update(at=now)
+    WorkOrder.objects.filter(updated_at__gt=now).update(updated_at=now)
+    services_orders.remind_unrated(now=now)

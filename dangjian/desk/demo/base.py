@@ -10,9 +10,9 @@ from django.contrib.auth import get_user_model
 from faker import Faker
 
 from dangjian.accounts.models import RoleAssignment
-from dangjian.core import calendar, notify, scope
+from dangjian.core import notify, scope
 from dangjian.core.scope import Role
-from dangjian.demo.generator import REFERENCE_DATE
+from dangjian.demo import clock
 from dangjian.desk import rules
 from dangjian.desk.models import (
     Coordination,
@@ -30,7 +30,7 @@ from dangjian.orgs.models import Organisation
 
 # --- The 12371 service desk: work orders, agents, live chats ---------------------------
 #
-# Thirteen weeks of traffic up to the demo's "now" (the start of REFERENCE_DATE): members
+# Thirteen weeks of traffic up to the demo's "now" (the start of its today, ``clock.now``): members
 # and visitors asking the bot (most answered, some handed off), hotline calls logged by
 # the agents, 有话向党说 / 有事找党帮 messages, questions from the public site, a few live
 # chats. Each order then lives its life — claimed, coordinated with offices, answered,
@@ -44,11 +44,10 @@ from dangjian.orgs.models import Organisation
 # helpers): the order's times, its deadlines (recomputed from the moment with the same
 # rules), its history rows, coordination requests, conversations, messages and chats.
 # Anything the call stamped is later than the moment, because the demo's "now" is never
-# after the real clock (seed_demo refuses a clock before REFERENCE_DATE). Audit entries
+# after the real clock (a run is anchored at a day already begun). Audit entries
 # and notifications keep the real time: the audit chain hashes its times, and the inbox
 # shows when the demo was written.
 
-DEMO_NOW = dt.datetime.combine(REFERENCE_DATE, dt.time.min, calendar.TZ)
 DEMO_DAYS = 91
 CONVERSATIONS = 170  # a small province's sample: the seed_demo run must stay quick
 HOTLINE_CALLS = 45
@@ -223,4 +222,4 @@ def _backdate_order(
 
 def _at(days: int, hour: int, minute: int = 0) -> dt.datetime:
     """``days`` before the demo's "now", at hour:minute."""
-    return DEMO_NOW - dt.timedelta(days=days) + dt.timedelta(hours=hour, minutes=minute)
+    return clock.now() - dt.timedelta(days=days) + dt.timedelta(hours=hour, minutes=minute)

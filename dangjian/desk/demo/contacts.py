@@ -5,7 +5,7 @@ import datetime as dt
 import random
 
 from dangjian.core import calendar, scope
-from dangjian.demo.generator import REFERENCE_DATE
+from dangjian.demo import clock
 from dangjian.desk.demo.base import (
     CHATS,
     CONVERSATIONS,
@@ -50,7 +50,7 @@ from dangjian.knowledge.services import bot
 def _day(rng: random.Random, *, workday: bool) -> dt.date:
     """A day of the period; people write on weekends too, but less."""
     while True:
-        day = REFERENCE_DATE - dt.timedelta(days=rng.randint(1, DEMO_DAYS))
+        day = clock.today() - dt.timedelta(days=rng.randint(1, DEMO_DAYS))
         if calendar.is_workday(day) or (not workday and rng.random() < 0.45):
             return day
 

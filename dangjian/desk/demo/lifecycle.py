@@ -5,11 +5,11 @@ import datetime as dt
 import random
 
 from dangjian.core import calendar
+from dangjian.demo import clock
 from dangjian.desk import rules
 from dangjian.desk.demo.base import (
     CASE_DRAFTS,
     COORDINATED,
-    DEMO_NOW,
     RATING_WEIGHTS,
     Desk,
     _backdate_order,
@@ -66,7 +66,7 @@ def _lifecycle(desk: Desk, order: WorkOrder, rng: random.Random, *, reply: str) 
             _publish(desk, order, rng, rated)
             if order.rating == 3 and rng.random() < 0.35:
                 start = rated + dt.timedelta(hours=rng.uniform(2, 30))
-                if start >= DEMO_NOW:
+                if start >= clock.now():
                     return
                 services_orders.order_reopen(
                     acting_user=order.asker, order=order, reason=REOPEN_REASON
@@ -84,10 +84,10 @@ def _handle(desk, order, rng, *, start, reply: str, again: bool) -> dt.datetime 
     claimed, answered = _after(start, claim_hours), _after(start, reply_hours)
     if claimed > order.first_response_due and order.org.depth > 1:
         noticed = _after(order.first_response_due, rng.uniform(0.1, 0.8))
-        if noticed < min(claimed, DEMO_NOW):
+        if noticed < min(claimed, clock.now()):
             services_orders.order_escalate(order=order, now=noticed)
             _backdate_order(order, noticed)
-    if claimed >= DEMO_NOW:
+    if claimed >= clock.now():
         return None
     agent = _claim(desk, order, claimed)
     if not again and order.category in COORDINATED and rng.random() < 0.25:
@@ -96,7 +96,7 @@ def _handle(desk, order, rng, *, start, reply: str, again: bool) -> dt.datetime 
             return None
         answered = max(answered, merged + dt.timedelta(minutes=30))
         reply = f"{reply}\n（已征求{order.coordinations.count()}个处室意见）"
-    if answered >= DEMO_NOW:
+    if answered >= clock.now():
         return None
     text = f"您好！经再次核实：{reply.removeprefix('您好！')}" if again else reply
     services_orders.order_reply(acting_user=agent, order=order, text=text)
@@ -107,7 +107,7 @@ def _handle(desk, order, rng, *, start, reply: str, again: bool) -> dt.datetime 
 def _coordinate(desk, order, rng, agent, claimed: dt.datetime) -> dt.datetime | None:
     """协商联动: two offices asked; the moment the last answered, or None if one has not."""
     asked = _after(claimed, rng.uniform(0.2, 2))
-    if asked >= DEMO_NOW:
+    if asked >= clock.now():
         return None
     offices = desk.offices_for(order.category)
     if not offices:
@@ -122,7 +122,7 @@ def _coordinate(desk, order, rng, agent, claimed: dt.datetime) -> dt.datetime | 
     last = asked
     for item in order.coordinations.order_by("id"):
         replied = _after(asked, rng.uniform(1, 14))
-        if replied >= DEMO_NOW:
+        if replied >= clock.now():
             return None
         services_orders.coordination_answer(
             acting_user=desk.answerer(item),
@@ -147,7 +147,7 @@ def _rate(desk, order, rng, answered: dt.datetime, *, again: bool) -> dt.datetim
     if order.asker_id is None or rng.random() < 0.22:
         return None
     rated = answered + dt.timedelta(hours=rng.uniform(0.3, 50))
-    if rated >= DEMO_NOW:
+    if rated >= clock.now():
         return None
     weights = RATING_WEIGHTS if not again else {5: 45, 4: 35, 3: 20}
     rating = rng.choices(list(weights), weights=list(weights.values()))[0]
@@ -168,7 +168,7 @@ def _publish(desk, order, rng, after: dt.datetime) -> None:
     if order.source == OrderSource.HOTLINE or (order.rating or 5) < 4 or rng.random() > 0.4:
         return
     when = after + dt.timedelta(hours=rng.uniform(2, 48))
-    if when >= DEMO_NOW:
+    if when >= clock.now():
         return
     services_orders.order_publish(acting_user=desk.agent(order.org.path), order=order, public=True)
     _backdate_order(order, when)

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from dangjian.accounts.models import User
 from dangjian.core.models import AuditEntry, Notification
+from dangjian.demo import clock
 from dangjian.desk import demo, selectors, stats
 from dangjian.desk.models import (
     OPEN_STATUSES,
@@ -84,7 +85,7 @@ def test_every_channel_and_state_is_there(seeded):
 
 
 def test_everything_lies_before_the_demo_now(seeded):
-    now = demo.DEMO_NOW
+    now = clock.now()
     start = now - dt.timedelta(days=demo.DEMO_DAYS + 1)
     for field in ("created_at", "first_response_at", "answered_at", "rated_at", "closed_at"):
         late = WorkOrder.objects.filter(**{f"{field}__gt": now})
@@ -103,8 +104,8 @@ def test_the_statistics_have_something_to_say(seeded):
     figures = stats.figures(
         seeded.root_user,
         org=root,
-        since=demo.DEMO_NOW - dt.timedelta(days=demo.DEMO_DAYS + 1),
-        until=demo.DEMO_NOW,
+        since=clock.now() - dt.timedelta(days=demo.DEMO_DAYS + 1),
+        until=clock.now(),
     )
     assert figures.orders == WorkOrder.objects.filter(merged_into__isnull=True).count()
     assert WorkOrder.objects.exclude(merged_into=None).exists()  # the demo's duplicate

@@ -4,10 +4,13 @@
     dangjian seed_demo --scale county --seed 7         # one whole county
     dangjian seed_demo --scale province --dry-run      # just the counts of the full province
     dangjian seed_demo --reset --accounts-out demo-accounts.json
+    dangjian seed_demo --as-of 2026-11-01              # as if seeded that day
 
-The same ``--seed`` gives the same organisations, members and accounts on any machine.
-Generated dates lie on or before 2026-11-01 (generator.REFERENCE_DATE), not "today", so
-the data does not drift from one day to the next.
+Generated dates lie on or before the demo's today: the first day of the current month, so a
+demo seeded in any month has the past year's meetings, a live 12371 queue and probation
+periods still running (``dangjian.demo.clock``). The same ``--seed`` and ``--as-of`` give
+the same organisations, members and accounts on any machine and any day (``--resume`` a run
+with the ``--as-of`` it started with).
 """
 
 import datetime as dt
@@ -18,10 +21,22 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from dangjian.demo import seeding
-from dangjian.demo.generator import REFERENCE_DATE, SCALES, plan
+from dangjian.demo import clock, seeding
+from dangjian.demo.generator import SCALES, plan
 
-MSG_CLOCK = "系统日期（{today}）早于演示数据的参考日期 {ref}，请检查服务器时钟"
+MSG_AS_OF = "--as-of 须为不晚于今天（{today}）的日期，格式 YYYY-MM-DD"
+
+
+def _as_of(text: str) -> dt.date:
+    """``--as-of``: a date, at the latest today (the demo never writes the future)."""
+    today = timezone.localdate()
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(MSG_AS_OF.format(today=today)) from None
+    if day > today:
+        raise CommandError(MSG_AS_OF.format(today=today))
+    return day
 
 
 class Command(BaseCommand):
@@ -41,15 +56,20 @@ class Command(BaseCommand):
             "--resume", action="store_true", help="接着中断处继续（须用相同的 --scale 和 --seed）"
         )
         parser.add_argument("--dry-run", action="store_true", help="只统计计划生成的数量")
+        parser.add_argument(
+            "--as-of", metavar="YYYY-MM-DD", help="演示数据的“今天”（默认：本月1日）"
+        )
 
-    def handle(self, *args, scale, seed, accounts_out, reset, if_empty, resume, dry_run, **_):
+    def handle(self, *args, as_of, dry_run, **options):
+        day = _as_of(as_of) if as_of else timezone.localdate().replace(day=1)
+        with clock.anchored(day):
+            if dry_run:
+                self._dry_run(SCALES[options["scale"]], options["seed"])
+            else:
+                self._seed(**options)
+
+    def _seed(self, *, scale, seed, accounts_out, reset, if_empty, resume, **_):
         scale = SCALES[scale]
-        if dry_run:
-            self._dry_run(scale, seed)
-            return
-        today = timezone.localdate()
-        if today < REFERENCE_DATE:
-            raise CommandError(MSG_CLOCK.format(today=today, ref=REFERENCE_DATE))
         existing = seeding.org_count()
         if existing and reset:
             try:
@@ -66,7 +86,7 @@ class Command(BaseCommand):
         elif existing and not resume:
             raise CommandError(seeding.MSG_NOT_EMPTY.format(n=existing))
 
-        self.stdout.write(f"生成演示数据：{scale.label}，随机种子 {seed}")
+        self.stdout.write(f"生成演示数据：{scale.label}，随机种子 {seed}，数据截至 {clock.today()}")
         report = seeding.seed(scale=scale, seed=seed, resume=resume, progress=self._progress)
         if accounts_out:
             path = Path(accounts_out)
