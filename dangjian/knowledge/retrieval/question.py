@@ -168,6 +168,11 @@ def amounts(question: str) -> list[Decimal]:
 # Who is asking and at what stage: the facts a story holds that tell sibling entries apart
 # (在职 vs 退休 dues, 积极分子 vs 预备党员 time limits, at home vs 外出). Read from the whole
 # question (the story included) and from an entry's phrasings.
+# Countries members go to or take the nationality of (去德国 → abroad, 加拿大籍 → foreign).
+_COUNTRIES = (
+    "美国|德国|日本|英国|法国|韩国|俄罗斯|澳大利亚|澳洲|加拿大|新加坡|意大利|西班牙|新西兰"
+    "|马来西亚|泰国|越南|缅甸|老挝|柬埔寨|菲律宾|印尼|印度尼西亚|荷兰|瑞士|瑞典"
+)
 _SLOTS = {
     "retired": re.compile(r"退休|离休|退修|养老金|老干部|离退休|养老"),
     "employed": re.compile(r"在职|上班|工资|月薪|薪水|单位|公司|厂里"),
@@ -175,8 +180,7 @@ _SLOTS = {
     "student": re.compile(r"学生|大学|高校|毕业|研究生|本科|在校|读研|读博|大四|大三|学校"),
     "away": re.compile(r"流动|外出|打工|务工|外地|异地|在外|流入|流出|跑车|出差"),
     "abroad": re.compile(
-        r"出国|国外|境外|留学|海外|移民|(?:去|到|在)(?:美国|德国|日本|英国|法国|韩国|俄罗斯"
-        r"|澳大利亚|澳洲|加拿大|新加坡|意大利|西班牙|欧洲|非洲|美洲|东南亚|中东)"
+        rf"出国|国外|境外|留学|海外|移民|(?:去|到|在)(?:{_COUNTRIES}|欧洲|非洲|美洲|东南亚|中东)"
     ),
     "jobless": re.compile(r"下岗|失业|没工作|没有工作|低保|救济"),
     "applicant": re.compile(r"申请书|申请人|申请入党|写申请|交申请"),
@@ -189,7 +193,7 @@ _SLOTS = {
     "self_employed": re.compile(r"个体|自由职业|开店|做生意|灵活就业|零工|没单位|没有单位|饭馆"),
     "rehired": re.compile(r"返聘|又有工资|同时有工资|同时领|又领"),
     "owner": re.compile(r"老板|企业主|私营|私企老板|雇主|开了.{0,4}公司|开公司|开厂"),
-    "foreign": re.compile(r"国籍|外籍|[美加英日德法澳]籍|入籍"),
+    "foreign": re.compile(rf"国籍|外籍|[美加英日德法澳]籍|入籍|(?:{_COUNTRIES})籍"),
     "religion": re.compile(r"宗教|信佛|佛教|基督|信教|庙|教堂|伊斯兰|信仰"),
     "military": re.compile(r"部队|当兵|退伍|军人|服役|退役"),
     "frail": re.compile(r"卧床|行动不便|腿脚|年老体弱|生病|住院|身体不好"),

@@ -118,6 +118,18 @@ def test_slots_read_who_asks_and_at_what_stage_from_the_story():
     assert not slots(normalize("明天昆明下不下雨"))
 
 
+def test_slots_read_a_nationality_and_a_country_by_the_countrys_name():
+    """A country named with 籍 (加拿大籍) is a foreign nationality and 去缅甸 is abroad, as 国籍 and
+    出国 are; 户籍 and 党籍 are neither."""
+    from dangjian.knowledge.retrieval import normalize
+    from dangjian.knowledge.retrieval.question import slots
+
+    assert "foreign" in slots(normalize("我堂妹嫁过去以后入了新西兰籍"))
+    assert "foreign" in slots(normalize("她现在是加拿大籍华人"))
+    assert "abroad" in slots(normalize("老乡去缅甸做生意好几年了"))
+    assert not {"foreign", "abroad"} & slots(normalize("我的户籍在老家，党籍还在吗"))
+
+
 def test_slots_read_the_sibling_telling_facts_of_the_question():
     """Facts that separate neighbouring entries: persuaded to leave vs leaving, 不合格 vs the
     standard, the platform, how money is spent, and the branch acting on a member."""
