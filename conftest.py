@@ -37,13 +37,30 @@ def _ours(func) -> bool:
 
 
 def pytest_configure(config):
-    """Cheap password hashing in tests (same algorithm and format; see tests/hashers.py)."""
+    """Cheap password hashing in tests (same algorithm and format; see tests/hashers.py);
+    the run's directory of migrated templates (tests/testdb.py)."""
     from django.conf import settings
+
+    from tests import testdb
+
+    testdb.make_directory()
 
     settings.PASSWORD_HASHERS = [
         "tests.hashers.FastArgon2PasswordHasher",
         *settings.PASSWORD_HASHERS,
     ]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """A SQLite test database starts as a copy of the run's migrated template (made by
+    the first worker to get here) instead of applying every migration again."""
+    from django.db import connection
+
+    from tests import testdb
+
+    if connection.vendor == "sqlite":
+        testdb.migrate_from_template(connection)
 
 
 @pytest.fixture(scope="session")

@@ -5,24 +5,22 @@ DATABASE_URL), its own var/ (key file, secret), so killing or restoring it never
 touches the test database pytest-django set up.
 
 Applying every migration to a fresh SQLite file costs about ten CPU-seconds; a site made
-with ``migrated=True`` starts from a copy of a database this test process migrated once
-with the real ``migrate`` (the site's own ``migrate`` then finds nothing to apply). Tests
+with ``migrated=True`` starts from a copy of a database migrated once per test run with
+the real ``migrate`` (the site's own ``migrate`` then finds nothing to apply). Tests
 about migrating itself, or about the files ``migrate`` creates, start from nothing.
 """
 
-import atexit
 import json
 import os
-import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import uuid
-from contextlib import closing
 from pathlib import Path
 
 import dj_database_url
+
+from tests import testdb
 
 DANGJIAN = [sys.executable, "-m", "dangjian"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,26 +40,20 @@ def _pg_admin(url: str):
     )
 
 
-_migrated: Path | None = None
-
-
-def _migrated_sqlite() -> Path:
-    """A SQLite database with every migration applied, made once per test process."""
-    global _migrated
-    if _migrated is None:
-        site = Site(Path(tempfile.mkdtemp(prefix="dangjian-migrated-")))
-        atexit.register(shutil.rmtree, site.tmp, True)
-        site.run("migrate", "--noinput", "--verbosity", "0")
-        _migrated = Path(site.env["DANGJIAN_SQLITE"])
-    return _migrated
-
-
-def _copy_sqlite(source: Path, target: Path) -> None:
-    """A consistent copy (SQLite's backup API, so a WAL file left behind is included),
-    owner-only as the site's own database would be."""
-    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
-        src.backup(dst)
+def _migrated_sqlite(target: Path) -> None:
+    """``target``: a copy of a SQLite database with every migration applied by the real
+    ``migrate``, made once per test run (tests/testdb.py), owner-only as the site's own
+    database would be."""
+    with testdb.template("scratch-site", _migrate_into) as template:
+        testdb.copy(template, target)
     os.chmod(target, 0o600)
+
+
+def _migrate_into(path: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix="dangjian-migrated-") as tmp:
+        site = Site(Path(tmp))
+        site.run("migrate", "--noinput", "--verbosity", "0")
+        testdb.copy(Path(site.env["DANGJIAN_SQLITE"]), path)
 
 
 class Site:
@@ -83,7 +75,7 @@ class Site:
         if vendor == "sqlite":
             self.env["DANGJIAN_SQLITE"] = str(self.tmp / "site.sqlite3")
             if migrated:
-                _copy_sqlite(_migrated_sqlite(), self.tmp / "site.sqlite3")
+                _migrated_sqlite(self.tmp / "site.sqlite3")
         else:
             url = os.environ["DATABASE_URL"]
             self.dbname = f"dangjian_scratch_{uuid.uuid4().hex[:10]}"
