@@ -41,7 +41,7 @@ def outcome(engine: Engine, text: str) -> tuple[str, int | None, list[int]]:
     offered = [hit.id for hit in answer.candidates]
     if answer.confident:
         return "answered", answer.best.id, offered
-    if answer.confidence >= engine.calibration.domain.lower:
+    if answer.confidence >= engine.lower:
         return "band", None, offered
     return "handed_off", None, offered
 
