@@ -209,6 +209,9 @@ def test_the_middle_band_offers_suggestions_then_answers_or_hands_off(
 
     page.get_by_label("您的问题").fill("党费能不能一次交一年的")
     page.get_by_role("button", name="提问").click()
+    # The second offer must be on the page before its 都不是 is pressed: ``.last`` would
+    # otherwise still be the first offer.
+    expect(page.get_by_role("group", name="您是不是想问")).to_have_count(2)
     page.get_by_role("group", name="您是不是想问").last.get_by_role(
         "button", name="都不是，转人工"
     ).click()
@@ -219,3 +222,52 @@ def test_the_middle_band_offers_suggestions_then_answers_or_hands_off(
     assert overflow <= 0
     page.set_viewport_size({"width": 1440, "height": 900})
     page.screenshot(path="test-artifacts/consult-suggest-1440.png", full_page=True)
+
+
+def test_a_tap_while_the_bot_is_answering_waits_for_the_answer(
+    phone, live_server, e2e_cast, monkeypatch
+):
+    """On a slow line a member taps 都不是 under an earlier offer while the next question is
+    still being answered: the page sends its requests one after another, so the order is
+    filed for the question the bot last offered for, and the transcript keeps the order the
+    member acted in (before, the two ran at once and the order could mix one question's
+    summary with no category)."""
+    import time
+    from types import SimpleNamespace
+
+    from dangjian.knowledge import index
+    from dangjian.knowledge.models import Message
+    from dangjian.knowledge.services import kb
+    from dangjian.knowledge.tests.kb_helpers import ScriptedEngine
+
+    org, root = e2e_cast.org["P"], e2e_cast.user["root"]
+    dues = kb.entry_create(
+        acting_user=root, org=org, question=KNOWN, answer=ANSWER, category="党费", publish=True
+    )
+
+    class SlowEngine(ScriptedEngine):
+        delay = 0.0
+
+        def ask(self, query, k=5):
+            time.sleep(self.delay)
+            return super().ask(query, k)
+
+    band = SlowEngine([(dues, 0.6)], confidence=0.3)
+    monkeypatch.setattr(index, "live", lambda: SimpleNamespace(get=lambda: band))
+
+    page = phone
+    sign_in(page, live_server.url, "member", "/consult/chat/")
+    page.get_by_label("您的问题").fill("党费是每个月交还是一起交")
+    page.get_by_role("button", name="提问").click()
+    offers = page.get_by_role("group", name="您是不是想问")
+    expect(offers).to_have_count(1)
+    band.delay = 1.5
+    page.get_by_label("您的问题").fill("党费能不能一次交一年的")
+    page.get_by_role("button", name="提问").click()
+    offers.first.get_by_role("button", name="都不是，转人工").click()
+    expect(page.get_by_text("已为您登记咨询工单").last).to_be_visible()
+    expect(offers).to_have_count(2)
+    order = WorkOrder.objects.get()
+    assert order.summary == "党费能不能一次交一年的" and order.category == "党费"
+    asked = Message.objects.filter(role="user").order_by("pk").values_list("text", flat=True)
+    assert list(asked) == ["党费是每个月交还是一起交", "党费能不能一次交一年的", "都不是，转人工"]
