@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.http import HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from dangjian.core.apitools import Id, InSchema, LocalDateTime, Paging, QuerySchema, invalid
@@ -101,7 +101,7 @@ def pay(request, body: DuesPayIn):
     payment, url = services.payment_start(
         acting_user=request.auth, member=member, months=body.months, provider=body.provider
     )
-    return 201, {
+    return {
         "payment_id": payment.pk,
         "out_trade_no": payment.out_trade_no,
         "amount": rules.fen_to_yuan(payment.amount_fen),
@@ -115,8 +115,8 @@ def _notify_endpoint(provider: providers.Provider):
             provider=provider.name, body=request.body, headers=request.headers
         )
         if outcome == "forged":
-            return 400, {"code": "FAIL", "message": "签名校验失败"}
-        return 200, provider.ack()
+            return Status(400, {"code": "FAIL", "message": "签名校验失败"})
+        return Status(200, provider.ack())
 
     router.post(
         f"/notify/{provider.name}",
@@ -207,7 +207,7 @@ def base_set(request, member_id: Id, body: DuesBaseIn):
         base_fen=_fen(body.base),
         voluntary_fen=_fen(body.voluntary),
     )
-    return 201, base
+    return base
 
 
 class DuesRecordIn(InSchema):
@@ -227,7 +227,7 @@ class DuesRecordIn(InSchema):
 def payment_record(request, member_id: Id, body: DuesRecordIn):
     member = selectors.member_get(request.auth, member_id)
     payment = services.payment_record(acting_user=request.auth, member=member, **body.model_dump())
-    return 201, payment
+    return payment
 
 
 class DuesReportQuery(QuerySchema):
