@@ -18,6 +18,21 @@ UNKNOWN = "我们村的驻村工作队队员节假日签到怎么算工时"
 REPLY = "驻村工作队队员节假日到村工作，签到计入工作时长。"
 
 
+def _serve(monkeypatch, engine):
+    """The bot answers from ``engine`` (the live server's thread reads the same index)."""
+    from types import SimpleNamespace
+
+    from dangjian.knowledge import index
+
+    monkeypatch.setattr(index, "live", lambda: SimpleNamespace(get=lambda: engine))
+    return engine
+
+
+def _ask(page, question: str) -> None:
+    page.get_by_label("您的问题").fill(question)
+    page.get_by_role("button", name="提问").click()
+
+
 def test_ask_handoff_answer_and_rate(browser, phone, live_server, e2e_cast):
     from dangjian.knowledge import index
     from dangjian.knowledge.services import kb
@@ -36,13 +51,11 @@ def test_ask_handoff_answer_and_rate(browser, phone, live_server, e2e_cast):
     page = phone
     sign_in(page, live_server.url, "member", "/consult/chat/")
     expect(page).to_have_url(re.compile(r"/consult/chat/"))
-    page.get_by_label("您的问题").fill(KNOWN)
-    page.get_by_role("button", name="提问").click()
+    _ask(page, KNOWN)
     # The first question loads the encoder and builds the index (seconds on a busy machine).
     expect(page.get_by_text(ANSWER)).to_be_visible(timeout=60_000)
 
-    page.get_by_label("您的问题").fill(UNKNOWN)
-    page.get_by_role("button", name="提问").click()
+    _ask(page, UNKNOWN)
     expect(page.get_by_text("已为您登记咨询工单")).to_be_visible()
     order = WorkOrder.objects.get()
     assert order.source == "handoff" and order.conversation_id is not None
@@ -139,13 +152,11 @@ def test_a_visitor_leaves_a_phone_re_asks_and_gets_dues_computed(phone, live_ser
     index.reset()
     page = phone
     page.goto(f"{live_server.url}/consult/chat/")
-    page.get_by_label("您的问题").fill("俺在厂里一个月到手三千五，党费交几块钱")
-    page.get_by_role("button", name="提问").click()
+    _ask(page, "俺在厂里一个月到手三千五，党费交几块钱")
     expect(page.get_by_text("35.00 元")).to_be_visible()
     expect(page.get_by_text("3000元以上至5000元（含5000元）者，交纳1%").first).to_be_visible()
 
-    page.get_by_label("您的问题").fill(UNKNOWN)
-    page.get_by_role("button", name="提问").click()
+    _ask(page, UNKNOWN)
     # The first retrieval loads the encoder and builds the index.
     expect(page.get_by_text("请留下您的手机号码").first).to_be_visible(timeout=60_000)
     order = WorkOrder.objects.get()
@@ -160,8 +171,7 @@ def test_a_visitor_leaves_a_phone_re_asks_and_gets_dues_computed(phone, live_ser
     order.refresh_from_db()
     assert order.phone == "13812345678"
 
-    page.get_by_label("您的问题").fill(UNKNOWN)
-    page.get_by_role("button", name="提问").click()
+    _ask(page, UNKNOWN)
     expect(page.get_by_text(f"这个问题已在工单（编号 {order.number}）中登记").first).to_be_visible()
     assert WorkOrder.objects.count() == 1
 
@@ -171,9 +181,7 @@ def test_the_middle_band_offers_suggestions_then_answers_or_hands_off(
 ):
     """Issue 11 part 3: a plausible but unsure question gets 您是不是想问 buttons and no work
     order; clicking one answers with that entry; 都不是，转人工 hands off (one order)."""
-    from types import SimpleNamespace
 
-    from dangjian.knowledge import index
     from dangjian.knowledge.services import kb
     from dangjian.knowledge.tests.kb_helpers import ScriptedEngine
 
@@ -190,13 +198,11 @@ def test_the_middle_band_offers_suggestions_then_answers_or_hands_off(
         publish=True,
     )
     # The middle band by construction (the real engine's numbers are tested elsewhere).
-    band = ScriptedEngine([(dues, 0.6), (other, 0.3)], confidence=0.3)
-    monkeypatch.setattr(index, "live", lambda: SimpleNamespace(get=lambda: band))
+    _serve(monkeypatch, ScriptedEngine([(dues, 0.6), (other, 0.3)], confidence=0.3))
 
     page = phone
     sign_in(page, live_server.url, "member", "/consult/chat/")
-    page.get_by_label("您的问题").fill("党费是每个月交还是一起交")
-    page.get_by_role("button", name="提问").click()
+    _ask(page, "党费是每个月交还是一起交")
     offered = page.get_by_role("group", name="您是不是想问")
     expect(offered.get_by_role("button", name=KNOWN)).to_be_visible()
     expect(offered.get_by_role("button", name="都不是，转人工")).to_be_visible()
@@ -207,8 +213,7 @@ def test_the_middle_band_offers_suggestions_then_answers_or_hands_off(
     expect(page.get_by_text("是否解决了您的问题？").last).to_be_visible()
     assert not WorkOrder.objects.exists()
 
-    page.get_by_label("您的问题").fill("党费能不能一次交一年的")
-    page.get_by_role("button", name="提问").click()
+    _ask(page, "党费能不能一次交一年的")
     # The second offer must be on the page before its 都不是 is pressed: ``.last`` would
     # otherwise still be the first offer.
     expect(page.get_by_role("group", name="您是不是想问")).to_have_count(2)
@@ -233,9 +238,7 @@ def test_a_tap_while_the_bot_is_answering_waits_for_the_answer(
     member acted in (before, the two ran at once and the order could mix one question's
     summary with no category)."""
     import time
-    from types import SimpleNamespace
 
-    from dangjian.knowledge import index
     from dangjian.knowledge.models import Message
     from dangjian.knowledge.services import kb
     from dangjian.knowledge.tests.kb_helpers import ScriptedEngine
@@ -252,18 +255,15 @@ def test_a_tap_while_the_bot_is_answering_waits_for_the_answer(
             time.sleep(self.delay)
             return super().ask(query, k)
 
-    band = SlowEngine([(dues, 0.6)], confidence=0.3)
-    monkeypatch.setattr(index, "live", lambda: SimpleNamespace(get=lambda: band))
+    band = _serve(monkeypatch, SlowEngine([(dues, 0.6)], confidence=0.3))
 
     page = phone
     sign_in(page, live_server.url, "member", "/consult/chat/")
-    page.get_by_label("您的问题").fill("党费是每个月交还是一起交")
-    page.get_by_role("button", name="提问").click()
+    _ask(page, "党费是每个月交还是一起交")
     offers = page.get_by_role("group", name="您是不是想问")
     expect(offers).to_have_count(1)
     band.delay = 1.5
-    page.get_by_label("您的问题").fill("党费能不能一次交一年的")
-    page.get_by_role("button", name="提问").click()
+    _ask(page, "党费能不能一次交一年的")
     offers.first.get_by_role("button", name="都不是，转人工").click()
     expect(page.get_by_text("已为您登记咨询工单").last).to_be_visible()
     expect(offers).to_have_count(2)
