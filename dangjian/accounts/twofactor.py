@@ -13,25 +13,21 @@ import segno
 from django_otp.oath import TOTP
 
 from dangjian.accounts.models import TwoFactorDevice
-from dangjian.core.scope import Role
+from dangjian.core.scope import Role, held_roles
 
 TWO_FACTOR_ROLES = frozenset({Role.ADMIN, Role.LEADER, Role.AGENT})
 DEVICE_NAME = "手机动态验证码"
 
 
 def is_privileged(user) -> bool:
-    """Superusers and holders of an admin, leader or agent role anywhere (cached per request).
+    """Superusers and holders of an admin, leader or agent role at an organisation not
+    dissolved (read with the user's scope, cached per request).
 
     They must use a second factor, and their passwords expire.
     """
     if not getattr(user, "is_authenticated", False):
         return False
-    if "_privileged" not in user.__dict__:
-        user.__dict__["_privileged"] = bool(
-            user.is_superuser
-            or user.role_assignments.filter(role__in=list(TWO_FACTOR_ROLES)).exists()
-        )
-    return user.__dict__["_privileged"]
+    return bool(user.is_superuser or held_roles(user) & TWO_FACTOR_ROLES)
 
 
 def requires_2fa(user) -> bool:

@@ -187,14 +187,28 @@ def prefix_free(paths: Iterable[str]) -> tuple[str, ...]:
 
 
 def scope_paths(user, perm: Perm):
-    """The organisation paths whose subtrees ``user`` holds ``perm`` on, or ALL.
-
-    Cached on the user object: the roles are read in one query per request.
-    """
+    """The organisation paths whose subtrees ``user`` holds ``perm`` on, or ALL."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return ()
     if user.is_superuser:
         return ALL
+    return _grants(user)[perm]
+
+
+def held_roles(user) -> frozenset[str]:
+    """The roles ``user`` holds at organisations not dissolved (the same cached query as
+    the scope: the 2FA gate asks on every page without a query of its own)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    return _grants(user)[_ROLES]
+
+
+_ROLES = "roles"  # beside the Perms in the cache: the roles held
+
+
+def _grants(user) -> dict:
+    """Per permission the prefix-free paths it covers, and the roles held: read in one
+    query per request and cached on the user object (``forget`` drops it)."""
     cache = user.__dict__.setdefault("_scope_cache", {})
     if not cache:
         grants = list(
@@ -204,7 +218,8 @@ def scope_paths(user, perm: Perm):
         )
         for each in Perm:
             cache[each] = prefix_free(path for role, path in grants if each in role_perms(role))
-    return cache[perm]
+        cache[_ROLES] = frozenset(role for role, _ in grants)
+    return cache
 
 
 # --- Organisation paths ----------------------------------------------------------------
