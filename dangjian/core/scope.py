@@ -192,34 +192,31 @@ def scope_paths(user, perm: Perm):
         return ()
     if user.is_superuser:
         return ALL
-    return _grants(user)[perm]
+    return prefix_free(path for role, path in _grants(user) if perm in role_perms(role))
 
 
 def held_roles(user) -> frozenset[str]:
-    """The roles ``user`` holds at organisations not dissolved (the same cached query as
-    the scope: the 2FA gate asks on every page without a query of its own)."""
+    """The roles ``user`` holds at organisations not dissolved (the scope's own query:
+    the 2FA gate asks on every page without a query of its own)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
-    return _grants(user)[_ROLES]
+    return frozenset(role for role, _ in _grants(user))
 
 
-_ROLES = "roles"  # beside the Perms in the cache: the roles held
-
-
-def _grants(user) -> dict:
-    """Per permission the prefix-free paths it covers, and the roles held: read in one
-    query per request and cached on the user object (``forget`` drops it)."""
-    cache = user.__dict__.setdefault("_scope_cache", {})
-    if not cache:
-        grants = list(
+def _grants(user) -> list[tuple[str, str]]:
+    """(role, organisation path) of each role ``user`` holds at an organisation not
+    dissolved: read in one query per request and kept on the user object (``forget``
+    drops it)."""
+    if _GRANTS_KEY not in user.__dict__:
+        user.__dict__[_GRANTS_KEY] = list(
             user.role_assignments.filter(org__dissolved_on__isnull=True).values_list(
                 "role", "org__path"
             )
         )
-        for each in Perm:
-            cache[each] = prefix_free(path for role, path in grants if each in role_perms(role))
-        cache[_ROLES] = frozenset(role for role, _ in grants)
-    return cache
+    return user.__dict__[_GRANTS_KEY]
+
+
+_GRANTS_KEY = "_scope_grants"
 
 
 # --- Organisation paths ----------------------------------------------------------------
@@ -268,7 +265,7 @@ def common_path(paths: Iterable[str], steplen: int = STEPLEN) -> str:
 
 def forget(user) -> None:
     """Drop the cached scope (after a role change within the same request)."""
-    user.__dict__.pop("_scope_cache", None)
+    user.__dict__.pop(_GRANTS_KEY, None)
 
 
 # A condition every row meets. ``Q()`` is not one: an empty Q vanishes when or-ed with

@@ -239,7 +239,7 @@ def test_a_tap_while_the_bot_is_answering_waits_for_the_answer(
     summary with no category)."""
     import time
 
-    from dangjian.knowledge.models import Message
+    from dangjian.knowledge.models import Message, MessageRole
     from dangjian.knowledge.services import kb
     from dangjian.knowledge.tests.kb_helpers import ScriptedEngine
 
@@ -269,5 +269,9 @@ def test_a_tap_while_the_bot_is_answering_waits_for_the_answer(
     expect(offers).to_have_count(2)
     order = WorkOrder.objects.get()
     assert order.summary == "党费能不能一次交一年的" and order.category == "党费"
-    asked = Message.objects.filter(role="user").order_by("pk").values_list("text", flat=True)
-    assert list(asked) == ["党费是每个月交还是一起交", "党费能不能一次交一年的", "都不是，转人工"]
+    asked = Message.objects.filter(role=MessageRole.USER).order_by("pk")
+    assert list(asked.values_list("text", flat=True)) == [
+        "党费是每个月交还是一起交",
+        "党费能不能一次交一年的",
+        "都不是，转人工",
+    ]
