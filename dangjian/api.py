@@ -12,6 +12,7 @@ refused with 422 rather than silently capped, so a client never believes it has 
 list when it has not.
 """
 
+import copy
 import json
 import re
 
@@ -149,7 +150,18 @@ def _error_codes(path: str, method: str, operation: dict) -> list[int]:
 
 class Api(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
-        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        """The schema for ``path_prefix``, built once per process: the routes are fixed once
+        the URLconf is loaded, and building walks every operation's pydantic models
+        (≈ 0.4 s). Each caller gets its own copy to change as it likes."""
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        built = self.__dict__.setdefault("_schemas", {})
+        if path_prefix not in built:
+            built[path_prefix] = self._build_openapi_schema(path_prefix)
+        return copy.deepcopy(built[path_prefix])
+
+    def _build_openapi_schema(self, path_prefix: str):
+        schema = super().get_openapi_schema(path_prefix=path_prefix)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.setdefault("Error", ERROR_SCHEMA)
         components.setdefault("ValidationErrorList", VALIDATION_ERROR_SCHEMA)

@@ -295,3 +295,17 @@ def test_schema_names_are_unique():
                     clashes.append(f"{name}: {seen[name]} and {module.__name__}")
                 seen[name] = module.__name__
     assert not clashes
+
+
+def test_each_caller_gets_its_own_copy_of_the_schema_built_once(client, db):
+    """The schema is built once per process; a caller that changes its copy (the security
+    tests trim and rewrite theirs) changes nobody else's, nor what the API serves."""
+    from dangjian.api import api
+
+    mine = api.get_openapi_schema()
+    mine["paths"].clear()
+    mine["info"]["title"] = "changed"
+    assert api.get_openapi_schema()["paths"]
+    served = client.get("/api/v1/openapi.json").json()
+    assert served["info"]["title"] == "智慧党建 API"
+    assert {(m, p) for p, ops in served["paths"].items() for m in ops} == ENDPOINTS

@@ -71,9 +71,11 @@ def _mode(path) -> int:
 
 
 @pytest.fixture
-def site(tmp_path):
-    old = os.umask(0o022)  # the common default that made everything world-readable
-    site = Site(tmp_path, "sqlite")
+def site(tmp_path, request):
+    """A scratch site under the common umask (0022) that made everything world-readable;
+    ``migrated`` (indirect parameter): its database starts migrated."""
+    old = os.umask(0o022)
+    site = Site(tmp_path, "sqlite", migrated=getattr(request, "param", False))
     try:
         yield site
     finally:
@@ -99,6 +101,7 @@ def test_var_files_are_created_owner_only(site, tmp_path):
     assert "dangjian.E001" not in site.run("check").stderr
 
 
+@pytest.mark.parametrize("site", [True], indirect=True, ids=["migrated"])
 def test_the_start_check_reports_readable_files(site, tmp_path):
     site.run("migrate", "--verbosity", "0")
     db = site.env["DANGJIAN_SQLITE"]
