@@ -7,13 +7,20 @@ STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
+# Python caches the modules it compiles (in __pycache__, git-ignored) even where the
+# environment says PYTHONDONTWRITEBYTECODE: every xdist worker and every `dangjian` process
+# would otherwise compile the project again, and pytest rewrite every test module (≈ 11 s of
+# each worker's collection). So the install need not compile all of site-packages ahead
+# (--no-compile, ≈ 17 s of `pip install`): what is imported is compiled once, when first used.
+export PYTHONDONTWRITEBYTECODE :=
+
 .PHONY: demo test install browser lint serve clean bench faults
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/pip install --quiet --no-compile --disable-pip-version-check -e ".[dev]"
 	rm -f $(VENV)/.installed-* && touch $@
 
 # Debian's chromium for the browser tests (Playwright drives it; no browser download), and
@@ -39,11 +46,6 @@ demo: install $(STATIC_MANIFEST)
 	@echo "Serving on http://127.0.0.1:$(PORT)/"
 	$(BIN)/dangjian runserver 127.0.0.1:$(PORT)
 
-# Compiled modules are cached (in __pycache__, git-ignored) even where the environment says
-# PYTHONDONTWRITEBYTECODE: every xdist worker and every `dangjian` subprocess a test starts
-# would otherwise compile the project and pytest rewrite every test module again (≈ 11 s
-# of each worker's collection).
-test: export PYTHONDONTWRITEBYTECODE =
 test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -53,7 +55,7 @@ test: install browser
 # Load bench (not part of `make test`): gunicorn on 127.0.0.1, a seeded temporary database,
 # 20 clients for 30 s per endpoint; see bench/README.md.
 bench: install
-	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
+	$(BIN)/pip install --quiet --no-compile --disable-pip-version-check -e ".[dev,bench]"
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
 # Fault suite (not part of `make test`): its own PostgreSQL, Redis, gunicorn, Celery worker
@@ -61,7 +63,7 @@ bench: install
 # worker, exhausts connections, fills the upload disk. Needs Debian's postgresql and
 # redis-server; run as root for the tmpfs upload disk. See docs/operations.md.
 faults: install
-	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
+	$(BIN)/pip install --quiet --no-compile --disable-pip-version-check -e ".[dev,bench]"
 	$(BIN)/python -m tests.faults.run $(FAULTS_ARGS)
 
 lint: install
