@@ -56,6 +56,18 @@ def phone(browser, request):
     context.close()
 
 
+@pytest.fixture(autouse=True)
+def _close_contexts(request):
+    """Every browser context a test opened is closed when it ends, failed or not: one left
+    open keeps its pages polling the live server for the rest of the session, and their
+    kept-alive connections outlive the server's sharing of the test database."""
+    browser = request.getfixturevalue("browser") if "browser" in request.fixturenames else None
+    yield
+    if browser is not None:
+        for context in browser.contexts:
+            context.close()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
