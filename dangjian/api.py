@@ -149,16 +149,19 @@ def _error_codes(path: str, method: str, operation: dict) -> list[int]:
 
 
 class Api(NinjaAPI):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._schemas: dict[str, dict] = {}  # path prefix → the schema built for it
+
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         """The schema for ``path_prefix``, built once per process: the routes are fixed once
         the URLconf is loaded, and building walks every operation's pydantic models
         (≈ 0.4 s). Each caller gets its own copy to change as it likes."""
         if path_prefix is None:
             path_prefix = self.get_root_path(path_params or {})
-        built = self.__dict__.setdefault("_schemas", {})
-        if path_prefix not in built:
-            built[path_prefix] = self._build_openapi_schema(path_prefix)
-        return copy.deepcopy(built[path_prefix])
+        if path_prefix not in self._schemas:
+            self._schemas[path_prefix] = self._build_openapi_schema(path_prefix)
+        return copy.deepcopy(self._schemas[path_prefix])
 
     def _build_openapi_schema(self, path_prefix: str):
         schema = super().get_openapi_schema(path_prefix=path_prefix)
