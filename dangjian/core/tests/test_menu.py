@@ -76,3 +76,22 @@ def test_few_entries_need_no_more_menu(client, cast):
     login_verified(client, cast.user["handler"])
     html = client.get(reverse("home")).content.decode()
     assert 'class="tab-more"' not in html and 'aria-label="主导航"' in html
+
+
+def test_the_entries_follow_the_script_prefix(cast):
+    """The entries' URLs are kept once reversed, per script prefix: a deployment under a
+    sub-path gets its own, and the root's are as before."""
+    from django.urls import set_script_prefix
+
+    user = cast.user["root"]
+    request = RequestFactory().get("/")
+    request.user = user
+    at_root = {item.key: item.url for item in menu.menu_for(request)[0]}
+    set_script_prefix("/dangjian/")
+    try:
+        below = {item.key: item.url for item in menu.menu_for(request)[0]}
+    finally:
+        set_script_prefix("/")
+    assert at_root["home"] == reverse("home")
+    assert below == {key: f"/dangjian{url}" for key, url in at_root.items()}
+    assert {item.key: item.url for item in menu.menu_for(request)[0]} == at_root
