@@ -406,3 +406,12 @@ def test_success_is_audited_once_and_failure_not_at_all(client, cast, admin):
     assert AuditEntry.objects.count() == before + 1
     assert _post(client, "/api/v1/orgs", _org_payload(cast), admin).status_code == 422
     assert AuditEntry.objects.count() == before + 1
+
+
+@pytest.mark.parametrize("host", ["", "evil.example"])
+def test_a_request_for_another_host_is_refused_with_400_in_json(client, cast, admin, host):
+    """A Host header outside ALLOWED_HOSTS is refused before any operation runs, on every
+    operation alike (what the fuzzer met when it sent a Host header of its own)."""
+    response = client.get("/api/v1/consult/kb/export", HTTP_HOST=host, **admin)
+    assert response.status_code == 400
+    assert response.json() == {"detail": "请求无效，无法解析"}
